@@ -1,0 +1,238 @@
+"""The CPU backend: numpy arrays stand in for device arrays.
+
+``GPUArray`` is a thin ``numpy.ndarray`` subclass that adds the device-array methods PuzzleLib
+programs use (``get``, ``set``); everything else (``fill``, ``reshape``, ``astype``, arithmetic,
+slicing) is numpy's own. Kernels are plain numpy functions that write into ``out=`` buffers, so a
+training step allocates nothing once its buffers exist.
+"""
+import numpy as np
+
+xp = np
+name = "cpu"
+isGPU = False
+
+
+class GPUArray(np.ndarray):
+    """A device array of the CPU backend: host memory with the PuzzleLib device-array methods.
+
+    Example::
+
+        >>> from PuzzleLib.Backend.gpuarray import to_gpu
+        >>> a = to_gpu(np.arange(3, dtype=np.float32))
+        >>> (a * 2).get()
+        array([0., 2., 4.], dtype=float32)
+    """
+
+    def get(self):
+        """A new host (numpy) array with a copy of the data."""
+        return np.array(self, copy=True, subok=False)
+
+    def set(self, ary):
+        """Copy a host array of the same shape into this array."""
+        ary = np.asarray(ary)
+        if ary.shape != self.shape:
+            from PuzzleLib.Errors import BackendError
+            raise BackendError("GPUArray.set: expected an array of shape %s, got %s" % (self.shape, ary.shape))
+        np.copyto(self, ary, casting="same_kind")
+        return self
+
+    @property
+    def gpudata(self):
+        return self.ctypes.data
+
+
+def to_gpu(ary):
+    """Copy a host array to the "device" (a new C-contiguous array)."""
+    return np.array(ary, order="C", copy=True).view(GPUArray)
+
+
+def to_host(ary):
+    return np.array(ary, copy=True, subok=False)
+
+
+def asDevice(ary):
+    """View a numpy array as a GPUArray without copying."""
+    if type(ary) is GPUArray:
+        return ary
+    return np.asarray(ary).view(GPUArray)
+
+
+def empty(shape, dtype=np.float32):
+    return np.empty(shape, dtype=dtype).view(GPUArray)
+
+
+def zeros(shape, dtype=np.float32):
+    return np.zeros(shape, dtype=dtype).view(GPUArray)
+
+
+def dtypesSupported():
+    """(dtype, atol) pairs this backend computes in."""
+    yield np.float32, 1e-5
+    yield np.float64, 1e-10
+
+
+def synchronize():
+    pass
+
+
+def isDeviceArray(ary):
+    return isinstance(ary, np.ndarray)
+
+
+# ---- kernels -------------------------------------------------------------------------------------
+# Each activation: forward(x, out, args) and backward(grad, y, out, args), the derivative taken from
+# the output y. `out` may alias `x` (forward) or `grad` (backward).
+
+def _sigmoidFwd(x, out, args):
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+
+
+def _sigmoidBwd(grad, y, out, args):
+    # grad * y * (1 - y)
+    np.multiply(grad, y, out=out)
+    out -= out * y
+
+
+def _tanhFwd(x, out, args):
+    np.tanh(x, out=out)
+
+
+def _tanhBwd(grad, y, out, args):
+    # grad * (1 - y**2)
+    t = y * y
+    np.subtract(1.0, t, out=t)
+    np.multiply(grad, t, out=out)
+
+
+def _reluFwd(x, out, args):
+    np.maximum(x, 0, out=out)
+
+
+def _reluBwd(grad, y, out, args):
+    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask
+    if out is grad:
+        out *= np.sign(y)
+    else:
+        np.sign(y, out=out)
+        out *= grad
+
+
+def _leakyReluFwd(x, out, args):
+    a = args[0]
+    np.multiply(x, np.where(x > 0, 1.0, a).astype(x.dtype, copy=False), out=out)
+
+
+def _leakyReluBwd(grad, y, out, args):
+    a = args[0]
+    np.multiply(grad, np.where(y > 0, 1.0, a).astype(grad.dtype, copy=False), out=out)
+
+
+def _eluFwd(x, out, args):
+    alpha = args[0]
+    neg = np.expm1(np.minimum(x, 0))
+    neg *= alpha
+    np.copyto(out, np.where(x > 0, x, neg))
+
+
+def _eluBwd(grad, y, out, args):
+    alpha = args[0]
+    np.multiply(grad, np.where(y > 0, 1.0, y + alpha).astype(grad.dtype, copy=False), out=out)
+
+
+def _softPlusFwd(x, out, args):
+    # log(1 + exp(x)), computed without overflow
+    np.logaddexp(x, 0, out=out)
+
+
+def _softPlusBwd(grad, y, out, args):
+    # d/dx log(1 + e^x) = sigmoid(x) = 1 - exp(-y)
+    d = np.negative(y)
+    np.expm1(d, out=d)
+    np.negative(d, out=d)
+    np.multiply(grad, d, out=out)
+
+
+def _clipFwd(x, out, args):
+    np.clip(x, args[0], args[1], out=out)
+
+
+def _clipBwd(grad, y, out, args):
+    lo, hi = args
+    mask = (y > lo) & (y < hi)
+    np.multiply(grad, mask, out=out)
+
+
+activationKernels = {
+    "sigmoid": (_sigmoidFwd, _sigmoidBwd),
+    "tanh": (_tanhFwd, _tanhBwd),
+    "relu": (_reluFwd, _reluBwd),
+    "leakyRelu": (_leakyReluFwd, _leakyReluBwd),
+    "elu": (_eluFwd, _eluBwd),
+    "softPlus": (_softPlusFwd, _softPlusBwd),
+    "clip": (_clipFwd, _clipBwd),
+}
+
+
+def accumulate(dst, src, scale, momentum):
+    """dst = scale * src + momentum * dst (src may be clobbered)."""
+    if momentum == 0.0:
+        if scale == 1.0:
+            np.copyto(dst, src)
+        else:
+            np.multiply(src, scale, out=dst)
+    else:
+        if momentum != 1.0:
+            dst *= momentum
+        if scale != 1.0:
+            src *= scale
+        dst += src
+
+
+def addBiasRows(out, bias):
+    """out += bias, broadcast over rows."""
+    np.add(out, bias, out=out)
+
+
+def sumRows(grad, out, ones):
+    """out = grad.sum(axis=0), as a matrix-vector product (`ones` has grad.shape[0] ones)."""
+    np.matmul(ones, grad, out=out)
+
+
+def mseGradError(pred, target, grad):
+    """grad = (target - pred) / N; returns 0.5 * mean((target - pred)**2) (a backend scalar)."""
+    np.subtract(target, pred, out=grad)
+    flat = grad.reshape(-1)
+    n = flat.size
+    err = np.dot(flat, flat) * (0.5 / n)
+    grad *= 1.0 / n
+    return err
+
+
+def mseError(pred, target):
+    diff = np.subtract(target, pred)
+    flat = diff.reshape(-1)
+    return np.dot(flat, flat) * (0.5 / flat.size)
+
+
+def sgdUpdate(param, grad, lr):
+    """param += lr * grad."""
+    if lr == 1.0:
+        param += grad
+    else:
+        tmp = np.multiply(grad, lr)
+        param += tmp
+
+
+def momentumUpdate(param, grad, mom, lr, momRate, scratch):
+    """mom = momRate * mom + lr * grad; param += mom."""
+    np.multiply(grad, lr, out=scratch)
+    mom *= momRate
+    mom += scratch
+    param += mom
+
+
+def toScalar(value):
+    return float(value)

@@ -1,0 +1,85 @@
+"""The device-array API of PuzzleLib: ``to_gpu``, ``empty``, ``zeros``, ``GPUArray`` and friends.
+
+The backend is chosen once, on the first import of this module, from ``PuzzleLib.Config.backend``:
+``cpu`` gives numpy arrays, ``cuda`` gives CuPy arrays on the GPU, ``auto`` (the default) takes CUDA
+when CuPy imports and sees a device, else the CPU. Either way a device array has ``.get()`` (a new
+host numpy array), ``.set(ary)``, ``.fill(v)``, ``.shape``, ``.dtype``, arithmetic and slicing.
+
+Modules take their array namespace from here (``gpuarray.xp``) and a handful of named kernels
+(``gpuarray.kernels``); they never import numpy or CuPy for math themselves.
+
+Example::
+
+    >>> import numpy as np
+    >>> from PuzzleLib.Backend.gpuarray import to_gpu
+    >>> x = to_gpu(np.ones((2, 3), dtype=np.float32))
+    >>> x.get().sum()
+    6.0
+"""
+from PuzzleLib import Config
+from PuzzleLib.Errors import BackendError
+
+
+def _cudaUsable():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def _select():
+    choice = Config.Backend(Config.backend)
+    if choice is Config.Backend.auto:
+        if _cudaUsable():
+            choice = Config.Backend.cuda
+        else:
+            choice = Config.Backend.cpu
+        Config.getLogger().debug("backend: %s (auto)", choice.value)
+
+    if choice is Config.Backend.cuda:
+        try:
+            from PuzzleLib.Backend import _cuda as impl
+        except ImportError as e:
+            raise BackendError(
+                "Config.backend is cuda, but CuPy could not be imported (%s); install it with "
+                "pip install 'puzzlelib[cuda12]' (or [cuda13]), or set PUZZLELIB_BACKEND=cpu" % e
+            ) from e
+        impl.initDevice(Config.deviceIdx)
+    else:
+        from PuzzleLib.Backend import _cpu as impl
+    return impl
+
+
+backend = _select()
+
+xp = backend.xp
+kernels = backend
+backendName = backend.name
+isGPU = backend.isGPU
+
+GPUArray = backend.GPUArray
+to_gpu = backend.to_gpu
+to_host = backend.to_host
+asDevice = backend.asDevice
+empty = backend.empty
+zeros = backend.zeros
+dtypesSupported = backend.dtypesSupported
+synchronize = backend.synchronize
+isDeviceArray = backend.isDeviceArray
+
+
+def empty_like(ary):
+    return empty(ary.shape, ary.dtype)
+
+
+def zeros_like(ary):
+    return zeros(ary.shape, ary.dtype)
+
+
+def copy(ary):
+    return ary.copy()
+
+
+def isDtypeSupported(dtype):
+    return any(xp.dtype(d) == xp.dtype(dtype) for d, _ in dtypesSupported())

@@ -1,0 +1,128 @@
+"""Container: the base of modules made of modules (Sequential, Parallel, Graph)."""
+from PuzzleLib.Errors import ContainerError, PuzzleLibError
+from PuzzleLib.Modules.Module import Module
+
+
+class Container(Module):
+    """A module that holds named child modules and passes modes, dtypes and files down to them.
+
+    Children are kept in ``self.modules`` (name -> module) in insertion order. ``backward``
+    defaults to ``momentum=1.0``: parameter gradients accumulate across calls until the
+    optimizer's ``zeroGradParams()``.
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        self.modules = {}
+
+    # ---- children ----
+    def _addModule(self, mod, index):
+        if not isinstance(mod, Module):
+            raise ContainerError("%s: can only hold modules, got %s" % (self._label(), type(mod).__name__))
+        if mod.name is None:
+            mod.name = str(index)
+        if mod.name in self.modules:
+            raise ContainerError("%s: a module named %r is already inside" % (self._label(), mod.name))
+        self.modules[mod.name] = mod
+        mod._setReuse(self._reuse)
+        return mod
+
+    def getByName(self, name):
+        """The module named ``name``, searched in this container and the containers inside it."""
+        if name in self.modules:
+            return self.modules[name]
+        for mod in self.modules.values():
+            if isinstance(mod, Container):
+                found = mod._findByName(name)
+                if found is not None:
+                    return found
+        raise ContainerError("%s: no module named %r" % (self._label(), name))
+
+    def _findByName(self, name):
+        try:
+            return self.getByName(name)
+        except ContainerError:
+            return None
+
+    def getAllByType(self, typ):
+        """Every module of class ``typ`` (or a subclass) inside, depth first."""
+        found = []
+        for mod in self.modules.values():
+            if isinstance(mod, typ):
+                found.append(mod)
+            if isinstance(mod, Container):
+                found.extend(mod.getAllByType(typ))
+        return found
+
+    def _wrapError(self, exc, index, mod, phase):
+        if isinstance(exc, PuzzleLibError):
+            message = str(exc)
+        else:
+            message = "%s: %s" % (type(exc).__name__, exc)
+        return ContainerError("%s: %s failed in module %s (%s): %s" % (
+            self._label(), phase, index, type(mod).__name__, message))
+
+    # ---- things passed down ----
+    def trainMode(self):
+        super().trainMode()
+        for mod in self.modules.values():
+            mod.trainMode()
+
+    def evalMode(self):
+        super().evalMode()
+        for mod in self.modules.values():
+            mod.evalMode()
+
+    def reset(self):
+        super().reset()
+        for mod in self.modules.values():
+            mod.reset()
+
+    def _setReuse(self, reuse):
+        self._reuse = reuse
+        for mod in self.modules.values():
+            mod._setReuse(reuse)
+
+    def calcMode(self, dtype):
+        for mod in self.modules.values():
+            mod.calcMode(dtype)
+        super().calcMode(dtype)
+
+    def getVarTable(self, vartable=None, name=None, root=True):
+        if vartable is None:
+            vartable = {}
+        prefix = "" if root or not name else name + "."
+        for mname, mod in self.modules.items():
+            mod.getVarTable(vartable, prefix + mname, root=False)
+        return vartable
+
+    def checkDataType(self, dtype):
+        pass
+
+    def checkGradType(self, dtype):
+        pass
+
+    def _walk(self, path):
+        yield path, self, True
+        for mname, mod in self.modules.items():
+            yield from mod._walk(path + "." + mname)
+
+    def __len__(self):
+        return len(self.modules)
+
+    def __iter__(self):
+        return iter(self.modules.values())
+
+    def _extraRepr(self):
+        return ""
+
+    def __str__(self):
+        head = super().__str__()
+        lines = [head + " ["]
+        for mname, mod in self.modules.items():
+            inner = str(mod).replace("\n", "\n  ")
+            lines.append("  %s: %s" % (mname, inner))
+        lines.append("]")
+        return "\n".join(lines)
+
+    __repr__ = __str__

@@ -1,0 +1,124 @@
+"""Sequential: modules applied one after another."""
+from PuzzleLib import Config
+from PuzzleLib.Errors import ContainerError
+from PuzzleLib.Containers.Container import Container
+
+
+class Sequential(Container):
+    """Modules applied in order; backward runs them in reverse.
+
+    ``append(mod)`` names an unnamed module by its position ("0", "1", ...); ``seq[i]``,
+    ``seq["name"]`` and ``seq[a:b]`` (a new Sequential sharing the modules) look modules up.
+    ``backward`` defaults to ``momentum=1.0``: parameter gradients accumulate until the
+    optimizer's ``zeroGradParams()``.
+
+    Example::
+
+        >>> net = Sequential()
+        >>> net.append(Linear(1, 100)).append(Activation(relu)).append(Linear(100, 1))
+        >>> net(to_gpu(np.zeros((10, 1), np.float32))).shape
+        (10, 1)
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        self.graph = []
+
+    def append(self, mod):
+        self._addModule(mod, len(self.graph))
+        self.graph.append(mod)
+        return self
+
+    def extend(self, mods):
+        for mod in mods:
+            self.append(mod)
+        return self
+
+    def insert(self, index, mod):
+        if not -len(self.graph) <= index <= len(self.graph):
+            raise ContainerError("%s: insert index %d out of range for %d modules" % (self._label(), index, len(self.graph)))
+        self._addModule(mod, len(self.graph))
+        self.graph.insert(index, mod)
+        self._reorder()
+        return self
+
+    def pop(self, index=-1):
+        if not self.graph:
+            raise ContainerError("%s: pop from an empty container" % self._label())
+        mod = self.graph.pop(index)
+        del self.modules[mod.name]
+        return mod
+
+    def _reorder(self):
+        self.modules = {mod.name: mod for mod in self.graph}
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            seq = Sequential()
+            seq.graph = self.graph[item]
+            seq.modules = {mod.name: mod for mod in seq.graph}
+            return seq
+        if isinstance(item, str):
+            try:
+                return self.modules[item]
+            except KeyError:
+                raise ContainerError("%s: no module named %r" % (self._label(), item)) from None
+        try:
+            return self.graph[item]
+        except IndexError:
+            raise ContainerError("%s: index %d out of range for %d modules" % (self._label(), item, len(self.graph))) from None
+        except TypeError:
+            raise ContainerError("%s: index must be an int, a name or a slice, got %r" % (self._label(), item)) from None
+
+    def __call__(self, data):
+        if not self.graph:
+            raise ContainerError("%s: no modules to run" % self._label())
+        self.inData = data
+        self.updateData(data)
+        return self.data
+
+    def updateData(self, data):
+        index = 0
+        try:
+            for mod in self.graph:
+                data = mod(data)
+                index += 1
+        except Exception as e:
+            raise self._wrapError(e, index, self.graph[index], "forward") from e
+        self.data = data
+
+    def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0):
+        graph = self.graph
+        if self.data is None:
+            raise ContainerError("%s: backward called before a forward pass" % self._label())
+        if not Config.disableDtypeShapeChecks:
+            if tuple(grad.shape) != tuple(self.data.shape):
+                raise ContainerError("%s: expected gradient of shape %s (the output's), got %s" % (
+                    self._label(), tuple(self.data.shape), tuple(grad.shape)))
+        index = len(graph) - 1
+        try:
+            while index >= 0:
+                mod = graph[index]
+                grad = mod.backward(grad, updParamGrads=updParamGrads, updGrad=updGrad or index > 0,
+                                    scale=scale, momentum=momentum)
+                index -= 1
+        except Exception as e:
+            raise self._wrapError(e, index, graph[index], "backward") from e
+        self.grad = grad
+        return grad
+
+    def dataShapeFrom(self, shape):
+        for mod in self.graph:
+            shape = mod.dataShapeFrom(shape)
+        return shape
+
+    def gradShapeFrom(self, shape):
+        for mod in reversed(self.graph):
+            shape = mod.gradShapeFrom(shape)
+        return shape
+
+    def getBlueprint(self):
+        bp = super().getBlueprint()
+        bp["modules"] = {mod.name: mod.getBlueprint() for mod in self.graph}
+        bp["graph"] = [mod.name for mod in self.graph]
+        return bp

@@ -1,0 +1,3 @@
+"""Containers: modules made of modules."""
+from PuzzleLib.Containers.Container import Container
+from PuzzleLib.Containers.Sequential import Sequential

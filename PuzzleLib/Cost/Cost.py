@@ -1,0 +1,137 @@
+"""Cost: the base of error functions; hands back the negative gradient of the error."""
+from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import CostError
+
+
+class Cost:
+    """Base class of costs.
+
+    ``cost(pred, target, queryError=True)`` returns ``(error, grad)`` (only ``grad`` when
+    ``queryError=False``), where ``grad`` is the **negative** gradient of the error with respect
+    to ``pred`` (a descent direction). Every call also adds the batch's error, weighted by its
+    number of samples, to an accumulator read by ``getMeanError()`` and cleared by
+    ``resetAccumulator()``.
+
+    A subclass implements ``calcGrad(pred, target)`` and ``calcError(pred, target)`` (or both at
+    once in ``calcErrorAndGrad``), and may override ``checkDataShape`` / ``checkValDataShape``.
+    """
+
+    def __init__(self):
+        self.error = None
+        self.grad = None
+        self.accumErr = 0.0
+        self.accumCount = 0
+        self._reuse = False
+        self._bufs = {}
+        self._key = None
+
+    def _label(self):
+        return type(self).__name__
+
+    def _error(self, message):
+        return CostError("%s: %s" % (self._label(), message))
+
+    def _buffer(self, key, shape, dtype):
+        k = (key, shape, dtype)
+        buf = self._bufs.get(k)
+        if buf is None:
+            buf = gpuarray.empty(shape, dtype)
+            self._bufs[k] = buf
+        return buf
+
+    def _gradBuffer(self, pred):
+        if self._reuse:
+            return self._buffer("grad", pred.shape, pred.dtype)
+        return gpuarray.empty(pred.shape, pred.dtype)
+
+    def _checkInputs(self, pred, target, validation=False):
+        try:
+            key = (pred.shape, pred.dtype, target.shape, target.dtype, validation)
+        except AttributeError:
+            raise self._error("expected device arrays for prediction and target, got %s and %s" % (
+                type(pred).__name__, type(target).__name__)) from None
+        if key != self._key:
+            if validation:
+                self.checkValDataShape(pred.shape, target.shape)
+            else:
+                self.checkDataShape(pred.shape, target.shape)
+            self.checkDataType(pred.dtype, target.dtype)
+            self._key = key
+
+    def __call__(self, pred, target, queryError=True):
+        if not Config.disableDtypeShapeChecks:
+            self._checkInputs(pred, target)
+        error, grad = self.calcErrorAndGrad(pred, target)
+        self.error = error
+        self.grad = grad
+        self.accumErr += error * pred.shape[0]
+        self.accumCount += pred.shape[0]
+        if queryError:
+            return self.getError(), grad
+        return grad
+
+    def calcErrorAndGrad(self, pred, target):
+        return self.calcError(pred, target), self.calcGrad(pred, target)
+
+    def calcError(self, pred, target):
+        raise NotImplementedError
+
+    def calcGrad(self, pred, target):
+        raise NotImplementedError
+
+    def calcVal(self, pred, target):
+        return self.calcError(pred, target)
+
+    def validate(self, pred, target):
+        """The error of ``pred`` against ``target`` alone (no gradient; adds to the accumulator)."""
+        if not Config.disableDtypeShapeChecks:
+            self._checkInputs(pred, target, validation=True)
+        error = self.calcVal(pred, target)
+        self.error = error
+        self.accumErr += error * pred.shape[0]
+        self.accumCount += pred.shape[0]
+        return gpuarray.kernels.toScalar(error)
+
+    def getError(self):
+        """The last batch's error (a float)."""
+        if self.error is None:
+            return None
+        return gpuarray.kernels.toScalar(self.error)
+
+    def getMeanError(self):
+        """Sample-weighted mean of the batch errors since ``resetAccumulator()``."""
+        if self.accumCount == 0:
+            return 0.0
+        return gpuarray.kernels.toScalar(self.accumErr) / self.accumCount
+
+    def resetAccumulator(self):
+        self.accumErr = 0.0
+        self.accumCount = 0
+
+    def resetDeviceAccumulator(self):
+        self.resetAccumulator()
+
+    def reset(self):
+        self.error = None
+        self.grad = None
+
+    def _setReuse(self, reuse):
+        self._reuse = reuse
+
+    def checkDataShape(self, predShape, targetShape):
+        if tuple(predShape) != tuple(targetShape):
+            raise self._error("expected target of the prediction's shape %s, got %s" % (tuple(predShape), tuple(targetShape)))
+
+    def checkValDataShape(self, predShape, targetShape):
+        self.checkDataShape(predShape, targetShape)
+
+    def checkDataType(self, predDtype, targetDtype):
+        if predDtype != targetDtype:
+            raise self._error("expected target of the prediction's dtype %s, got %s" % (
+                gpuarray.xp.dtype(predDtype).name, gpuarray.xp.dtype(targetDtype).name))
+
+    def __str__(self):
+        return "%s()" % type(self).__name__
+
+    __repr__ = __str__

@@ -1,0 +1,33 @@
+"""MSE: mean squared error, ``0.5 * mean((target - pred)**2)``."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Cost.Cost import Cost
+
+kernels = gpuarray.kernels
+
+
+class MSE(Cost):
+    """Mean squared error: ``error = 0.5 * mean((target - pred)**2)`` over all elements.
+
+    The gradient handed back is ``(target - pred) / N`` (N = number of elements): the negative
+    gradient of the error, as every PuzzleLib cost returns.
+
+    Example::
+
+        >>> mse = MSE()
+        >>> err, grad = mse(to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.ones((2, 1), np.float32)))
+        >>> err, grad.get().ravel()
+        (0.5, array([0.5, 0.5], dtype=float32))
+    """
+
+    def calcErrorAndGrad(self, pred, target):
+        grad = self._gradBuffer(pred)
+        error = kernels.mseGradError(pred, target, grad)
+        return error, grad
+
+    def calcError(self, pred, target):
+        return kernels.mseError(pred, target)
+
+    def calcGrad(self, pred, target):
+        grad = self._gradBuffer(pred)
+        kernels.mseGradError(pred, target, grad)
+        return grad

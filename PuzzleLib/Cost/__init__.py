@@ -1,0 +1,3 @@
+"""Costs (error functions). Each returns the negative gradient of its error."""
+from PuzzleLib.Cost.Cost import Cost, CostError
+from PuzzleLib.Cost.MSE import MSE

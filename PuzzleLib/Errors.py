@@ -1,0 +1,47 @@
+"""The exceptions PuzzleLib raises. All derive from :class:`PuzzleLibError`, so one ``except``
+catches everything the library refuses, while numpy's own errors never leak through the public API.
+"""
+
+
+class PuzzleLibError(Exception):
+    """Base of every error PuzzleLib raises on purpose."""
+
+
+class ConfigError(PuzzleLibError, ValueError):
+    """A configuration value (backend, flag) is not one the library knows."""
+
+
+class BackendError(PuzzleLibError):
+    """The array backend cannot do what was asked (no GPU, unsupported dtype, ...)."""
+
+
+class VariableError(PuzzleLibError, ValueError):
+    """A Variable was given data it cannot hold."""
+
+
+class ModuleError(PuzzleLibError, ValueError):
+    """A module was built with bad arguments or called with data it cannot take."""
+
+
+class ContainerError(ModuleError):
+    """A container (Sequential, Graph, ...) was misused, or one of its modules failed."""
+
+
+class CostError(PuzzleLibError, ValueError):
+    """A cost was given a prediction or target it cannot take."""
+
+
+class OptimizerError(PuzzleLibError, ValueError):
+    """An optimizer was misconfigured or used before ``setupOn``."""
+
+
+class HandlerError(PuzzleLibError, ValueError):
+    """A Trainer / Validator / Calculator was given data it cannot handle."""
+
+
+class SerializationError(PuzzleLibError):
+    """A model file could not be written, read, or does not match the net."""
+
+
+class BlueprintError(SerializationError):
+    """A blueprint does not describe a net this library can build."""

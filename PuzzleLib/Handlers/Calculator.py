@@ -1,0 +1,38 @@
+"""Calculator: a module's outputs over a whole data set, in eval mode."""
+import numpy as np
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Handlers.Handler import Handler
+
+
+class Calculator(Handler):
+    """``calc(data)`` returns the outputs as one device array; ``calcFromHost(data)`` as a host
+    (numpy) array. Eval mode, in order.
+
+    Example::
+
+        >>> pred = Calculator(net, batchsize=256).calcFromHost(X)
+    """
+
+    def __init__(self, mod, onBatchFinish=None, batchsize=128):
+        super().__init__(mod, onBatchFinish, batchsize)
+        self._parts = None
+
+    def calc(self, data):
+        self.module.evalMode()
+        self._parts = []
+        self.handle(data, random=False)
+        return gpuarray.to_gpu(self._joined())
+
+    def calcFromHost(self, data, macroBatchSize=10000, onMacroBatchFinish=None):
+        self.module.evalMode()
+        self._parts = []
+        self.handleFromHost(data, macroBatchSize=macroBatchSize, onMacroBatchFinish=onMacroBatchFinish, random=False)
+        return self._joined()
+
+    def _joined(self):
+        parts, self._parts = self._parts, None
+        return np.concatenate(parts, axis=0)
+
+    def handleBatch(self, batch, idx, state):
+        self._parts.append(self.module(batch[0]).get())

@@ -1,0 +1,106 @@
+"""Handler: drives a module over a data set in batches (the base of Trainer, Validator, Calculator)."""
+import math
+import numbers
+
+import numpy as np
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import HandlerError
+
+
+class Handler:
+    """Runs ``handleBatch`` over a data set split into batches.
+
+    ``handle(data, ...)`` takes device arrays; ``handleFromHost(data, ..., macroBatchSize=10000)``
+    takes host (numpy) arrays, copies them to the device a macro-batch at a time and handles each.
+    With ``random=True`` the macro-batches and the batches inside each are visited in a random
+    order: first ``np.random.permutation(totalMacroBatches)``, then for each macro-batch
+    ``np.random.permutation(totalBatches)``, as upstream PuzzleLib draws them. After each batch
+    the module's cache is reset and ``onBatchFinish(handler)`` is called.
+
+    Counters: ``currBatch``, ``totalBatches``, ``currMacroBatch``, ``totalMacroBatches``.
+    """
+
+    def __init__(self, mod, onBatchFinish=None, batchsize=128):
+        from PuzzleLib.Modules.Module import Module
+        if not isinstance(mod, Module):
+            raise HandlerError("%s: expected a module, got %s" % (type(self).__name__, type(mod).__name__))
+        if isinstance(batchsize, bool) or not isinstance(batchsize, numbers.Integral) or batchsize <= 0:
+            raise HandlerError("%s: batchsize must be a positive integer, got %r" % (type(self).__name__, batchsize))
+        if onBatchFinish is not None and not callable(onBatchFinish):
+            raise HandlerError("%s: onBatchFinish must be callable, got %r" % (type(self).__name__, onBatchFinish))
+        self.module = mod
+        self.onBatchFinish = onBatchFinish
+        self.batchsize = int(batchsize)
+
+        self.currBatch = 0
+        self.totalBatches = 0
+        self.currMacroBatch = 0
+        self.totalMacroBatches = 0
+
+    def _label(self):
+        return type(self).__name__
+
+    def _checkArrays(self, arrays, host):
+        n = None
+        for i, ary in enumerate(arrays):
+            if not hasattr(ary, "shape") or not hasattr(ary, "dtype"):
+                raise HandlerError("%s: argument %d must be an array, got %s" % (self._label(), i, type(ary).__name__))
+            if host and gpuarray.isGPU and not isinstance(ary, np.ndarray):
+                raise HandlerError("%s: ...FromHost takes host (numpy) arrays, got %s" % (self._label(), type(ary).__name__))
+            if len(ary.shape) == 0:
+                raise HandlerError("%s: argument %d must have a batch axis, got a scalar" % (self._label(), i))
+            if n is None:
+                n = ary.shape[0]
+            elif ary.shape[0] != n:
+                raise HandlerError("%s: all arrays need the same number of samples; got %d and %d (argument %d)" % (
+                    self._label(), n, ary.shape[0], i))
+        if n == 0:
+            raise HandlerError("%s: the data set is empty" % self._label())
+        return n
+
+    def handleFromHost(self, data, *args, macroBatchSize=10000, onMacroBatchFinish=None, random=True, **kwargs):
+        arrays = (data,) + args
+        n = self._checkArrays(arrays, host=True)
+        if isinstance(macroBatchSize, bool) or not isinstance(macroBatchSize, numbers.Integral) or macroBatchSize <= 0:
+            raise HandlerError("%s: macroBatchSize must be a positive integer, got %r" % (self._label(), macroBatchSize))
+        self.totalMacroBatches = int(math.ceil(n / macroBatchSize))
+        order = np.random.permutation(self.totalMacroBatches) if random else range(self.totalMacroBatches)
+        for i, idx in enumerate(order):
+            self.currMacroBatch = i
+            start = int(idx) * macroBatchSize
+            macro = [gpuarray.to_gpu(ary[start:start + macroBatchSize]) for ary in arrays]
+            self.handle(*macro, random=random, **kwargs)
+            if onMacroBatchFinish is not None:
+                onMacroBatchFinish(self)
+
+    def handle(self, data, *args, random=True, **kwargs):
+        arrays = (data,) + args
+        n = self._checkArrays(arrays, host=False)
+        bs = self.batchsize
+        self.totalBatches = int(math.ceil(n / bs))
+        order = np.random.permutation(self.totalBatches) if random else range(self.totalBatches)
+        mod = self.module
+        state = self._beginHandle(n, **kwargs)
+        mod._setReuse(True)
+        try:
+            for i, idx in enumerate(order):
+                self.currBatch = i
+                start = int(idx) * bs
+                batch = [ary[start:start + bs] for ary in arrays]
+                self.handleBatch(batch, int(idx), state)
+                mod.reset()
+                if self.onBatchFinish is not None:
+                    self.onBatchFinish(self)
+        finally:
+            mod._setReuse(False)
+        return self._endHandle(state)
+
+    def _beginHandle(self, n, **kwargs):
+        return None
+
+    def _endHandle(self, state):
+        return None
+
+    def handleBatch(self, batch, idx, state):
+        raise NotImplementedError

@@ -1,0 +1,59 @@
+"""Trainer: one optimizer step per batch."""
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Errors import HandlerError
+from PuzzleLib.Handlers.Handler import Handler
+from PuzzleLib.Optimizers.Optimizer import Optimizer
+
+
+class Trainer(Handler):
+    """Trains ``mod`` on (data, target) pairs.
+
+    Each call (``train`` / ``trainFromHost``) resets the cost's accumulator and puts the module in
+    train mode; each batch computes ``grad = cost(mod(x), y, queryError=False)``, zeroes the
+    parameter gradients, back-propagates with ``updGrad=False`` and calls ``optimizer.update()``.
+    ``cost.getMeanError()`` is then the sample-weighted mean error of the batches seen so far.
+
+    Example::
+
+        >>> trainer = Trainer(net, MSE(), optimizer, batchsize=10)
+        >>> trainer.trainFromHost(X, Y, macroBatchSize=1000,
+        ...                       onMacroBatchFinish=lambda t: print(t.cost.getMeanError()))
+    """
+
+    def __init__(self, mod, cost, optimizer, onBatchFinish=None, batchsize=128):
+        super().__init__(mod, onBatchFinish, batchsize)
+        if not isinstance(cost, Cost):
+            raise HandlerError("Trainer: expected a cost (e.g. MSE()), got %s" % type(cost).__name__)
+        if not isinstance(optimizer, Optimizer):
+            raise HandlerError("Trainer: expected an optimizer (e.g. MomentumSGD()), got %s" % type(optimizer).__name__)
+        self.cost = cost
+        self.optimizer = optimizer
+
+    def train(self, data, target, random=True):
+        self._prepare()
+        self.handle(data, target, random=random)
+
+    def trainFromHost(self, data, target, macroBatchSize=10000, onMacroBatchFinish=None, random=True):
+        self._prepare()
+        self.handleFromHost(data, target, macroBatchSize=macroBatchSize, onMacroBatchFinish=onMacroBatchFinish,
+                            random=random)
+
+    def _prepare(self):
+        if self.optimizer.module is None:
+            self.optimizer.setupOn(self.module)
+        self.cost.resetAccumulator()
+        self.module.trainMode()
+
+    def _beginHandle(self, n, **kwargs):
+        self.cost._setReuse(True)
+        return None
+
+    def _endHandle(self, state):
+        self.cost._setReuse(False)
+
+    def handleBatch(self, batch, idx, state):
+        data, target = batch
+        grad = self.cost(self.module(data), target, queryError=False)
+        self.optimizer.zeroGradParams()
+        self.module.backward(grad, updGrad=False)
+        self.optimizer.update()

@@ -1,0 +1,45 @@
+"""Validator: the mean error of a module over a data set, in eval mode."""
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Errors import HandlerError
+from PuzzleLib.Handlers.Handler import Handler
+
+
+class Validator(Handler):
+    """``validate(data, target)`` / ``validateFromHost(...)`` return the mean per-sample error
+    over the whole set (weighted by batch sizes), in eval mode, in order.
+
+    Example::
+
+        >>> Validator(net, MSE(), batchsize=256).validateFromHost(X, Y)
+        0.0011...
+    """
+
+    def __init__(self, mod, cost, onBatchFinish=None, batchsize=128):
+        super().__init__(mod, onBatchFinish, batchsize)
+        if not isinstance(cost, Cost):
+            raise HandlerError("Validator: expected a cost (e.g. MSE()), got %s" % type(cost).__name__)
+        self.cost = cost
+        self.error = None
+
+    def validate(self, data, target):
+        self._prepare()
+        self.handle(data, target, random=False)
+        return self._finish()
+
+    def validateFromHost(self, data, target, macroBatchSize=10000, onMacroBatchFinish=None):
+        self._prepare()
+        self.handleFromHost(data, target, macroBatchSize=macroBatchSize, onMacroBatchFinish=onMacroBatchFinish,
+                            random=False)
+        return self._finish()
+
+    def _prepare(self):
+        self.module.evalMode()
+        self.cost.resetAccumulator()
+
+    def _finish(self):
+        self.error = self.cost.getMeanError()
+        return self.error
+
+    def handleBatch(self, batch, idx, state):
+        data, target = batch
+        self.cost.validate(self.module(data), target)

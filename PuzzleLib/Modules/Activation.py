@@ -1,0 +1,112 @@
+"""Activation: an elementwise nonlinearity (sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip)."""
+import numbers
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._validate import ownerName
+
+sigmoid = "sigmoid"
+tanh = "tanh"
+relu = "relu"
+leakyRelu = "leakyRelu"
+elu = "elu"
+softPlus = "softPlus"
+clip = "clip"
+
+activations = (sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip)
+
+_defaultArgs = {
+    sigmoid: (),
+    tanh: (),
+    relu: (),
+    leakyRelu: (0.01,),
+    elu: (1.0,),
+    softPlus: (),
+    clip: (0.0, 6.0),
+}
+
+_kernels = gpuarray.kernels.activationKernels
+
+
+class Activation(Module):
+    """An elementwise activation; derivatives are computed from the output.
+
+    Parameters
+    ----------
+    activation : str
+        One of ``sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip`` (constants in this module).
+    slc : slice or tuple of slices, optional
+        Apply the activation only to ``data[slc]``; the rest passes through unchanged.
+    inplace : bool
+        Overwrite the input (and, in backward, the incoming gradient) instead of new buffers.
+    args : tuple
+        Parameters of the activation: leakyRelu slope (0.01), elu alpha (1.0), clip range (0, 6).
+
+    Shape
+    -----
+    any -> the same shape.
+
+    Example::
+
+        >>> from PuzzleLib.Modules.Activation import relu
+        >>> Activation(relu)(to_gpu(np.array([[-1.0, 2.0]], np.float32))).get()
+        array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation, slc=None, inplace=False, name=None, args=()):
+        super().__init__(name)
+        owner = ownerName(type(self), name)
+        activation = getattr(activation, "value", activation)
+        if activation not in activations:
+            raise ModuleError("%s: unknown activation %r; expected one of %s" % (owner, activation, ", ".join(activations)))
+        self.activation = activation
+
+        default = _defaultArgs[activation]
+        args = tuple(args) if args is not None else ()
+        if not args:
+            args = default
+        if len(args) != len(default) or not all(isinstance(a, numbers.Real) for a in args):
+            raise ModuleError("%s: %s takes %d numeric argument(s) %s, got %r" % (owner, activation, len(default), default, args))
+        if activation == clip and not args[0] < args[1]:
+            raise ModuleError("%s: clip range must have low < high, got %r" % (owner, args))
+        self.actArgs = tuple(float(a) for a in args)
+
+        if slc is not None and not isinstance(slc, (slice, tuple)):
+            raise ModuleError("%s: slc must be a slice or a tuple of slices, got %r" % (owner, slc))
+        self.slc = slc
+        self.inplace = bool(inplace)
+        self._fwd, self._bwd = _kernels[activation]
+
+    def updateData(self, data):
+        out = data if self.inplace else self._buffer("data", data.shape, data.dtype)
+        if self.slc is None:
+            self._fwd(data, out, self.actArgs)
+        else:
+            if out is not data:
+                out[...] = data
+            self._fwd(data[self.slc], out[self.slc], self.actArgs)
+        self.data = out
+
+    def updateGrad(self, grad):
+        out = grad if self.inplace else self._buffer("grad", grad.shape, grad.dtype)
+        if self.slc is None:
+            self._bwd(grad, self.data, out, self.actArgs)
+        else:
+            if out is not grad:
+                out[...] = grad
+            self._bwd(grad[self.slc], self.data[self.slc], out[self.slc], self.actArgs)
+        self.grad = out
+
+    def getBlueprint(self):
+        bp = super().getBlueprint()
+        bp["scheme"]["activation"] = self.activation
+        return bp
+
+    def _extraRepr(self):
+        extra = self.activation
+        if self.actArgs:
+            extra += ", args=%s" % (self.actArgs,)
+        if self.inplace:
+            extra += ", inplace"
+        return extra

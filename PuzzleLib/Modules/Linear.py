@@ -1,0 +1,119 @@
+"""Linear: a fully connected layer, ``data = x @ W + b``."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
+from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
+from PuzzleLib.Variable import Variable
+
+xp = gpuarray.xp
+kernels = gpuarray.kernels
+
+
+class Linear(Module):
+    """A fully connected layer: ``data = x @ W + b``.
+
+    Parameters
+    ----------
+    insize, outsize : int
+        Input and output widths.
+    wscale : float
+        Scale for the "gaussian" and "uniform" schemes (and a multiplier for the others).
+    useBias : bool
+        Add the bias ``b`` (zeros at start).
+    initscheme : None, str or (str, fan)
+        How W is drawn: None / "xavier_uniform", "xavier" / "xavier_normal", "he", "gaussian",
+        "uniform", "none"; fan is "in" (default), "out" or "avg".
+    empty : bool
+        Allocate W without initialising it (to be loaded from a file).
+    transpose : bool
+        Store W as (outsize, insize) and compute ``x @ W.T``.
+
+    Shape
+    -----
+    data: (N, insize) -> (N, outsize). W: (insize, outsize); b: (outsize,).
+
+    Example::
+
+        >>> lin = Linear(1, 100, initscheme="gaussian")
+        >>> lin(to_gpu(np.zeros((10, 1), np.float32))).shape
+        (10, 100)
+    """
+
+    def __init__(self, insize, outsize, wscale=1.0, useBias=True, initscheme=None, name=None, empty=False,
+                 transpose=False):
+        super().__init__(name)
+        owner = ownerName(type(self), name)
+        self.insize = positiveInt(owner, "insize", insize)
+        self.outsize = positiveInt(owner, "outsize", outsize)
+        self.wscale = realNumber(owner, "wscale", wscale)
+        parseInitScheme(initscheme, owner)
+        self.useBias = bool(useBias)
+        self.transpose = bool(transpose)
+
+        wshape = (self.outsize, self.insize) if self.transpose else (self.insize, self.outsize)
+        if empty:
+            W = gpuarray.empty(wshape, self.calctype)
+        else:
+            W = createTensorWithScheme(initscheme, wshape, self.wscale, self.insize, self.outsize, owner=owner)
+        self.setVar("W", Variable(W))
+        if self.useBias:
+            self.setVar("b", Variable(gpuarray.zeros((self.outsize,), self.calctype)))
+        self._ones = None
+
+    def updateData(self, data):
+        W = self.vars["W"].data
+        out = self._buffer("data", (data.shape[0], self.outsize), data.dtype)
+        xp.matmul(data, W.T if self.transpose else W, out=out)
+        if self.useBias:
+            kernels.addBiasRows(out, self.vars["b"].data)
+        self.data = out
+
+    def updateGrad(self, grad):
+        W = self.vars["W"].data
+        out = self._buffer("grad", (grad.shape[0], self.insize), grad.dtype)
+        xp.matmul(grad, W if self.transpose else W.T, out=out)
+        self.grad = out
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        x = self.inData
+        Wvar = self.vars["W"]
+        if self.transpose:
+            tmp = self._scratch("dW", Wvar.grad.shape, grad.dtype)
+            xp.matmul(grad.T, x, out=tmp)
+        else:
+            tmp = self._scratch("dW", Wvar.grad.shape, grad.dtype)
+            xp.matmul(x.T, grad, out=tmp)
+        kernels.accumulate(Wvar.grad, tmp, scale, momentum)
+
+        if self.useBias:
+            bvar = self.vars["b"]
+            n = grad.shape[0]
+            ones = self._ones
+            if ones is None or ones.shape[0] != n or ones.dtype != grad.dtype:
+                ones = gpuarray.empty((n,), grad.dtype)
+                ones.fill(1)
+                self._ones = ones
+            tmp = self._scratch("db", bvar.grad.shape, grad.dtype)
+            kernels.sumRows(grad, tmp, ones)
+            kernels.accumulate(bvar.grad, tmp, scale, momentum)
+
+    def checkDataShape(self, shape):
+        if len(shape) != 2:
+            raise self._error("expected 2-d data (batch, %d), got %d-d data of shape %s" % (self.insize, len(shape), tuple(shape)))
+        if shape[1] != self.insize:
+            raise self._error("expected data of shape (N, %d), got %s" % (self.insize, tuple(shape)))
+
+    def checkGradShape(self, shape):
+        if len(shape) != 2 or shape[1] != self.outsize:
+            raise self._error("expected gradient of shape (N, %d), got %s" % (self.outsize, tuple(shape)))
+        super().checkGradShape(shape)
+
+    def dataShapeFrom(self, shape):
+        return (shape[0], self.outsize)
+
+    def gradShapeFrom(self, shape):
+        return (shape[0], self.insize)
+
+    def _extraRepr(self):
+        return "%d -> %d%s%s" % (self.insize, self.outsize, "" if self.useBias else ", no bias",
+                                 ", transposed" if self.transpose else "")

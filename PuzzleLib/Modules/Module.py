@@ -1,0 +1,355 @@
+"""Module: the base of every layer, and the conventions every layer follows.
+
+A layer overrides a small contract:
+
+- ``updateData(data)``: compute ``self.data`` from the input;
+- ``updateGrad(grad)``: compute ``self.grad``, the gradient with respect to the input;
+- ``accGradParams(grad, scale, momentum)``: fill each parameter's ``.grad`` with
+  ``scale * new + momentum * old``;
+- ``dataShapeFrom(shape)`` / ``gradShapeFrom(shape)``: output / input-gradient shapes;
+- ``checkDataShape(shape)`` / ``checkDataType(dtype)`` (and the grad versions): refuse bad input
+  with a :class:`ModuleError` that names the module, what it expected and what it was given.
+
+.. note:: **Gradient sign.** Costs hand back the *negative* gradient of the error with respect to
+   the prediction (MSE gives ``(target - pred) / N``), modules propagate it linearly, and optimizers
+   *add* parameter gradients (``W += lr * W.grad``). So ``.grad`` holds a descent direction, the
+   opposite sign to PyTorch's ``.grad``. A custom module that follows the chain rule is correct
+   either way; what must agree is the cost, the optimizer and any hook that reads gradients.
+
+.. note:: ``Module.backward`` defaults to ``momentum=0.0`` (parameter gradients are overwritten);
+   containers default to ``momentum=1.0`` (they accumulate until the optimizer's
+   ``zeroGradParams()``), unlike PyTorch, where every backward accumulates.
+"""
+import inspect
+
+from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Variable import Variable
+
+__all__ = ["Module", "ModuleError"]
+
+
+class _ModuleMeta(type):
+    """Records the constructor arguments of every module, for blueprints (see ``getBlueprint``)."""
+
+    def __call__(cls, *args, **kwargs):
+        obj = super().__call__(*args, **kwargs)
+        if obj.__dict__.get("_scheme") is None:
+            obj._scheme = _bindScheme(cls, args, kwargs)
+        return obj
+
+
+_signatures = {}
+
+
+def _bindScheme(cls, args, kwargs):
+    sig = _signatures.get(cls)
+    if sig is None:
+        sig = inspect.signature(cls.__init__)
+        _signatures[cls] = sig
+    try:
+        bound = sig.bind(None, *args, **kwargs)
+    except TypeError:
+        return {}
+    bound.apply_defaults()
+    scheme = dict(bound.arguments)
+    scheme.pop("self", None)
+    for pname, param in sig.parameters.items():
+        if param.kind is inspect.Parameter.VAR_KEYWORD and pname in scheme:
+            scheme.update(scheme.pop(pname))
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL and pname in scheme:
+            scheme[pname] = list(scheme[pname])
+    return scheme
+
+
+class Module(metaclass=_ModuleMeta):
+    """Base class of all layers.
+
+    Parameters
+    ----------
+    name : str, optional
+        The module's name; containers name unnamed modules by position ("0", "1", ...).
+
+    State: ``vars`` (trained Variables by name), ``attrs`` (other state, e.g. running means),
+    ``train`` (mode), ``inData`` / ``data`` / ``grad`` (the last input, output, input gradient).
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(3, 2)
+        >>> out = lin(to_gpu(np.ones((4, 3), dtype=np.float32)))
+        >>> out.shape, lin.backward(to_gpu(np.ones((4, 2), dtype=np.float32))).shape
+        ((4, 2), (4, 3))
+    """
+
+    _scheme = None
+
+    def __init__(self, name=None):
+        if name is not None and not isinstance(name, str):
+            raise ModuleError("%s: name must be a string or None, got %r" % (type(self).__name__, name))
+        self.name = name
+        self.vars = {}
+        self.attrs = {}
+        self.train = not Config.globalEvalMode
+        self.calctype = gpuarray.xp.float32
+
+        self.inData = None
+        self.data = None
+        self.grad = None
+
+        self._reuse = False
+        self._bufs = {}
+        self._inKey = None
+
+    # ---- attribute access to vars and attrs: mod.W, mod.b, mod.mean ----
+    def __getattr__(self, item):
+        d = self.__dict__
+        mvars = d.get("vars")
+        if mvars is not None and item in mvars:
+            return mvars[item].data
+        attrs = d.get("attrs")
+        if attrs is not None and item in attrs:
+            return attrs[item]
+        raise AttributeError("'%s' object has no attribute '%s'" % (type(self).__name__, item))
+
+    # ---- naming and errors ----
+    def _label(self):
+        if self.name is None:
+            return type(self).__name__
+        return "%s '%s'" % (type(self).__name__, self.name)
+
+    def _error(self, message, cls=ModuleError):
+        return cls("%s: %s" % (self._label(), message))
+
+    # ---- forward / backward ----
+    def __call__(self, data):
+        if not Config.disableDtypeShapeChecks:
+            self._checkInput(data)
+        self.inData = data
+        self.updateData(data)
+        return self.data
+
+    def _checkInput(self, data):
+        try:
+            key = (data.shape, data.dtype)
+        except AttributeError:
+            raise self._error("expected a device array (to_gpu(ndarray)), got %s" % type(data).__name__) from None
+        if key != self._inKey:
+            self.checkDataType(data.dtype)
+            self.checkDataShape(data.shape)
+            self._inKey = key
+
+    def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
+        """Propagate ``grad`` (a descent direction for the output) back through the module.
+
+        Computes ``self.grad`` when ``updGrad``; when ``updParamGrads`` and in train mode, sets
+        each parameter's ``.grad`` to ``scale * new + momentum * old``. Returns ``self.grad``.
+        """
+        if not Config.disableDtypeShapeChecks:
+            self._checkGradInput(grad)
+        if updGrad:
+            self.updateGrad(grad)
+        else:
+            self.grad = None
+        if updParamGrads and self.train:
+            self.accGradParams(grad, scale, momentum)
+        return self.grad
+
+    def _checkGradInput(self, grad):
+        if self.data is None:
+            raise self._error("backward called before a forward pass (no output to take a gradient of)")
+        try:
+            shape, dtype = grad.shape, grad.dtype
+        except AttributeError:
+            raise self._error("expected a device array as gradient, got %s" % type(grad).__name__) from None
+        self.checkGradType(dtype)
+        self.checkGradShape(shape)
+
+    def updateData(self, data):
+        raise NotImplementedError("%s does not implement updateData" % type(self).__name__)
+
+    def updateGrad(self, grad):
+        raise NotImplementedError("%s does not implement updateGrad" % type(self).__name__)
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        pass
+
+    def updateParams(self, learnRate):
+        """Plain SGD on this module's variables: ``W += learnRate * W.grad``."""
+        for var in self.vars.values():
+            if var.grad is not None:
+                gpuarray.kernels.sgdUpdate(var.data, var.grad, learnRate * var.learnRate)
+
+    def optimizeStep(self, learnRate):
+        self.updateParams(learnRate)
+
+    # ---- checks (override to accept other shapes/dtypes) ----
+    def checkDataType(self, dtype):
+        if dtype != self.calctype:
+            raise self._error(
+                "expected data of dtype %s, got %s" % (gpuarray.xp.dtype(self.calctype).name, gpuarray.xp.dtype(dtype).name)
+            )
+
+    def checkGradType(self, dtype):
+        expected = self.data.dtype if self.data is not None else self.calctype
+        if dtype != expected:
+            raise self._error(
+                "expected gradient of dtype %s, got %s" % (gpuarray.xp.dtype(expected).name, gpuarray.xp.dtype(dtype).name)
+            )
+
+    def checkDataShape(self, shape):
+        pass
+
+    def checkGradShape(self, shape):
+        if self.data is not None and tuple(shape) != tuple(self.data.shape):
+            raise self._error("expected gradient of shape %s (the output's), got %s" % (tuple(self.data.shape), tuple(shape)))
+
+    def dataShapeFrom(self, shape):
+        return shape
+
+    def gradShapeFrom(self, shape):
+        return shape
+
+    # ---- modes ----
+    def trainMode(self):
+        self.train = True
+        self.reset()
+
+    def evalMode(self):
+        self.train = False
+        self.reset()
+
+    def reset(self):
+        self.inData = None
+        self.data = None
+        self.grad = None
+
+    def _setReuse(self, reuse):
+        """Let the module reuse its output buffers from call to call (handlers switch this on)."""
+        self._reuse = reuse
+
+    def _buffer(self, key, shape, dtype):
+        """An output buffer: reused between calls while handlers drive the module, else new."""
+        if not self._reuse:
+            return gpuarray.empty(shape, dtype)
+        return self._scratch(key, shape, dtype)
+
+    def _scratch(self, key, shape, dtype):
+        """A private temporary, always reused (one per key, shape and dtype)."""
+        k = (key, shape, dtype)
+        buf = self._bufs.get(k)
+        if buf is None:
+            buf = gpuarray.empty(shape, dtype)
+            self._bufs[k] = buf
+        return buf
+
+    # ---- variables and attributes ----
+    def setVar(self, name, var):
+        if not isinstance(var, Variable):
+            raise self._error("setVar(%r): expected a Variable, got %s" % (name, type(var).__name__))
+        if var.name is None:
+            var.name = name
+        self.vars[name] = var
+
+    def getVar(self, name):
+        try:
+            return self.vars[name]
+        except KeyError:
+            raise self._error("no variable %r (has %s)" % (name, sorted(self.vars))) from None
+
+    def setAttr(self, name, attr):
+        self.attrs[name] = attr
+
+    def getAttr(self, name):
+        try:
+            return self.attrs[name]
+        except KeyError:
+            raise self._error("no attribute %r (has %s)" % (name, sorted(self.attrs))) from None
+
+    def hasVar(self, name):
+        return name in self.vars
+
+    def getVarTable(self, vartable=None, name=None, root=True):
+        """Map each distinct Variable to the list of its dotted names ("W", or "0.W" in a container)."""
+        if vartable is None:
+            vartable = {}
+        prefix = "" if root or not name else name + "."
+        for pname, var in self.vars.items():
+            vartable.setdefault(var, []).append(prefix + pname)
+        return vartable
+
+    def numOfParams(self):
+        return int(sum(var.data.size for var in self.getVarTable()))
+
+    def paramSize(self, unit=None):
+        nbytes = sum(var.data.nbytes for var in self.getVarTable())
+        divisors = {None: 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3}
+        if unit not in divisors:
+            raise self._error("paramSize: unit must be one of None, 'kb', 'mb', 'gb'; got %r" % (unit,))
+        return nbytes / divisors[unit] if unit else nbytes
+
+    def calcMode(self, dtype):
+        """Compute in ``dtype`` (one of ``gpuarray.dtypesSupported()``); converts the parameters.
+
+        Call it before ``optimizer.setupOn``.
+        """
+        if not gpuarray.isDtypeSupported(dtype):
+            supported = ", ".join(gpuarray.xp.dtype(d).name for d, _ in gpuarray.dtypesSupported())
+            raise self._error("calcMode: dtype %s is not supported by the %s backend (supported: %s)" % (
+                gpuarray.xp.dtype(dtype).name, gpuarray.backendName, supported))
+        dtype = gpuarray.xp.dtype(dtype).type
+        for var in self.vars.values():
+            var.data = var.data.astype(dtype)
+            if var.grad is not None:
+                var.grad = var.grad.astype(dtype)
+        for aname, attr in self.attrs.items():
+            if hasattr(attr, "dtype") and gpuarray.xp.dtype(attr.dtype).kind == "f":
+                self.attrs[aname] = attr.astype(dtype)
+        self.calctype = dtype
+        self._inKey = None
+        self._bufs.clear()
+        self.reset()
+
+    # ---- files and blueprints ----
+    def save(self, hdf=None, varlinks=None, name=None, compress="gzip", assumeUniqueNames=False,
+             withBlueprint=False, isRoot=True):
+        """Write the parameters (and, with ``withBlueprint``, the JSON blueprint) to an HDF5 file.
+
+        ``hdf`` is a path, an open ``h5py`` file/group, or None to get the file's bytes back. A path
+        is written to a temporary file in the same folder and renamed over the target.
+        """
+        from PuzzleLib import Serialization
+        return Serialization.saveModule(self, hdf, compress=compress, withBlueprint=withBlueprint)
+
+    def load(self, hdf, initvars=None, name=None, assumeUniqueNames=False):
+        """Read parameters from a file written by ``save`` (a path, bytes, or an open h5py file).
+
+        Every stored array is checked against the variable it goes into before any is changed.
+        """
+        from PuzzleLib import Serialization
+        Serialization.loadModule(self, hdf)
+        return self
+
+    def _walk(self, path):
+        """Yield (module path, module, isContainer) for this module and everything inside."""
+        yield path, self, False
+
+    def getBlueprint(self):
+        from PuzzleLib import Serialization
+        return {"classname": type(self).__name__, "scheme": Serialization.jsonable(self._scheme or {}, self._label())}
+
+    # ---- printing ----
+    def _extraRepr(self):
+        return ""
+
+    def __str__(self):
+        extra = self._extraRepr()
+        parts = []
+        if self.name is not None:
+            parts.append("name=%r" % self.name)
+        if extra:
+            parts.append(extra)
+        return "%s(%s)" % (type(self).__name__, ", ".join(parts))
+
+    __repr__ = __str__

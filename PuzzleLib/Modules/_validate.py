@@ -1,0 +1,26 @@
+"""Argument checks shared by module constructors."""
+import numbers
+
+from PuzzleLib.Errors import ModuleError
+
+
+def positiveInt(owner, argname, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ModuleError("%s: %s must be a positive integer, got %r" % (owner, argname, value))
+    return int(value)
+
+
+def nonNegativeInt(owner, argname, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ModuleError("%s: %s must be a non-negative integer, got %r" % (owner, argname, value))
+    return int(value)
+
+
+def realNumber(owner, argname, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ModuleError("%s: %s must be a number, got %r" % (owner, argname, value))
+    return float(value)
+
+
+def ownerName(cls, name):
+    return cls.__name__ if name is None else "%s '%s'" % (cls.__name__, name)
