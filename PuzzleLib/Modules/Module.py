@@ -10,6 +10,10 @@ A layer overrides a small contract:
 - ``checkDataShape(shape)`` / ``checkDataType(dtype)`` (and the grad versions): refuse bad input
   with a :class:`ModuleError` that names the module, what it expected and what it was given.
 
+Multi-input modules (Add, Concat, ...) take a list of arrays: ``checkDataType`` is called once per
+array and ``checkDataShape`` once with the list of shapes. Multi-output modules (Split, Replicate)
+return a list, and their ``backward`` takes a list of gradients the same way.
+
 .. note:: **Gradient sign.** Costs hand back the *negative* gradient of the error with respect to
    the prediction (MSE gives ``(target - pred) / N``), modules propagate it linearly, and optimizers
    *add* parameter gradients (``W += lr * W.grad``). So ``.grad`` holds a descent direction, the
@@ -134,10 +138,28 @@ class Module(metaclass=_ModuleMeta):
         try:
             key = (data.shape, data.dtype)
         except AttributeError:
+            if isinstance(data, (list, tuple)):
+                self._checkInputList(data)
+                return
             raise self._error("expected a device array (to_gpu(ndarray)), got %s" % type(data).__name__) from None
         if key != self._inKey:
             self.checkDataType(data.dtype)
             self.checkDataShape(data.shape)
+            self._inKey = key
+
+    def _checkInputList(self, data):
+        """Checks for a list of inputs (Add, Concat, ...): each dtype, then the list of shapes."""
+        if len(data) == 0:
+            raise self._error("expected a device array or a non-empty list of them, got an empty %s" % type(data).__name__)
+        try:
+            key = tuple((d.shape, d.dtype) for d in data)
+        except AttributeError:
+            raise self._error("expected a list of device arrays (to_gpu(ndarray)), got a list of %s" % (
+                ", ".join(type(d).__name__ for d in data))) from None
+        if key != self._inKey:
+            for d in data:
+                self.checkDataType(d.dtype)
+            self.checkDataShape([tuple(d.shape) for d in data])
             self._inKey = key
 
     def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
@@ -162,9 +184,26 @@ class Module(metaclass=_ModuleMeta):
         try:
             shape, dtype = grad.shape, grad.dtype
         except AttributeError:
+            if isinstance(grad, (list, tuple)):
+                self._checkGradList(grad)
+                return
             raise self._error("expected a device array as gradient, got %s" % type(grad).__name__) from None
         self.checkGradType(dtype)
         self.checkGradShape(shape)
+
+    def _checkGradList(self, grad):
+        """Checks for a list of output gradients (Split, Replicate): each dtype, then the shapes."""
+        if not isinstance(self.data, (list, tuple)):
+            raise self._error("expected one gradient array (the module has one output), got a list of %d" % len(grad))
+        try:
+            shapes = [tuple(g.shape) for g in grad]
+            dtypes = [g.dtype for g in grad]
+        except AttributeError:
+            raise self._error("expected a list of device arrays as gradient, got a list of %s" % (
+                ", ".join(type(g).__name__ for g in grad))) from None
+        for dtype in dtypes:
+            self.checkGradType(dtype)
+        self.checkGradShape(shapes)
 
     def updateData(self, data):
         raise NotImplementedError("%s does not implement updateData" % type(self).__name__)
@@ -192,7 +231,14 @@ class Module(metaclass=_ModuleMeta):
             )
 
     def checkGradType(self, dtype):
-        expected = self.data.dtype if self.data is not None else self.calctype
+        data = self.data
+        if data is None:
+            expected = self.calctype
+        else:
+            try:
+                expected = data.dtype
+            except AttributeError:  # a list of outputs (Split, Replicate): they share one dtype
+                expected = data[0].dtype
         if dtype != expected:
             raise self._error(
                 "expected gradient of dtype %s, got %s" % (gpuarray.xp.dtype(expected).name, gpuarray.xp.dtype(dtype).name)
@@ -202,8 +248,19 @@ class Module(metaclass=_ModuleMeta):
         pass
 
     def checkGradShape(self, shape):
-        if self.data is not None and tuple(shape) != tuple(self.data.shape):
-            raise self._error("expected gradient of shape %s (the output's), got %s" % (tuple(self.data.shape), tuple(shape)))
+        data = self.data
+        if data is None:
+            return
+        try:
+            expected = data.shape
+        except AttributeError:  # a list of outputs: `shape` is the list of gradient shapes
+            expected = [tuple(d.shape) for d in data]
+            got = [tuple(s) for s in shape] if isinstance(shape, list) else shape
+            if got != expected:
+                raise self._error("expected gradients of shapes %s (the outputs'), got %s" % (expected, got)) from None
+            return
+        if tuple(shape) != tuple(expected):
+            raise self._error("expected gradient of shape %s (the output's), got %s" % (tuple(expected), tuple(shape)))
 
     def dataShapeFrom(self, shape):
         return shape
