@@ -1,0 +1,191 @@
+"""Pins the public API surface: import paths, constructor signatures, key methods.
+
+Programs written for PuzzleLib 1.0 pass arguments by keyword and import from fixed paths, so a
+rename, a reordered argument or a changed default breaks them. Every entry below is checked
+exactly; a failure here means a user-visible API change (fix the code, or, if the change is
+intended and matches ../shared/docs/puzzlelib-api.md, the entry).
+
+To add your classes, append entries to the tables (one line each, keep the existing ones):
+
+- EXPORTS: "package": [names importable from it];
+- CONSTRUCTORS: "module.path:Class": "(signature of __init__ without self)";
+- METHOD_SIGNATURES: "module.path:Class.method": "(signature without self)";
+- METHODS: "module.path:Class": [method / attribute names the class must have].
+
+Signatures are compared as ``str(inspect.signature(...))`` with ``self`` dropped, e.g.
+"(insize, outsize, wscale=1.0, ...)".
+"""
+import importlib
+import inspect
+
+import pytest
+
+EXPORTS = {
+    "PuzzleLib": ["Config", "Variable", "Backend", "Modules", "Containers", "Cost", "Optimizers", "Handlers"],
+    "PuzzleLib.Config": ["backend", "Backend", "globalEvalMode", "disableDtypeShapeChecks", "showWarnings",
+                         "getLogger"],
+    "PuzzleLib.Backend.gpuarray": ["to_gpu", "empty", "zeros", "GPUArray", "dtypesSupported"],
+    "PuzzleLib.Variable": ["Variable"],
+    "PuzzleLib.Errors": ["PuzzleLibError", "ModuleError", "ContainerError", "CostError", "OptimizerError",
+                         "HandlerError", "SerializationError", "BlueprintError"],
+    "PuzzleLib.Modules": ["Module", "ModuleError", "Linear", "Activation"],
+    "PuzzleLib.Modules.Activation": ["Activation", "sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus",
+                                     "clip"],
+    "PuzzleLib.Containers": ["Container", "Sequential"],
+    "PuzzleLib.Cost": ["Cost", "MSE"],
+    "PuzzleLib.Optimizers": ["Optimizer", "SGD", "MomentumSGD"],
+    "PuzzleLib.Handlers": ["Handler", "Trainer", "Validator", "Calculator"],
+    "PuzzleLib.Serialization": [],
+    "PuzzleLib.Blueprint": ["load"],
+}
+
+CONSTRUCTORS = {
+    "PuzzleLib.Variable:Variable": "(data, name=None, withgrad=True, grad=None)",
+    "PuzzleLib.Modules.Module:Module": "(name=None)",
+    "PuzzleLib.Modules.Linear:Linear":
+        "(insize, outsize, wscale=1.0, useBias=True, initscheme=None, name=None, empty=False, transpose=False)",
+    "PuzzleLib.Modules.Activation:Activation": "(activation, slc=None, inplace=False, name=None, args=())",
+    "PuzzleLib.Containers.Sequential:Sequential": "(name=None)",
+    "PuzzleLib.Cost.MSE:MSE": "()",
+    "PuzzleLib.Optimizers.SGD:SGD": "(learnRate=0.001, nodeinfo=None)",
+    "PuzzleLib.Optimizers.MomentumSGD:MomentumSGD": "(learnRate=0.001, momRate=0.9, nodeinfo=None)",
+    "PuzzleLib.Handlers.Handler:Handler": "(mod, onBatchFinish=None, batchsize=128)",
+    "PuzzleLib.Handlers.Trainer:Trainer": "(mod, cost, optimizer, onBatchFinish=None, batchsize=128)",
+    "PuzzleLib.Handlers.Validator:Validator": "(mod, cost, onBatchFinish=None, batchsize=128)",
+    "PuzzleLib.Handlers.Calculator:Calculator": "(mod, onBatchFinish=None, batchsize=128)",
+}
+
+METHOD_SIGNATURES = {
+    "PuzzleLib.Modules.Module:Module.backward": "(grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0)",
+    "PuzzleLib.Modules.Module:Module.__call__": "(data)",
+    "PuzzleLib.Modules.Module:Module.updateData": "(data)",
+    "PuzzleLib.Modules.Module:Module.updateGrad": "(grad)",
+    "PuzzleLib.Modules.Module:Module.accGradParams": "(grad, scale=1.0, momentum=0.0)",
+    "PuzzleLib.Modules.Module:Module.dataShapeFrom": "(shape)",
+    "PuzzleLib.Modules.Module:Module.gradShapeFrom": "(shape)",
+    "PuzzleLib.Modules.Module:Module.calcMode": "(dtype)",
+    "PuzzleLib.Modules.Module:Module.paramSize": "(unit=None)",
+    "PuzzleLib.Containers.Sequential:Sequential.backward":
+        "(grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0)",
+    "PuzzleLib.Containers.Sequential:Sequential.append": "(mod)",
+    "PuzzleLib.Containers.Sequential:Sequential.insert": "(index, mod)",
+    "PuzzleLib.Containers.Sequential:Sequential.pop": "(index=-1)",
+    "PuzzleLib.Cost.Cost:Cost.__call__": "(pred, target, queryError=True)",
+    "PuzzleLib.Cost.Cost:Cost.validate": "(pred, target)",
+    "PuzzleLib.Optimizers.Optimizer:Optimizer.setupOn": "(mod, useGlobalState=False)",
+    "PuzzleLib.Optimizers.Optimizer:Optimizer.update": "()",
+    "PuzzleLib.Optimizers.Optimizer:Optimizer.zeroGradParams": "()",
+    "PuzzleLib.Optimizers.Optimizer:Optimizer.addHook": "(hook)",
+    "PuzzleLib.Handlers.Trainer:Trainer.train": "(data, target, random=True)",
+    "PuzzleLib.Handlers.Trainer:Trainer.trainFromHost":
+        "(data, target, macroBatchSize=10000, onMacroBatchFinish=None, random=True)",
+    "PuzzleLib.Handlers.Validator:Validator.validate": "(data, target)",
+    "PuzzleLib.Handlers.Validator:Validator.validateFromHost":
+        "(data, target, macroBatchSize=10000, onMacroBatchFinish=None)",
+    "PuzzleLib.Handlers.Calculator:Calculator.calc": "(data)",
+    "PuzzleLib.Handlers.Calculator:Calculator.calcFromHost": "(data, macroBatchSize=10000, onMacroBatchFinish=None)",
+}
+
+METHODS = {
+    "PuzzleLib.Modules.Module:Module": [
+        "__call__", "backward", "updateData", "updateGrad", "accGradParams", "dataShapeFrom", "gradShapeFrom",
+        "checkDataShape", "checkDataType", "checkGradShape", "checkGradType", "trainMode", "evalMode", "reset",
+        "getVarTable", "setVar", "getVar", "setAttr", "getAttr", "numOfParams", "paramSize", "calcMode", "save",
+        "load", "getBlueprint", "updateParams",
+    ],
+    "PuzzleLib.Containers.Container:Container": ["getByName", "getAllByType", "trainMode", "evalMode"],
+    "PuzzleLib.Containers.Sequential:Sequential": ["append", "extend", "insert", "pop", "__getitem__", "__len__"],
+    "PuzzleLib.Cost.Cost:Cost": ["__call__", "getError", "getMeanError", "validate", "resetAccumulator"],
+    "PuzzleLib.Optimizers.Optimizer:Optimizer": ["setupOn", "zeroGradParams", "update", "addHook"],
+    "PuzzleLib.Handlers.Handler:Handler": ["handle", "handleFromHost"],
+    "PuzzleLib.Handlers.Trainer:Trainer": ["train", "trainFromHost"],
+    "PuzzleLib.Handlers.Validator:Validator": ["validate", "validateFromHost"],
+    "PuzzleLib.Handlers.Calculator:Calculator": ["calc", "calcFromHost"],
+    "PuzzleLib.Backend.gpuarray:GPUArray": [
+        "get", "set", "fill", "shape", "dtype", "size", "nbytes", "ndim", "ravel", "reshape", "copy", "astype",
+    ],
+}
+
+
+def _resolve(spec):
+    """'a.b.c:Class.attr' -> the object (importing the module a.b.c)."""
+    modname, _, qualname = spec.partition(":")
+    obj = importlib.import_module(modname)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _importable(mod, package, name):
+    """What ``from package import name`` accepts: an attribute, or a submodule."""
+    if hasattr(mod, name):
+        return True
+    try:
+        importlib.import_module("%s.%s" % (package, name))
+    except ImportError:
+        return False
+    return True
+
+
+def _signatureWithoutSelf(func):
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    if params and params[0].name == "self":
+        params = params[1:]
+    return str(sig.replace(parameters=params))
+
+
+@pytest.mark.parametrize("package", sorted(EXPORTS))
+def test_exports(package):
+    mod = importlib.import_module(package)
+    missing = [name for name in EXPORTS[package] if not _importable(mod, package, name)]
+    assert not missing, "%s does not export %s" % (package, missing)
+
+
+@pytest.mark.parametrize("spec", sorted(CONSTRUCTORS))
+def test_constructor_signature(spec):
+    cls = _resolve(spec)
+    assert inspect.isclass(cls), spec
+    assert _signatureWithoutSelf(cls.__init__) == CONSTRUCTORS[spec]
+
+
+@pytest.mark.parametrize("spec", sorted(CONSTRUCTORS))
+def test_class_reexported_by_its_package(spec):
+    # "from PuzzleLib.Modules import Linear" and "PuzzleLib/Modules/Linear.py" give the same class
+    modname, _, clsname = spec.partition(":")
+    package = modname.rsplit(".", 1)[0]
+    if package == "PuzzleLib":
+        return
+    assert getattr(importlib.import_module(package), clsname) is _resolve(spec)
+
+
+@pytest.mark.parametrize("spec", sorted(METHOD_SIGNATURES))
+def test_method_signature(spec):
+    assert _signatureWithoutSelf(_resolve(spec)) == METHOD_SIGNATURES[spec]
+
+
+@pytest.mark.parametrize("spec", sorted(METHODS))
+def test_methods_present(spec):
+    cls = _resolve(spec)
+    missing = [name for name in METHODS[spec] if not hasattr(cls, name)]
+    assert not missing, "%s lacks %s" % (spec, missing)
+
+
+def test_activation_constants_are_their_names():
+    act = importlib.import_module("PuzzleLib.Modules.Activation")
+    for name in ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip"):
+        assert getattr(act, name) == name
+
+
+def test_config_logger_and_backend_values():
+    from PuzzleLib import Config
+    assert Config.getLogger().name == "PuzzleLib"
+    assert {"cpu", "cuda", "hip", "intel"} <= {b.value for b in Config.Backend}
+    assert Config.globalEvalMode is False
+    assert Config.disableDtypeShapeChecks is False
+
+
+def test_errors_derive_from_one_base():
+    from PuzzleLib import Errors
+    for name in EXPORTS["PuzzleLib.Errors"]:
+        assert issubclass(getattr(Errors, name), Errors.PuzzleLibError)
