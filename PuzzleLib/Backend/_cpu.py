@@ -112,8 +112,9 @@ def _reluFwd(x, out, args):
 
 
 def _reluBwd(grad, y, out, args):
-    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask
-    if out is grad:
+    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask; `out` may be a different view
+    # of grad's memory (an in-place Activation with slc), so test for overlap, not identity
+    if out is grad or np.may_share_memory(out, grad):
         out *= np.sign(y)
     else:
         np.sign(y, out=out)
