@@ -48,6 +48,9 @@ class Variable:
         self.learnRate = 1.0
         self.momRate = 1.0
         self.wc = 0.0
+        # True right after an optimizer's zeroGradParams(): the next gradient may be written
+        # straight into .grad instead of being added to zeros (see Module._paramGradTarget)
+        self._zeroed = False
 
     @property
     def hasGrad(self):

@@ -57,6 +57,11 @@ def asDevice(ary):
     return np.asarray(ary).view(GPUArray)
 
 
+def plain(ary):
+    """The backend's own array type for internal math (a plain ndarray view, no wrapper cost)."""
+    return ary.view(np.ndarray)
+
+
 def empty(shape, dtype=np.float32):
     return np.empty(shape, dtype=dtype).view(GPUArray)
 

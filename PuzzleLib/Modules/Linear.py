@@ -62,10 +62,15 @@ class Linear(Module):
 
     def updateData(self, data):
         W = self.vars["W"].data
+        if self.transpose:
+            W = W.T
         out = self._buffer("data", (data.shape[0], self.outsize), data.dtype)
-        xp.matmul(data, W.T if self.transpose else W, out=out)
+        if self.insize == 1:
+            xp.multiply(data, W, out=out)  # an outer product: cheaper than a matrix product
+        else:
+            xp.matmul(data, W, out=out)
         if self.useBias:
-            kernels.addBiasRows(out, self.vars["b"].data)
+            xp.add(out, self.vars["b"].data, out=out)
         self.data = out
 
     def updateGrad(self, grad):
@@ -77,13 +82,13 @@ class Linear(Module):
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
         x = self.inData
         Wvar = self.vars["W"]
+        out, fold = self._paramGradTarget(Wvar, "dW", scale, momentum)
         if self.transpose:
-            tmp = self._scratch("dW", Wvar.grad.shape, grad.dtype)
-            xp.matmul(grad.T, x, out=tmp)
+            xp.matmul(grad.T, x, out=out)
         else:
-            tmp = self._scratch("dW", Wvar.grad.shape, grad.dtype)
-            xp.matmul(x.T, grad, out=tmp)
-        kernels.accumulate(Wvar.grad, tmp, scale, momentum)
+            xp.matmul(x.T, grad, out=out)
+        if fold:
+            self._accumulateParamGrad(Wvar, out, scale, momentum)
 
         if self.useBias:
             bvar = self.vars["b"]
@@ -93,9 +98,10 @@ class Linear(Module):
                 ones = gpuarray.empty((n,), grad.dtype)
                 ones.fill(1)
                 self._ones = ones
-            tmp = self._scratch("db", bvar.grad.shape, grad.dtype)
-            kernels.sumRows(grad, tmp, ones)
-            kernels.accumulate(bvar.grad, tmp, scale, momentum)
+            out, fold = self._paramGradTarget(bvar, "db", scale, momentum)
+            kernels.sumRows(grad, out, ones)
+            if fold:
+                self._accumulateParamGrad(bvar, out, scale, momentum)
 
     def checkDataShape(self, shape):
         if len(shape) != 2:

@@ -188,6 +188,9 @@ class Module(metaclass=_ModuleMeta):
                 self._checkGradList(grad)
                 return
             raise self._error("expected a device array as gradient, got %s" % type(grad).__name__) from None
+        out = self.data
+        if shape == getattr(out, "shape", None) and dtype == out.dtype:
+            return  # the output's own shape and dtype: valid for any single-output module
         self.checkGradType(dtype)
         self.checkGradShape(shape)
 
@@ -213,6 +216,21 @@ class Module(metaclass=_ModuleMeta):
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
         pass
+
+    def _paramGradTarget(self, var, key, scale, momentum):
+        """Where to write a new gradient of ``var``: ``var.grad`` itself when its old value does
+        not count (momentum 0, or freshly zeroed by the optimizer) and scale is 1; otherwise a
+        scratch buffer, to be folded in with ``_accumulateParamGrad``. Returns (array, mustFold)."""
+        if scale == 1.0 and (momentum == 0.0 or var._zeroed):
+            var._zeroed = False
+            return var.grad, False
+        return self._scratch(key, var.grad.shape, var.grad.dtype), True
+
+    @staticmethod
+    def _accumulateParamGrad(var, new, scale, momentum):
+        """var.grad = scale * new + momentum * var.grad (``new`` may be clobbered)."""
+        gpuarray.kernels.accumulate(var.grad, new, scale, 0.0 if var._zeroed else momentum)
+        var._zeroed = False
 
     def updateParams(self, learnRate):
         """Plain SGD on this module's variables: ``W += learnRate * W.grad``."""
@@ -391,6 +409,11 @@ class Module(metaclass=_ModuleMeta):
     def _walk(self, path):
         """Yield (module path, module, isContainer) for this module and everything inside."""
         yield path, self, False
+
+    def node(self, *parents):
+        """Place this module in a Graph, fed by ``parents`` (nodes, or (node, slot) pairs)."""
+        from PuzzleLib.Containers.Node import Node
+        return Node(self, parents)
 
     def getBlueprint(self):
         from PuzzleLib import Serialization
