@@ -47,6 +47,8 @@ CONSTRUCTORS = {
     "PuzzleLib.Modules.Activation:Activation": "(activation, slc=None, inplace=False, name=None, args=())",
     "PuzzleLib.Containers.Sequential:Sequential": "(name=None)",
     "PuzzleLib.Cost.MSE:MSE": "()",
+    "PuzzleLib.Modules.Flatten:Flatten": "(name=None)",
+    "PuzzleLib.Cost.CrossEntropy:CrossEntropy": "(maxlabels=None, weights=None)",
     "PuzzleLib.Optimizers.SGD:SGD": "(learnRate=0.001, nodeinfo=None)",
     "PuzzleLib.Optimizers.MomentumSGD:MomentumSGD": "(learnRate=0.001, momRate=0.9, nodeinfo=None)",
     "PuzzleLib.Handlers.Handler:Handler": "(mod, onBatchFinish=None, batchsize=128)",

@@ -2,3 +2,4 @@
 from PuzzleLib.Modules.Module import Module, ModuleError
 from PuzzleLib.Modules.Linear import Linear
 from PuzzleLib.Modules.Activation import Activation
+from PuzzleLib.Modules.Flatten import Flatten

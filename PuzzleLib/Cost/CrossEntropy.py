@@ -1,0 +1,99 @@
+"""CrossEntropy: softmax over the class axis, then the negative log-likelihood of integer labels."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkScoresAndLabels,
+                                    oneHot, softmax)
+from PuzzleLib.Errors import CostError
+
+xp = gpuarray.xp
+
+
+class CrossEntropy(Cost):
+    """Softmax cross-entropy against integer class labels.
+
+    ``error = mean_i w[y_i] * -log softmax(pred_i)[y_i]`` over every labelled position i (the batch
+    and any trailing spatial axes). The gradient handed back is the negative gradient
+    ``w[y_i] * (onehot(y_i) - softmax(pred_i)) / count``. ``validate`` returns the error rate: the
+    fraction of positions whose argmax over the class axis misses the label.
+
+    Parameters
+    ----------
+    maxlabels : int, optional
+        Number of classes; when given, the scores' axis 1 must have this size.
+    weights : sequence of float, optional
+        One weight per class (w above; all ones by default). The mean still divides by the number
+        of labels, not by the sum of their weights.
+
+    Shape
+    -----
+    pred: (N, classes[, ...]) raw scores (float); target: (N[, ...]) int32 labels in [0, classes).
+
+    Example::
+
+        >>> ce = CrossEntropy()
+        >>> err, grad = ce(to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.array([1, 3], np.int32)))
+        >>> round(err, 4)  # log(4)
+        1.3863
+    """
+
+    def __init__(self, maxlabels=None, weights=None):
+        super().__init__()
+        if maxlabels is not None and (isinstance(maxlabels, bool) or not isinstance(maxlabels, int) or maxlabels <= 0):
+            raise CostError("CrossEntropy: maxlabels must be a positive integer or None, got %r" % (maxlabels,))
+        self.maxlabels = maxlabels
+        if weights is not None:
+            try:
+                weights = xp.asarray(weights, dtype=xp.float32).reshape(-1)
+            except (TypeError, ValueError):
+                raise CostError("CrossEntropy: weights must be a sequence of numbers (one per class), got %r" % (weights,)) from None
+            if maxlabels is not None and weights.size != maxlabels:
+                raise CostError("CrossEntropy: expected %d weights (maxlabels), got %d" % (maxlabels, weights.size))
+        self.weights = weights
+
+    def _weightsFor(self, target, dtype):
+        return self.weights.astype(dtype, copy=False)[target]
+
+    def calcErrorAndGrad(self, pred, target):
+        classes = pred.shape[1]
+        checkLabelRange(self, target, classes)
+        probs, logp = softmax(pred)
+        hot = oneHot(target, classes, pred.dtype)
+        count = target.size
+        nll = -(logp * hot).sum(axis=1)
+        grad = self._gradBuffer(pred)
+        xp.subtract(hot, probs, out=grad)
+        if self.weights is not None:
+            w = self._weightsFor(target, pred.dtype)
+            nll *= w
+            grad *= xp.expand_dims(w, 1)
+        grad *= 1.0 / count
+        return nll.sum() / count, grad
+
+    def calcError(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[0]
+
+    def calcGrad(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[1]
+
+    def calcVal(self, pred, target):
+        checkLabelRange(self, target, pred.shape[1])
+        return argmaxErrorRate(pred, target)
+
+    def checkDataShape(self, predShape, targetShape):
+        checkScoresAndLabels(self, predShape, targetShape, self.maxlabels)
+        if self.weights is not None and self.weights.size != predShape[1]:
+            raise self._error("has %d class weights, got scores for %d classes (shape %s)" % (
+                self.weights.size, predShape[1], tuple(predShape)))
+
+    def checkDataType(self, predDtype, targetDtype):
+        checkFloatAndInt(self, predDtype, targetDtype)
+
+    def __str__(self):
+        args = []
+        if self.maxlabels is not None:
+            args.append("maxlabels=%d" % self.maxlabels)
+        if self.weights is not None:
+            args.append("weights=%d classes" % self.weights.size)
+        return "CrossEntropy(%s)" % ", ".join(args)
+
+    __repr__ = __str__

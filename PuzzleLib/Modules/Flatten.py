@@ -1,0 +1,47 @@
+"""Flatten: collapse every axis after the batch axis, ``(N, ...) -> (N, prod(...))``."""
+from PuzzleLib.Modules.Module import Module
+
+
+class Flatten(Module):
+    """Collapses all axes but the first: ``(N, C, H, W) -> (N, C*H*W)``.
+
+    The output is a view of the input (no copy); the gradient is reshaped back.
+
+    Parameters
+    ----------
+    name : str, optional
+
+    Shape
+    -----
+    data: (N, d1, d2, ...) -> (N, d1*d2*...).
+
+    Example::
+
+        >>> Flatten()(to_gpu(np.zeros((2, 3, 4, 5), np.float32))).shape
+        (2, 60)
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+
+    def updateData(self, data):
+        self.data = data.reshape(data.shape[0], -1)
+
+    def updateGrad(self, grad):
+        self.grad = grad.reshape(self.inData.shape)
+
+    def checkDataShape(self, shape):
+        if len(shape) < 1:
+            raise self._error("expected data with a batch axis (at least 1-d), got shape %s" % (tuple(shape),))
+
+    def dataShapeFrom(self, shape):
+        size = 1
+        for d in shape[1:]:
+            size *= d
+        return (shape[0], size)
+
+    def gradShapeFrom(self, shape):
+        if self.inData is not None:
+            return tuple(self.inData.shape)
+        raise self._error("gradShapeFrom cannot recover the unflattened shape from %s alone; "
+                          "run a forward pass first" % (tuple(shape),))

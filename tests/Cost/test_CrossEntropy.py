@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Cost.CrossEntropy import CrossEntropy
+from PuzzleLib.Errors import CostError
+from tests.Cost.costcheck import checkCostGrad
+
+
+def _handCE(scores, labels, weights=None):
+    classes = scores.shape[1]
+    s = np.moveaxis(scores, 1, -1).reshape(-1, classes)
+    y = labels.reshape(-1)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    w = np.ones(classes) if weights is None else np.asarray(weights)
+    return float(np.mean(-logp[np.arange(y.size), y] * w[y]))
+
+
+def test_hand_values():
+    scores = np.array([[1.0, 2.0, 0.5], [0.0, 0.0, 3.0]], np.float32)
+    labels = np.array([1, 0], np.int32)
+    err, grad = CrossEntropy()(to_gpu(scores), to_gpu(labels))
+    # by hand: -log softmax([1, 2, .5])[1] and -log softmax([0, 0, 3])[0]
+    e1 = -(2.0 - np.log(np.exp(1.0) + np.exp(2.0) + np.exp(0.5)))
+    e2 = -(0.0 - np.log(2 + np.exp(3.0)))
+    assert err == pytest.approx((e1 + e2) / 2, rel=1e-6)
+    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(grad.get(), (np.eye(3)[labels] - p) / 2, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 5, 2, 3)])
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_gradient_by_finite_differences(shape, weights):
+    classes = shape[1]
+    w = np.linspace(0.5, 2.0, classes) if weights else None
+    scores = np.random.randn(*shape)
+    labels = np.random.randint(0, classes, size=shape[:1] + shape[2:]).astype(np.int32)
+    err, _ = checkCostGrad(CrossEntropy(weights=w), scores, labels)
+    assert err == pytest.approx(_handCE(scores, labels, w), rel=1e-9)
+
+
+def test_validate_is_error_rate_and_accumulates():
+    ce = CrossEntropy(maxlabels=3)
+    scores = to_gpu(np.array([[3, 1, 0], [0, 1, 3], [0, 3, 1], [2, 0, 1]], np.float32))
+    labels = to_gpu(np.array([0, 1, 1, 2], np.int32))
+    assert ce.validate(scores, labels) == pytest.approx(0.5)
+    ce.resetAccumulator()
+    ce(scores, labels)
+    ce(scores[:2], labels[:2])
+    e4 = _handCE(scores.get(), labels.get())
+    e2 = _handCE(scores.get()[:2], labels.get()[:2])
+    assert ce.getMeanError() == pytest.approx((4 * e4 + 2 * e2) / 6, rel=1e-5)
+
+
+def test_errors_name_cost_and_shapes():
+    ce = CrossEntropy()
+    with pytest.raises(CostError, match=r"CrossEntropy.*labels of shape \(4,\).*\(4, 3\).*\(4, 3\)"):
+        ce(to_gpu(np.zeros((4, 3), np.float32)), to_gpu(np.zeros((4, 3), np.int32)))
+    with pytest.raises(CostError, match=r"CrossEntropy.*integer.*float32"):
+        ce(to_gpu(np.zeros((4, 3), np.float32)), to_gpu(np.zeros((4,), np.float32)))
+    with pytest.raises(CostError, match=r"CrossEntropy.*\[0, 3\).*\[0, 5\]"):
+        ce(to_gpu(np.zeros((4, 3), np.float32)), to_gpu(np.array([0, 1, 2, 5], np.int32)))
+    with pytest.raises(CostError, match=r"CrossEntropy.*maxlabels=4.*\(2, 3\)"):
+        CrossEntropy(maxlabels=4)(to_gpu(np.zeros((2, 3), np.float32)), to_gpu(np.zeros((2,), np.int32)))
+    with pytest.raises(CostError, match=r"CrossEntropy.*maxlabels"):
+        CrossEntropy(maxlabels=0)
+    with pytest.raises(CostError, match=r"CrossEntropy.*2 class weights.*3 classes"):
+        CrossEntropy(weights=[1, 2])(to_gpu(np.zeros((2, 3), np.float32)), to_gpu(np.zeros((2,), np.int32)))
