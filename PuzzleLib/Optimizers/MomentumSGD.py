@@ -18,6 +18,7 @@ class MomentumSGD(Optimizer):
     """
 
     stateNames = ("mom",)
+    hyperNames = ("learnRate", "momRate")
 
     def __init__(self, learnRate=1e-3, momRate=0.9, nodeinfo=None):
         self.learnRate = _checkRate("MomentumSGD", "learnRate", learnRate)

@@ -1,16 +1,18 @@
 """Optimizer: the base of parameter-update rules.
 
-``opt.setupOn(net)`` takes every trainable Variable of ``net`` and packs those of one dtype into one
-flat, contiguous buffer (data and gradient); each Variable's ``data`` and ``grad`` become views into
-it. Optimizer state is packed the same way. When every variable of a group uses the optimizer's own
-rates (``learnRate == momRate == 1`` and ``wc == 0``), an update is one call per dtype; otherwise it
-runs per variable with the multipliers applied. Both give the same numbers.
+``opt.setupOn(net)`` (``useGlobalState=False``, the default) keeps one state buffer per trainable
+Variable and leaves the Variables' arrays where they are; an update is one call per variable.
+``opt.setupOn(net, useGlobalState=True)`` packs the variables of one dtype into one flat,
+contiguous buffer (data and gradient); each Variable's ``data`` and ``grad`` become views into it,
+and the state is packed the same way. When every variable of a group uses the optimizer's own rates
+(``learnRate == momRate == 1`` and ``wc == 0``), an update is then one call per dtype; otherwise it
+runs per variable with the multipliers applied. All of these give the same numbers.
 
 .. note:: Gradients are descent directions (see ``PuzzleLib.Modules.Module``): updates **add**
    them, e.g. SGD does ``W += learnRate * W.grad``.
 
-.. note:: Because ``setupOn`` re-homes each Variable's ``data`` into the flat buffer, take
-   references to parameter arrays after ``setupOn``, and call ``calcMode`` before it.
+.. note:: Because ``setupOn`` with global state re-homes each Variable's ``data`` into the flat
+   buffer, take references to parameter arrays after ``setupOn``, and call ``calcMode`` before it.
 """
 import numbers
 
@@ -26,35 +28,70 @@ def _checkRate(owner, argname, value, allowZero=False):
     return float(value)
 
 
-class _Group:
-    """All trainable variables of one dtype, packed into flat buffers."""
+def _checkFactor(owner, argname, value, allowZero=True):
+    """A decay factor in [0, 1) (or (0, 1) when ``allowZero`` is False)."""
+    value = _checkRate(owner, argname, value, allowZero=allowZero)
+    if value >= 1.0:
+        raise OptimizerError("%s: invalid %s: %r (expected a number in [0, 1))" % (owner, argname, value))
+    return value
 
-    def __init__(self, variables, dtype, stateNames):
+
+class _Group:
+    """All trainable variables of one dtype: packed into flat buffers (``flat``) or left in place."""
+
+    def __init__(self, variables, dtype, stateNames, stateInit, flat=True):
         self.variables = variables
         self.dtype = dtype
-        total = sum(var.data.size for var in variables)
-        self.data = gpuarray.empty((total,), dtype)
-        self.grad = gpuarray.zeros((total,), dtype)
-        self.state = {sname: gpuarray.zeros((total,), dtype) for sname in stateNames}
+        self.flat = flat
+        self.size = max(var.data.size for var in variables)
         self.varStates = []
-        offset = 0
-        for var in variables:
-            n = var.data.size
-            shape = var.data.shape
-            dataView = self.data[offset:offset + n].reshape(shape)
-            dataView[...] = var.data
-            var.data = dataView
-            gradView = self.grad[offset:offset + n].reshape(shape)
-            gradView[...] = var.grad
-            var.grad = gradView
-            self.varStates.append({sname: buf[offset:offset + n].reshape(shape) for sname, buf in self.state.items()})
-            offset += n
+        if flat:
+            total = sum(var.data.size for var in variables)
+            self.size = total
+            self.data = gpuarray.empty((total,), dtype)
+            self.grad = gpuarray.zeros((total,), dtype)
+            self.state = {sname: gpuarray.zeros((total,), dtype) for sname in stateNames}
+            for sname, buf in self.state.items():
+                if stateInit.get(sname, 0.0) != 0.0:
+                    buf.fill(stateInit[sname])
+            offset = 0
+            for var in variables:
+                n = var.data.size
+                shape = var.data.shape
+                dataView = self.data[offset:offset + n].reshape(shape)
+                dataView[...] = var.data
+                var.data = dataView
+                gradView = self.grad[offset:offset + n].reshape(shape)
+                gradView[...] = var.grad
+                var.grad = gradView
+                self.varStates.append({sname: buf[offset:offset + n].reshape(shape) for sname, buf in self.state.items()})
+                offset += n
+        else:
+            self.data = self.grad = None
+            self.state = None
+            for var in variables:
+                state = {}
+                for sname in stateNames:
+                    buf = gpuarray.zeros(var.data.shape, dtype)
+                    if stateInit.get(sname, 0.0) != 0.0:
+                        buf.fill(stateInit[sname])
+                    state[sname] = buf
+                self.varStates.append(state)
         self._scratch = None
+        self._items = None
 
     def scratch(self):
         if self._scratch is None:
-            self._scratch = gpuarray.empty(self.data.shape, self.dtype)
+            self._scratch = gpuarray.empty((self.size,), self.dtype)
         return self._scratch
+
+    def items(self):
+        """(var, state, scratch view) for each variable, built once."""
+        if self._items is None:
+            scratch = self.scratch()
+            self._items = [(var, state, scratch[:var.data.size].reshape(var.data.shape))
+                           for var, state in zip(self.variables, self.varStates)]
+        return self._items
 
     def uniform(self):
         for var in self.variables:
@@ -66,12 +103,17 @@ class _Group:
 class Optimizer:
     """Base class of optimizers.
 
-    A subclass names its per-element state buffers in ``stateNames`` and implements
-    ``updateVar(param, grad, state, scratch, learnRate, momRate)``, which must work in place on
-    arrays of any shape (it is called on the flat buffers and on single variables alike).
+    A subclass names its per-element state buffers in ``stateNames`` (initial values in
+    ``stateInit``, zero otherwise), its hyperparameters in ``hyperNames`` (saved with the state)
+    and implements ``updateVar(param, grad, state, scratch, learnRate, momRate)``, which must work
+    in place on arrays of any shape (it is called on the flat buffers and on single variables
+    alike). ``learnRate`` and ``momRate`` there already include the variable's multipliers
+    (``momRate`` is the variable's multiplier alone: the rule multiplies its own momentum rate).
     """
 
     stateNames = ()
+    stateInit = {}
+    hyperNames = ("learnRate",)
 
     def __init__(self, nodeinfo=None):
         self.t = 0
@@ -80,13 +122,19 @@ class Optimizer:
         self.groups = []
         self.states = {}
         self.nodeinfo = nodeinfo
+        self.useGlobalState = False
         self.learnRate = getattr(self, "learnRate", 0.0)
+        self._temps = {}
 
     def _label(self):
         return type(self).__name__
 
     def setupOn(self, mod, useGlobalState=False):
-        """Prepare state for every trainable Variable of ``mod`` (call once, after building it)."""
+        """Prepare state for every trainable Variable of ``mod`` (call once, after building it).
+
+        With ``useGlobalState`` the variables of one dtype share flat buffers, so an update is one
+        call per dtype; without it (the default) each variable keeps its own arrays and state.
+        """
         from PuzzleLib.Modules.Module import Module
         if not isinstance(mod, Module):
             raise OptimizerError("%s.setupOn: expected a module, got %s" % (self._label(), type(mod).__name__))
@@ -95,54 +143,101 @@ class Optimizer:
         byDtype = {}
         for var in variables:
             byDtype.setdefault(var.data.dtype, []).append(var)
-        self.groups = [_Group(vs, dtype, self.stateNames) for dtype, vs in byDtype.items()]
+        flat = bool(useGlobalState)
+        self.groups = [_Group(vs, dtype, self.stateNames, self.stateInit, flat) for dtype, vs in byDtype.items()]
         self.states = {}
         for group in self.groups:
             for var, state in zip(group.variables, group.varStates):
                 self.states[var] = state
-        self.useGlobalState = useGlobalState
+        self.useGlobalState = flat
+        self._temps = {}
         self.t = 0
 
     def _requireSetup(self):
         if self.module is None:
             raise OptimizerError("%s: call setupOn(net) before using the optimizer" % self._label())
 
+    def variables(self):
+        """The trainable Variables, in a fixed order (by dtype, then as the net lists them)."""
+        return [var for group in self.groups for var in group.variables]
+
     def zeroGradParams(self):
-        """Zero every trainable Variable's gradient (one fill per dtype)."""
+        """Zero every trainable Variable's gradient (one fill per dtype with global state)."""
         self._requireSetup()
         for group in self.groups:
-            group.grad.fill(0)
+            if group.flat:
+                group.grad.fill(0)
+            else:
+                for var in group.variables:
+                    var.grad.fill(0)
+            for var in group.variables:
+                var._zeroed = True
 
     def addHook(self, hook):
-        """``hook(var, state, optimizer)`` runs on each variable before an update (weight decay, clipping)."""
+        """Run ``hook(var, state, optimizer)`` on each variable before every update.
+
+        Hooks may change ``var.grad`` in place (weight decay, gradient clipping: see
+        ``PuzzleLib.Optimizers.Hooks``). A hook with a ``prepare(optimizer)`` method gets that
+        called once per update, before any variable (e.g. to compute a global gradient norm).
+        """
         if not callable(hook):
             raise OptimizerError("%s.addHook: expected a callable, got %r" % (self._label(), hook))
         self.hooks.append(hook)
+
+    def _runHooks(self):
+        for hook in self.hooks:
+            prepare = getattr(hook, "prepare", None)
+            if prepare is not None:
+                prepare(self)
+        for group in self.groups:
+            for var, state in zip(group.variables, group.varStates):
+                for hook in self.hooks:
+                    hook(var, state, self)
 
     def update(self):
         """Apply one step to every trainable Variable; counts ``t``."""
         self._requireSetup()
         self.t += 1
+        if self.hooks:
+            self._runHooks()
         for group in self.groups:
-            if self.hooks:
-                for var, state in zip(group.variables, group.varStates):
-                    for hook in self.hooks:
-                        hook(var, state, self)
-            if group.uniform():
+            if group.flat and group.uniform():
                 self.updateVar(group.data, group.grad, group.state, group.scratch(), self.learnRate, 1.0)
             else:
-                for var, state in zip(group.variables, group.varStates):
+                for var, state, scratch in group.items():
                     grad = var.grad
                     if var.wc != 0.0:
                         # weight decay as a descent direction: grad - wc * W
                         grad = grad - var.wc * var.data
-                    scratch = group.scratch()[:var.data.size].reshape(var.data.shape)
                     self.updateVar(var.data, grad, state, scratch, self.learnRate * var.learnRate, var.momRate)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
         raise NotImplementedError
 
+    def _temp(self, key, like):
+        """A cached temporary shaped like ``like`` (for rules that need more than ``scratch``)."""
+        k = (key, tuple(like.shape), like.dtype)
+        buf = self._temps.get(k)
+        if buf is None:
+            buf = gpuarray.empty(like.shape, like.dtype)
+            self._temps[k] = buf
+        return buf
+
+    # ---- files: the state, to resume training ----
+    def save(self, hdf=None):
+        """Write hyperparameters, ``t`` and every state buffer to HDF5 (a path, an open h5py
+        file/group, or None for the file's bytes). A path is replaced atomically."""
+        from PuzzleLib.Optimizers import _state
+        return _state.saveOptimizer(self, hdf)
+
+    def load(self, hdf):
+        """Read what ``save`` wrote (call ``setupOn`` first); checks everything before changing anything."""
+        from PuzzleLib.Optimizers import _state
+        _state.loadOptimizer(self, hdf)
+        return self
+
     def __str__(self):
-        return "%s(learnRate=%s)" % (type(self).__name__, self.learnRate)
+        args = ", ".join("%s=%s" % (hname, getattr(self, hname)) for hname in self.hyperNames)
+        return "%s(%s)" % (type(self).__name__, args)
 
     __repr__ = __str__
