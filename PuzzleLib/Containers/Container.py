@@ -20,6 +20,9 @@ class Container(Module):
         if not isinstance(mod, Module):
             raise ContainerError("%s: can only hold modules, got %s" % (self._label(), type(mod).__name__))
         if mod.name is None:
+            # named by position; after a pop that name may be taken, so take the next free number
+            while isinstance(index, int) and str(index) in self.modules:
+                index += 1
             mod.name = str(index)
         if mod.name in self.modules:
             raise ContainerError("%s: a module named %r is already inside" % (self._label(), mod.name))
