@@ -1,0 +1,74 @@
+"""Node: one place of a module in a Graph, with links to the nodes that feed it."""
+import numbers
+
+from PuzzleLib.Errors import ContainerError
+
+
+class Node:
+    """A module placed in a graph, made with ``mod.node(*parents)``.
+
+    Parameters
+    ----------
+    module : Module
+        The module this node runs. The same module may sit at several nodes (its parameters are
+        then shared; a Graph keeps each node's forward state apart).
+    parents : Node or (Node, slot)
+        The nodes whose outputs feed this one, in order. ``(node, slot)`` takes element ``slot``
+        of a parent whose output is a list. A node with no parents is an input of the graph.
+
+    A node with one parent gives its module that parent's output; a node with several parents
+    gives it a list, one entry per parent.
+
+    Example::
+
+        >>> inp = Linear(4, 3, name="a").node()
+        >>> left = Activation("relu", name="b").node(inp)
+        >>> right = Activation("tanh", name="c").node(inp)
+        >>> out = Add(name="d").node(left, right)
+        >>> net = Graph(inputs=inp, outputs=out)
+    """
+
+    def __init__(self, module, parents=()):
+        from PuzzleLib.Modules.Module import Module
+        if not isinstance(module, Module):
+            raise ContainerError("Node: expected a module, got %s" % type(module).__name__)
+        self.module = module
+        self.parents = []
+        self.addParents(*parents)
+
+    @property
+    def name(self):
+        return self.module.name
+
+    def addParents(self, *parents):
+        """Append parents (``Node`` or ``(Node, slot)``) after construction; returns the node.
+
+        This allows linking nodes in any order; a Graph refuses the result if it has a cycle.
+        """
+        for parent in parents:
+            self.parents.append(_parseParent(parent, self))
+        return self
+
+    def __str__(self):
+        links = ", ".join(_parentLabel(p, slot) for p, slot in self.parents)
+        return "Node(%s <- [%s])" % (self.module._label(), links)
+
+    __repr__ = __str__
+
+
+def _parentLabel(node, slot):
+    label = node.module._label()
+    return label if slot is None else "%s[%d]" % (label, slot)
+
+
+def _parseParent(parent, child):
+    if isinstance(parent, Node):
+        return parent, None
+    if isinstance(parent, (tuple, list)) and len(parent) == 2 and isinstance(parent[0], Node):
+        slot = parent[1]
+        if slot is not None and (isinstance(slot, bool) or not isinstance(slot, numbers.Integral) or slot < 0):
+            raise ContainerError("Node of %s: a parent's slot must be a non-negative int or None, got %r" % (
+                child.module._label(), slot))
+        return parent[0], None if slot is None else int(slot)
+    raise ContainerError("Node of %s: parents must be nodes (made with mod.node(...)) or (node, slot) pairs, got %r" % (
+        child.module._label(), parent))
