@@ -275,3 +275,35 @@ def test_append_after_pop_names_uniquely():
     net.append(lin)  # position 2 is taken by "2": the new module gets a free name
     assert net[-1] is lin
     assert len(set(net.modules)) == 3 and lin.name not in ("1", "2")
+
+
+@pytest.mark.parametrize("afterZeroGrad", [False, True])
+def test_shared_variable_gradient_sums_both_uses(afterZeroGrad):
+    from PuzzleLib.Optimizers import SGD
+    from tests.gradcheck import numericalGrad
+
+    a, b = Linear(2, 2, initscheme="gaussian"), Linear(2, 2, initscheme="gaussian")
+    b.setVar("W", a.vars["W"])
+    net = Sequential().append(a).append(Activation(tanh)).append(b)
+    net.calcMode(np.float64)
+    shared = a.vars["W"]
+    assert list(net.getVarTable()[shared]) == ["0.W", "2.W"]
+    x = np.random.randn(3, 2)
+    g = np.random.randn(3, 2)
+    if afterZeroGrad:
+        opt = SGD()
+        opt.setupOn(net)
+        shared.grad.fill(7.0)  # stale values the optimizer must clear
+        opt.zeroGradParams()
+    net(to_gpu(x))
+    net.backward(to_gpu(g))
+    analytic = shared.grad.get()
+
+    host = shared.data.get()
+
+    def objective():
+        shared.data.set(host)
+        return float(np.sum(net(to_gpu(x)).get() * g))
+
+    numeric = numericalGrad(objective, host, 1e-6)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
