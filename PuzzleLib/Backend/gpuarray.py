@@ -20,27 +20,51 @@ from PuzzleLib import Config
 from PuzzleLib.Errors import BackendError
 
 
+def _driverPresent():
+    """Whether an NVIDIA driver library can be loaded (a few ms; spares importing CuPy for nothing)."""
+    import ctypes
+    import sys
+    names = ("nvcuda.dll",) if sys.platform == "win32" else ("libcuda.so.1", "libcuda.so")
+    for libname in names:
+        try:
+            ctypes.CDLL(libname)
+            return True
+        except OSError:
+            continue
+    return False
+
+
 def _cudaUsable():
+    """(usable, reason): CUDA when CuPy is installed, a driver is present and a device is visible.
+
+    The cheap checks come first, so that ``auto`` on a machine without CUDA never imports CuPy.
+    """
+    import importlib.util
+    if importlib.util.find_spec("cupy") is None:
+        return False, "CuPy is not installed"
+    if not _driverPresent():
+        return False, "no NVIDIA driver found"
     try:
         import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:
+        return False, "CUDA unavailable (%s)" % e
+    if count == 0:
+        return False, "no CUDA device visible"
+    return True, "%d CUDA device(s)" % count
 
 
 def _select():
     choice = Config.Backend(Config.backend)
     if choice is Config.Backend.auto:
-        if _cudaUsable():
-            choice = Config.Backend.cuda
-        else:
-            choice = Config.Backend.cpu
-        Config.getLogger().debug("backend: %s (auto)", choice.value)
+        usable, reason = _cudaUsable()
+        choice = Config.Backend.cuda if usable else Config.Backend.cpu
+        Config.getLogger().info("backend: %s (auto: %s; set PUZZLELIB_BACKEND to choose)", choice.value, reason)
 
     if choice is Config.Backend.cuda:
         try:
             from PuzzleLib.Backend import _cuda as impl
-        except ImportError as e:
+        except (ImportError, OSError, RuntimeError) as e:  # no CuPy, or CuPy without its CUDA libraries
             raise BackendError(
                 "Config.backend is cuda, but CuPy could not be imported (%s); install it with "
                 "pip install 'puzzlelib[cuda12]' (or [cuda13]), or set PUZZLELIB_BACKEND=cpu" % e

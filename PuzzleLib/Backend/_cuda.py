@@ -1,0 +1,309 @@
+"""The CUDA backend: CuPy arrays on an NVIDIA GPU.
+
+``GPUArray`` is ``cupy.ndarray`` itself, which already has the device-array methods PuzzleLib
+programs use (``get``, ``set``, ``fill``, ``reshape``, ``astype``, arithmetic, slicing), so modules
+compute on what they hold with no wrapper in between. ``to_gpu`` really copies host memory to the
+device and ``.get()`` copies it back.
+
+This file mirrors every public name of ``_cpu.py`` (``tests/Backend/test_backend_parity.py``
+checks it). The named kernels are fused CuPy ``ElementwiseKernel`` / ``ReductionKernel``s: one
+launch per activation, derivative, gradient accumulation, cost gradient and optimizer update,
+where numpy-style code would launch several. A kernel object is built on its first use and kept;
+CuPy compiles it once per dtype signature on its first launch and caches the binary (in memory
+and in ``~/.cupy/kernel_cache``).
+
+Precision: in every kernel float16 values are widened to float32 for the arithmetic and rounded
+once on store (float64 stays float64). Matrix products of float16 arrays (``cupy.matmul``, used by
+Linear and ``sumRows``) run in cuBLAS with float32 accumulation (CuPy's default compute type for
+half precision is 32-bit), so ``calcMode(np.float16)`` halves memory traffic without summing long
+dot products in half precision. Cost errors of float16 predictions are reduced and returned in
+float32.
+
+Importing this module imports CuPy (a few hundred milliseconds); ``gpuarray`` only does so when
+the cuda backend is chosen, and ``import PuzzleLib`` never does.
+"""
+import numpy as np
+
+import cupy
+import cupyx
+
+xp = cupy
+name = "cuda"
+isGPU = True
+
+GPUArray = cupy.ndarray
+
+
+def initDevice(idx=0):
+    """Make CUDA device ``idx`` current; raise ``BackendError`` when there is no such device."""
+    from PuzzleLib.Errors import BackendError
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDARuntimeError: no driver, driver too old, no device
+        raise BackendError(
+            "the cuda backend needs a CUDA device, but the CUDA runtime reports none (%s); "
+            "set PUZZLELIB_BACKEND=cpu to run on the CPU" % e
+        ) from e
+    if count == 0:
+        raise BackendError("the cuda backend needs a CUDA device, but none is visible; set PUZZLELIB_BACKEND=cpu")
+    if not 0 <= idx < count:
+        raise BackendError("CUDA device index %d is out of range: %d device(s) visible (PUZZLELIB_DEVICE)" % (idx, count))
+    cupy.cuda.Device(idx).use()
+
+
+def to_gpu(ary):
+    """Copy a host array to the device (a new C-contiguous device array)."""
+    return cupy.array(ary, order="C", copy=True)
+
+
+def to_host(ary):
+    """A new host (numpy) array with a copy of the data."""
+    if isinstance(ary, cupy.ndarray):
+        return ary.get()
+    return np.array(ary, copy=True)
+
+
+def asDevice(ary):
+    """The array on the device: itself when it already is a device array, else a copy there."""
+    if type(ary) is GPUArray:
+        return ary
+    return cupy.asarray(ary)
+
+
+def plain(ary):
+    """The backend's own array type for internal math: a CuPy array already is one."""
+    return ary
+
+
+def empty(shape, dtype=np.float32):
+    return cupy.empty(shape, dtype=dtype)
+
+
+def zeros(shape, dtype=np.float32):
+    return cupy.zeros(shape, dtype=dtype)
+
+
+def dtypesSupported():
+    """(dtype, atol) pairs this backend computes in (float16: float32 arithmetic, half storage)."""
+    yield np.float32, 1e-5
+    yield np.float16, 1e-2
+    yield np.float64, 1e-10
+
+
+def synchronize():
+    """Wait for every kernel queued on the current device."""
+    cupy.cuda.Device().synchronize()
+
+
+def isDeviceArray(ary):
+    return isinstance(ary, cupy.ndarray)
+
+
+def toScalar(value):
+    """A Python float from a device scalar (0-d array), a numpy scalar or a number."""
+    if isinstance(value, cupy.ndarray):
+        return float(value.get())
+    return float(value)
+
+
+# ---- kernel construction -------------------------------------------------------------------------
+# `A` is the arithmetic type of a kernel: float for float16 and float32 data, double for float64.
+_PREAMBLE = """
+template <typename T> struct _PlAcc { typedef float type; };
+template <> struct _PlAcc<double> { typedef double type; };
+"""
+
+_ACC = "typedef _PlAcc<T>::type A;\n"
+
+_elementwiseSpecs = {}
+_elementwiseCache = {}
+_reductionCache = {}
+
+
+def _elementwise(kname, inParams, outParams, body):
+    """Register an ElementwiseKernel; it is built on first use (see ``_kernel``)."""
+    _elementwiseSpecs[kname] = (inParams, outParams, _ACC + body)
+
+
+def _kernel(kname):
+    """The ElementwiseKernel called ``kname``, built once and cached."""
+    kern = _elementwiseCache.get(kname)
+    if kern is None:
+        inParams, outParams, body = _elementwiseSpecs[kname]
+        kern = cupy.ElementwiseKernel(inParams, outParams, body, "puzzlelib_" + kname, preamble=_PREAMBLE)
+        _elementwiseCache[kname] = kern
+    return kern
+
+
+def _sumSquaredDiff(dtype):
+    """ReductionKernel: scale * sum((t - p)**2), accumulated and returned in float32 (float64 for float64)."""
+    acc = "double" if np.dtype(dtype) == np.float64 else "float"
+    kern = _reductionCache.get(acc)
+    if kern is None:
+        outType = "float64" if acc == "double" else "float32"
+        kern = cupy.ReductionKernel(
+            "T p, T t, float64 scale", "%s err" % outType,
+            "((%s)t - (%s)p) * ((%s)t - (%s)p)" % (acc, acc, acc, acc),
+            "a + b", "err = (%s)(a * scale)" % acc, "0",
+            "puzzlelib_sum_sq_diff_" + acc, reduce_type=acc,
+        )
+        _reductionCache[acc] = kern
+    return kern
+
+
+# ---- activations ---------------------------------------------------------------------------------
+# forward(x, out, args) and backward(grad, y, out, args), the derivative taken from the output y;
+# `out` may alias `x` (forward) or `grad` (backward): each element is read before it is written.
+
+_elementwise("sigmoid_fwd", "T x", "T y", "y = (T)((A)1 / ((A)1 + exp(-(A)x)));")
+_elementwise("sigmoid_bwd", "T g, T y", "T out", "A v = (A)y; out = (T)((A)g * v * ((A)1 - v));")
+_elementwise("tanh_fwd", "T x", "T y", "y = (T)tanh((A)x);")
+_elementwise("tanh_bwd", "T g, T y", "T out", "A v = (A)y; out = (T)((A)g * ((A)1 - v * v));")
+_elementwise("relu_fwd", "T x", "T y", "A v = (A)x; y = (T)(v > (A)0 ? v : (A)0);")
+_elementwise("relu_bwd", "T g, T y", "T out", "out = (T)((A)y > (A)0 ? (A)g : (A)0);")
+_elementwise("leaky_relu_fwd", "T x, float64 a", "T y", "A v = (A)x; y = (T)(v > (A)0 ? v : (A)a * v);")
+_elementwise("leaky_relu_bwd", "T g, T y, float64 a", "T out",
+             "A d = (A)g; out = (T)((A)y > (A)0 ? d : (A)a * d);")
+_elementwise("elu_fwd", "T x, float64 alpha", "T y",
+             "A v = (A)x; y = (T)(v > (A)0 ? v : (A)alpha * expm1(v));")
+_elementwise("elu_bwd", "T g, T y, float64 alpha", "T out",
+             "A v = (A)y; out = (T)(v > (A)0 ? (A)g : (A)g * (v + (A)alpha));")
+# softplus(x) = max(x, 0) + log1p(exp(-|x|)), free of overflow; its derivative from y: 1 - exp(-y)
+_elementwise("softplus_fwd", "T x", "T y", "A v = (A)x; y = (T)((v > (A)0 ? v : (A)0) + log1p(exp(-fabs(v))));")
+_elementwise("softplus_bwd", "T g, T y", "T out", "out = (T)(-(A)g * expm1(-(A)y));")
+_elementwise("clip_fwd", "T x, float64 lo, float64 hi", "T y",
+             "A v = (A)x; A l = (A)lo; A h = (A)hi; y = (T)(v < l ? l : (v > h ? h : v));")
+_elementwise("clip_bwd", "T g, T y, float64 lo, float64 hi", "T out",
+             "A v = (A)y; out = (T)((v > (A)lo && v < (A)hi) ? (A)g : (A)0);")
+
+
+def _sigmoidFwd(x, out, args):
+    _kernel("sigmoid_fwd")(x, out)
+
+
+def _sigmoidBwd(grad, y, out, args):
+    _kernel("sigmoid_bwd")(grad, y, out)
+
+
+def _tanhFwd(x, out, args):
+    _kernel("tanh_fwd")(x, out)
+
+
+def _tanhBwd(grad, y, out, args):
+    _kernel("tanh_bwd")(grad, y, out)
+
+
+def _reluFwd(x, out, args):
+    _kernel("relu_fwd")(x, out)
+
+
+def _reluBwd(grad, y, out, args):
+    _kernel("relu_bwd")(grad, y, out)
+
+
+def _leakyReluFwd(x, out, args):
+    _kernel("leaky_relu_fwd")(x, float(args[0]), out)
+
+
+def _leakyReluBwd(grad, y, out, args):
+    _kernel("leaky_relu_bwd")(grad, y, float(args[0]), out)
+
+
+def _eluFwd(x, out, args):
+    _kernel("elu_fwd")(x, float(args[0]), out)
+
+
+def _eluBwd(grad, y, out, args):
+    _kernel("elu_bwd")(grad, y, float(args[0]), out)
+
+
+def _softPlusFwd(x, out, args):
+    _kernel("softplus_fwd")(x, out)
+
+
+def _softPlusBwd(grad, y, out, args):
+    _kernel("softplus_bwd")(grad, y, out)
+
+
+def _clipFwd(x, out, args):
+    _kernel("clip_fwd")(x, float(args[0]), float(args[1]), out)
+
+
+def _clipBwd(grad, y, out, args):
+    _kernel("clip_bwd")(grad, y, float(args[0]), float(args[1]), out)
+
+
+activationKernels = {
+    "sigmoid": (_sigmoidFwd, _sigmoidBwd),
+    "tanh": (_tanhFwd, _tanhBwd),
+    "relu": (_reluFwd, _reluBwd),
+    "leakyRelu": (_leakyReluFwd, _leakyReluBwd),
+    "elu": (_eluFwd, _eluBwd),
+    "softPlus": (_softPlusFwd, _softPlusBwd),
+    "clip": (_clipFwd, _clipBwd),
+}
+
+
+# ---- gradients, costs, optimizers ----------------------------------------------------------------
+
+_elementwise("scale", "T src, float64 scale", "T dst", "dst = (T)((A)scale * (A)src);")
+_elementwise("axpby", "T src, float64 scale, float64 mom", "T dst", "dst = (T)((A)scale * (A)src + (A)mom * (A)dst);")
+_elementwise("add_bias", "T bias", "T out", "out = (T)((A)out + (A)bias);")
+_elementwise("diff_scaled", "T p, T t, float64 s", "T g", "g = (T)(((A)t - (A)p) * (A)s);")
+_elementwise("sgd", "T grad, float64 lr", "T param", "param = (T)((A)param + (A)lr * (A)grad);")
+_elementwise("momentum", "T grad, float64 lr, float64 momRate", "T param, T mom",
+             "T m = (T)((A)momRate * (A)mom + (A)lr * (A)grad); mom = m; param = (T)((A)param + (A)m);")
+
+
+def accumulate(dst, src, scale, momentum):
+    """dst = scale * src + momentum * dst, one fused launch (momentum 0 ignores the old dst)."""
+    if momentum == 0.0:
+        if scale == 1.0:
+            dst[...] = src
+        else:
+            _kernel("scale")(src, float(scale), dst)
+    else:
+        _kernel("axpby")(src, float(scale), float(momentum), dst)
+
+
+def addBiasRows(out, bias):
+    """out += bias, broadcast over rows."""
+    _kernel("add_bias")(bias, out)
+
+
+def sumRows(grad, out, ones):
+    """out = grad.sum(axis=0), as a matrix-vector product in cuBLAS (`ones` has grad.shape[0] ones)."""
+    cupy.matmul(ones, grad, out=out)
+
+
+def mseGradError(pred, target, grad):
+    """grad = (target - pred) / N; returns 0.5 * mean((target - pred)**2) (a 0-d device array).
+
+    The error stays on the device, so a training step never waits for the GPU; ``toScalar``
+    reads it back when asked.
+    """
+    n = pred.size
+    _kernel("diff_scaled")(pred, target, 1.0 / n, grad)
+    return _sumSquaredDiff(pred.dtype)(pred, target, 0.5 / n)
+
+
+def mseError(pred, target):
+    """0.5 * mean((target - pred)**2) (a 0-d device array)."""
+    return _sumSquaredDiff(pred.dtype)(pred, target, 0.5 / pred.size)
+
+
+def sgdUpdate(param, grad, lr):
+    """param += lr * grad, one fused launch."""
+    _kernel("sgd")(grad, float(lr), param)
+
+
+def momentumUpdate(param, grad, mom, lr, momRate, scratch):
+    """mom = momRate * mom + lr * grad; param += mom, one fused launch (scratch is not needed)."""
+    _kernel("momentum")(grad, float(lr), float(momRate), param, mom)
+
+
+# ---- issue 5 modules (Embedder, SpatialTf): scatter-add -----------------------------------------
+
+def scatterAdd(dst, indices, values):
+    """dst[indices] += values, adding up repeated indices (atomic adds on the device)."""
+    cupyx.scatter_add(dst, indices, values)
