@@ -1,0 +1,204 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Containers import Sequential
+from PuzzleLib.Cost import MSE
+from PuzzleLib.Errors import CostError, HandlerError, ModuleError
+from PuzzleLib.Handlers import Trainer
+from PuzzleLib.Modules import Activation, Linear
+from PuzzleLib.Modules.Activation import relu
+from PuzzleLib.Optimizers import SGD, MomentumSGD
+from tests.Handlers._recorder import batchRows, expectedRandomRows, indexedData, recordedNet
+
+
+def _data(n):
+    x = indexedData(n)
+    y = (0.1 * x + 1.0).astype(np.float32)
+    return x, y
+
+
+def _params(net):
+    return {names[0]: var.data.get().copy() for var, names in net.getVarTable().items()}
+
+
+def _assertSame(a, b):
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_batch_and_macro_batch_counts_and_callback_order():
+    net, rec = recordedNet()
+    events = []
+    trainer = Trainer(net, MSE(), SGD(1e-4), batchsize=5,
+                      onBatchFinish=lambda t: events.append(("batch", t.currMacroBatch, t.currBatch, t.totalBatches)))
+    x, y = _data(23)
+    trainer.trainFromHost(x, y, macroBatchSize=10, random=False,
+                          onMacroBatchFinish=lambda t: events.append(("macro", t.currMacroBatch, t.totalMacroBatches)))
+    assert events == [
+        ("batch", 0, 0, 2), ("batch", 0, 1, 2), ("macro", 0, 3),
+        ("batch", 1, 0, 2), ("batch", 1, 1, 2), ("macro", 1, 3),
+        ("batch", 2, 0, 1), ("macro", 2, 3),
+    ]
+    assert trainer.totalMacroBatches == 3
+    assert [len(b) for b in rec.batches] == [5, 5, 5, 5, 3]
+
+
+def test_random_false_visits_in_order():
+    net, rec = recordedNet()
+    trainer = Trainer(net, MSE(), SGD(1e-4), batchsize=4)
+    x, y = _data(10)
+    trainer.train(to_gpu(x), to_gpu(y), random=False)
+    assert batchRows(rec.batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert trainer.totalBatches == 3
+    rec.batches.clear()
+    trainer.trainFromHost(x, y, macroBatchSize=6, random=False)
+    assert batchRows(rec.batches) == [[0, 1, 2, 3], [4, 5], [6, 7, 8, 9]]
+
+
+@pytest.mark.parametrize("n,batchsize,macroBatchSize", [(23, 5, 10), (1024, 10, 1000)])
+def test_random_order_is_the_documented_draws(n, batchsize, macroBatchSize):
+    net, rec = recordedNet()
+    trainer = Trainer(net, MSE(), SGD(1e-6), batchsize=batchsize)
+    x, y = _data(n)
+    np.random.seed(2024)
+    trainer.trainFromHost(x, y, macroBatchSize=macroBatchSize)
+    assert batchRows(rec.batches) == expectedRandomRows(n, batchsize, macroBatchSize, 2024)
+
+
+def test_getMeanError_is_sample_weighted_mean_of_batch_errors():
+    net, rec = recordedNet()
+    cost = MSE()
+    batchErrors = []
+    trainer = Trainer(net, cost, MomentumSGD(1e-3), batchsize=4,
+                      onBatchFinish=lambda t: batchErrors.append((t.cost.getError(), len(rec.batches[-1]))))
+    running = []
+    x, y = _data(23)
+    trainer.trainFromHost(x, y, macroBatchSize=10,
+                          onMacroBatchFinish=lambda t: running.append((t.cost.getMeanError(), len(batchErrors))))
+    assert [n for _, n in batchErrors] == [4, 4, 2, 4, 4, 2, 3] or sorted(n for _, n in batchErrors) == [2, 2, 3, 4, 4, 4, 4]
+    total = sum(n for _, n in batchErrors)
+    assert total == 23
+    expected = sum(e * n for e, n in batchErrors) / total
+    assert cost.getMeanError() == pytest.approx(expected, rel=1e-6)
+    # inside onMacroBatchFinish: the running mean over the batches seen so far in this call
+    for mean, k in running:
+        seen = batchErrors[:k]
+        assert mean == pytest.approx(sum(e * n for e, n in seen) / sum(n for _, n in seen), rel=1e-6)
+
+
+def test_each_call_resets_the_accumulator():
+    net, rec = recordedNet()
+    cost = MSE()
+    errors = []
+    trainer = Trainer(net, cost, SGD(1e-4), batchsize=3,
+                      onBatchFinish=lambda t: errors.append((t.cost.getError(), len(rec.batches[-1]))))
+    x, y = _data(7)
+    trainer.train(to_gpu(x), to_gpu(y))
+    errors.clear()
+    trainer.train(to_gpu(x), to_gpu(y))
+    assert cost.getMeanError() == pytest.approx(sum(e * n for e, n in errors) / 7, rel=1e-6)
+
+
+def test_training_steps_by_hand():
+    lin = Linear(2, 1, initscheme="gaussian")
+    net = Sequential().append(lin)
+    trainer = Trainer(net, MSE(), SGD(0.1), batchsize=3)
+    W, b = lin.vars["W"].data.get().astype(np.float64), lin.vars["b"].data.get().astype(np.float64)
+    x = np.random.randn(5, 2).astype(np.float32)
+    y = np.random.randn(5, 1).astype(np.float32)
+    trainer.trainFromHost(x, y, random=False)
+    for lo, hi in [(0, 3), (3, 5)]:  # grads are zeroed per batch, not accumulated across batches
+        xb, yb = x[lo:hi], y[lo:hi]
+        d = (yb - (xb @ W + b)) / yb.size
+        W, b = W + 0.1 * xb.T @ d, b + 0.1 * d.sum(axis=0)
+    np.testing.assert_allclose(lin.vars["W"].data.get(), W, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(lin.vars["b"].data.get(), b, rtol=1e-5, atol=1e-7)
+    assert trainer.optimizer.t == 2
+
+
+def test_trainer_sets_up_the_optimizer_and_train_mode():
+    net, rec = recordedNet()
+    net.evalMode()
+    opt = SGD(1e-3)
+    trainer = Trainer(net, MSE(), opt, batchsize=4)
+    x, y = _data(8)
+    trainer.train(to_gpu(x), to_gpu(y))
+    assert opt.module is net
+    assert net.train and all(rec.modes)
+    assert opt.t == 2
+
+
+def test_training_reduces_the_error():
+    np.random.seed(3)
+    net = Sequential().append(Linear(1, 16, initscheme="gaussian")).append(Activation(relu)) \
+        .append(Linear(16, 1, initscheme="gaussian"))
+    cost = MSE()
+    trainer = Trainer(net, cost, MomentumSGD(1e-2), batchsize=8)
+    x = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1)
+    y = (x ** 2).astype(np.float32)
+    trainer.trainFromHost(x, y)
+    first = cost.getMeanError()
+    for _ in range(20):
+        trainer.trainFromHost(x, y)
+    assert cost.getMeanError() < 0.5 * first
+
+
+def test_bad_constructor_arguments():
+    net, _ = recordedNet()
+    with pytest.raises(HandlerError, match=r"Trainer.*cost.*SGD"):
+        Trainer(net, SGD(), SGD())
+    with pytest.raises(HandlerError, match=r"Trainer.*optimizer.*MSE"):
+        Trainer(net, MSE(), MSE())
+    with pytest.raises(HandlerError, match=r"Trainer.*batchsize"):
+        Trainer(net, MSE(), SGD(), batchsize=0)
+
+
+def test_bad_data_leaves_parameters_unchanged():
+    net = Sequential(name="net").append(Linear(1, 3, initscheme="gaussian")).append(Linear(3, 1, initscheme="gaussian"))
+    trainer = Trainer(net, MSE(), SGD(0.1), batchsize=4)
+    before = _params(net)
+    x, y = _data(8)
+    with pytest.raises(HandlerError, match=r"Trainer.*same number of samples.*8 and 7"):
+        trainer.trainFromHost(x, y[:7])
+    with pytest.raises(HandlerError, match=r"Trainer.*array.*list"):
+        trainer.trainFromHost(x.tolist(), y)
+    with pytest.raises(ModuleError, match=r"Sequential 'net'.*module 0 \(Linear\).*float32.*float64"):
+        trainer.trainFromHost(x.astype(np.float64), y)
+    with pytest.raises(ModuleError, match=r"Sequential 'net'.*module 0 \(Linear\).*\(N, 1\).*\(4, 2\)"):
+        trainer.trainFromHost(np.zeros((8, 2), np.float32), y)
+    with pytest.raises(CostError, match=r"MSE.*\(4, 1\).*\(4, 2\)"):
+        trainer.trainFromHost(x, np.zeros((8, 2), np.float32))
+    with pytest.raises(CostError, match=r"MSE.*float32.*float64"):
+        trainer.trainFromHost(x, y.astype(np.float64))
+    _assertSame(before, _params(net))
+    # and it still trains afterwards
+    trainer.trainFromHost(x, y)
+    assert not np.array_equal(before["0.W"], _params(net)["0.W"])
+
+
+def test_a_custom_module_inside_a_trainer_gets_device_arrays():
+    # The API promises modules device arrays (GPUArray, with .get()), also when a handler drives
+    # them: a user's module written for CuPy arrays (which always have .get()) must not break on
+    # the CPU backend inside a Trainer.
+    from PuzzleLib.Backend import gpuarray
+    from PuzzleLib.Modules.Module import Module
+
+    class HostPeek(Module):
+        def __init__(self, name=None):
+            super().__init__(name)
+            self.sums = []
+
+        def updateData(self, data):
+            assert isinstance(data, gpuarray.GPUArray)
+            self.sums.append(float(data.get().sum()))
+            self.data = data
+
+        def updateGrad(self, grad):
+            self.grad = grad
+
+    peek = HostPeek()
+    net = Sequential().append(peek).append(Linear(1, 1))
+    x, y = _data(6)
+    Trainer(net, MSE(), SGD(1e-3), batchsize=3).trainFromHost(x, y, random=False)
+    assert peek.sums == [3.0, 12.0]
