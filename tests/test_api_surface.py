@@ -48,6 +48,43 @@ CONSTRUCTORS = {
     "PuzzleLib.Containers.Sequential:Sequential": "(name=None)",
     "PuzzleLib.Cost.MSE:MSE": "()",
     "PuzzleLib.Modules.Flatten:Flatten": "(name=None)",
+    "PuzzleLib.Modules.Conv1D:Conv1D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, wscale=1.0, useBias=True, name=None, "
+        "initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.Conv2D:Conv2D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, wscale=1.0, useBias=True, name=None, "
+        "initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.Conv3D:Conv3D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, wscale=1.0, useBias=True, name=None, "
+        "initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.Deconv1D:Deconv1D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, postpad=0, wscale=1.0, useBias=True, "
+        "name=None, initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.Deconv2D:Deconv2D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, postpad=0, wscale=1.0, useBias=True, "
+        "name=None, initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.Deconv3D:Deconv3D":
+        "(inmaps, outmaps, size, stride=1, pad=0, dilation=1, postpad=0, wscale=1.0, useBias=True, "
+        "name=None, initscheme=None, empty=False, groups=1)",
+    "PuzzleLib.Modules.MaxPool1D:MaxPool1D": "(size=2, stride=2, pad=0, useMask=False, name=None)",
+    "PuzzleLib.Modules.MaxPool2D:MaxPool2D": "(size=2, stride=2, pad=0, useMask=False, name=None)",
+    "PuzzleLib.Modules.MaxPool3D:MaxPool3D": "(size=2, stride=2, pad=0, name=None)",
+    "PuzzleLib.Modules.AvgPool1D:AvgPool1D": "(size=2, stride=2, pad=0, includePad=True, name=None)",
+    "PuzzleLib.Modules.AvgPool2D:AvgPool2D": "(size=2, stride=2, pad=0, includePad=True, name=None)",
+    "PuzzleLib.Modules.AvgPool3D:AvgPool3D": "(size=2, stride=2, pad=0, includePad=True, name=None)",
+    "PuzzleLib.Modules.BatchNorm:BatchNorm":
+        "(size, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None, "
+        "empty=False, inplace=False)",
+    "PuzzleLib.Modules.BatchNorm1D:BatchNorm1D":
+        "(maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None, "
+        "empty=False, inplace=False)",
+    "PuzzleLib.Modules.BatchNorm2D:BatchNorm2D":
+        "(maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None, "
+        "empty=False, inplace=False)",
+    "PuzzleLib.Modules.BatchNorm3D:BatchNorm3D":
+        "(maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None, "
+        "empty=False, inplace=False)",
+    "PuzzleLib.Modules.InstanceNorm2D:InstanceNorm2D": "(numOfMaps, epsilon=1e-05, affine=True, name=None)",
     "PuzzleLib.Cost.CrossEntropy:CrossEntropy": "(maxlabels=None, weights=None)",
     "PuzzleLib.Optimizers.SGD:SGD": "(learnRate=0.001, nodeinfo=None)",
     "PuzzleLib.Optimizers.MomentumSGD:MomentumSGD": "(learnRate=0.001, momRate=0.9, nodeinfo=None)",

@@ -1,0 +1,42 @@
+"""Deconv3D: a 3-d transposed convolution ("deconvolution") over (N, C, D, H, W) data."""
+from PuzzleLib.Modules._conv import DeconvND
+
+
+class Deconv3D(DeconvND):
+    """A 3-d transposed convolution: the adjoint of the convolution with the same geometry,
+    used to upsample.
+
+    Parameters
+    ----------
+    inmaps, outmaps : int
+        Input and output channels (both divisible by ``groups``).
+    size, stride, pad, dilation : int or 3 ints
+        Geometry of the convolution this one transposes.
+    postpad : int or 3 ints
+        Extra rows added at the end of each output axis (smaller than stride or dilation).
+    wscale, initscheme : as for Linear (fan in = inmaps // groups * kernel elements).
+    useBias : bool
+        Add ``b`` of shape (1, outmaps, 1, 1, 1) (zeros at start).
+    empty : bool
+        Allocate W without initialising it (to be loaded from a file).
+    groups : int
+        Split the channels into ``groups`` independent transposed convolutions.
+
+    Shape
+    -----
+    data: (N, inmaps, D, H, W) -> (N, outmaps, Dout, Hout, Wout), each spatial size becoming
+    ``(S - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad``. W: (inmaps, outmaps // groups, sizeD, sizeH, sizeW).
+
+    Example::
+
+        >>> deconv = Deconv3D(8, 3, size=2, stride=2)
+        >>> deconv(to_gpu(np.zeros((2, 8, 2, 2, 2), np.float32))).shape
+        (2, 3, 4, 4, 4)
+    """
+
+    nd = 3
+
+    def __init__(self, inmaps, outmaps, size, stride=1, pad=0, dilation=1, postpad=0, wscale=1.0, useBias=True,
+                 name=None, initscheme=None, empty=False, groups=1):
+        super().__init__(inmaps, outmaps, size, stride, pad, dilation, postpad, wscale, useBias, name, initscheme,
+                         empty, groups)

@@ -1,0 +1,257 @@
+"""Batch and instance normalisation shared by BatchNorm, BatchNorm1D/2D/3D, InstanceNorm2D (private).
+
+Forward (train): ``xhat = (x - mean) / sqrt(var + eps)``, ``y = scale * xhat + bias``, the
+statistics taken over every axis except the channel axis (batch norm) or over the spatial axes
+(instance norm). Backward: ``dx = scale / sqrt(var + eps) * (g - mean(g) - xhat * mean(g * xhat))``.
+"""
+import numbers
+
+import numpy as np
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._validate import ownerName, positiveInt
+from PuzzleLib.Variable import Variable
+
+xp = gpuarray.xp
+kernels = gpuarray.kernels
+
+
+def _positiveReal(owner, argname, value, upper=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or (
+            upper is not None and value > upper):
+        bound = "in (0, %s]" % upper if upper is not None else "positive"
+        raise ModuleError("%s: %s must be a number %s, got %r" % (owner, argname, bound, value))
+    return float(value)
+
+
+def normalize(x, axes, epsilon, xhat, scratch):
+    """Fill ``xhat`` with ``x`` normalised over ``axes``; returns (mean, var, invstd), kept dims."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xp.subtract(x, mean, out=xhat)
+    xp.multiply(xhat, xhat, out=scratch)
+    var = scratch.mean(axis=axes, keepdims=True)
+    invstd = var + epsilon
+    xp.sqrt(invstd, out=invstd)
+    xp.reciprocal(invstd, out=invstd)
+    xhat *= invstd
+    return mean, var, invstd
+
+
+def gradSums(grad, xhat, axes, scratch):
+    """(sum(g), sum(g * xhat)) over ``axes``, kept dims."""
+    xp.multiply(grad, xhat, out=scratch)
+    return grad.sum(axis=axes, keepdims=True), scratch.sum(axis=axes, keepdims=True)
+
+
+def normalizeBackward(grad, xhat, factor, axes, sums, out):
+    """``out = factor * (g - mean(g) - xhat * mean(g * xhat))``, given ``sums`` from gradSums."""
+    sumG, sumGX = sums
+    count = 1
+    for a in axes:
+        count *= grad.shape[a]
+    xp.multiply(xhat, sumGX * (1.0 / count), out=out)
+    xp.subtract(grad, out, out=out)
+    out -= sumG * (1.0 / count)
+    out *= factor
+    return out
+
+
+class _NormBase(Module):
+    """Shared parameters and checks: ``scale`` and ``bias`` per channel."""
+
+    nd = 0
+    paramsAreAxis1 = True
+
+    def _setupAffine(self, maps, affine, empty, initScale):
+        shape = (1, maps) + (1,) * self.nd
+        self.affine = bool(affine)
+        if self.affine:
+            if empty:
+                scale = gpuarray.empty(shape, self.calctype)
+            else:
+                scale = gpuarray.to_gpu(initScale(shape).astype(np.float32))
+            self.setVar("scale", Variable(scale))
+            self.setVar("bias", Variable(gpuarray.zeros(shape, self.calctype)))
+
+    def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
+        self._sums = None
+        try:
+            return super().backward(grad, updParamGrads, updGrad, scale, momentum)
+        finally:
+            self._sums = None
+
+    def _gradSums(self, grad, axes):
+        """(sum(g), sum(g * xhat)) over ``axes``, computed once per backward call."""
+        if self._sums is None:
+            sq = self._scratch("sq", grad.shape, grad.dtype)
+            self._sums = gradSums(grad, self._xhat, axes, sq)
+        return self._sums
+
+    def _scaleBias(self):
+        if self.affine:
+            return self.vars["scale"].data, self.vars["bias"].data
+        return None, None
+
+    def _layout(self):
+        return ["(N, %d)", "(N, %d, L)", "(N, %d, H, W)", "(N, %d, D, H, W)"][self.nd] % self.maps
+
+    def checkDataShape(self, shape):
+        if len(shape) != self.nd + 2:
+            raise self._error("expected %d-d data %s, got %d-d data of shape %s" % (
+                self.nd + 2, self._layout(), len(shape), tuple(shape)))
+        if shape[1] != self.maps:
+            raise self._error("expected data of shape %s, got %s" % (self._layout(), tuple(shape)))
+
+    def checkGradShape(self, shape):
+        if len(shape) != self.nd + 2 or shape[1] != self.maps:
+            raise self._error("expected gradient of shape %s, got %s" % (self._layout(), tuple(shape)))
+        super().checkGradShape(shape)
+
+    def _accAffine(self, sumG, sumGX, scale, momentum):
+        for name, value in (("scale", sumGX), ("bias", sumG)):
+            var = self.vars[name]
+            tmp = self._scratch("d" + name, var.grad.shape, var.grad.dtype)
+            xp.copyto(tmp, value.reshape(var.grad.shape))
+            kernels.accumulate(var.grad, tmp, scale, momentum)
+
+
+class BatchNormND(_NormBase):
+    """Batch normalisation over every axis but the channel axis (1).
+
+    In train mode the batch statistics normalise the data and move the running ``mean`` and
+    ``var`` attrs (``var`` unbiased) by a factor that starts at ``initFactor`` and decays as
+    ``max(initFactor / t, minFactor)`` on the t-th training batch. In eval mode the running
+    statistics normalise the data.
+    """
+
+    def __init__(self, maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None,
+                 empty=False, inplace=False):
+        super().__init__(name)
+        owner = ownerName(type(self), name)
+        self.maps = positiveInt(owner, "maps" if self.nd else "size", maps)
+        self.epsilon = _positiveReal(owner, "epsilon", epsilon)
+        self.initFactor = _positiveReal(owner, "initFactor", initFactor, upper=1.0)
+        self.minFactor = _positiveReal(owner, "minFactor", minFactor, upper=1.0)
+        if self.minFactor > self.initFactor:
+            raise ModuleError("%s: minFactor (%r) must not exceed initFactor (%r)" % (owner, minFactor, initFactor))
+        if isinstance(sscale, bool) or not isinstance(sscale, numbers.Real) or sscale < 0:
+            raise ModuleError("%s: sscale must be a non-negative number, got %r" % (owner, sscale))
+        self.sscale = float(sscale)
+        self.inplace = bool(inplace)
+
+        def initScale(shape):
+            if self.sscale > 0:
+                return np.random.normal(1.0, self.sscale, size=shape)
+            return np.ones(shape)
+
+        self._setupAffine(self.maps, affine, empty, initScale)
+        shape = (1, self.maps) + (1,) * self.nd
+        self.setAttr("mean", gpuarray.zeros(shape, self.calctype))
+        var = gpuarray.empty(shape, self.calctype)
+        var.fill(1)
+        self.setAttr("var", var)
+        self.numOfCalls = 0
+        self._axes = (0,) + tuple(range(2, self.nd + 2))
+
+    def _factor(self):
+        return max(self.initFactor / self.numOfCalls, self.minFactor)
+
+    def updateData(self, data):
+        out = self._buffer("data", data.shape, data.dtype)
+        scale, bias = self._scaleBias()
+        if self.train:
+            xhat = self._scratch("xhat", data.shape, data.dtype)
+            sq = self._scratch("sq", data.shape, data.dtype)
+            mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
+            self._xhat, self._invstd = xhat, invstd
+
+            self.numOfCalls += 1
+            f = self._factor()
+            count = data.size // self.maps
+            unbiased = var * (count / (count - 1.0)) if count > 1 else var
+            runMean, runVar = self.attrs["mean"], self.attrs["var"]
+            runMean *= 1.0 - f
+            runMean += f * mean
+            runVar *= 1.0 - f
+            runVar += f * unbiased
+            if self.affine:
+                xp.multiply(xhat, scale, out=out)
+                out += bias
+            else:
+                xp.copyto(out, xhat)
+        else:
+            mul = self.attrs["var"] + self.epsilon
+            xp.sqrt(mul, out=mul)
+            xp.reciprocal(mul, out=mul)
+            if self.affine:
+                mul *= scale
+            add = -self.attrs["mean"] * mul
+            if self.affine:
+                add += bias
+            xp.multiply(data, mul, out=out)
+            out += add
+            self._evalMul = mul
+        self.data = out
+
+    def updateGrad(self, grad):
+        out = self._buffer("grad", grad.shape, grad.dtype)
+        if self.train:
+            factor = self._invstd * self.vars["scale"].data if self.affine else self._invstd
+            normalizeBackward(grad, self._xhat, factor, self._axes, self._gradSums(grad, self._axes), out)
+        else:
+            xp.multiply(grad, self._evalMul, out=out)
+        self.grad = out
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        if not self.affine:
+            return
+        sumG, sumGX = self._gradSums(grad, self._axes)
+        self._accAffine(sumG, sumGX, scale, momentum)
+
+    def _extraRepr(self):
+        return "%d%s" % (self.maps, "" if self.affine else ", affine=False")
+
+
+class InstanceNormND(_NormBase):
+    """Instance normalisation: each sample's channel normalised over its spatial axes, in train
+    and eval mode alike; ``scale`` (ones) and ``bias`` (zeros) per channel when ``affine``."""
+
+    def __init__(self, numOfMaps, epsilon=1e-05, affine=True, name=None):
+        super().__init__(name)
+        owner = ownerName(type(self), name)
+        self.maps = positiveInt(owner, "numOfMaps", numOfMaps)
+        self.epsilon = _positiveReal(owner, "epsilon", epsilon)
+        self._setupAffine(self.maps, affine, False, np.ones)
+        self._axes = tuple(range(2, self.nd + 2))
+        self._paramAxes = (0,) + self._axes
+
+    def updateData(self, data):
+        out = self._buffer("data", data.shape, data.dtype)
+        xhat = self._scratch("xhat", data.shape, data.dtype)
+        sq = self._scratch("sq", data.shape, data.dtype)
+        _, _, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
+        self._xhat, self._invstd = xhat, invstd
+        scale, bias = self._scaleBias()
+        if self.affine:
+            xp.multiply(xhat, scale, out=out)
+            out += bias
+        else:
+            xp.copyto(out, xhat)
+        self.data = out
+
+    def updateGrad(self, grad):
+        out = self._buffer("grad", grad.shape, grad.dtype)
+        factor = self._invstd * self.vars["scale"].data if self.affine else self._invstd
+        normalizeBackward(grad, self._xhat, factor, self._axes, self._gradSums(grad, self._axes), out)
+        self.grad = out
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        if not self.affine:
+            return
+        sumG, sumGX = self._gradSums(grad, self._axes)
+        self._accAffine(sumG.sum(axis=0), sumGX.sum(axis=0), scale, momentum)
+
+    def _extraRepr(self):
+        return "%d%s" % (self.maps, "" if self.affine else ", affine=False")

@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import BatchNorm, ModuleError
+from tests.gradcheck import checkModule
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (3, 1), (2, 4)])
+def test_train_gradients(shape):
+    analytic, _ = checkModule(BatchNorm(shape[1]), np.random.randn(*shape) * 3, rtol=1e-4, atol=1e-6)
+    assert set(analytic) == {"input0", "scale", "bias"}
+
+
+def test_train_vs_eval():
+    mod = BatchNorm(3, sscale=0)
+    x = np.random.randn(10, 3).astype(np.float32) * 4 + 2
+    y = mod(to_gpu(x)).get()
+    np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(mod.attrs["mean"].get().ravel(), x.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(mod.attrs["var"].get().ravel(), x.var(axis=0, ddof=1), rtol=1e-5)
+    mod.evalMode()
+    z = mod(to_gpu(x)).get()
+    np.testing.assert_allclose(z, (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + 1e-5), rtol=1e-4, atol=1e-5)
+    assert mod.vars["scale"].data.shape == (1, 3)
+    mod.calcMode(np.float64)
+    checkModule(mod, np.random.randn(4, 3), params=())
+
+
+def test_errors():
+    with pytest.raises(ModuleError, match=r"BatchNorm 'f'.*2-d data \(N, 3\).*\(2, 3, 1\)"):
+        BatchNorm(3, name="f")(to_gpu(np.zeros((2, 3, 1), np.float32)))
+    with pytest.raises(ModuleError, match=r"BatchNorm.*size must be a positive"):
+        BatchNorm(-1)

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import BatchNorm2D, ModuleError
+from tests.gradcheck import checkModule
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (2, 2, 3, 4), (5, 1, 1, 3)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_train_gradients(shape, affine):
+    mod = BatchNorm2D(shape[1], affine=affine)
+    analytic, _ = checkModule(mod, np.random.randn(*shape) * 2 + 1, rtol=1e-4, atol=1e-6)
+    assert set(analytic) == {"input0"} | ({"scale", "bias"} if affine else set())
+
+
+def test_eval_gradients_use_running_stats():
+    mod = BatchNorm2D(3)
+    mod.calcMode(np.float64)
+    mod(to_gpu(np.random.randn(4, 3, 2, 2) * 3))
+    mod.evalMode()
+    checkModule(mod, np.random.randn(2, 3, 2, 2), params=())
+
+
+def test_train_output_is_normalised_per_map():
+    mod = BatchNorm2D(3, sscale=0)
+    x = (np.random.randn(8, 3, 4, 4) * np.array([1, 5, 0.2])[None, :, None, None] + 3).astype(np.float32)
+    y = mod(to_gpu(x)).get()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)
+
+
+def test_running_statistics_and_factor_schedule():
+    mod = BatchNorm2D(2, initFactor=1.0, minFactor=0.25, sscale=0)
+    mod.calcMode(np.float64)
+    batches = [np.random.randn(4, 2, 3, 3) * (i + 1) + i for i in range(6)]
+    mean, var = np.zeros(2), np.ones(2)
+    for t, x in enumerate(batches, start=1):
+        mod(to_gpu(x))
+        f = max(1.0 / t, 0.25)
+        mean = (1 - f) * mean + f * x.mean(axis=(0, 2, 3))
+        var = (1 - f) * var + f * x.var(axis=(0, 2, 3), ddof=1)
+    np.testing.assert_allclose(mod.attrs["mean"].ravel(), mean, rtol=1e-12)
+    np.testing.assert_allclose(mod.attrs["var"].ravel(), var, rtol=1e-12)
+    # eval mode: normalise with the running statistics, and leave them alone
+    mod.evalMode()
+    mod.vars["scale"].data.set(np.full((1, 2, 1, 1), 2.0))
+    mod.vars["bias"].data.set(np.full((1, 2, 1, 1), 0.5))
+    x = np.random.randn(3, 2, 3, 3)
+    y = mod(to_gpu(x)).get()
+    ref = 2.0 * (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + 1e-5) + 0.5
+    np.testing.assert_allclose(y, ref, rtol=1e-10)
+    np.testing.assert_allclose(mod.attrs["mean"].ravel(), mean, rtol=1e-12)
+
+
+def test_params_attrs_and_file_round_trip():
+    np.random.seed(3)
+    mod = BatchNorm2D(4, sscale=0.5)
+    assert mod.vars["scale"].data.shape == (1, 4, 1, 1) and abs(mod.scale.get().mean() - 1) < 1
+    np.testing.assert_array_equal(mod.bias.get(), 0)
+    np.testing.assert_array_equal(mod.attrs["var"].get(), 1)
+    mod(to_gpu(np.random.randn(3, 4, 2, 2).astype(np.float32) + 7))
+    other = BatchNorm2D(4)
+    other.load(mod.save())
+    np.testing.assert_array_equal(other.attrs["mean"].get(), mod.attrs["mean"].get())
+    np.testing.assert_array_equal(other.scale.get(), mod.scale.get())
+    assert BatchNorm2D(2, affine=False).vars == {}
+
+
+def test_errors():
+    mod = BatchNorm2D(3, name="bn")
+    with pytest.raises(ModuleError, match=r"BatchNorm2D 'bn'.*4-d data \(N, 3, H, W\).*\(2, 3\)"):
+        mod(to_gpu(np.zeros((2, 3), np.float32)))
+    with pytest.raises(ModuleError, match=r"BatchNorm2D 'bn'.*\(N, 3, H, W\).*\(2, 4, 2, 2\)"):
+        mod(to_gpu(np.zeros((2, 4, 2, 2), np.float32)))
+    with pytest.raises(ModuleError, match=r"BatchNorm2D.*minFactor.*initFactor"):
+        BatchNorm2D(3, initFactor=0.1, minFactor=0.5)
+    with pytest.raises(ModuleError, match=r"BatchNorm2D.*epsilon"):
+        BatchNorm2D(3, epsilon=0)
+    with pytest.raises(ModuleError, match=r"BatchNorm2D.*maps must be a positive"):
+        BatchNorm2D(0)

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import Conv2D, ModuleError
+from tests.gradcheck import checkModule
+from tests.Modules._imageref import convRef
+
+GEOMETRIES = [
+    # size, stride, pad, dilation, groups
+    (3, 1, 0, 1, 1),
+    (3, 1, 1, 1, 1),
+    ((3, 2), (2, 1), (1, 0), 1, 1),
+    (2, 2, 1, 2, 1),
+    (3, 1, 1, (2, 1), 2),
+    (1, 2, 0, 1, 4),
+]
+
+
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", GEOMETRIES)
+def test_forward_matches_loops(size, stride, pad, dilation, groups):
+    mod = Conv2D(4, 8, size, stride=stride, pad=pad, dilation=dilation, groups=groups, initscheme="gaussian")
+    mod.vars["b"].data.set(np.random.randn(1, 8, 1, 1).astype(np.float32))
+    x = np.random.randn(2, 4, 7, 6).astype(np.float32)
+    out = mod(to_gpu(x)).get()
+    ref = convRef(x.astype(np.float64), mod.W.get(), mod.b.get(), mod.stride, mod.pad, mod.dilation, groups)
+    assert out.shape == ref.shape == mod.dataShapeFrom(x.shape)
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", GEOMETRIES)
+@pytest.mark.parametrize("useBias", [True, False])
+def test_gradients(size, stride, pad, dilation, groups, useBias):
+    mod = Conv2D(4, 4, size, stride=stride, pad=pad, dilation=dilation, groups=groups, useBias=useBias,
+                 initscheme="gaussian")
+    analytic, _ = checkModule(mod, np.random.randn(2, 4, 5, 5))
+    assert set(analytic) == {"input0", "W"} | ({"b"} if useBias else set())
+
+
+def test_gradients_accumulate_with_momentum():
+    mod = Conv2D(2, 3, 2, pad=1)
+    mod.calcMode(np.float64)
+    x = to_gpu(np.random.randn(2, 2, 3, 3))
+    g = to_gpu(np.random.randn(*mod.dataShapeFrom(x.shape)))
+    mod(x)
+    mod.backward(g)
+    first = mod.vars["W"].grad.get()
+    mod.backward(g, scale=2.0, momentum=1.0)
+    np.testing.assert_allclose(mod.vars["W"].grad.get(), 3 * first, rtol=1e-12)
+
+
+def test_shapes_and_params():
+    mod = Conv2D(3, 6, (5, 3), stride=2, pad=(2, 1), groups=3)
+    assert mod.W.shape == (6, 1, 5, 3)
+    assert mod.b.shape == (1, 6, 1, 1)
+    assert mod.dataShapeFrom((4, 3, 9, 9)) == (4, 6, 5, 5)
+    assert mod.gradShapeFrom((4, 6, 5, 5)) == (4, 3, 9, 9)
+    assert Conv2D(3, 6, 3, useBias=False).vars.keys() == {"W"}
+    assert "3 -> 6" in str(mod) and "groups=3" in str(mod)
+
+
+def test_initscheme_draws_from_numpy_seed():
+    np.random.seed(5)
+    a = Conv2D(2, 4, 3, initscheme="he").W.get()
+    np.random.seed(5)
+    b = Conv2D(2, 4, 3, initscheme="he").W.get()
+    np.testing.assert_array_equal(a, b)
+    assert abs(a.std() - np.sqrt(2.0 / 18)) < 0.15
+
+
+def test_bad_data_names_module_and_shapes():
+    mod = Conv2D(3, 4, 3, name="c1")
+    before = mod.W.get()
+    with pytest.raises(ModuleError, match=r"Conv2D 'c1'.*4-d data.*\(2, 3, 5\)"):
+        mod(to_gpu(np.zeros((2, 3, 5), np.float32)))
+    with pytest.raises(ModuleError, match=r"Conv2D 'c1'.*3 maps.*\(2, 2, 5, 5\)"):
+        mod(to_gpu(np.zeros((2, 2, 5, 5), np.float32)))
+    with pytest.raises(ModuleError, match=r"Conv2D 'c1'.*float32.*float64"):
+        mod(to_gpu(np.zeros((2, 3, 5, 5), np.float64)))
+    with pytest.raises(ModuleError, match=r"Conv2D 'c1'.*too small.*\(2, 3, 2, 2\)"):
+        mod(to_gpu(np.zeros((2, 3, 2, 2), np.float32)))
+    mod(to_gpu(np.zeros((2, 3, 5, 5), np.float32)))
+    with pytest.raises(ModuleError, match=r"Conv2D 'c1'.*gradient.*\(2, 4, 3, 3\).*\(2, 4, 2, 2\)"):
+        mod.backward(to_gpu(np.zeros((2, 4, 2, 2), np.float32)))
+    np.testing.assert_array_equal(mod.W.get(), before)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(inmaps=3, outmaps=4, size=3, groups=2), "divisible by groups"),
+    (dict(inmaps=4, outmaps=4, size=0), "size must be a positive"),
+    (dict(inmaps=4, outmaps=4, size=3, pad=-1), "pad must be a non-negative"),
+    (dict(inmaps=4, outmaps=4, size=(3, 3, 3)), "size must be an int or 2 ints"),
+    (dict(inmaps=4, outmaps=4, size=3, stride=0), "stride"),
+    (dict(inmaps=4, outmaps=4, size=3, initscheme="bogus"), "unknown initscheme"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ModuleError, match="Conv2D.*" + match):
+        Conv2D(**kwargs)

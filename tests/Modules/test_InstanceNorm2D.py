@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import InstanceNorm2D, ModuleError
+from tests.gradcheck import checkModule
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 3, 4), (1, 2, 2, 2)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_gradients(shape, affine):
+    mod = InstanceNorm2D(shape[1], affine=affine)
+    if affine:
+        mod.vars["scale"].data.set(np.random.randn(1, shape[1], 1, 1).astype(np.float32))
+    analytic, _ = checkModule(mod, np.random.randn(*shape) * 2 + 1, rtol=1e-4, atol=1e-6)
+    assert set(analytic) == {"input0"} | ({"scale", "bias"} if affine else set())
+
+
+def test_normalises_each_sample_and_map_in_both_modes():
+    mod = InstanceNorm2D(3)
+    x = np.random.randn(2, 3, 4, 5).astype(np.float32) * 3 + 1
+    y = mod(to_gpu(x)).get()
+    np.testing.assert_allclose(y.mean(axis=(2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=(2, 3)), 1, atol=1e-3)
+    mod.evalMode()
+    np.testing.assert_allclose(mod(to_gpu(x)).get(), y, rtol=1e-6)
+
+
+def test_errors():
+    with pytest.raises(ModuleError, match=r"InstanceNorm2D 'n'.*\(N, 3, H, W\).*\(2, 2, 4, 4\)"):
+        InstanceNorm2D(3, name="n")(to_gpu(np.zeros((2, 2, 4, 4), np.float32)))
+    with pytest.raises(ModuleError, match=r"InstanceNorm2D.*numOfMaps"):
+        InstanceNorm2D(0)

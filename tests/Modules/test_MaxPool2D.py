@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import MaxPool2D, ModuleError
+from tests.gradcheck import checkModule
+from tests.Modules._imageref import poolRef
+
+GEOMETRIES = [(2, 2, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 0)), (3, 1, 2)]
+
+
+@pytest.mark.parametrize("size,stride,pad", GEOMETRIES)
+def test_forward_matches_loops(size, stride, pad):
+    mod = MaxPool2D(size, stride, pad)
+    x = np.random.randn(2, 3, 7, 6).astype(np.float32)
+    out = mod(to_gpu(x)).get()
+    ref = poolRef(x, mod.size, mod.stride, mod.pad, "max")
+    assert out.shape == mod.dataShapeFrom(x.shape)
+    np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("size,stride,pad", GEOMETRIES)
+def test_gradients(size, stride, pad):
+    checkModule(MaxPool2D(size, stride, pad), np.random.randn(2, 2, 5, 6))
+
+
+def test_gradient_goes_to_first_maximum():
+    mod = MaxPool2D(2, 2)
+    x = np.array([[[[1, 1], [0, 1]]]], np.float32)
+    mod(to_gpu(x))
+    grad = mod.backward(to_gpu(np.ones((1, 1, 1, 1), np.float32))).get()
+    np.testing.assert_array_equal(grad, [[[[1, 0], [0, 0]]]])
+
+
+def test_mask_indexes_the_input():
+    mod = MaxPool2D(3, 2, 1, useMask=True)
+    x = np.random.randn(2, 3, 5, 6).astype(np.float32)
+    out = mod(to_gpu(x)).get()
+    picked = np.take_along_axis(x.reshape(2, 3, -1), np.asarray(mod.mask).reshape(2, 3, -1), axis=2)
+    np.testing.assert_array_equal(picked.reshape(out.shape), out)
+    assert MaxPool2D()(to_gpu(x)) is not None and MaxPool2D().mask is None
+
+
+def test_errors_and_shapes():
+    mod = MaxPool2D(name="p")
+    assert mod.dataShapeFrom((1, 2, 9, 8)) == (1, 2, 4, 4)
+    assert mod.gradShapeFrom((1, 2, 4, 4)) == (1, 2, 8, 8)
+    with pytest.raises(ModuleError, match=r"MaxPool2D 'p'.*4-d data.*\(2, 3\)"):
+        mod(to_gpu(np.zeros((2, 3), np.float32)))
+    with pytest.raises(ModuleError, match=r"MaxPool2D 'p'.*too small.*\(1, 1, 1, 5\)"):
+        mod(to_gpu(np.zeros((1, 1, 1, 5), np.float32)))
+    with pytest.raises(ModuleError, match=r"MaxPool2D.*pad must be smaller than size"):
+        MaxPool2D(2, 2, 2)
+    with pytest.raises(ModuleError, match=r"MaxPool2D.*stride must be a positive"):
+        MaxPool2D(2, 0)

@@ -1,0 +1,15 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import MaxPool3D
+from tests.gradcheck import checkModule
+from tests.Modules._imageref import poolRef
+
+
+@pytest.mark.parametrize("size,stride,pad", [(2, 2, 0), ((2, 3, 2), (1, 2, 1), (1, 1, 0))])
+def test_forward_and_gradients(size, stride, pad):
+    mod = MaxPool3D(size, stride, pad)
+    x = np.random.randn(2, 2, 4, 5, 4).astype(np.float32)
+    np.testing.assert_array_equal(mod(to_gpu(x)).get(), poolRef(x, mod.size, mod.stride, mod.pad, "max"))
+    checkModule(MaxPool3D(size, stride, pad), np.random.randn(1, 2, 4, 4, 3))
