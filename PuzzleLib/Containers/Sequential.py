@@ -92,9 +92,9 @@ class Sequential(Container):
         if self.data is None:
             raise ContainerError("%s: backward called before a forward pass" % self._label())
         if not Config.disableDtypeShapeChecks:
-            if tuple(grad.shape) != tuple(self.data.shape):
+            if _shapes(grad) != _shapes(self.data):
                 raise ContainerError("%s: expected gradient of shape %s (the output's), got %s" % (
-                    self._label(), tuple(self.data.shape), tuple(grad.shape)))
+                    self._label(), _shapes(self.data), _shapes(grad)))
         index = len(graph) - 1
         try:
             while index >= 0:
@@ -122,3 +122,10 @@ class Sequential(Container):
         bp["modules"] = {mod.name: mod.getBlueprint() for mod in self.graph}
         bp["graph"] = [mod.name for mod in self.graph]
         return bp
+
+
+def _shapes(value):
+    """The shape of an array, or the list of shapes of a list output (Split, Parallel)."""
+    if isinstance(value, (list, tuple)):
+        return [_shapes(v) for v in value]
+    return tuple(getattr(value, "shape", ()))
