@@ -45,3 +45,7 @@ class SerializationError(PuzzleLibError):
 
 class BlueprintError(SerializationError):
     """A blueprint does not describe a net this library can build."""
+
+
+class DatasetError(PuzzleLibError, ValueError):
+    """A data set could not be found or read (missing files, unreadable images, missing extras)."""

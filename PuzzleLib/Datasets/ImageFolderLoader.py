@@ -1,0 +1,113 @@
+"""ImageFolderLoader: a user's own images, one sub-folder per class, read through Pillow."""
+import os
+
+import numpy as np
+
+from PuzzleLib.Errors import DatasetError
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+class ImageFolderLoader:
+    """Loads ``root/<class name>/<image>`` files into arrays; classes are the sub-folders in sorted
+    order and labels index them.
+
+    Parameters
+    ----------
+    size : (height, width) or int, optional
+        Resize every image to this size (bilinear). Without it, all images must share one size.
+    grayscale : bool
+        Convert to one channel ("L"); otherwise to three ("RGB").
+    normalize : bool
+        Scale pixel values from 0..255 to 0..1.
+    extensions : tuple of str
+        File endings taken as images (case-insensitive); other files are ignored.
+
+    Returns (from ``load(root)``)
+    -----------------------------
+    data: float32 (N, C, H, W); labels: int32 (N,). ``self.classes`` lists the class names and
+    ``self.files`` the image paths in the order of the rows.
+
+    Example::
+
+        >>> loader = ImageFolderLoader(size=32)
+        >>> data, labels = loader.load("photos")      # photos/cats/*.jpg, photos/dogs/*.jpg
+        >>> loader.classes
+        ['cats', 'dogs']
+    """
+
+    def __init__(self, size=None, grayscale=False, normalize=True, extensions=EXTENSIONS):
+        if size is not None:
+            if isinstance(size, int) and not isinstance(size, bool):
+                size = (size, size)
+            if not (isinstance(size, (tuple, list)) and len(size) == 2 and
+                    all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)):
+                raise DatasetError("ImageFolderLoader: size must be None, a positive int or (height, width), got %r" % (
+                    size,))
+            size = tuple(size)
+        self.size = size
+        self.grayscale = bool(grayscale)
+        self.normalize = bool(normalize)
+        self.extensions = tuple(e.lower() for e in extensions)
+        self.classes = []
+        self.files = []
+
+    def _pil(self):
+        try:
+            from PIL import Image
+        except ImportError as e:
+            raise DatasetError("ImageFolderLoader: reading images needs Pillow; "
+                               "pip install 'puzzlelib[datasets]' (or Pillow)") from e
+        return Image
+
+    def load(self, root):
+        """(data, labels) for every image under ``root/<class>/``."""
+        Image = self._pil()
+        if not os.path.isdir(root):
+            raise DatasetError("ImageFolderLoader: %r is not a folder" % (root,))
+        classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+        if not classes:
+            raise DatasetError("ImageFolderLoader: %r has no sub-folders (one per class expected)" % (root,))
+
+        files, labels = [], []
+        for label, cname in enumerate(classes):
+            folder = os.path.join(root, cname)
+            for fname in sorted(os.listdir(folder)):
+                if fname.lower().endswith(self.extensions) and os.path.isfile(os.path.join(folder, fname)):
+                    files.append(os.path.join(folder, fname))
+                    labels.append(label)
+        if not files:
+            raise DatasetError("ImageFolderLoader: no images (%s) in the class folders of %r" % (
+                ", ".join(self.extensions), root))
+
+        mode = "L" if self.grayscale else "RGB"
+        images = []
+        expected = None
+        for path in files:
+            try:
+                with Image.open(path) as img:
+                    img = img.convert(mode)
+                    if self.size is not None:
+                        img = img.resize((self.size[1], self.size[0]), Image.BILINEAR)
+                    ary = np.asarray(img, dtype=np.float32)
+            except (OSError, ValueError) as e:
+                raise DatasetError("ImageFolderLoader: cannot read image %s: %s" % (path, e)) from e
+            if expected is None:
+                expected = (ary.shape, path)
+            elif ary.shape != expected[0]:
+                raise DatasetError("ImageFolderLoader: %s is %dx%d but %s is %dx%d; pass size=(height, width) to "
+                                   "resize them" % (path, ary.shape[0], ary.shape[1], expected[1],
+                                                    expected[0][0], expected[0][1]))
+            images.append(ary)
+
+        data = np.stack(images)
+        data = data[:, None] if self.grayscale else data.transpose(0, 3, 1, 2)
+        data = np.ascontiguousarray(data)
+        if self.normalize:
+            data /= 255.0
+        self.classes = classes
+        self.files = files
+        return data, np.array(labels, dtype=np.int32)
+
+    def __repr__(self):
+        return "ImageFolderLoader(size=%r, grayscale=%s)" % (self.size, self.grayscale)

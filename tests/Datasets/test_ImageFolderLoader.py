@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from PuzzleLib.Datasets import ImageFolderLoader
+from PuzzleLib.Errors import DatasetError
+
+
+def _write(path, ary):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(ary).save(path)
+
+
+def test_classes_per_subfolder_rgb(tmp_path):
+    rng = np.random.RandomState(0)
+    a = rng.randint(0, 256, size=(4, 5, 3), dtype=np.uint8)
+    b = rng.randint(0, 256, size=(4, 5, 3), dtype=np.uint8)
+    _write(tmp_path / "dogs" / "x.png", b)
+    _write(tmp_path / "cats" / "1.png", a)
+    _write(tmp_path / "cats" / "2.bmp", b)
+    (tmp_path / "cats" / "notes.txt").write_text("not an image")
+    loader = ImageFolderLoader()
+    data, labels = loader.load(str(tmp_path))
+    assert loader.classes == ["cats", "dogs"]
+    assert data.shape == (3, 3, 4, 5) and data.dtype == np.float32
+    np.testing.assert_array_equal(labels, [0, 0, 1])
+    np.testing.assert_allclose(data[0], a.transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(data[2], b.transpose(2, 0, 1) / 255.0, rtol=1e-6)
+
+
+def test_grayscale_and_resize(tmp_path):
+    _write(tmp_path / "a" / "big.png", np.full((10, 6), 200, np.uint8))
+    _write(tmp_path / "b" / "small.png", np.full((3, 3), 100, np.uint8))
+    data, labels = ImageFolderLoader(size=(4, 2), grayscale=True, normalize=False).load(str(tmp_path))
+    assert data.shape == (2, 1, 4, 2)
+    np.testing.assert_allclose(data[0], 200)
+    np.testing.assert_allclose(data[1], 100)
+
+
+def test_errors_name_the_problem(tmp_path):
+    with pytest.raises(DatasetError, match="not a folder"):
+        ImageFolderLoader().load(str(tmp_path / "missing"))
+    with pytest.raises(DatasetError, match="no sub-folders"):
+        ImageFolderLoader().load(str(tmp_path))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="no images"):
+        ImageFolderLoader().load(str(tmp_path))
+    _write(tmp_path / "empty" / "a.png", np.zeros((4, 4), np.uint8))
+    _write(tmp_path / "empty" / "b.png", np.zeros((5, 4), np.uint8))
+    with pytest.raises(DatasetError, match=r"b.png is 5x4 but .*a.png is 4x4.*size="):
+        ImageFolderLoader().load(str(tmp_path))
+    (tmp_path / "empty" / "c.png").write_bytes(b"garbage")
+    with pytest.raises(DatasetError, match="cannot read image .*c.png"):
+        ImageFolderLoader(size=4).load(str(tmp_path))
+    with pytest.raises(DatasetError, match="size must be"):
+        ImageFolderLoader(size=(0, 3))
