@@ -242,3 +242,10 @@ def momentumUpdate(param, grad, mom, lr, momRate, scratch):
 
 def toScalar(value):
     return float(value)
+
+
+# ---- issue 5 modules (Embedder, SpatialTf): scatter-add -----------------------------------------
+
+def scatterAdd(dst, indices, values):
+    """dst[indices] += values, adding up repeated indices (indices index dst's first axis)."""
+    np.add.at(dst, indices, values)

@@ -20,3 +20,11 @@ from PuzzleLib.Modules.BatchNorm1D import BatchNorm1D
 from PuzzleLib.Modules.BatchNorm2D import BatchNorm2D
 from PuzzleLib.Modules.BatchNorm3D import BatchNorm3D
 from PuzzleLib.Modules.InstanceNorm2D import InstanceNorm2D
+from PuzzleLib.Modules.ToList import ToList
+from PuzzleLib.Modules.Penalty import Penalty
+from PuzzleLib.Modules.NoiseInjector import NoiseInjector
+from PuzzleLib.Modules.KMaxPool import KMaxPool
+from PuzzleLib.Modules.DepthConcat import DepthConcat
+from PuzzleLib.Modules.Glue import Glue
+from PuzzleLib.Modules.Embedder import Embedder
+from PuzzleLib.Modules.GroupLinear import GroupLinear

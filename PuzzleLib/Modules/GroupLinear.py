@@ -1,0 +1,149 @@
+"""GroupLinear: independent fully connected layers, one per group, in one module."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
+from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
+from PuzzleLib.Variable import Variable
+
+xp = gpuarray.xp
+
+modes = ("full", "one")
+
+
+class GroupLinear(Module):
+    """``groups`` Linear layers side by side: ``y[:, g] = x[:, g] @ W[g] + b[g]``.
+
+    Parameters
+    ----------
+    groups, insize, outsize : int
+    wscale, initscheme, empty
+        As for Linear.
+    useW : bool
+        Use the weights; when False the layer only adds the bias (insize must equal outsize).
+    useBias : bool
+        Add the bias ``b`` (zeros at start).
+    inmode : "full" or "one"
+        "full": the input has a group axis; "one": one (N, insize) input feeds every group.
+    wmode : "full" or "one"
+        "full": a weight matrix (and bias) per group; "one": one shared by every group.
+    batchDim : 0 or 1
+        Where the batch axis is: 0 gives (N, groups, size) data, 1 gives (groups, N, size).
+    transpW : bool
+        Store each weight matrix as (outsize, insize).
+
+    Shape
+    -----
+    (N, groups, insize) -> (N, groups, outsize) with batchDim=0 ((groups, N, ...) with 1;
+    (N, insize) in with inmode="one"). W: (groups or 1, insize, outsize); b: (groups or 1, outsize).
+
+    Example::
+
+        >>> gl = GroupLinear(groups=3, insize=4, outsize=2)
+        >>> gl(to_gpu(np.zeros((5, 3, 4), np.float32))).shape
+        (5, 3, 2)
+    """
+
+    def __init__(self, groups, insize, outsize, wscale=1.0, useW=True, useBias=True, initscheme=None, inmode="full",
+                 wmode="full", batchDim=0, name=None, empty=False, transpW=False):
+        super().__init__(name)
+        owner = ownerName(type(self), name)
+        self.groups = positiveInt(owner, "groups", groups)
+        self.insize = positiveInt(owner, "insize", insize)
+        self.outsize = positiveInt(owner, "outsize", outsize)
+        self.wscale = realNumber(owner, "wscale", wscale)
+        parseInitScheme(initscheme, owner)
+        inmode = getattr(inmode, "value", inmode)
+        wmode = getattr(wmode, "value", wmode)
+        for argname, value in (("inmode", inmode), ("wmode", wmode)):
+            if value not in modes:
+                raise ModuleError("%s: %s must be one of %s, got %r" % (owner, argname, ", ".join(modes), value))
+        if batchDim not in (0, 1) or isinstance(batchDim, bool):
+            raise ModuleError("%s: batchDim must be 0 or 1, got %r" % (owner, batchDim))
+        self.useW, self.useBias = bool(useW), bool(useBias)
+        if not self.useW and self.insize != self.outsize:
+            raise ModuleError("%s: without weights (useW=False) insize must equal outsize, got %d and %d" % (
+                owner, self.insize, self.outsize))
+        self.inmode, self.wmode, self.batchDim = inmode, wmode, batchDim
+        self.transpW = bool(transpW)
+
+        wgroups = self.groups if wmode == "full" else 1
+        if self.useW:
+            wshape = (wgroups, self.outsize, self.insize) if self.transpW else (wgroups, self.insize, self.outsize)
+            if empty:
+                W = gpuarray.empty(wshape, self.calctype)
+            else:
+                W = createTensorWithScheme(initscheme, wshape, self.wscale, self.insize, self.outsize, owner=owner)
+            self.setVar("W", Variable(W))
+        if self.useBias:
+            self.setVar("b", Variable(gpuarray.zeros((wgroups, self.outsize), self.calctype)))
+
+    # group-major views: (G, N, size)
+    def _groupMajor(self, ary):
+        return ary if self.batchDim == 1 else ary.transpose(1, 0, 2)
+
+    def _weights(self):
+        W = self.vars["W"].data
+        return W.transpose(0, 2, 1) if self.transpW else W
+
+    def updateData(self, data):
+        x = data[None] if self.inmode == "one" else self._groupMajor(data)
+        n = data.shape[0] if self.inmode == "one" else data.shape[self.batchDim]
+        y = xp.matmul(x, self._weights()) if self.useW else x
+        if self.useBias:
+            y = y + self.vars["b"].data[:, None, :]
+        y = xp.broadcast_to(y, (self.groups, n, self.outsize))
+        out = self._buffer("data", self.dataShapeFrom(data.shape), data.dtype)
+        out[...] = self._groupMajor(y)
+        self.data = out
+
+    def updateGrad(self, grad):
+        gy = self._groupMajor(grad)
+        gx = xp.matmul(gy, self._weights().transpose(0, 2, 1)) if self.useW else gy
+        if self.inmode == "one":
+            out = self._buffer("grad", self.inData.shape, grad.dtype)
+            xp.sum(gx, axis=0, out=out)
+        else:
+            out = self._buffer("grad", self.inData.shape, grad.dtype)
+            out[...] = self._groupMajor(xp.broadcast_to(gx, (self.groups,) + gx.shape[1:]))
+        self.grad = out
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        gy = self._groupMajor(grad)
+        shared = self.wmode == "one"
+        if self.useW:
+            x = self.inData[None] if self.inmode == "one" else self._groupMajor(self.inData)
+            if self.transpW:
+                dW = xp.matmul(gy.transpose(0, 2, 1), x)
+            else:
+                dW = xp.matmul(x.transpose(0, 2, 1), gy)
+            if shared:
+                dW = dW.sum(axis=0, keepdims=True)
+            self._accumulateParamGrad(self.vars["W"], xp.ascontiguousarray(dW), scale, momentum)
+        if self.useBias:
+            db = gy.sum(axis=(0, 1) if shared else 1)
+            db = db.reshape(self.vars["b"].grad.shape)
+            self._accumulateParamGrad(self.vars["b"], db, scale, momentum)
+
+    def checkDataShape(self, shape):
+        if self.inmode == "one":
+            if len(shape) != 2 or shape[1] != self.insize:
+                raise self._error("expected data of shape (N, %d) (inmode 'one'), got %s" % (self.insize, tuple(shape)))
+            return
+        expected = ("N", self.groups, self.insize) if self.batchDim == 0 else (self.groups, "N", self.insize)
+        if len(shape) != 3 or shape[1 - self.batchDim] != self.groups or shape[2] != self.insize:
+            raise self._error("expected data of shape (%s), got %s" % (", ".join(map(str, expected)), tuple(shape)))
+
+    def dataShapeFrom(self, shape):
+        n = shape[0] if self.inmode == "one" else shape[self.batchDim]
+        return (n, self.groups, self.outsize) if self.batchDim == 0 else (self.groups, n, self.outsize)
+
+    def gradShapeFrom(self, shape):
+        n = shape[self.batchDim]
+        if self.inmode == "one":
+            return (n, self.insize)
+        return (n, self.groups, self.insize) if self.batchDim == 0 else (self.groups, n, self.insize)
+
+    def _extraRepr(self):
+        return "groups=%d, %d -> %d, inmode=%s, wmode=%s, batchDim=%d" % (
+            self.groups, self.insize, self.outsize, self.inmode, self.wmode, self.batchDim)
