@@ -3,6 +3,8 @@ from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import VariableError
 
+_plain = gpuarray.kernels.plain
+
 
 class Variable:
     """A parameter of a module.
@@ -51,6 +53,26 @@ class Variable:
         # True right after an optimizer's zeroGradParams(): the next gradient may be written
         # straight into .grad instead of being added to zeros (see Module._paramGradTarget)
         self._zeroed = False
+
+    # ``data`` and ``grad`` are device arrays; ``_pdata`` / ``_pgrad`` are the same memory as the
+    # backend's plain array type, which modules use in their hot paths (no wrapper cost on the CPU)
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+        self._pdata = _plain(value)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+        self._pgrad = None if value is None else _plain(value)
 
     @property
     def hasGrad(self):

@@ -33,17 +33,30 @@ class Cost:
         return CostError("%s: %s" % (self._label(), message))
 
     def _buffer(self, key, shape, dtype):
+        """A reused private temporary of the backend's plain array type."""
         k = (key, shape, dtype)
         buf = self._bufs.get(k)
         if buf is None:
-            buf = gpuarray.empty(shape, dtype)
+            buf = gpuarray.kernels.plain(gpuarray.empty(shape, dtype))
             self._bufs[k] = buf
         return buf
 
     def _gradBuffer(self, pred):
+        """A device array for the gradient: reused while a Trainer drives the cost."""
+        return self._gradBufferPair(pred)[0]
+
+    def _gradBufferPair(self, pred):
+        """(device array, plain view) for the gradient: reused while a Trainer drives the cost."""
         if self._reuse:
-            return self._buffer("grad", pred.shape, pred.dtype)
-        return gpuarray.empty(pred.shape, pred.dtype)
+            k = ("grad", pred.shape, pred.dtype)
+            pair = self._bufs.get(k)
+            if pair is None:
+                out = gpuarray.empty(pred.shape, pred.dtype)
+                pair = (out, gpuarray.kernels.plain(out))
+                self._bufs[k] = pair
+            return pair
+        out = gpuarray.empty(pred.shape, pred.dtype)
+        return out, gpuarray.kernels.plain(out)
 
     def _checkInputs(self, pred, target, validation=False):
         try:

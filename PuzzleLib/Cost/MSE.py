@@ -3,6 +3,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost.Cost import Cost
 
 kernels = gpuarray.kernels
+_plain = kernels.plain
 
 
 class MSE(Cost):
@@ -20,14 +21,14 @@ class MSE(Cost):
     """
 
     def calcErrorAndGrad(self, pred, target):
-        grad = self._gradBuffer(pred)
-        error = kernels.mseGradError(pred, target, grad)
+        grad, g = self._gradBufferPair(pred)
+        error = kernels.mseGradError(_plain(pred), _plain(target), g)
         return error, grad
 
     def calcError(self, pred, target):
-        return kernels.mseError(pred, target)
+        return kernels.mseError(_plain(pred), _plain(target))
 
     def calcGrad(self, pred, target):
-        grad = self._gradBuffer(pred)
-        kernels.mseGradError(pred, target, grad)
+        grad, g = self._gradBufferPair(pred)
+        kernels.mseGradError(_plain(pred), _plain(target), g)
         return grad

@@ -35,4 +35,4 @@ class Calculator(Handler):
         return np.concatenate(parts, axis=0)
 
     def handleBatch(self, batch, idx, state):
-        self._parts.append(self.module(batch[0]).get())
+        self._parts.append(gpuarray.to_host(self.module(batch[0])))

@@ -79,16 +79,16 @@ class Handler:
         n = self._checkArrays(arrays, host=False)
         bs = self.batchsize
         self.totalBatches = int(math.ceil(n / bs))
-        order = np.random.permutation(self.totalBatches) if random else range(self.totalBatches)
+        order = np.random.permutation(self.totalBatches).tolist() if random else range(self.totalBatches)
         mod = self.module
         state = self._beginHandle(n, **kwargs)
         mod._setReuse(True)
         try:
             for i, idx in enumerate(order):
                 self.currBatch = i
-                start = int(idx) * bs
+                start = idx * bs
                 batch = [ary[start:start + bs] for ary in arrays]
-                self.handleBatch(batch, int(idx), state)
+                self.handleBatch(batch, idx, state)
                 mod.reset()
                 if self.onBatchFinish is not None:
                     self.onBatchFinish(self)

@@ -27,6 +27,7 @@ _defaultArgs = {
 }
 
 _kernels = gpuarray.kernels.activationKernels
+_plain = gpuarray.kernels.plain
 
 
 class Activation(Module):
@@ -79,23 +80,32 @@ class Activation(Module):
         self._fwd, self._bwd = _kernels[activation]
 
     def updateData(self, data):
-        out = data if self.inplace else self._buffer("data", data.shape, data.dtype)
-        if self.slc is None:
-            self._fwd(data, out, self.actArgs)
+        if self.inplace:
+            out, o = data, _plain(data)
         else:
-            if out is not data:
-                out[...] = data
-            self._fwd(data[self.slc], out[self.slc], self.actArgs)
+            out, o = self._bufferPair("data", data.shape, data.dtype)
+        x = _plain(data)
+        if self.slc is None:
+            self._fwd(x, o, self.actArgs)
+        else:
+            if o is not x:
+                o[...] = x
+            self._fwd(x[self.slc], o[self.slc], self.actArgs)
         self.data = out
 
     def updateGrad(self, grad):
-        out = grad if self.inplace else self._buffer("grad", grad.shape, grad.dtype)
-        if self.slc is None:
-            self._bwd(grad, self.data, out, self.actArgs)
+        if self.inplace:
+            out, o = grad, _plain(grad)
         else:
-            if out is not grad:
-                out[...] = grad
-            self._bwd(grad[self.slc], self.data[self.slc], out[self.slc], self.actArgs)
+            out, o = self._bufferPair("grad", grad.shape, grad.dtype)
+        g = _plain(grad)
+        y = _plain(self.data)
+        if self.slc is None:
+            self._bwd(g, y, o, self.actArgs)
+        else:
+            if o is not g:
+                o[...] = g
+            self._bwd(g[self.slc], y[self.slc], o[self.slc], self.actArgs)
         self.grad = out
 
     def getBlueprint(self):

@@ -7,6 +7,7 @@ from PuzzleLib.Variable import Variable
 
 xp = gpuarray.xp
 kernels = gpuarray.kernels
+_plain = kernels.plain
 
 
 class Linear(Module):
@@ -61,45 +62,47 @@ class Linear(Module):
         self._ones = None
 
     def updateData(self, data):
-        W = self.vars["W"].data
+        W = self.vars["W"]._pdata
         if self.transpose:
             W = W.T
-        out = self._buffer("data", (data.shape[0], self.outsize), data.dtype)
+        out, o = self._bufferPair("data", (data.shape[0], self.outsize), data.dtype)
+        x = _plain(data)
         if self.insize == 1:
-            xp.multiply(data, W, out=out)  # an outer product: cheaper than a matrix product
+            xp.multiply(x, W, out=o)  # an outer product: cheaper than a matrix product
         else:
-            xp.matmul(data, W, out=out)
+            xp.matmul(x, W, out=o)
         if self.useBias:
-            xp.add(out, self.vars["b"].data, out=out)
+            xp.add(o, self.vars["b"]._pdata, out=o)
         self.data = out
 
     def updateGrad(self, grad):
-        W = self.vars["W"].data
-        out = self._buffer("grad", (grad.shape[0], self.insize), grad.dtype)
-        xp.matmul(grad, W if self.transpose else W.T, out=out)
+        W = self.vars["W"]._pdata
+        out, o = self._bufferPair("grad", (grad.shape[0], self.insize), grad.dtype)
+        xp.matmul(_plain(grad), W if self.transpose else W.T, out=o)
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
-        x = self.inData
+        x = _plain(self.inData)
+        g = _plain(grad)
         Wvar = self.vars["W"]
         out, fold = self._paramGradTarget(Wvar, "dW", scale, momentum)
         if self.transpose:
-            xp.matmul(grad.T, x, out=out)
+            xp.matmul(g.T, x, out=out)
         else:
-            xp.matmul(x.T, grad, out=out)
+            xp.matmul(x.T, g, out=out)
         if fold:
             self._accumulateParamGrad(Wvar, out, scale, momentum)
 
         if self.useBias:
             bvar = self.vars["b"]
-            n = grad.shape[0]
+            n = g.shape[0]
             ones = self._ones
-            if ones is None or ones.shape[0] != n or ones.dtype != grad.dtype:
-                ones = gpuarray.empty((n,), grad.dtype)
+            if ones is None or ones.shape[0] != n or ones.dtype != g.dtype:
+                ones = _plain(gpuarray.empty((n,), g.dtype))
                 ones.fill(1)
                 self._ones = ones
             out, fold = self._paramGradTarget(bvar, "db", scale, momentum)
-            kernels.sumRows(grad, out, ones)
+            kernels.sumRows(g, out, ones)
             if fold:
                 self._accumulateParamGrad(bvar, out, scale, momentum)
 

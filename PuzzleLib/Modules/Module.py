@@ -104,6 +104,7 @@ class Module(metaclass=_ModuleMeta):
 
         self._reuse = False
         self._bufs = {}
+        self._outBufs = {}
         self._inKey = None
 
     # ---- attribute access to vars and attrs: mod.W, mod.b, mod.mean ----
@@ -223,13 +224,13 @@ class Module(metaclass=_ModuleMeta):
         scratch buffer, to be folded in with ``_accumulateParamGrad``. Returns (array, mustFold)."""
         if scale == 1.0 and (momentum == 0.0 or var._zeroed):
             var._zeroed = False
-            return var.grad, False
+            return var._pgrad, False
         return self._scratch(key, var.grad.shape, var.grad.dtype), True
 
     @staticmethod
     def _accumulateParamGrad(var, new, scale, momentum):
         """var.grad = scale * new + momentum * var.grad (``new`` may be clobbered)."""
-        gpuarray.kernels.accumulate(var.grad, new, scale, 0.0 if var._zeroed else momentum)
+        gpuarray.kernels.accumulate(var._pgrad, new, scale, 0.0 if var._zeroed else momentum)
         var._zeroed = False
 
     def updateParams(self, learnRate):
@@ -305,17 +306,34 @@ class Module(metaclass=_ModuleMeta):
         self._reuse = reuse
 
     def _buffer(self, key, shape, dtype):
-        """An output buffer: reused between calls while handlers drive the module, else new."""
+        """An output buffer (for ``data`` or ``grad``), a device array.
+
+        While a handler drives the module (``_reuse``), the buffer is reused from call to call
+        (handlers reset the module after each batch, so nobody keeps it); otherwise it is new.
+        """
+        return self._bufferPair(key, shape, dtype)[0]
+
+    def _bufferPair(self, key, shape, dtype):
+        """(device array, the same memory as the backend's plain array type): the output buffer of
+        ``_buffer`` plus a view for the module's own math, which is cheaper on the CPU backend."""
         if not self._reuse:
-            return gpuarray.empty(shape, dtype)
-        return self._scratch(key, shape, dtype)
+            out = gpuarray.empty(shape, dtype)
+            return out, gpuarray.kernels.plain(out)
+        k = (key, shape, dtype)
+        pair = self._outBufs.get(k)
+        if pair is None:
+            out = gpuarray.empty(shape, dtype)
+            pair = (out, gpuarray.kernels.plain(out))
+            self._outBufs[k] = pair
+        return pair
 
     def _scratch(self, key, shape, dtype):
-        """A private temporary, always reused (one per key, shape and dtype)."""
+        """A private temporary of the backend's plain array type, always reused (one per key,
+        shape and dtype)."""
         k = (key, shape, dtype)
         buf = self._bufs.get(k)
         if buf is None:
-            buf = gpuarray.empty(shape, dtype)
+            buf = gpuarray.kernels.plain(gpuarray.empty(shape, dtype))
             self._bufs[k] = buf
         return buf
 
@@ -384,6 +402,7 @@ class Module(metaclass=_ModuleMeta):
         self.calctype = dtype
         self._inKey = None
         self._bufs.clear()
+        self._outBufs.clear()
         self.reset()
 
     # ---- files and blueprints ----

@@ -79,6 +79,13 @@ class _Group:
                 self.varStates.append(state)
         self._scratch = None
         self._items = None
+        if flat:
+            # plain views of the flat buffers for the one-call update
+            plain = gpuarray.kernels.plain
+            self.flatData = plain(self.data)
+            self.flatGrad = plain(self.grad)
+            self.flatState = {sname: plain(buf) for sname, buf in self.state.items()}
+            self.flatScratch = plain(self.scratch())
 
     def scratch(self):
         if self._scratch is None:
@@ -86,10 +93,13 @@ class _Group:
         return self._scratch
 
     def items(self):
-        """(var, state, scratch view) for each variable, built once."""
+        """(var, state, scratch view) for each variable, built once; the state and scratch are of
+        the backend's plain array type (the same memory as ``varStates``), for the update's math."""
         if self._items is None:
-            scratch = self.scratch()
-            self._items = [(var, state, scratch[:var.data.size].reshape(var.data.shape))
+            plain = gpuarray.kernels.plain
+            scratch = plain(self.scratch())
+            self._items = [(var, {sname: plain(buf) for sname, buf in state.items()},
+                            scratch[:var.data.size].reshape(var.data.shape))
                            for var, state in zip(self.variables, self.varStates)]
         return self._items
 
@@ -169,7 +179,7 @@ class Optimizer:
                 group.grad.fill(0)
             else:
                 for var in group.variables:
-                    var.grad.fill(0)
+                    var._pgrad.fill(0)
             for var in group.variables:
                 var._zeroed = True
 
@@ -202,14 +212,15 @@ class Optimizer:
             self._runHooks()
         for group in self.groups:
             if group.flat and group.uniform():
-                self.updateVar(group.data, group.grad, group.state, group.scratch(), self.learnRate, 1.0)
+                self.updateVar(group.flatData, group.flatGrad, group.flatState, group.flatScratch, self.learnRate, 1.0)
             else:
+                learnRate = self.learnRate
                 for var, state, scratch in group.items():
-                    grad = var.grad
+                    grad = var._pgrad
                     if var.wc != 0.0:
                         # weight decay as a descent direction: grad - wc * W
-                        grad = grad - var.wc * var.data
-                    self.updateVar(var.data, grad, state, scratch, self.learnRate * var.learnRate, var.momRate)
+                        grad = grad - var.wc * var._pdata
+                    self.updateVar(var._pdata, grad, state, scratch, learnRate * var.learnRate, var.momRate)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
         raise NotImplementedError
