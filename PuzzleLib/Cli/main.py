@@ -1,0 +1,355 @@
+"""The ``puzzlelib`` command: ``restore`` a function with a small net, ``predict`` with a saved one.
+
+    puzzlelib restore "2*sin(x)+5"              # the tutorial, in one command
+    puzzlelib restore --data measurements.csv   # columns x,y
+    puzzlelib predict restore-out/model.h5 -1 0 1.5
+
+Exit status: 0 on success, 2 when the input is refused (a bad formula, a bad data row, a bad
+option; one line on stderr, no traceback), 1 when the library fails, 130 after Ctrl-C (restore
+still writes its files for the epochs done).
+"""
+import argparse
+import math
+import os
+import sys
+
+PROG = "puzzlelib"
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip")
+MAX_POINTS = 10_000_000
+MAX_WIDTH = 100_000
+_SHIELD = "\x00"  # put in front of arguments that start with '-' but are values (formulas, numbers)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse, but errors are one line: ``puzzlelib restore: error: ...`` and exit status 2."""
+
+    def error(self, message):
+        message = message.replace(_SHIELD, "")
+        self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
+
+
+def _plain(text):
+    return text[1:] if text.startswith(_SHIELD) else text
+
+
+def _positiveInt(name, limit):
+    def convert(text):
+        text = _plain(text)
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%s must be a positive integer, got %r" % (name, text)) from None
+        if value < 1 or value > limit:
+            raise argparse.ArgumentTypeError("%s must be between 1 and %d, got %d" % (name, limit, value))
+        return value
+    return convert
+
+
+def _count(text):
+    text = _plain(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("epochs must be a whole number, got %r" % text) from None
+    if value < 0 or value > 10_000_000:
+        raise argparse.ArgumentTypeError("epochs must be between 0 and 10000000, got %d" % value)
+    return value
+
+
+def _finite(text):
+    text = _plain(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError("expected a finite number, got %r" % text)
+    return value
+
+
+def _positiveFloat(text):
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("expected a number > 0, got %r" % _plain(text))
+    return value
+
+
+def _seed(text):
+    text = _plain(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("seed must be a whole number, got %r" % text) from None
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError("seed must be between 0 and 2**32 - 1, got %d" % value)
+    return value
+
+
+def _layers(text):
+    text = _plain(text)
+    parts = [p.strip() for p in text.split(",")]
+    if not parts or len(parts) > 16 or any(not p for p in parts):
+        raise argparse.ArgumentTypeError("layers must be 1 to 16 sizes separated by commas, e.g. 64,64; got %r" % text)
+    convert = _positiveInt("each layer size", MAX_WIDTH)
+    return [convert(p) for p in parts]
+
+
+def _activation(text):
+    text = _plain(text)
+    for name in ACTIVATIONS:
+        if text.lower() == name.lower():
+            return name
+    raise argparse.ArgumentTypeError("unknown activation %r; choose one of %s" % (text, ", ".join(ACTIVATIONS)))
+
+
+def _path(text):
+    return _plain(text)
+
+
+def buildParser():
+    parser = _ArgumentParser(prog=PROG, allow_abbrev=False,
+                             description="PuzzleLib on the command line: restore a function with a small "
+                                         "neural network, or predict with a saved one.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    restore = sub.add_parser(
+        "restore", allow_abbrev=False, help="train a net on a formula in x (or on measurements) and report",
+        description="Train a small net to restore y = EXPR(x) on a grid (or the x,y rows of --data), then "
+                    "write restore.png, metrics.json and model.h5 into --out. The defaults repeat the "
+                    "PuzzleLib tutorial. EXPR may use numbers, x, + - * / **, parentheses, pi, e and "
+                    "sin cos tan exp log sqrt abs tanh sinh cosh arcsin arccos arctan; nothing else.",
+        epilog='Example: puzzlelib restore "2*sin(x)+5" --epochs 50 --out out. A formula that starts '
+               'with "-" works too: puzzlelib restore "-x**2".')
+    restore.add_argument("expr", nargs="?", metavar="EXPR", type=_path, help="the formula in x, e.g. \"2*sin(x)+5\"")
+    restore.add_argument("--data", metavar="FILE.csv", type=_path,
+                         help="restore measurements instead: columns x,y (a header line is optional)")
+    restore.add_argument("--range", nargs=2, type=_finite, metavar=("LOW", "HIGH"), default=[-3.0, 3.0],
+                         help="x range of the grid (default: -3 3)")
+    restore.add_argument("--points", type=_positiveInt("points", MAX_POINTS), default=1024,
+                         help="grid points (default: 1024)")
+    width = restore.add_mutually_exclusive_group()
+    width.add_argument("--neurons", type=_positiveInt("neurons", MAX_WIDTH), default=100,
+                       help="hidden neurons, one hidden layer (default: 100)")
+    width.add_argument("--layers", type=_layers, metavar="N,N,...",
+                       help="hidden layer sizes for a deeper net, e.g. 64,64")
+    restore.add_argument("--activation", type=_activation, default="relu", metavar="NAME",
+                         help="one of %s (default: relu)" % ", ".join(ACTIVATIONS))
+    restore.add_argument("--optimizer", default="momentum", metavar="NAME", type=_path,
+                         help="sgd, momentum, or any optimizer PuzzleLib.Optimizers has, by its lowercase "
+                              "class name (default: momentum)")
+    restore.add_argument("--lr", type=_positiveFloat, default=1e-2, help="learning rate (default: 1e-2)")
+    restore.add_argument("--epochs", type=_count, default=100, help="passes over the data (default: 100)")
+    restore.add_argument("--batch", type=_positiveInt("batch", MAX_POINTS), default=10,
+                         help="batch size (default: 10)")
+    restore.add_argument("--seed", type=_seed, default=1234, help="np.random seed (default: 1234)")
+    restore.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
+                         help="array backend (default: PUZZLELIB_BACKEND, else auto)")
+    restore.add_argument("--out", default="restore-out", metavar="DIR", type=_path,
+                         help="folder for restore.png, metrics.json, model.h5 (default: restore-out)")
+    restore.add_argument("--compare-scratch", action="store_true",
+                         help="also train the tutorial's hand-made numpy net (same start, same batches, "
+                              "plain gradient descent) and draw it beside")
+    restore.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+    predict = sub.add_parser("predict", allow_abbrev=False, help="print a saved net's predictions",
+                             description="Load a model file written by restore (or any net saved with "
+                                         "withBlueprint=True taking one input column) and print x,y lines.")
+    predict.add_argument("model", metavar="MODEL.h5", type=_path)
+    predict.add_argument("x", nargs="*", metavar="X", type=_finite, help="x values")
+    predict.add_argument("--x-file", metavar="FILE", type=_path, help="x values, one per line (CSV: first column)")
+    predict.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
+                         help="array backend (default: PUZZLELIB_BACKEND, else auto)")
+    return parser
+
+
+def _shield(argv, parser):
+    """Mark single-dash arguments that are not options (``-x**2``, ``-1e-3``) so argparse takes
+    them as values."""
+    known = set()
+    for action in parser._actions:
+        known.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                for subAction in sub._actions:
+                    known.update(subAction.option_strings)
+    out = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in known:
+            arg = _SHIELD + arg
+        out.append(arg)
+    return out
+
+
+class _Config:
+    """What ``restore`` was asked to do (the parsed options, checked)."""
+
+    def __init__(self, args, tree):
+        self.expr = args.expr
+        self.tree = tree
+        self.data = args.data
+        self.range = list(args.range)
+        self.points = args.points
+        self.hidden = list(args.layers) if args.layers else [args.neurons]
+        self.activation = args.activation
+        self.optimizer = args.optimizer
+        self.lr = args.lr
+        self.epochs = args.epochs
+        self.batch = args.batch
+        self.seed = args.seed
+        self.backend = args.backend
+        self.out = args.out
+        self.quiet = args.quiet
+        self.compare_scratch = args.compare_scratch
+
+    def asDict(self):
+        return {
+            "expr": self.expr, "data": self.data, "range": self.range, "points": self.points,
+            "hidden": self.hidden, "activation": self.activation, "optimizer": self.optimizer, "lr": self.lr,
+            "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "backend": self.backend,
+            "macroBatchSize": 1000, "out": self.out, "compareScratch": self.compare_scratch,
+        }
+
+
+def _chooseBackend(name):
+    if name is None:
+        return
+    from PuzzleLib import Config
+    from PuzzleLib.Cli.restore import UsageError
+
+    loaded = sys.modules.get("PuzzleLib.Backend.gpuarray")
+    if loaded is not None:
+        if name != "auto" and loaded.backendName != name:
+            raise UsageError("--backend %s: the %s backend is already in use in this process" % (name, loaded.backendName))
+        return
+    Config.backend = Config.Backend(name)
+
+
+def _restore(args, prog):
+    from PuzzleLib.Cli.formula import FormulaError, parse
+    from PuzzleLib.Cli.restore import UsageError
+
+    if (args.expr is None) == (args.data is None):
+        raise UsageError("give a formula EXPR or --data FILE.csv (exactly one)")
+    tree = None
+    if args.expr is not None:
+        try:
+            tree = parse(args.expr)
+        except FormulaError as e:
+            raise UsageError("bad formula: " + e.oneLine()) from None
+    lo, hi = args.range
+    if not lo < hi:
+        raise UsageError("--range needs LOW < HIGH, got %g %g" % (lo, hi))
+    if args.points < 2:
+        raise UsageError("--points must be at least 2")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError("--out %s exists and is not a folder" % args.out)
+    cfg = _Config(args, tree)
+
+    def say(message, always=False):
+        if always or not cfg.quiet:
+            print("%s: %s" % (prog, message), file=sys.stderr, flush=True)
+
+    if cfg.quiet:
+        from PuzzleLib import Config
+        Config.getLogger().setLevel("WARNING")
+    _chooseBackend(args.backend)
+    from PuzzleLib.Cli.restore import run
+    metrics, interrupted = run(cfg, say)
+
+    if not cfg.quiet:
+        out = cfg.out
+        print("whole-grid error %s (best %s at epoch %s; before training %s); max |error| %s at x = %s" % (
+            _fmt(metrics["finalError"]), _fmt(metrics["bestError"]), metrics["bestEpoch"],
+            _fmt(metrics["initialError"]), _fmt(metrics["maxAbsError"], "%.3g"), _fmt(metrics["maxAbsErrorAt"])))
+        rate = metrics["samplesPerSecond"]
+        print("%d epoch%s in %.2f s of training (%s samples/s), %.2f s in all" % (
+            metrics["epochsDone"], "" if metrics["epochsDone"] == 1 else "s", metrics["trainSeconds"],
+            "%.0f" % rate if rate else "-", metrics["wallSeconds"]))
+        if "scratch" in metrics:
+            print("hand-made numpy net, same %d steps with plain gradient descent: whole-grid error %s" % (
+                metrics["scratch"]["steps"], _fmt(metrics["scratch"]["finalError"])))
+        print("wrote %s, %s, %s" % tuple(os.path.join(out, f) for f in ("restore.png", "metrics.json", "model.h5")))
+    if interrupted:
+        return 130
+    return 1 if metrics["diverged"] else 0
+
+
+def _fmt(value, spec="%.4g"):
+    return spec % value if value is not None and math.isfinite(value) else "n/a"
+
+
+def _predict(args, prog):
+    import numpy as np
+
+    from PuzzleLib.Cli.restore import UsageError
+
+    values = list(args.x)
+    if args.x_file is not None:
+        from PuzzleLib.Cli.csvdata import readX
+        values.extend(float(v) for v in readX(args.x_file))
+    if not values:
+        raise UsageError("no x values: give them after the model file, or --x-file FILE")
+    if not os.path.isfile(args.model):
+        raise UsageError("model file %s does not exist" % args.model)
+
+    _chooseBackend(args.backend)
+    from PuzzleLib import Blueprint
+    from PuzzleLib.Backend.gpuarray import to_gpu
+    from PuzzleLib.Errors import PuzzleLibError
+
+    try:
+        net = Blueprint.load(args.model)
+    except PuzzleLibError as e:
+        raise UsageError("cannot load %s: %s" % (args.model, e)) from None
+    except OSError as e:
+        raise UsageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+
+    x = np.array(values, dtype=np.float32).reshape(-1, 1)
+    net.evalMode()
+    try:
+        pred = net(to_gpu(x)).get()
+    except PuzzleLibError as e:
+        raise UsageError("%s does not take one x per row: %s" % (args.model, e)) from None
+    pred = pred.reshape(len(x), -1)
+    header = ["x"] + (["y"] if pred.shape[1] == 1 else ["y%d" % i for i in range(pred.shape[1])])
+    lines = [",".join(header)]
+    for xi, row in zip(values, pred):
+        lines.append(",".join(["%.8g" % xi] + ["%.8g" % v for v in row]))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    parser = buildParser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_shield(argv, parser))
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    prog = "%s %s" % (PROG, args.command)
+
+    from PuzzleLib.Cli.csvdata import DataError
+    from PuzzleLib.Cli.restore import UsageError
+    from PuzzleLib.Errors import PuzzleLibError
+
+    try:
+        if args.command == "restore":
+            return _restore(args, prog)
+        return _predict(args, prog)
+    except UsageError as e:
+        print("%s: error: %s" % (prog, e), file=sys.stderr)
+        return 2
+    except DataError as e:
+        for line in e.lines:
+            print("%s: error: %s" % (prog, line), file=sys.stderr)
+        return 2
+    except PuzzleLibError as e:
+        print("%s: error: %s: %s" % (prog, type(e).__name__, e), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 130

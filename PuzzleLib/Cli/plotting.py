@@ -1,0 +1,168 @@
+"""restore.png: the tutorial's before/after panels, the error per epoch, where the error lies, and
+(for one hidden layer) what each hidden neuron contributes across x."""
+import numpy as np
+
+TRUE_STYLE = {"linewidth": 5, "color": "black", "antialiased": True, "label": "True values"}
+PRED_STYLE = {"linewidth": 2, "color": "orange", "antialiased": True}
+
+
+def _truth(ax, x, y, finite, isData):
+    if isData:
+        ax.plot(x[finite], y[finite], "o", color="black", markersize=3, label="Measured values")
+    else:
+        shown = np.where(finite, y, np.nan)
+        ax.plot(x, shown, **TRUE_STYLE)
+
+
+def _fmt(value, spec="%.3g"):
+    return spec % value if value is not None and np.isfinite(value) else "n/a"
+
+
+def _predPanel(ax, x, y, finite, pred, label, title, isData, color="orange"):
+    _truth(ax, x, y, finite, isData)
+    ax.plot(x, pred, **dict(PRED_STYLE, color=color, label=label))
+    ax.set_title(title)
+    if not np.isfinite(pred).all():
+        ax.text(0.5, 0.5, "some predictions are not finite (nan/inf)", ha="center", va="center", transform=ax.transAxes,
+                color="tab:red")
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=9)
+    # keep the true curve in view even when the untrained net's outputs are far off
+    ys = y[finite]
+    lo, hi = float(np.min(ys)), float(np.max(ys))
+    shownPred = pred[np.isfinite(pred)]
+    plo, phi = (float(shownPred.min()), float(shownPred.max())) if shownPred.size else (lo, hi)
+    span = max(hi - lo, 1e-6)
+    bottom = max(min(lo, plo), lo - 4 * span)
+    ceiling = min(max(hi, phi), hi + 4 * span)
+    pad = 0.06 * (ceiling - bottom)
+    ax.set_ylim(bottom - pad, ceiling + pad)
+
+
+def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=None, firstLayer=None,
+                scratch=None):
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.gridspec import GridSpec
+
+    isData = cfg.data is not None
+    what = cfg.data if isData else "y = %s" % cfg.expr
+    top = 3 if scratch is not None else 2
+    rows = 3 if contributions is not None else 2
+    fig = plt.figure(figsize=(5.6 * top, 4.4 * rows + 0.6))
+    grid = GridSpec(rows, top * 2, figure=fig, height_ratios=[1.0] * rows)
+
+    epochs = metrics["epochsDone"]
+    ax = fig.add_subplot(grid[0, 0:2])
+    _predPanel(ax, x, y, finite, before, "Net results before training",
+               "before training: error %s" % _fmt(metrics["initialError"]), isData)
+    ax = fig.add_subplot(grid[0, 2:4])
+    stopped = " (interrupted)" if metrics["interrupted"] else ""
+    _predPanel(ax, x, y, finite, after, "Net results after training",
+               "PuzzleLib, %d epoch%s%s: error %s" % (epochs, "" if epochs == 1 else "s", stopped,
+                                                      _fmt(metrics["finalError"])), isData)
+    if scratch is not None:
+        ax = fig.add_subplot(grid[0, 4:6])
+        _predPanel(ax, x, y, finite, scratch["pred"][:, 0], "Hand-made numpy net after training",
+                   "hand-made net, plain SGD, %d steps: error %s" % (scratch["steps"], _fmt(scratch["error"])),
+                   isData, color="tab:blue")
+
+    # error per epoch, log scale
+    ax = fig.add_subplot(grid[1, 0:top])
+    if metrics["errorPerEpoch"]:
+        ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
+        ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, label="whole grid (after the epoch)")
+        ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1,
+                    label="training (mean over the epoch's batches)")
+        best = metrics["bestEpoch"]
+        if best and best <= len(ep) and np.isfinite(metrics["errorPerEpoch"][best - 1]):
+            ax.semilogy([best], [metrics["errorPerEpoch"][best - 1]], "v", color="tab:red", markersize=8,
+                        label="best: %.3g at epoch %d" % (metrics["errorPerEpoch"][best - 1], best))
+        ax.legend(loc="upper right", fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no epoch completed", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title("error per epoch: 0.5 * mean squared error (log scale)")
+    ax.set_xlabel("epoch")
+    ax.grid(True, which="both", alpha=0.3)
+
+    # where the error lies
+    ax = fig.add_subplot(grid[1, top:2 * top])
+    absErr = np.abs(after.astype(np.float64) - y.astype(np.float64))
+    absErr = np.where(finite, absErr, np.nan)
+    finiteErr = absErr[np.isfinite(absErr)]
+    floor = max(float(finiteErr.max()) * 1e-6, 1e-12) if finiteErr.size else 1e-12
+    ax.semilogy(x, np.maximum(absErr, floor), color="orange", linewidth=1.5, label="PuzzleLib net")
+    if scratch is not None:
+        sErr = np.where(finite, np.abs(scratch["pred"][:, 0] - y.astype(np.float64)), np.nan)
+        ax.semilogy(x, np.maximum(sErr, floor), color="tab:blue", linewidth=1, alpha=0.8, label="hand-made net")
+    if metrics["maxAbsError"] is not None:
+        ax.semilogy([metrics["maxAbsErrorAt"]], [max(metrics["maxAbsError"], floor)], "v", color="black",
+                    markersize=8, label="max %.3g at x = %.4g" % (metrics["maxAbsError"], metrics["maxAbsErrorAt"]))
+    ax.set_title("absolute error |prediction - true| across x (log scale)")
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+
+    if contributions is not None:
+        _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg)
+
+    fig.suptitle("PuzzleLib restore: %s  |  %s, %s, lr %g, batch %d" % (
+        what, "-".join(str(h) for h in cfg.hidden) + " hidden", cfg.activation, cfg.lr, cfg.batch), fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
+    """Each hidden neuron's term w2[j] * act(w1[j] x + b1[j]), coloured by where it bends."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
+
+    W1, b1 = firstLayer
+    w1 = W1[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = np.where(w1 != 0, -b1 / w1, np.nan)
+    lo, hi = float(x.min()), float(x.max())
+    span = np.ptp(contributions, axis=0)
+    active = span > 1e-9 * max(float(span.max()), 1e-30)
+    inside = active & np.isfinite(kink) & (kink >= lo) & (kink <= hi)
+
+    ax = fig.add_subplot(grid[2, 0:top])
+    cmap = plt.get_cmap("viridis")
+    norm = Normalize(lo, hi)
+    order = np.argsort(np.where(np.isfinite(kink), kink, np.inf))
+    for j in order:
+        if not active[j]:
+            continue
+        if inside[j]:
+            ax.plot(x, contributions[:, j], color=cmap(norm(kink[j])), linewidth=1.2, alpha=0.85)
+        else:
+            ax.plot(x, contributions[:, j], color="lightgray", linewidth=1.0, alpha=0.8)
+    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    sm.set_array([])
+    fig.colorbar(sm, ax=ax, pad=0.01).set_label("x where the neuron bends (-b1/w1)")
+    ax.axhline(0.0, color="black", linewidth=0.5)
+    ax.set_title("each hidden neuron's contribution w2[j] * %s(w1[j] x + b1[j])\n"
+                 "%d bend inside the range (coloured by where), %d active but straight here (gray), "
+                 "%d never active" % (cfg.activation, int(inside.sum()), int((active & ~inside).sum()),
+                                      int((~active).sum())), fontsize=10)
+    ax.set_xlabel("x")
+
+    # a map of the same: neurons sorted by bend point, colour = contribution
+    ax = fig.add_subplot(grid[2, top:2 * top])
+    shown = [j for j in order if active[j]]
+    if shown:
+        values = contributions[:, shown].T
+        limit = float(np.percentile(np.abs(values), 99)) or 1.0
+        image = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest",
+                          extent=(lo, hi, len(shown) - 0.5, -0.5))
+        bends = kink[shown]
+        rowsIn = [i for i, k in enumerate(bends) if lo <= k <= hi]
+        ax.plot(bends[rowsIn], rowsIn, ".", color="black", markersize=3, label="bend point")
+        ax.set_xlim(lo, hi)
+        ax.legend(loc="upper right", fontsize=8)
+        fig.colorbar(image, ax=ax, pad=0.01).set_label("contribution to the output")
+    ax.set_title("the same as a map\none row per active neuron, sorted by bend point", fontsize=10)
+    ax.set_xlabel("x")
+    ax.set_ylabel("neuron (sorted)")
