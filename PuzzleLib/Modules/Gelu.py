@@ -1,0 +1,93 @@
+"""Gelu: the Gaussian error linear unit (tanh form)."""
+import math
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._args import requireSingle
+
+xp = gpuarray.xp
+
+_C = math.sqrt(2.0 / math.pi)
+_K = 0.044715
+
+
+class Gelu(Module):
+    """``data = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))``.
+
+    This is the tanh approximation of ``x * Phi(x)`` (within about 1e-3 of the erf form); the
+    gradient is the exact derivative of the formula above.
+
+    Parameters
+    ----------
+    inplace : bool
+        Write the output over the input (the input is first saved for the backward pass) and the
+        input gradient over the incoming gradient.
+
+    Shape
+    -----
+    any -> the same.
+
+    Example::
+
+        >>> Gelu()(to_gpu(np.array([0.0, 10.0], np.float32))).get()
+        array([ 0., 10.], dtype=float32)
+
+    Hendrycks and Gimpel, 2016, https://arxiv.org/abs/1606.08415
+    """
+
+    def __init__(self, inplace=False, name=None):
+        super().__init__(name)
+        self.inplace = bool(inplace)
+        self._x = None
+
+    def updateData(self, data):
+        if self.inplace:
+            x = self._scratch("x", data.shape, data.dtype)
+            x[...] = data
+            out = data
+        else:
+            x = data
+            out = self._buffer("data", data.shape, data.dtype)
+        self._x = x
+        t = x * x
+        t *= _K
+        t += 1.0
+        t *= x
+        t *= _C
+        xp.tanh(t, out=t)
+        t += 1.0
+        xp.multiply(x, t, out=out)
+        out *= 0.5
+        self.data = out
+
+    def updateGrad(self, grad):
+        # d/dx = 0.5 * (1 + th) + 0.5 * x * (1 - th**2) * c * (1 + 3k x**2)
+        x = self._x
+        x2 = x * x
+        th = x2 * _K
+        th += 1.0
+        th *= x
+        th *= _C
+        xp.tanh(th, out=th)
+        sech2 = 1.0 - th * th
+        x2 *= 3.0 * _K
+        x2 += 1.0
+        x2 *= sech2
+        x2 *= x
+        x2 *= _C
+        x2 += th
+        x2 += 1.0
+        x2 *= 0.5
+        out = grad if self.inplace else self._buffer("grad", grad.shape, grad.dtype)
+        xp.multiply(grad, x2, out=out)
+        self.grad = out
+
+    def checkDataShape(self, shape):
+        requireSingle(self, shape)
+
+    def reset(self):
+        super().reset()
+        self._x = None
+
+    def _extraRepr(self):
+        return "inplace" if self.inplace else ""

@@ -1,0 +1,48 @@
+"""SoftMax: normalised exponentials over axis 1 (the class / channel axis)."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._args import requireSingle
+
+xp = gpuarray.xp
+
+
+class SoftMax(Module):
+    """``data = exp(x) / sum(exp(x), axis=1)``, computed stably (the max is subtracted first).
+
+    For training a classifier, prefer raw scores into :class:`~PuzzleLib.Cost.CrossEntropy`,
+    which applies the softmax itself; use this module for probabilities at inference time.
+
+    Shape
+    -----
+    (N, C[, ...]) -> the same; each (n, :, ...) fibre sums to 1.
+
+    Example::
+
+        >>> SoftMax()(to_gpu(np.zeros((1, 4), np.float32))).get()
+        array([[0.25, 0.25, 0.25, 0.25]], dtype=float32)
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+
+    def updateData(self, data):
+        out = self._buffer("data", data.shape, data.dtype)
+        xp.subtract(data, data.max(axis=1, keepdims=True), out=out)
+        xp.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        self.data = out
+
+    def updateGrad(self, grad):
+        # dx = y * (g - sum(g * y, axis=1))
+        y = self.data
+        out = self._buffer("grad", grad.shape, grad.dtype)
+        xp.multiply(grad, y, out=out)
+        dot = out.sum(axis=1, keepdims=True)
+        xp.subtract(grad, dot, out=out)
+        out *= y
+        self.grad = out
+
+    def checkDataShape(self, shape):
+        requireSingle(self, shape)
+        if len(shape) < 2:
+            raise self._error("expected data of shape (N, C[, ...]) (softmax over axis 1), got %s" % (tuple(shape),))

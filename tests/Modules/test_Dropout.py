@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import ModuleError
+from PuzzleLib.Modules.Dropout import Dropout
+from PuzzleLib.Modules.Dropout2D import Dropout2D
+from tests.gradcheck import checkModule
+from tests.Modules.fixedrng import FixedRng
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 2)])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_gradients(shape, inplace):
+    checkModule(Dropout(0.4, rng=FixedRng(), inplace=inplace), np.random.randn(*shape))
+
+
+def test_gradients_with_slicing():
+    mod = Dropout(0.5, rng=FixedRng(1), slicing=(slice(None), slice(1, 3)))
+    checkModule(mod, np.random.randn(3, 4))
+    x = np.random.randn(3, 4).astype(np.float32)
+    out = mod.__class__(0.5, rng=FixedRng(1), slicing=(slice(None), slice(1, 3)))(to_gpu(x)).get()
+    np.testing.assert_array_equal(out[:, [0, 3]], x[:, [0, 3]])
+
+
+def test_train_drops_about_p_and_rescales():
+    mod = Dropout(p=0.25)
+    x = np.ones((200, 50), np.float32)
+    out = mod(to_gpu(x)).get()
+    assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}
+    assert abs((out == 0).mean() - 0.25) < 0.02
+    grad = mod.backward(to_gpu(np.ones_like(x))).get()
+    np.testing.assert_array_equal(grad, out)  # same mask and scale
+
+
+def test_eval_is_identity_and_train_again_drops():
+    mod = Dropout(p=0.5)
+    x = to_gpu(np.random.randn(4, 6).astype(np.float32))
+    mod.evalMode()
+    np.testing.assert_array_equal(mod(x).get(), x.get())
+    g = to_gpu(np.random.randn(4, 6).astype(np.float32))
+    np.testing.assert_array_equal(mod.backward(g).get(), g.get())
+    mod.trainMode()
+    assert (mod(x).get() == 0).any()
+
+
+def test_default_rng_is_numpy_global():
+    x = to_gpu(np.ones((5, 7), np.float32))
+    np.random.seed(7)
+    a = Dropout(0.5)(x).get()
+    np.random.seed(7)
+    b = Dropout(0.5)(x).get()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_dropout2d_drops_whole_maps():
+    mod = Dropout2D(p=0.5)
+    out = mod(to_gpu(np.ones((8, 6, 3, 3), np.float32))).get()
+    per_map = out.reshape(8, 6, 9)
+    assert ((per_map == 0).all(axis=2) | (per_map == 2).all(axis=2)).all()
+    assert 0 < (per_map[:, :, 0] == 0).sum() < 48
+    mod.evalMode()
+    np.testing.assert_array_equal(mod(to_gpu(np.ones((1, 2, 2, 2), np.float32))).get(), 1)
+
+
+def test_dropout2d_gradients():
+    checkModule(Dropout2D(0.5, rng=FixedRng(3)), np.random.randn(2, 3, 2, 2))
+
+
+def test_errors():
+    with pytest.raises(ModuleError, match=r"Dropout.*p.*\[0, 1\).*1\.5"):
+        Dropout(p=1.5)
+    with pytest.raises(ModuleError, match=r"Dropout.*rng"):
+        Dropout(rng=42)
+    with pytest.raises(ModuleError, match=r"Dropout2D 'd'.*4-d.*\(N, C, H, W\).*\(2, 3\)"):
+        Dropout2D(name="d")(to_gpu(np.zeros((2, 3), np.float32)))
+    with pytest.raises(ModuleError, match=r"Dropout.*float32.*float64"):
+        Dropout()(to_gpu(np.zeros((2, 3), np.float64)))
+
+
+def test_blueprint_omits_rng():
+    bp = Dropout(0.3, rng=np.random.RandomState(1)).getBlueprint()
+    assert bp["scheme"]["rng"] is None and bp["scheme"]["p"] == 0.3
