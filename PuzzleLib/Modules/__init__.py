@@ -51,3 +51,4 @@ from PuzzleLib.Modules.Tile import Tile
 from PuzzleLib.Modules.Replicate import Replicate
 from PuzzleLib.Modules.Cast import Cast
 from PuzzleLib.Modules.MulAddConst import MulAddConst
+from PuzzleLib.Modules.RNN import RNN
