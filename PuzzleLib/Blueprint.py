@@ -12,8 +12,8 @@ Example::
 import inspect
 import json
 
+from PuzzleLib import Serialization
 from PuzzleLib.Errors import BlueprintError
-from PuzzleLib.Serialization import openForReading
 
 
 def _registry():
@@ -38,22 +38,32 @@ def _fromSlice(value):
 
 
 def build(blueprint, classes=None):
-    """The module a blueprint dict describes (parameters allocated, not initialised)."""
+    """The module a blueprint dict describes (parameters allocated, not initialised).
+
+    Only classes in ``classes`` (by default the library's own modules and containers) are built;
+    anything else in the blueprint is refused with a :class:`BlueprintError`.
+    """
     classes = _registry() if classes is None else classes
     if not isinstance(blueprint, dict) or "classname" not in blueprint:
-        raise BlueprintError("blueprint entry must be an object with a 'classname', got %r" % (blueprint,))
+        raise BlueprintError("blueprint entry must be an object with a 'classname', got %.200r" % (blueprint,))
     cname = blueprint["classname"]
-    cls = classes.get(cname)
-    if cls is None:
-        raise BlueprintError("blueprint names an unknown class %r" % (cname,))
-    scheme = dict(blueprint.get("scheme") or {})
+    if not isinstance(cname, str) or cname not in classes:
+        raise BlueprintError("blueprint names an unknown class %.200r (only PuzzleLib's modules and containers "
+                             "can be built)" % (cname,))
+    cls = classes[cname]
+    scheme = blueprint.get("scheme")
+    if scheme is None:
+        scheme = {}
+    if not isinstance(scheme, dict):
+        raise BlueprintError("blueprint of %s: 'scheme' must be an object, got %.200r" % (cname, scheme))
     if hasattr(cls, "_fromBlueprint"):
         return cls._fromBlueprint(blueprint, classes, build)
 
     params = inspect.signature(cls.__init__).parameters
     kwargs = {}
     for key, value in scheme.items():
-        if key not in params:
+        if key not in params or key == "self" or params[key].kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                                      inspect.Parameter.VAR_KEYWORD):
             raise BlueprintError("blueprint of %s has an argument %r the class does not take" % (cname, key))
         kwargs[key] = _fromSlice(value)
     if "empty" in params:
@@ -61,32 +71,62 @@ def build(blueprint, classes=None):
     try:
         mod = cls(**kwargs)
     except Exception as e:
-        raise BlueprintError("blueprint of %s could not be built: %s" % (cname, e)) from e
+        raise BlueprintError("blueprint of %s could not be built: %s" % (cname, e)) from None
 
     if "modules" in blueprint:
-        graph = blueprint.get("graph") or list(blueprint["modules"])
+        modules = blueprint["modules"]
+        if not isinstance(modules, dict):
+            raise BlueprintError("blueprint of %s: 'modules' must be an object" % cname)
+        if not hasattr(mod, "append"):
+            raise BlueprintError("blueprint of %s lists modules, but %s cannot hold any" % (cname, cname))
+        graph = blueprint.get("graph")
+        if graph is None:
+            graph = list(modules)
+        if not isinstance(graph, list) or not all(isinstance(name, str) and name in modules for name in graph):
+            raise BlueprintError("blueprint of %s: 'graph' must list names of its modules, got %.200r" % (cname, graph))
         for name in graph:
-            child = build(blueprint["modules"][name], classes)
+            try:
+                child = build(modules[name], classes)
+            except BlueprintError as e:
+                raise BlueprintError("module %r: %s" % (name, e)) from None
             child.name = name
-            mod.append(child)
+            try:
+                mod.append(child)
+            except Exception as e:
+                raise BlueprintError("blueprint of %s: module %r could not be added: %s" % (cname, name, e)) from None
     return mod
 
 
 def load(path_or_bytes):
-    """Build the net a model file describes and load its parameters into it."""
-    f, close = openForReading(path_or_bytes)
+    """Build the net a model file describes and load its parameters into it.
+
+    ``path_or_bytes``: a path, the bytes ``save()`` returned, or an open h5py file. Errors
+    (:class:`BlueprintError`, :class:`SerializationError`) name the file.
+    """
+    what = Serialization.describe(path_or_bytes)
+    f, close = Serialization.openForReading(path_or_bytes)
     try:
-        if "blueprint" not in f:
-            raise BlueprintError("model file has no blueprint; save it with withBlueprint=True")
-        raw = f["blueprint"][()]
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8")
+        raw = f.get("blueprint")
+        if raw is None:
+            raise BlueprintError("model file %s has no blueprint; save it with withBlueprint=True" % what)
+        if not hasattr(raw, "dtype") or raw.shape != () or raw.dtype.kind not in "SOU":
+            raise BlueprintError("model file %s: 'blueprint' is not a scalar string" % what)
         try:
+            raw = raw[()]
+            if isinstance(raw, bytes):
+                raw = raw.decode("utf-8")
+            if not isinstance(raw, str):
+                raise TypeError("got %s" % type(raw).__name__)
             blueprint = json.loads(raw)
-        except (TypeError, ValueError) as e:
-            raise BlueprintError("the model file's blueprint is not valid JSON: %s" % e) from None
-        net = build(blueprint)
-        net.load(f)
+        except (TypeError, ValueError, RecursionError, OSError) as e:
+            raise BlueprintError("model file %s: the blueprint is not valid JSON: %s" % (what, e)) from None
+        try:
+            net = build(blueprint)
+        except BlueprintError as e:
+            raise BlueprintError("model file %s: %s" % (what, e)) from None
+        except RecursionError:
+            raise BlueprintError("model file %s: the blueprint nests too deeply" % what) from None
+        Serialization.loadModule(net, f, name=what)
     finally:
         if close:
             f.close()

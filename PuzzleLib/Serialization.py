@@ -1,4 +1,4 @@
-"""Model files: HDF5 with groups ``params`` / ``links`` / ``attrs.*`` and an optional JSON blueprint.
+"""Model files: HDF5 with groups ``params`` / ``links`` / ``attrs`` / ``attrs.*`` and an optional JSON blueprint.
 
 Layout (what ``Module.save`` writes and ``Module.load`` reads):
 
@@ -6,11 +6,15 @@ Layout (what ``Module.save`` writes and ``Module.load`` reads):
 - ``links/<module path>.<param>``: scalar index into ``params``. The module path joins names with
   dots from the root down, the root's own name first, empty when it has none (".0.W" for the
   first Linear of an unnamed Sequential, "fc.W" for a lone Linear named "fc");
-- ``attrs.<module path>``: a group per module with non-trained state (one dataset per attribute);
-  every container writes its group, empty when it has no attributes;
+- ``attrs/<module path>.<attr>``: the non-trained state of modules (e.g. running means);
+- ``attrs.<container path>``: a group per container with its own attributes, empty when it has
+  none (``attrs.`` for an unnamed root);
 - ``blueprint``: optional scalar string, JSON enough to rebuild the net (``PuzzleLib.Blueprint``).
 
 No pickle: only numeric datasets and one JSON string are ever read, so loading runs no code.
+Saving to a path writes a temporary file in the same folder and renames it over the target, so a
+crash mid-save leaves the old file whole. Loading checks every array before changing anything, and
+refuses a bad file with a :class:`SerializationError` that names the file and the parameter.
 """
 import enum
 import io
@@ -22,7 +26,7 @@ import tempfile
 import h5py
 import numpy as np
 
-from PuzzleLib.Errors import BlueprintError, SerializationError
+from PuzzleLib.Errors import BlueprintError, PuzzleLibError, SerializationError
 
 
 def jsonable(value, owner="module"):
@@ -50,25 +54,39 @@ def jsonable(value, owner="module"):
     raise BlueprintError("%s: cannot describe constructor argument %r in a blueprint" % (owner, value))
 
 
+# ---- what a net holds -------------------------------------------------------------------------
+
 def _collect(mod):
-    """(links, attrGroups): links maps '<path>.<param>' to its Variable; attrGroups maps group name
-    to (module, {attr name: array}, isContainer)."""
+    """(links, moduleAttrs, containerAttrs).
+
+    links: '<path>.<param>' -> Variable; moduleAttrs: '<path>.<attr>' -> array (in group
+    ``attrs``); containerAttrs: 'attrs.<path>' -> {attr name: array}."""
     links = {}
-    attrGroups = {}
+    moduleAttrs = {}
+    containerAttrs = {}
     root = mod.name or ""
     for path, m, isContainer in mod._walk(root):
         for pname, var in m.vars.items():
             links["%s.%s" % (path, pname)] = var
-        if isContainer or m.attrs:
-            attrGroups["attrs.%s" % path] = (m, m.attrs)
-    return links, attrGroups
+        if isContainer:
+            containerAttrs["attrs.%s" % path] = dict(m.attrs)
+        else:
+            for aname, attr in m.attrs.items():
+                moduleAttrs["%s.%s" % (path, aname)] = attr
+    return links, moduleAttrs, containerAttrs
 
 
-def _describe(hdf):
+def describe(hdf):
+    """How an error message names a file: its path, or the size of the bytes."""
     if isinstance(hdf, (str, os.PathLike)):
         return "'%s'" % os.fspath(hdf)
     if isinstance(hdf, (bytes, bytearray, memoryview)):
         return "<%d bytes>" % len(hdf)
+    if isinstance(hdf, (h5py.File, h5py.Group)):
+        try:
+            return "'%s'" % hdf.file.filename
+        except Exception:
+            return "<h5py %s>" % type(hdf).__name__
     return "<%s>" % type(hdf).__name__
 
 
@@ -76,8 +94,20 @@ def _host(ary):
     return ary.get() if hasattr(ary, "get") else np.asarray(ary)
 
 
+def _createArray(group, name, data, compress):
+    """A dataset, with a Fletcher-32 checksum (so corrupted bytes are caught on read) when chunkable."""
+    data = np.ascontiguousarray(data)
+    if data.ndim == 0 or data.size == 0:
+        return group.create_dataset(name, data=data)
+    return group.create_dataset(name, data=data, fletcher32=True,
+                                compression=compress if data.size > 16 else None)
+
+
+# ---- writing ----------------------------------------------------------------------------------
+
 def _writeInto(f, mod, compress, withBlueprint):
-    links, attrGroups = _collect(mod)
+    links, moduleAttrs, containerAttrs = _collect(mod)
+    blueprint = json.dumps(mod.getBlueprint()) if withBlueprint else None
     params = f.require_group("params")
     linkGroup = f.require_group("links")
     index = {}
@@ -86,79 +116,128 @@ def _writeInto(f, mod, compress, withBlueprint):
         if i is None:
             i = len(index)
             index[id(var)] = i
-            data = _host(var.data)
-            params.create_dataset(str(i), data=data, compression=compress if data.size > 16 else None)
-        linkGroup.create_dataset(linkname, data=i)
-    for gname, (m, attrs) in attrGroups.items():
+            _createArray(params, str(i), _host(var.data), compress)
+        linkGroup.create_dataset(linkname, data=np.int64(i))
+    attrGroup = f.require_group("attrs")
+    for name, attr in moduleAttrs.items():
+        _createArray(attrGroup, name, _host(attr), compress)
+    for gname, attrs in containerAttrs.items():
         group = f.require_group(gname)
         for aname, attr in attrs.items():
-            group.create_dataset(aname, data=_host(attr))
-    if withBlueprint:
-        blueprint = json.dumps(mod.getBlueprint())
+            _createArray(group, aname, _host(attr), compress)
+    if blueprint is not None:
         f.create_dataset("blueprint", data=blueprint, dtype=h5py.string_dtype())
 
 
-def saveModule(mod, hdf=None, compress="gzip", withBlueprint=False):
-    """Write ``mod`` to ``hdf`` (path, open h5py file/group, or None for bytes)."""
+def _newFileMode(path):
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def atomicWrite(hdf, write, what="file"):
+    """Write an HDF5 file with ``write(h5pyFile)``.
+
+    ``hdf`` is a path (written to a temporary file in the same folder, synced, then renamed over
+    the target: a crash leaves the old file whole), an open h5py file/group (written into), or None
+    (the file's bytes are returned).
+    """
     if hdf is None:
         buffer = io.BytesIO()
         with h5py.File(buffer, "w") as f:
-            _writeInto(f, mod, compress, withBlueprint)
+            write(f)
         return buffer.getvalue()
 
     if isinstance(hdf, (h5py.File, h5py.Group)):
-        _writeInto(hdf, mod, compress, withBlueprint)
+        write(hdf)
         return None
 
     if not isinstance(hdf, (str, os.PathLike)):
         raise SerializationError("save: expected a path, an h5py file or None, got %s" % type(hdf).__name__)
     path = os.path.abspath(os.fspath(hdf))
     folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
+    if not os.path.isdir(folder):
+        raise SerializationError("cannot write %s '%s': folder '%s' does not exist" % (what, path, folder))
+    if os.path.isdir(path):
+        raise SerializationError("cannot write %s '%s': it is a folder" % (what, path))
+    mode = _newFileMode(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise SerializationError("cannot write %s '%s': %s" % (what, path, e)) from None
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as f:
-            _writeInto(f, mod, compress, withBlueprint)
+            write(f)
+        with open(tmp, "rb+") as fobj:
+            os.fsync(fobj.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, Exception) and not isinstance(e, PuzzleLibError):
+            raise SerializationError("could not write %s '%s': %s: %s" % (what, path, type(e).__name__, e)) from e
         raise
+    try:
+        dirfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        os.fsync(dirfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dirfd)
     return None
 
 
-def openForReading(hdf):
-    """An open h5py.File (caller closes it) for a path, bytes, or an already open file."""
+def saveModule(mod, hdf=None, compress="gzip", withBlueprint=False):
+    """Write ``mod`` to ``hdf`` (path, open h5py file/group, or None for bytes)."""
+    return atomicWrite(hdf, lambda f: _writeInto(f, mod, compress, withBlueprint), what="model file")
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+def openForReading(hdf, what="model file"):
+    """(an open h5py file or group, whether the caller must close it) for a path, bytes or an open file."""
     if isinstance(hdf, (h5py.File, h5py.Group)):
         return hdf, False
-    what = _describe(hdf)
+    name = describe(hdf)
     try:
         if isinstance(hdf, (bytes, bytearray, memoryview)):
             return h5py.File(io.BytesIO(bytes(hdf)), "r"), True
         if isinstance(hdf, (str, os.PathLike)):
             if not os.path.exists(hdf):
-                raise SerializationError("model file %s does not exist" % what)
+                raise SerializationError("%s %s does not exist" % (what, name))
+            if os.path.isdir(hdf):
+                raise SerializationError("%s %s is a folder" % (what, name))
             return h5py.File(hdf, "r"), True
     except SerializationError:
         raise
     except Exception as e:
-        raise SerializationError("model file %s is not a readable HDF5 file (truncated or corrupted?): %s" % (what, e)) from None
+        raise SerializationError("%s %s is not a readable HDF5 file (truncated or corrupted?): %s" % (what, name, e)) from None
     raise SerializationError("load: expected a path, bytes or an h5py file, got %s" % type(hdf).__name__)
 
 
-def loadModule(mod, hdf):
-    """Load parameters and attributes into ``mod``; checks everything before changing anything."""
+def loadModule(mod, hdf, name=None):
+    """Load parameters and attributes into ``mod``; checks everything before changing anything.
+
+    ``name`` overrides how errors name the file (when ``hdf`` is an already open file)."""
     f, close = openForReading(hdf)
-    what = _describe(hdf)
+    what = "model file %s" % (name or describe(hdf))
     try:
         try:
             updates = _readChecked(f, mod, what)
         except SerializationError:
             raise
         except Exception as e:
-            raise SerializationError("model file %s could not be read (corrupted?): %s: %s" % (what, type(e).__name__, e)) from None
+            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (what, type(e).__name__, e)) from None
     finally:
         if close:
             f.close()
@@ -166,48 +245,82 @@ def loadModule(mod, hdf):
         target.set(values)
 
 
+def readArray(group, name, what, label, shape=None):
+    """Read dataset ``name`` of ``group`` as a numeric numpy array, refusing anything else.
+
+    ``what`` names the file, ``label`` the thing read (both go into error messages); when ``shape``
+    is given the array must have it.
+    """
+    try:
+        ds = group.get(name)
+    except Exception as e:
+        raise SerializationError("%s: %s could not be read (corrupted?): %s" % (what, label, e)) from None
+    if ds is None:
+        raise SerializationError("%s: %s is missing" % (what, label))
+    if not isinstance(ds, h5py.Dataset):
+        raise SerializationError("%s: %s is not an array" % (what, label))
+    if ds.dtype.kind not in "fiub":
+        raise SerializationError("%s: %s has non-numeric dtype %s" % (what, label, ds.dtype))
+    if shape is not None and tuple(ds.shape) != tuple(shape):
+        raise SerializationError("%s: %s has shape %s, expected %s" % (what, label, tuple(ds.shape), tuple(shape)))
+    try:
+        return np.asarray(ds[()])
+    except Exception as e:
+        raise SerializationError("%s: %s could not be read (corrupted?): %s" % (what, label, e)) from None
+
+
 def _readChecked(f, mod, what):
-    if "params" not in f or "links" not in f:
-        raise SerializationError("model file %s has no 'params'/'links' groups: not a PuzzleLib model file" % what)
-    links, attrGroups = _collect(mod)
+    for gname in ("params", "links"):
+        if not isinstance(f.get(gname), h5py.Group):
+            raise SerializationError("%s has no '%s' group: not a PuzzleLib model file" % (what, gname))
+    links, moduleAttrs, containerAttrs = _collect(mod)
     fileLinks = f["links"]
     params = f["params"]
 
+    fileNames = list(fileLinks.keys())
     missing = [name for name in links if name not in fileLinks]
     if missing:
-        raise SerializationError("model file %s: parameter %r is missing (the file holds %s)" % (
-            what, missing[0], ", ".join(sorted(fileLinks.keys())[:8]) or "nothing"))
-    extra = [name for name in fileLinks.keys() if name not in links]
+        raise SerializationError("%s: parameter %r is missing (the file holds %s)" % (
+            what, missing[0], ", ".join(repr(n) for n in sorted(fileNames)[:8]) or "no parameters"))
+    extra = [name for name in fileNames if name not in links]
     if extra:
-        raise SerializationError("model file %s holds parameter %r that the net does not have (a different net?)" % (what, extra[0]))
+        raise SerializationError("%s holds parameter %r that the net does not have (a different net?)" % (what, extra[0]))
 
     updates = []
     for linkname, var in links.items():
-        idx = str(int(fileLinks[linkname][()]))
-        if idx not in params:
-            raise SerializationError("model file %s: parameter %r links to params/%s, which is missing" % (what, linkname, idx))
-        values = params[idx][()]
+        label = "parameter %r" % linkname
+        idx = readArray(fileLinks, linkname, what, "the link of " + label)
+        if idx.shape != () or idx.dtype.kind not in "iu":
+            raise SerializationError("%s: the link of %s is not an integer index" % (what, label))
+        idx = str(int(idx))
+        values = readArray(params, idx, what, "%s (params/%s)" % (label, idx))
         if tuple(values.shape) != tuple(var.data.shape):
-            raise SerializationError("model file %s: parameter %r has shape %s, the net expects %s" % (
-                what, linkname, tuple(values.shape), tuple(var.data.shape)))
-        if values.dtype.kind not in "fiu":
-            raise SerializationError("model file %s: parameter %r has non-numeric dtype %s" % (what, linkname, values.dtype))
-        if not np.all(np.isfinite(values)) and values.dtype.kind == "f":
-            pass  # non-finite values are legal data; the net simply holds them
+            raise SerializationError("%s: %s has shape %s, the net expects %s" % (
+                what, label, tuple(values.shape), tuple(var.data.shape)))
         updates.append((var.data, values.astype(var.data.dtype, copy=False)))
 
-    for gname, (m, attrs) in attrGroups.items():
+    attrGroup = f.get("attrs")
+    for name, attr in moduleAttrs.items():
+        label = "attribute %r" % name
+        if not isinstance(attrGroup, h5py.Group):
+            raise SerializationError("%s: %s is missing (no 'attrs' group)" % (what, label))
+        values = readArray(attrGroup, name, what, label)
+        if tuple(values.shape) != tuple(attr.shape):
+            raise SerializationError("%s: %s has shape %s, the net expects %s" % (
+                what, label, tuple(values.shape), tuple(attr.shape)))
+        updates.append((attr, values.astype(attr.dtype, copy=False)))
+
+    for gname, attrs in containerAttrs.items():
         if not attrs:
             continue
-        if gname not in f:
-            raise SerializationError("model file %s: attribute group %r is missing" % (what, gname))
-        group = f[gname]
+        group = f.get(gname)
+        if not isinstance(group, h5py.Group):
+            raise SerializationError("%s: attribute group %r is missing" % (what, gname))
         for aname, attr in attrs.items():
-            if aname not in group:
-                raise SerializationError("model file %s: attribute %r of %r is missing" % (what, aname, gname))
-            values = group[aname][()]
-            if tuple(np.shape(values)) != tuple(attr.shape):
-                raise SerializationError("model file %s: attribute %s.%s has shape %s, the net expects %s" % (
-                    what, gname, aname, tuple(np.shape(values)), tuple(attr.shape)))
-            updates.append((attr, np.asarray(values).astype(attr.dtype, copy=False)))
+            label = "attribute %r of %r" % (aname, gname)
+            values = readArray(group, aname, what, label)
+            if tuple(values.shape) != tuple(attr.shape):
+                raise SerializationError("%s: %s has shape %s, the net expects %s" % (
+                    what, label, tuple(values.shape), tuple(attr.shape)))
+            updates.append((attr, values.astype(attr.dtype, copy=False)))
     return updates

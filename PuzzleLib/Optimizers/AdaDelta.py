@@ -1,0 +1,61 @@
+"""AdaDelta: step sizes from running averages of squared gradients and squared steps."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+
+
+def adaDeltaStep(param, grad, msg, msdx, learnRate, rho, epsilon, scratch, temp):
+    """``msg = rho*msg + (1-rho)*g**2; dx = sqrt(msdx + eps) / sqrt(msg + eps) * g;
+    msdx = rho*msdx + (1-rho)*dx**2; param += learnRate * dx``."""
+    xp = gpuarray.xp
+    xp.multiply(grad, grad, out=scratch)
+    scratch *= 1.0 - rho
+    msg *= rho
+    msg += scratch
+    xp.add(msdx, epsilon, out=scratch)
+    xp.add(msg, epsilon, out=temp)
+    xp.divide(scratch, temp, out=scratch)
+    xp.sqrt(scratch, out=scratch)
+    scratch *= grad
+    xp.multiply(scratch, scratch, out=temp)
+    temp *= 1.0 - rho
+    msdx *= rho
+    msdx += temp
+    if learnRate != 1.0:
+        scratch *= learnRate
+    param += scratch
+
+
+class AdaDelta(Optimizer):
+    """AdaDelta (Zeiler, 2012, https://arxiv.org/abs/1212.5701), for descent-direction grads::
+
+        msg = rho * msg + (1 - rho) * g**2
+        dx = sqrt(msdx + epsilon) / sqrt(msg + epsilon) * g
+        msdx = rho * msdx + (1 - rho) * dx**2
+        W += dx
+
+    There is no step size; ``learnRate`` is 1.0 and each variable's ``learnRate`` multiplies the
+    step (``momRate`` is not used).
+
+    Parameters
+    ----------
+    rho : float in [0, 1)
+    epsilon : float
+
+    Example::
+
+        >>> opt = AdaDelta(rho=0.95)
+        >>> opt.setupOn(net)
+    """
+
+    stateNames = ("msg", "msdx")
+    hyperNames = ("rho", "epsilon")
+
+    def __init__(self, rho=0.95, epsilon=1e-6, nodeinfo=None):
+        self.rho = _checkFactor("AdaDelta", "rho", rho)
+        self.epsilon = _checkRate("AdaDelta", "epsilon", epsilon)
+        self.learnRate = 1.0
+        super().__init__(nodeinfo)
+
+    def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        temp = self._temp("adadelta", scratch)
+        adaDeltaStep(param, grad, state["msg"], state["msdx"], learnRate, self.rho, self.epsilon, scratch, temp)

@@ -1,0 +1,71 @@
+"""Adam: adaptive moment estimation with a bias-corrected step size."""
+import math
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+
+
+def adamStep(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
+    """``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2; param += stepSize * mom / (sqrt(ms) + eps)``."""
+    xp = gpuarray.xp
+    xp.multiply(grad, 1.0 - beta1, out=scratch)
+    mom *= beta1
+    mom += scratch
+    xp.multiply(grad, grad, out=scratch)
+    scratch *= 1.0 - beta2
+    ms *= beta2
+    ms += scratch
+    xp.sqrt(ms, out=scratch)
+    scratch += epsilon
+    xp.divide(mom, scratch, out=scratch)
+    scratch *= stepSize
+    param += scratch
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015, https://arxiv.org/abs/1412.6980), for descent-direction grads.
+
+    With ``t`` the step count (``opt.t``, from 1)::
+
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        W += alpha * sqrt(1 - beta2**t) / (1 - beta1**t) * m / (sqrt(v) + epsilon)
+
+    The bias correction goes into the step size, so ``epsilon`` is added to the uncorrected
+    ``sqrt(v)`` (the paper's "more efficient" ordering). ``learnRate`` is another name for
+    ``alpha``; each variable's ``learnRate`` multiplies it (``momRate`` is not used).
+
+    Parameters
+    ----------
+    alpha : float, the step size
+    beta1, beta2 : float in [0, 1)
+    epsilon : float
+
+    Example::
+
+        >>> opt = Adam(alpha=1e-3)
+        >>> opt.setupOn(net, useGlobalState=True)
+    """
+
+    stateNames = ("mom", "ms")
+    hyperNames = ("alpha", "beta1", "beta2", "epsilon")
+
+    def __init__(self, alpha=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, nodeinfo=None):
+        self.alpha = _checkRate("Adam", "alpha", alpha)
+        self.beta1 = _checkFactor("Adam", "beta1", beta1)
+        self.beta2 = _checkFactor("Adam", "beta2", beta2)
+        self.epsilon = _checkRate("Adam", "epsilon", epsilon)
+        super().__init__(nodeinfo)
+
+    @property
+    def learnRate(self):
+        return self.alpha
+
+    @learnRate.setter
+    def learnRate(self, value):
+        self.alpha = value
+
+    def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        t = max(self.t, 1)
+        stepSize = learnRate * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+        adamStep(param, grad, state["mom"], state["ms"], stepSize, self.beta1, self.beta2, self.epsilon, scratch)

@@ -1,0 +1,90 @@
+"""Ready-made optimizer hooks: weight decay and gradient clipping.
+
+A hook is called as ``hook(var, state, optimizer)`` on every trainable Variable before each update
+(see ``Optimizer.addHook``) and changes ``var.grad`` in place. Gradients are descent directions, so
+weight decay *subtracts* ``rate * W`` from them.
+
+Example::
+
+    >>> from PuzzleLib.Optimizers.Hooks import WeightDecay, ClipByGlobalNorm
+    >>> opt = MomentumSGD(learnRate=1e-2)
+    >>> opt.setupOn(net)
+    >>> opt.addHook(WeightDecay(1e-4))
+    >>> opt.addHook(ClipByGlobalNorm(5.0))
+"""
+import math
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Optimizers.Optimizer import _checkRate
+
+
+class WeightDecay:
+    """L2 weight decay: ``g -= rate * W`` (the descent direction of ``rate / 2 * |W|**2``).
+
+    Parameters
+    ----------
+    rate : float >= 0
+    """
+
+    def __init__(self, rate):
+        self.rate = _checkRate("WeightDecay", "rate", rate, allowZero=True)
+
+    def __call__(self, var, state, optimizer):
+        if self.rate != 0.0:
+            var.grad -= var.data * self.rate
+
+    def __repr__(self):
+        return "WeightDecay(rate=%s)" % self.rate
+
+
+class ClipByValue:
+    """Clip every gradient element into ``[-limit, limit]``.
+
+    Parameters
+    ----------
+    limit : float > 0
+    """
+
+    def __init__(self, limit):
+        self.limit = _checkRate("ClipByValue", "limit", limit)
+
+    def __call__(self, var, state, optimizer):
+        gpuarray.xp.clip(var.grad, -self.limit, self.limit, out=var.grad)
+
+    def __repr__(self):
+        return "ClipByValue(limit=%s)" % self.limit
+
+
+class ClipByGlobalNorm:
+    """Scale all gradients by ``maxNorm / norm`` when their joint L2 norm exceeds ``maxNorm``.
+
+    The norm is taken over every trainable Variable of the optimizer together (in float64) and
+    kept in ``lastNorm``; a NaN or infinite norm leaves the gradients as they are.
+
+    Parameters
+    ----------
+    maxNorm : float > 0
+    """
+
+    def __init__(self, maxNorm):
+        self.maxNorm = _checkRate("ClipByGlobalNorm", "maxNorm", maxNorm)
+        self.lastNorm = None
+        self._scale = 1.0
+
+    def prepare(self, optimizer):
+        xp = gpuarray.xp
+        total = 0.0
+        for var in optimizer.variables():
+            flat = var.grad.reshape(-1).astype(xp.float64)
+            total += float(xp.dot(flat, flat))
+        norm = math.sqrt(total)
+        self.lastNorm = norm
+        # a NaN or inf norm is left alone (scaling would hide it by zeroing every gradient)
+        self._scale = self.maxNorm / norm if self.maxNorm < norm < math.inf else 1.0
+
+    def __call__(self, var, state, optimizer):
+        if self._scale != 1.0:
+            var.grad *= self._scale
+
+    def __repr__(self):
+        return "ClipByGlobalNorm(maxNorm=%s)" % self.maxNorm

@@ -1,0 +1,47 @@
+"""RMSProp: step sizes from a running average of squared gradients."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+
+
+def rmsPropStep(param, grad, ms, learnRate, factor, epsilon, scratch):
+    """``ms = factor*ms + (1-factor)*g**2; param += learnRate * g / (sqrt(ms) + epsilon)``."""
+    xp = gpuarray.xp
+    xp.multiply(grad, grad, out=scratch)
+    scratch *= 1.0 - factor
+    ms *= factor
+    ms += scratch
+    xp.sqrt(ms, out=scratch)
+    scratch += epsilon
+    xp.divide(grad, scratch, out=scratch)
+    scratch *= learnRate
+    param += scratch
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton, 2012, Coursera NN lecture 6.5), for descent-direction grads.
+
+    ``ms = factor * ms + (1 - factor) * g**2;  W += learnRate * g / (sqrt(ms) + epsilon)``.
+
+    Parameters
+    ----------
+    learnRate : float; multiplied by each variable's ``learnRate``
+    factor : float in [0, 1), the decay of the running average
+    epsilon : float
+
+    Example::
+
+        >>> opt = RMSProp(learnRate=1e-3, factor=0.9)
+        >>> opt.setupOn(net)
+    """
+
+    stateNames = ("ms",)
+    hyperNames = ("learnRate", "factor", "epsilon")
+
+    def __init__(self, learnRate=1e-3, factor=0.9, epsilon=1e-5, nodeinfo=None):
+        self.learnRate = _checkRate("RMSProp", "learnRate", learnRate)
+        self.factor = _checkFactor("RMSProp", "factor", factor)
+        self.epsilon = _checkRate("RMSProp", "epsilon", epsilon)
+        super().__init__(nodeinfo)
+
+    def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        rmsPropStep(param, grad, state["ms"], learnRate, self.factor, self.epsilon, scratch)

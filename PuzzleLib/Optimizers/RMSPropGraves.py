@@ -1,0 +1,62 @@
+"""RMSPropGraves: RMSProp with centred second moment and momentum, as in Graves (2013)."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+
+
+def rmsPropGravesStep(param, grad, ms, mg, delta, learnRate, alpha, momRate, epsilon, scratch, temp):
+    """``ms = a*ms + (1-a)*g**2; mg = a*mg + (1-a)*g;
+    delta = momRate*delta + learnRate * g / sqrt(ms - mg**2 + epsilon); param += delta``."""
+    xp = gpuarray.xp
+    xp.multiply(grad, grad, out=scratch)
+    scratch *= 1.0 - alpha
+    ms *= alpha
+    ms += scratch
+    xp.multiply(grad, 1.0 - alpha, out=scratch)
+    mg *= alpha
+    mg += scratch
+    xp.multiply(mg, mg, out=scratch)
+    xp.subtract(ms, scratch, out=temp)
+    temp += epsilon
+    xp.sqrt(temp, out=temp)
+    xp.divide(grad, temp, out=scratch)
+    scratch *= learnRate
+    delta *= momRate
+    delta += scratch
+    param += delta
+
+
+class RMSPropGraves(Optimizer):
+    """Graves' RMSProp (https://arxiv.org/abs/1308.0850, eqs. 38-41), for descent-direction grads::
+
+        ms = alpha * ms + (1 - alpha) * g**2
+        mg = alpha * mg + (1 - alpha) * g
+        delta = momRate * delta + learnRate * g / sqrt(ms - mg**2 + epsilon)
+        W += delta
+
+    Parameters
+    ----------
+    learnRate : float; multiplied by each variable's ``learnRate``
+    alpha : float in [0, 1), the decay of the running averages
+    momRate : float in [0, 1); multiplied by each variable's ``momRate``
+    epsilon : float
+
+    Example::
+
+        >>> opt = RMSPropGraves(learnRate=1e-4)
+        >>> opt.setupOn(net)
+    """
+
+    stateNames = ("ms", "mg", "delta")
+    hyperNames = ("learnRate", "alpha", "momRate", "epsilon")
+
+    def __init__(self, learnRate=1e-4, alpha=0.95, momRate=0.9, epsilon=1e-4, nodeinfo=None):
+        self.learnRate = _checkRate("RMSPropGraves", "learnRate", learnRate)
+        self.alpha = _checkFactor("RMSPropGraves", "alpha", alpha)
+        self.momRate = _checkFactor("RMSPropGraves", "momRate", momRate)
+        self.epsilon = _checkRate("RMSPropGraves", "epsilon", epsilon)
+        super().__init__(nodeinfo)
+
+    def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        temp = self._temp("graves", scratch)
+        rmsPropGravesStep(param, grad, state["ms"], state["mg"], state["delta"], learnRate, self.alpha,
+                          self.momRate * momRate, self.epsilon, scratch, temp)

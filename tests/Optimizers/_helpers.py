@@ -1,0 +1,66 @@
+"""Shared pieces of the optimizer tests: a bare module holding float64 variables, and a runner
+that feeds chosen gradients to an optimizer step by step."""
+import numpy as np
+
+from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Variable import Variable
+
+W0 = np.array([0.5, -1.0, 2.0], dtype=np.float64)
+B0 = np.array([[0.25], [-0.75]], dtype=np.float64)
+# two steps of gradients (descent directions) for each variable
+GRADS_W = [np.array([0.1, -0.2, 0.3]), np.array([-0.05, 0.4, 0.2])]
+GRADS_B = [np.array([[1.0], [-0.5]]), np.array([[0.5], [0.25]])]
+
+
+def makeModule(dtype=np.float64):
+    mod = Module(name="m")
+    mod.setVar("W", Variable(W0.astype(dtype)))
+    mod.setVar("b", Variable(B0.astype(dtype)))
+    return mod
+
+
+def runSteps(opt, useGlobalState, multipliers=None, dtype=np.float64):
+    """Two updates with GRADS_*; returns the host values of W and b after each step.
+
+    ``multipliers``: {"W": (learnRate, momRate), ...} set on the variables before setupOn.
+    """
+    mod = makeModule(dtype)
+    for name, (lr, mr) in (multipliers or {}).items():
+        mod.vars[name].learnRate = lr
+        mod.vars[name].momRate = mr
+    opt.setupOn(mod, useGlobalState=useGlobalState)
+    history = []
+    for gw, gb in zip(GRADS_W, GRADS_B):
+        opt.zeroGradParams()
+        mod.vars["W"].grad.set(gw.astype(dtype))
+        mod.vars["b"].grad.set(gb.astype(dtype))
+        opt.update()
+        history.append((mod.vars["W"].data.get(), mod.vars["b"].data.get()))
+    return history
+
+
+def reference(rule, w0, grads, **hyper):
+    """Run a scalar reference ``rule(w, g, state, t, **hyper) -> w`` element by element, in Python floats."""
+    w0 = np.asarray(w0, dtype=np.float64)
+    out = []
+    flat = [float(v) for v in w0.ravel()]
+    states = [{} for _ in flat]
+    for t, g in enumerate(grads, start=1):
+        gflat = [float(v) for v in np.asarray(g, dtype=np.float64).ravel()]
+        flat = [rule(w, gi, st, t, **hyper) for w, gi, st in zip(flat, gflat, states)]
+        out.append(np.array(flat).reshape(w0.shape))
+    return out
+
+
+def checkAgainstReference(optFactory, rule, hyperW, hyperB=None, multipliers=None):
+    """Both state modes match the scalar reference for W and b over two steps (float64)."""
+    hyperB = hyperW if hyperB is None else hyperB
+    refW = reference(rule, W0, GRADS_W, **hyperW)
+    refB = reference(rule, B0, GRADS_B, **hyperB)
+    for useGlobalState in (False, True):
+        history = runSteps(optFactory(), useGlobalState, multipliers)
+        for step, ((w, b), rw, rb) in enumerate(zip(history, refW, refB)):
+            np.testing.assert_allclose(w, rw, rtol=1e-12, atol=1e-15,
+                                       err_msg="W, step %d, useGlobalState=%s" % (step + 1, useGlobalState))
+            np.testing.assert_allclose(b, rb, rtol=1e-12, atol=1e-15,
+                                       err_msg="b, step %d, useGlobalState=%s" % (step + 1, useGlobalState))
