@@ -202,3 +202,42 @@ def test_a_custom_module_inside_a_trainer_gets_device_arrays():
     x, y = _data(6)
     Trainer(net, MSE(), SGD(1e-3), batchsize=3).trainFromHost(x, y, random=False)
     assert peek.sums == [3.0, 12.0]
+
+
+def _address(ary):
+    ptr = getattr(getattr(ary, "data", None), "ptr", None)  # CuPy
+    return ptr if ptr is not None else ary.__array_interface__["data"][0]
+
+
+def test_steady_state_training_reuses_its_buffers():
+    # outputs and gradients of each module, and the cost's gradient, live in the same memory from
+    # batch to batch: a training step allocates nothing it could reuse
+    from PuzzleLib.Modules.Module import Module
+
+    class Probe(Module):
+        def __init__(self, log, name=None):
+            super().__init__(name)
+            self.log = log
+
+        def updateData(self, data):
+            self.log.append(("in", self.name, _address(data)))
+            self.data = data
+
+        def updateGrad(self, grad):
+            self.log.append(("grad", self.name, _address(grad)))
+            self.grad = grad
+
+    log = []
+    net = Sequential().append(Linear(2, 8, initscheme="gaussian")).append(Probe(log, name="p1")) \
+        .append(Activation(relu)).append(Probe(log, name="p2")).append(Linear(8, 1, initscheme="gaussian")) \
+        .append(Probe(log, name="p3"))
+    trainer = Trainer(net, MSE(), MomentumSGD(1e-2), batchsize=4)
+    x = to_gpu(np.random.randn(16, 2).astype(np.float32))
+    y = to_gpu(np.random.randn(16, 1).astype(np.float32))
+    trainer.train(x, y)
+    log.clear()
+    trainer.train(x, y)
+    perBatch = len(log) // 4
+    assert perBatch == 6
+    batches = [log[i * perBatch:(i + 1) * perBatch] for i in range(4)]
+    assert all(b == batches[0] for b in batches[1:]), batches
