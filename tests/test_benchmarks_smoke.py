@@ -1,0 +1,77 @@
+"""Smoke test of the benchmark harness (benchmarks/run.py): a --quick run without PyTorch.
+
+It checks that the harness runs and writes results.json with the expected structure; it asserts
+nothing about speed (the numbers come from `make bench`, never from a test).
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUN = os.path.join(ROOT, "benchmarks", "run.py")
+
+TIMED = ("tutorial_step_b10", "tutorial_step_b100", "tutorial_full", "wide_mlp")
+
+
+def _runQuick(tmp_path, *extra):
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, RUN, "--quick", "--no-torch", "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text()), proc.stdout
+
+
+def test_quick_run_without_torch_writes_expected_json(tmp_path):
+    result, stdout = _runQuick(tmp_path)
+
+    assert set(result) >= {"machine", "config", "workloads", "targets", "notes", "wall_s", "date"}
+    assert set(result["machine"]) >= {"cpu_model", "cpus", "numpy", "numpy_blas", "loadavg_start", "loadavg_end"}
+    assert result["config"]["quick"] is True
+    assert result["config"]["cost"] in ("mse", "ce")
+
+    workloads = result["workloads"]
+    assert set(workloads) == set(TIMED) | {"cnn", "memory"}
+    for name in TIMED:
+        entry = workloads[name]
+        assert set(entry) >= {"unit", "libs", "ratio_puzzlelib_torch"}
+        pl = entry["libs"]["puzzlelib"]
+        assert set(pl) >= {"median", "min", "max", "samples"}
+        assert pl["median"] > 0
+        assert entry["libs"]["torch"] is None          # torch left out: PuzzleLib-only columns
+        assert entry["ratio_puzzlelib_torch"] is None
+    for name in ("tutorial_step_b10", "tutorial_step_b100", "tutorial_full"):
+        assert workloads[name]["libs"]["numpy"]["median"] > 0    # the hand-made numpy net
+
+    wide = workloads["wide_mlp"]
+    assert set(wide["libs"]["puzzlelib"]) >= {"samples_per_s", "gflops", "fraction_of_ceiling"}
+    assert set(wide["sgemm"]) >= {"per_op", "ceiling_gflops", "ceiling_epoch_s"}
+    assert len(wide["sgemm"]["per_op"]) == 8      # 3 forward, 3 weight-gradient, 2 input-gradient products
+
+    cnn = workloads["cnn"]
+    assert "skipped" in cnn or cnn["libs"]["puzzlelib"]["median"] > 0
+
+    mem = workloads["memory"]["libs"]["puzzlelib"]
+    assert set(mem) >= {"peak_rss", "rss_epoch2", "rss_last", "growth", "rss_per_epoch"}
+    assert len(mem["rss_per_epoch"]) == result["config"]["memory_epochs"]
+    assert workloads["memory"]["libs"]["torch"] is None
+
+    names = [t["name"] for t in result["targets"]]
+    assert any("PuzzleLib / PyTorch" in n for n in names)
+    assert any("hand-made numpy net" in n for n in names)
+    assert any("sgemm ceiling" in n for n in names)
+    assert any("RSS growth" in n for n in names)
+    for t in result["targets"]:
+        assert set(t) >= {"name", "value", "limit", "met"}
+        if "PyTorch" in t["name"]:
+            assert t["value"] is None and t["met"] is None     # cannot be judged without torch
+        else:
+            assert isinstance(t["met"], bool)
+
+    assert "PuzzleLib" in stdout and "Targets" in stdout
+
+
+def test_only_runs_one_workload(tmp_path):
+    result, _ = _runQuick(tmp_path, "--only", "tutorial_step")
+    assert set(result["workloads"]) == {"tutorial_step_b10", "tutorial_step_b100"}
+    assert result["config"]["only"] == ["tutorial_step"]
