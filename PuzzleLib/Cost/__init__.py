@@ -2,3 +2,4 @@
 from PuzzleLib.Cost.Cost import Cost, CostError
 from PuzzleLib.Cost.MSE import MSE
 from PuzzleLib.Cost.CrossEntropy import CrossEntropy
+from PuzzleLib.Cost.CTC import CTC

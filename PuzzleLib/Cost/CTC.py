@@ -1,0 +1,233 @@
+"""CTC: connectionist temporal classification loss for unsegmented label sequences."""
+import numbers
+
+from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Errors import CostError
+
+xp = gpuarray.xp
+
+
+class CTC(Cost):
+    """Connectionist temporal classification (Graves et al., 2006,
+    https://www.cs.toronto.edu/~graves/icml_2006.pdf).
+
+    ``error = mean_n -log p(labels_n | pred_n)``, where ``p`` sums the probabilities of every
+    frame-wise path that collapses to the label sequence (merge repeats, then drop blanks).
+    Computed with the forward-backward recursions in log space. The gradient handed back is the
+    negative gradient of the error with respect to ``pred`` (zero on frames past a sample's
+    length).
+
+    Parameters
+    ----------
+    blank : int
+        Index of the blank symbol.
+    vocabsize : int, optional
+        Number of symbols including the blank; when given, ``pred``'s last axis must have it.
+    normalized : bool
+        False (default): ``pred`` holds raw scores and the softmax over symbols is taken inside.
+        True: ``pred`` already holds log-probabilities (log-softmax applied by the net).
+
+    Target
+    ------
+    One of: int32 labels (N, L) padded with -1; a pair ``(labels, lengths)`` with int32
+    ``lengths`` (N,) giving each row's label count; or ``(labels, lengths, datalen)`` with int32
+    ``datalen`` (N,) giving each sample's number of frames (default: all T).
+
+    Shape
+    -----
+    pred: (T, N, vocabsize), time first (as RNN gives with getSequences=True).
+
+    Example::
+
+        >>> ctc = CTC(blank=0)
+        >>> err, grad = ctc(to_gpu(np.zeros((4, 1, 3), np.float32)), to_gpu(np.array([[1, 2]], np.int32)))
+    """
+
+    def __init__(self, blank, vocabsize=None, normalized=False):
+        super().__init__()
+        if isinstance(blank, bool) or not isinstance(blank, numbers.Integral) or blank < 0:
+            raise CostError("CTC: blank must be a non-negative integer, got %r" % (blank,))
+        if vocabsize is not None and (isinstance(vocabsize, bool) or not isinstance(vocabsize, numbers.Integral)
+                                      or vocabsize <= blank):
+            raise CostError("CTC: vocabsize must be an integer greater than blank (%d), got %r" % (blank, vocabsize))
+        self.blank = int(blank)
+        self.vocabsize = None if vocabsize is None else int(vocabsize)
+        self.normalized = bool(normalized)
+
+    # ---- targets ----
+    def _unpack(self, pred, target):
+        """(labels (N, L) int, lengths (N,) int, datalen (N,) int) on the device."""
+        T, N = pred.shape[0], pred.shape[1]
+        if isinstance(target, (list, tuple)):
+            if len(target) not in (2, 3):
+                raise self._error("target must be labels, (labels, lengths) or (labels, lengths, datalen); "
+                                  "got a sequence of %d" % len(target))
+            labels, lengths = target[0], target[1]
+            datalen = target[2] if len(target) == 3 else None
+        else:
+            labels, lengths, datalen = target, None, None
+        for what, ary in (("labels", labels), ("lengths", lengths), ("datalen", datalen)):
+            if ary is None:
+                continue
+            if not hasattr(ary, "dtype") or xp.dtype(ary.dtype).kind not in "iu":
+                raise self._error("expected int32 %s as a device array, got %s" % (
+                    what, getattr(ary, "dtype", type(ary).__name__)))
+        if labels.ndim != 2 or labels.shape[0] != N:
+            raise self._error("expected labels of shape (N=%d, L), got %s" % (N, tuple(labels.shape)))
+        for what, ary in (("lengths", lengths), ("datalen", datalen)):
+            if ary is not None and tuple(ary.shape) != (N,):
+                raise self._error("expected %s of shape (%d,), got %s" % (what, N, tuple(ary.shape)))
+        labels = labels.astype(xp.int64)
+        if lengths is None:
+            lengths = (labels >= 0).sum(axis=1)
+        lengths = lengths.astype(xp.int64)
+        datalen = xp.full((N,), T, dtype=xp.int64) if datalen is None else datalen.astype(xp.int64)
+        return labels, lengths, datalen
+
+    def _checkValues(self, labels, lengths, datalen, T, V):
+        if Config.disableDtypeShapeChecks:
+            return
+        L = labels.shape[1]
+        if int(lengths.min()) < 0 or int(lengths.max()) > L:
+            raise self._error("label lengths must lie in [0, %d], got [%d, %d]" % (L, int(lengths.min()), int(lengths.max())))
+        if int(datalen.min()) < 1 or int(datalen.max()) > T:
+            raise self._error("datalen must lie in [1, %d], got [%d, %d]" % (T, int(datalen.min()), int(datalen.max())))
+        used = xp.arange(L)[None, :] < lengths[:, None]
+        if L and bool(used.any()):
+            vals = labels[used]
+            if int(vals.min()) < 0 or int(vals.max()) >= V:
+                raise self._error("labels must lie in [0, %d), got values in [%d, %d]" % (V, int(vals.min()), int(vals.max())))
+            if bool((vals == self.blank).any()):
+                raise self._error("labels must not contain the blank symbol %d" % self.blank)
+
+    # ---- the forward-backward algorithm ----
+    def _lossAndGrad(self, pred, target, needGrad):
+        T, N, V = pred.shape
+        labels, lengths, datalen = self._unpack(pred, target)
+        self._checkValues(labels, lengths, datalen, T, V)
+        x = pred.astype(xp.float64)
+        if self.normalized:
+            logp = x
+        else:
+            shifted = x - x.max(axis=2, keepdims=True)
+            logp = shifted - xp.log(xp.exp(shifted).sum(axis=2, keepdims=True))
+
+        L = labels.shape[1]
+        S = 2 * L + 1
+        ext = xp.full((N, S), self.blank, dtype=xp.int64)
+        if L:
+            ext[:, 1::2] = xp.where(labels >= 0, labels, self.blank)
+        valid = xp.arange(S)[None, :] < (2 * lengths + 1)[:, None]                       # (N, S)
+        skip = xp.zeros((N, S), dtype=bool)                                              # s-2 -> s allowed
+        if S > 2:
+            skip[:, 2:] = (ext[:, 2:] != self.blank) & (ext[:, 2:] != ext[:, :-2])
+        lp = xp.take_along_axis(logp, xp.broadcast_to(ext[None], (T, N, S)), axis=2)     # (T, N, S)
+        lp = xp.where(valid[None], lp, -xp.inf)
+        ninf = xp.full((N, S), -xp.inf)
+
+        alpha = xp.empty((T, N, S))
+        a = ninf.copy()
+        a[:, 0] = lp[0, :, 0]
+        if S > 1:
+            a[:, 1] = lp[0, :, 1]
+        alpha[0] = a
+        for t in range(1, T):
+            prev = alpha[t - 1]
+            acc = prev.copy()
+            acc[:, 1:] = xp.logaddexp(acc[:, 1:], prev[:, :-1])
+            acc[:, 2:] = xp.where(skip[:, 2:], xp.logaddexp(acc[:, 2:], prev[:, :-2]), acc[:, 2:])
+            alpha[t] = acc + lp[t]
+
+        rows = xp.arange(N)
+        last = alpha[datalen - 1, rows]                                                  # (N, S)
+        end = 2 * lengths
+        logP = xp.logaddexp(last[rows, end], xp.where(lengths > 0, last[rows, xp.maximum(end - 1, 0)], -xp.inf))
+        if not bool(xp.all(xp.isfinite(logP))):
+            bad = int(xp.argmax(~xp.isfinite(logP)))
+            raise self._error("sample %d: its %d labels cannot be aligned to %d frames (too short for the labels and "
+                              "their repeats)" % (bad, int(lengths[bad]), int(datalen[bad])))
+        loss = -logP
+        if not needGrad:
+            return loss.mean(), None
+
+        endMask = (xp.arange(S)[None, :] == end[:, None]) | (
+            (xp.arange(S)[None, :] == end[:, None] - 1) & (lengths[:, None] > 0))
+        beta = xp.empty((T, N, S))
+        nxt = ninf
+        for t in range(T - 1, -1, -1):
+            acc = nxt.copy()
+            acc[:, :-1] = xp.logaddexp(acc[:, :-1], nxt[:, 1:])
+            acc[:, :-2] = xp.where(skip[:, 2:], xp.logaddexp(acc[:, :-2], nxt[:, 2:]), acc[:, :-2])
+            here = (datalen - 1 == t)[:, None]
+            acc = xp.where(here, xp.where(endMask, 0.0, -xp.inf), acc)
+            acc = xp.where((t < datalen)[:, None], acc + lp[t], -xp.inf)
+            beta[t] = acc
+            nxt = acc
+
+        # occupancy of each extended position: exp(alpha + beta - lp - logP), zero where impossible
+        logocc = alpha + beta - xp.where(xp.isfinite(lp), lp, 0.0) - logP[None, :, None]
+        occ = xp.where(xp.isfinite(logocc), xp.exp(xp.minimum(logocc, 0.0)), 0.0)
+        onehot = (ext[:, :, None] == xp.arange(V)[None, None, :]).astype(xp.float64)    # (N, S, V)
+        occV = xp.matmul(occ.transpose(1, 0, 2), onehot).transpose(1, 0, 2)             # (T, N, V)
+        frames = (xp.arange(T)[:, None] < datalen[None, :])[:, :, None]
+        if self.normalized:
+            dlogp = -occV                                            # d loss / d logp
+        else:
+            dlogp = xp.exp(logp) * occV.sum(axis=2, keepdims=True) - occV
+        dlogp = xp.where(frames, dlogp, 0.0)
+        return loss.mean(), -dlogp / N                               # the negative gradient of the mean
+
+    # ---- the Cost interface ----
+    def _checkInputs(self, pred, target, validation=False):
+        try:
+            shape, dtype = tuple(pred.shape), pred.dtype
+        except AttributeError:
+            raise self._error("expected a device array as prediction, got %s" % type(pred).__name__) from None
+        if len(shape) != 3:
+            raise self._error("expected predictions of shape (T, N, vocabsize), got %s" % (shape,))
+        if xp.dtype(dtype).kind != "f":
+            raise self._error("expected floating-point predictions, got dtype %s" % xp.dtype(dtype).name)
+        if self.vocabsize is not None and shape[2] != self.vocabsize:
+            raise self._error("expected predictions for vocabsize=%d symbols (last axis), got shape %s" % (
+                self.vocabsize, shape))
+        if self.blank >= shape[2]:
+            raise self._error("blank %d is outside the %d symbols of predictions of shape %s" % (self.blank, shape[2], shape))
+
+    def calcErrorAndGrad(self, pred, target):
+        error, grad = self._lossAndGrad(pred, target, needGrad=True)
+        out = self._gradBuffer(pred)
+        out[...] = grad
+        return error, out
+
+    def calcError(self, pred, target):
+        return self._lossAndGrad(pred, target, needGrad=False)[0]
+
+    def calcGrad(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[1]
+
+    def __call__(self, pred, target, queryError=True):
+        self._checkInputs(pred, target)
+        error, grad = self.calcErrorAndGrad(pred, target)
+        self._record(error, pred.shape[1])
+        self.grad = grad
+        return (self.getError(), grad) if queryError else grad
+
+    def validate(self, pred, target):
+        self._checkInputs(pred, target, validation=True)
+        error = self.calcVal(pred, target)
+        self._record(error, pred.shape[1])
+        return gpuarray.kernels.toScalar(error)
+
+    def _record(self, error, batch):
+        # the batch axis is axis 1 (time first), so the accumulator counts pred.shape[1] samples
+        self.error = error
+        self.accumErr += error * batch
+        self.accumCount += batch
+
+    def __str__(self):
+        extra = "" if self.vocabsize is None else ", vocabsize=%d" % self.vocabsize
+        return "CTC(blank=%d%s%s)" % (self.blank, extra, ", normalized" if self.normalized else "")
+
+    __repr__ = __str__
