@@ -1,0 +1,136 @@
+"""The Module base contract, through a user-written module and through Linear."""
+import numpy as np
+import pytest
+
+from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import Linear, Module, ModuleError
+from PuzzleLib.Variable import Variable
+from tests.gradcheck import checkModule
+
+
+class Scale(Module):
+    """A module a user might write: data = x * s (one trained scalar-per-feature vector s)."""
+
+    def __init__(self, size, name=None):
+        super().__init__(name)
+        self.setVar("s", Variable(gpuarray.to_gpu(np.linspace(0.5, 1.5, size).astype(np.float32))))
+
+    def updateData(self, data):
+        self.data = data * self.vars["s"].data
+
+    def updateGrad(self, grad):
+        self.grad = grad * self.vars["s"].data
+
+    def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        new = (grad * self.inData).sum(axis=0)
+        var = self.vars["s"]
+        var.grad[...] = scale * new + momentum * var.grad
+
+
+def test_user_module_gradient():
+    checkModule(Scale(3), np.random.randn(4, 3))
+
+
+def test_call_stores_inData_and_data():
+    mod = Scale(3)
+    x = to_gpu(np.ones((2, 3), np.float32))
+    out = mod(x)
+    assert mod.inData is x and mod.data is out
+    np.testing.assert_allclose(out.get(), np.tile(np.linspace(0.5, 1.5, 3), (2, 1)), rtol=1e-6)
+
+
+def test_backward_scale_and_momentum():
+    mod = Scale(2)
+    x = to_gpu(np.array([[1.0, 2.0]], np.float32))
+    g = to_gpu(np.array([[3.0, 4.0]], np.float32))
+    mod(x)
+    mod.backward(g)
+    np.testing.assert_allclose(mod.vars["s"].grad.get(), [3.0, 8.0])
+    mod.backward(g, scale=2.0, momentum=1.0)
+    np.testing.assert_allclose(mod.vars["s"].grad.get(), [9.0, 24.0])
+    mod.backward(g, updParamGrads=False)
+    np.testing.assert_allclose(mod.vars["s"].grad.get(), [9.0, 24.0])
+    assert mod.backward(g, updGrad=False) is None
+
+
+def test_train_eval_modes_reset_the_cache():
+    mod = Linear(2, 2)
+    assert mod.train
+    mod(to_gpu(np.ones((1, 2), np.float32)))
+    mod.evalMode()
+    assert not mod.train and mod.inData is None and mod.data is None and mod.grad is None
+    mod(to_gpu(np.ones((1, 2), np.float32)))
+    mod.backward(to_gpu(np.ones((1, 2), np.float32)))
+    assert np.all(mod.vars["W"].grad.get() == 0)  # no parameter gradients in eval mode
+    mod.trainMode()
+    assert mod.train and mod.data is None
+
+
+def test_global_eval_mode(monkeypatch):
+    monkeypatch.setattr(Config, "globalEvalMode", True)
+    mod = Linear(2, 3)
+    assert not mod.train
+    assert mod.vars["W"].grad is None
+
+
+def test_var_table_and_sizes():
+    mod = Linear(3, 4, name="fc")
+    table = mod.getVarTable()
+    assert sorted(sum(table.values(), [])) == ["W", "b"]
+    assert mod.numOfParams() == 3 * 4 + 4
+    assert mod.paramSize() == 16 * 4
+    assert mod.paramSize("kb") == pytest.approx(64 / 1024)
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*unit.*'tb'"):
+        mod.paramSize("tb")
+    assert mod.getVar("W") is mod.vars["W"]
+    assert mod.W is mod.vars["W"].data
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*no variable 'x'"):
+        mod.getVar("x")
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*no attribute 'x'"):
+        mod.getAttr("x")
+    with pytest.raises(AttributeError):
+        mod.nothing
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*Variable.*int"):
+        mod.setVar("c", 3)
+
+
+def test_shape_inference_without_computing():
+    mod = Linear(3, 5)
+    assert mod.dataShapeFrom((7, 3)) == (7, 5)
+    assert mod.gradShapeFrom((7, 5)) == (7, 3)
+
+
+def test_calcMode():
+    mod = Linear(2, 3, name="fc")
+    mod.calcMode(np.float64)
+    assert mod.vars["W"].data.dtype == np.float64 and mod.vars["W"].grad.dtype == np.float64
+    out = mod(to_gpu(np.ones((1, 2), np.float64)))
+    assert out.dtype == np.float64
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*float32.*float64|float64.*float32"):
+        mod(to_gpu(np.ones((1, 2), np.float32)))
+    supported = {np.dtype(d) for d, _ in gpuarray.dtypesSupported()}
+    if np.dtype(np.int8) not in supported:
+        with pytest.raises(ModuleError, match=r"Linear 'fc'.*calcMode.*int8"):
+            mod.calcMode(np.int8)
+
+
+def test_bad_calls():
+    mod = Linear(2, 2, name="fc")
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*before a forward"):
+        mod.backward(to_gpu(np.ones((1, 2), np.float32)))
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*device array.*list"):
+        mod([[1.0, 2.0]])
+    mod(to_gpu(np.ones((3, 2), np.float32)))
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*gradient.*float32.*float64"):
+        mod.backward(to_gpu(np.ones((3, 2), np.float64)))
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*\(N, 2\)|Linear 'fc'.*\(3, 2\)"):
+        mod.backward(to_gpu(np.ones((3, 5), np.float32)))
+    with pytest.raises(ModuleError, match=r"name must be a string"):
+        Linear(2, 2, name=5)
+
+
+def test_str_shows_class_name_sizes():
+    text = str(Linear(3, 4, name="fc"))
+    assert "Linear" in text and "fc" in text and "3" in text and "4" in text
