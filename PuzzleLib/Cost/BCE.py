@@ -1,0 +1,67 @@
+"""BCE: binary cross-entropy on raw scores (the sigmoid is applied inside)."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._labels import dtypeName
+
+xp = gpuarray.xp
+
+
+class BCE(Cost):
+    """Binary cross-entropy of raw scores ``s`` against targets ``t`` in [0, 1]:
+    ``error = mean(-t log sigmoid(s) - (1 - t) log(1 - sigmoid(s)))`` over all elements, computed
+    stably from the scores.
+
+    The gradient handed back is ``(t - sigmoid(s)) / N``. ``validate`` returns the error rate: the
+    fraction of elements where ``s > 0`` disagrees with ``t > 0.5``.
+
+    Shape
+    -----
+    pred: raw scores, any shape; target: the same shape (or pred (N, 1) with target (N,)), float
+    probabilities of pred's dtype or integer 0/1 labels.
+
+    Example::
+
+        >>> err, grad = BCE()(to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.array([0, 1], np.int32)))
+        >>> round(err, 4), grad.get().ravel()  # log(2)
+        (0.6931, array([-0.25,  0.25], dtype=float32))
+    """
+
+    @staticmethod
+    def _target(pred, target):
+        t = target.reshape(pred.shape)
+        return t if t.dtype == pred.dtype else t.astype(pred.dtype)
+
+    def calcErrorAndGrad(self, pred, target):
+        t = self._target(pred, target)
+        # -t s + log(1 + e^s) = max(s, 0) - t s + log(1 + e^-|s|)
+        error = (xp.maximum(pred, 0) - t * pred + xp.log1p(xp.exp(-xp.abs(pred)))).mean()
+        grad = self._gradBuffer(pred)
+        xp.multiply(pred, 0.5, out=grad)
+        xp.tanh(grad, out=grad)
+        grad += 1.0
+        grad *= 0.5  # sigmoid(s) = (1 + tanh(s / 2)) / 2, without overflow
+        xp.subtract(t, grad, out=grad)
+        grad *= 1.0 / grad.size
+        return error, grad
+
+    def calcError(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[0]
+
+    def calcGrad(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[1]
+
+    def calcVal(self, pred, target):
+        t = self._target(pred, target)
+        return ((pred > 0) != (t > 0.5)).astype(xp.float64).mean()
+
+    def checkDataShape(self, predShape, targetShape):
+        predShape, targetShape = tuple(predShape), tuple(targetShape)
+        if targetShape != predShape and not (predShape == targetShape + (1,) and len(predShape) == 2):
+            raise self._error("expected target of the prediction's shape %s, got %s" % (predShape, targetShape))
+
+    def checkDataType(self, predDtype, targetDtype):
+        if xp.dtype(predDtype).kind != "f":
+            raise self._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
+        if targetDtype != predDtype and xp.dtype(targetDtype).kind not in "iu":
+            raise self._error("expected targets of dtype %s or integer labels, got %s" % (
+                dtypeName(predDtype), dtypeName(targetDtype)))

@@ -1,0 +1,88 @@
+"""KLDivergence: the Kullback-Leibler divergence from a target distribution to softmax(pred)."""
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._labels import dtypeName, softmax
+from PuzzleLib.Errors import CostError
+
+xp = gpuarray.xp
+
+
+class KLDivergence(Cost):
+    """``error = mean_i sum_c t_ic * (log t_ic - log softmax(pred_i)_c)`` (0 log 0 = 0), the mean
+    over every position i of the batch and any trailing axes; the class axis is axis 1.
+
+    The gradient handed back is ``(t - softmax(pred) * sum_c t) / count`` (``t - softmax(pred)``
+    per position when the targets sum to 1).
+
+    Parameters
+    ----------
+    maxlabels : int, optional
+        Number of classes; when given, axis 1 must have this size.
+    normTarget : bool
+        Divide the target by its sum over the class axis first (for unnormalised non-negative
+        targets, e.g. counts); a target that already sums to 1 is unchanged.
+
+    Shape
+    -----
+    pred: (N, classes[, ...]) raw scores; target: the same shape, non-negative, pred's dtype.
+
+    Example::
+
+        >>> t = to_gpu(np.array([[0.5, 0.5]], np.float32))
+        >>> KLDivergence()(to_gpu(np.zeros((1, 2), np.float32)), t)[0]
+        0.0
+    """
+
+    def __init__(self, maxlabels=None, normTarget=False):
+        super().__init__()
+        if maxlabels is not None and (isinstance(maxlabels, bool) or not isinstance(maxlabels, int) or maxlabels <= 0):
+            raise CostError("KLDivergence: maxlabels must be a positive integer or None, got %r" % (maxlabels,))
+        self.maxlabels = maxlabels
+        self.normTarget = bool(normTarget)
+
+    def _target(self, target):
+        if self.normTarget:
+            return target / target.sum(axis=1, keepdims=True)
+        return target
+
+    def calcErrorAndGrad(self, pred, target):
+        t = self._target(target)
+        probs, logp = softmax(pred)
+        count = pred.size // pred.shape[1]
+        tlogt = xp.where(t > 0, t * xp.log(xp.where(t > 0, t, 1)), 0)
+        error = (tlogt - t * logp).sum() / count
+        grad = self._gradBuffer(pred)
+        xp.multiply(probs, t.sum(axis=1, keepdims=True), out=grad)
+        xp.subtract(t, grad, out=grad)
+        grad *= 1.0 / count
+        return error, grad
+
+    def calcError(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[0]
+
+    def calcGrad(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[1]
+
+    def checkDataShape(self, predShape, targetShape):
+        predShape, targetShape = tuple(predShape), tuple(targetShape)
+        if len(predShape) < 2:
+            raise self._error("expected scores of shape (N, classes[, ...]), got %d-d shape %s" % (len(predShape), predShape))
+        if targetShape != predShape:
+            raise self._error("expected a target distribution of the scores' shape %s, got %s" % (predShape, targetShape))
+        if self.maxlabels is not None and predShape[1] != self.maxlabels:
+            raise self._error("expected scores for maxlabels=%d classes (axis 1), got shape %s" % (self.maxlabels, predShape))
+
+    def checkDataType(self, predDtype, targetDtype):
+        if xp.dtype(predDtype).kind != "f":
+            raise self._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
+        super().checkDataType(predDtype, targetDtype)
+
+    def __str__(self):
+        args = []
+        if self.maxlabels is not None:
+            args.append("maxlabels=%d" % self.maxlabels)
+        if self.normTarget:
+            args.append("normTarget=True")
+        return "KLDivergence(%s)" % ", ".join(args)
+
+    __repr__ = __str__

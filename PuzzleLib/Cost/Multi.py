@@ -1,0 +1,80 @@
+"""Multi: several costs at once, one per output of a multi-output net."""
+from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._listcost import _ListCost
+from PuzzleLib.Errors import CostError
+
+
+class Multi(_ListCost):
+    """Applies ``costs[i]`` to ``pred[i]`` and ``target[i]``; the error is the sum of their errors and
+    the gradient is the list of their gradients. ``validate`` returns the sum of their
+    ``validate`` values. Each inner cost also keeps its own accumulator.
+
+    Build it empty and ``append`` the costs in the order of the net's outputs.
+
+    Shape
+    -----
+    pred, target: lists with one entry per cost, each as its cost expects.
+
+    Example::
+
+        >>> cost = Multi().append(MSE()).append(CrossEntropy())
+        >>> err, (g1, g2) = cost([out1, scores], [target1, labels])
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.costs = []
+
+    def append(self, cost):
+        """Add a cost for the next output; returns self."""
+        if not isinstance(cost, Cost):
+            raise CostError("Multi: append expects a Cost, got %s" % type(cost).__name__)
+        self.costs.append(cost)
+        return self
+
+    def _checkLists(self, pred, target, validation):
+        if not self.costs:
+            raise self._error("no costs to apply; append one per output first")
+        for what, value in (("prediction", pred), ("target", target)):
+            if not isinstance(value, (list, tuple)) or len(value) != len(self.costs):
+                got = "a list of %d" % len(value) if isinstance(value, (list, tuple)) else type(value).__name__
+                raise self._error("expected a list of %d arrays as %s (one per cost), got %s" % (
+                    len(self.costs), what, got))
+        for i, (cost, p, t) in enumerate(zip(self.costs, pred, target)):
+            try:
+                cost._checkInputs(p, t, validation)
+            except CostError as e:
+                raise self._error("cost %d (%s): %s" % (i, type(cost).__name__, e)) from e
+
+    def calcErrorAndGrad(self, pred, target):
+        total = 0.0
+        grads = []
+        for cost, p, t in zip(self.costs, pred, target):
+            error, grad = cost(p, t)
+            total += error
+            grads.append(grad)
+        return total, grads
+
+    def calcError(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[0]
+
+    def calcGrad(self, pred, target):
+        return self.calcErrorAndGrad(pred, target)[1]
+
+    def calcVal(self, pred, target):
+        return sum(cost.validate(p, t) for cost, p, t in zip(self.costs, pred, target))
+
+    def resetAccumulator(self):
+        super().resetAccumulator()
+        for cost in self.costs:
+            cost.resetAccumulator()
+
+    def _setReuse(self, reuse):
+        super()._setReuse(reuse)
+        for cost in self.costs:
+            cost._setReuse(reuse)
+
+    def __str__(self):
+        return "Multi(%s)" % ", ".join(str(c) for c in self.costs)
+
+    __repr__ = __str__

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Cost.KLDivergence import KLDivergence
+from PuzzleLib.Errors import CostError
+from tests.Cost.costcheck import checkCostGrad
+
+
+def _hand(s, t):
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(t > 0, t * (np.log(np.where(t > 0, t, 1)) - np.log(p)), 0)
+    return terms.sum() / (s.size // s.shape[1])
+
+
+def test_hand_values():
+    s = np.array([[0.0, np.log(3.0)]], np.float32)  # softmax = [0.25, 0.75]
+    t = np.array([[0.5, 0.5]], np.float32)
+    err, grad = KLDivergence()(to_gpu(s), to_gpu(t))
+    assert err == pytest.approx(0.5 * np.log(0.5 / 0.25) + 0.5 * np.log(0.5 / 0.75), rel=1e-5)
+    np.testing.assert_allclose(grad.get(), [[0.25, -0.25]], rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 2)])
+@pytest.mark.parametrize("normTarget", [False, True])
+def test_gradient_by_finite_differences(shape, normTarget):
+    s = np.random.randn(*shape)
+    t = np.random.rand(*shape)
+    t[0, 0] = 0.0
+    if not normTarget:
+        t /= t.sum(axis=1, keepdims=True)
+    err, _ = checkCostGrad(KLDivergence(normTarget=normTarget), s, t)
+    tn = t / t.sum(axis=1, keepdims=True)
+    assert err == pytest.approx(_hand(s, tn))
+
+
+def test_errors():
+    with pytest.raises(CostError, match=r"KLDivergence.*maxlabels=3.*\(2, 4\)"):
+        KLDivergence(maxlabels=3)(to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.zeros((2, 4), np.float32)))
+    with pytest.raises(CostError, match=r"KLDivergence.*target distribution.*\(2, 4\), got \(2,\)"):
+        KLDivergence()(to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.zeros(2, np.float32)))
