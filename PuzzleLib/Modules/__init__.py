@@ -52,3 +52,4 @@ from PuzzleLib.Modules.Replicate import Replicate
 from PuzzleLib.Modules.Cast import Cast
 from PuzzleLib.Modules.MulAddConst import MulAddConst
 from PuzzleLib.Modules.RNN import RNN
+from PuzzleLib.Modules.SpatialTf import SpatialTf
