@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run on the development machine before lending the check to a GPU machine that has no network:
+# puts into .gpu-carry/ (git-ignored) what benchmarks/gpu_check.sh may not find there:
+#   .gpu-carry/wheels/  pytest and its dependencies (pure-Python wheels, any Python 3)
+#   .gpu-carry/seed/    a copy of the tutorial and run_tutorial.py (../shared/seed)
+# Then hand .gpu-carry to the GPU machine along with the tree (device tool: carry [".gpu-carry"]).
+set -eu
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+[ -x "$PY" ] || PY=python3
+mkdir -p .gpu-carry/wheels
+"$PY" -m pip download --quiet --only-binary=:all: --dest .gpu-carry/wheels pytest exceptiongroup tomli
+if [ -d ../shared/seed ]; then
+  rm -rf .gpu-carry/seed && cp -r ../shared/seed .gpu-carry/seed
+fi
+du -sh .gpu-carry
+ls .gpu-carry/wheels
