@@ -38,6 +38,7 @@ _KEYWORDS = frozenset((
     "yield",
 ))
 _SPACE = " \t"
+_DIGITS = "0123456789"
 
 
 class FormulaError(ValueError):
@@ -100,7 +101,7 @@ def _tokenize(text):
         if ch in _SPACE:
             i += 1
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUMBER.match(text, i)
             value = float(m.group(0))
             if value == float("inf"):
@@ -236,6 +237,8 @@ class _Parser:
         following = self.peek()
         call = following.kind == "op" and following.text == "("
         if name in FUNCTIONS:
+            if following.kind == "bad":
+                self.fail(following.value, following.pos)
             if not call:
                 self.fail("function %s needs an argument in parentheses, e.g. %s(x)" % (name, name), following.pos)
             opening = self.take()

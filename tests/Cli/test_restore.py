@@ -1,0 +1,178 @@
+"""``puzzlelib restore`` end to end in a temporary folder: the files, the figure, the metrics
+against the model reloaded from model.h5, the tutorial's defaults, and the edge cases."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from PuzzleLib.Cli.main import _shield, buildParser, main
+from PuzzleLib.Cli.restore import makeOptimizer, optimizerClasses
+from tests.Cli.conftest import SMALL
+
+
+def restore(tmp_path, *args, name="out"):
+    out = str(tmp_path / name)
+    status = main(["restore", *args, "--out", out])
+    metrics = None
+    if os.path.exists(os.path.join(out, "metrics.json")):
+        with open(os.path.join(out, "metrics.json")) as f:
+            metrics = json.load(f)
+    return status, out, metrics
+
+
+def reloadedPredictions(out, x):
+    from PuzzleLib import Blueprint
+    from PuzzleLib.Backend.gpuarray import to_gpu
+
+    net = Blueprint.load(os.path.join(out, "model.h5"))
+    net.evalMode()
+    return net(to_gpu(np.ascontiguousarray(x, dtype=np.float32).reshape(-1, 1))).get()[:, 0].astype(np.float64)
+
+
+@pytest.fixture
+def small(smallRun):
+    return smallRun
+
+
+def test_files_exist_and_png_decodes(small):
+    import matplotlib.pyplot as plt
+
+    status, out, metrics = small
+    assert status == 0
+    assert sorted(os.listdir(out)) == ["metrics.json", "model.h5", "restore.png"]
+    image = plt.imread(os.path.join(out, "restore.png"))
+    assert image.ndim == 3 and image.shape[0] > 600 and image.shape[1] > 600
+    assert image[..., :3].std() > 0.05  # not a blank canvas
+
+
+def test_metrics_match_the_model_reloaded_from_model_h5(small):
+    status, out, metrics = small
+    x = np.linspace(-3, 3, 96, dtype=np.float32)
+    y = (2 * np.sin(x.astype(np.float64)) + 5).astype(np.float32).astype(np.float64)
+    pred = reloadedPredictions(out, x)
+    assert metrics["finalError"] == pytest.approx(0.5 * np.mean((pred - y) ** 2), rel=1e-6)
+    err = np.abs(pred - y)
+    assert metrics["maxAbsError"] == pytest.approx(err.max(), rel=1e-5)
+    assert metrics["maxAbsErrorAt"] == pytest.approx(float(x[np.argmax(err)]))
+    assert metrics["epochsDone"] == metrics["epochs"] == 4 and not metrics["interrupted"]
+    assert len(metrics["errorPerEpoch"]) == len(metrics["trainingErrorPerEpoch"]) == 4
+    assert metrics["bestError"] == pytest.approx(min(metrics["errorPerEpoch"] + [metrics["finalError"]]))
+    assert metrics["steps"] == 4 * 10  # 96 rows in batches of 10
+    assert metrics["samplesPerSecond"] > 0 and metrics["trainSeconds"] > 0 and metrics["wallSeconds"] > 0
+    import PuzzleLib
+    assert metrics["library"]["version"] == PuzzleLib.__version__
+    assert metrics["config"]["hidden"] == [12] and metrics["config"]["optimizer"] == "momentum"
+    assert metrics["optimizer"].startswith("MomentumSGD")
+
+
+def test_defaults_are_the_tutorials():
+    args = buildParser().parse_args(["restore", "x"])
+    assert (args.range, args.points, args.neurons, args.layers) == ([-3.0, 3.0], 1024, 100, None)
+    assert (args.activation, args.optimizer, args.lr, args.epochs, args.batch, args.seed) == \
+        ("relu", "momentum", 1e-2, 100, 10, 1234)
+    assert args.out == "restore-out" and not args.quiet and not args.compare_scratch
+
+
+def test_default_run_restores_the_tutorial_function(tmp_path):
+    status, out, metrics = restore(tmp_path, "2*sin(x)+5", "-q")
+    assert status == 0
+    # the tutorial ends at a whole-grid error of about 0.00111
+    assert metrics["finalError"] <= 1.5e-3
+    assert metrics["epochsDone"] == 100 and metrics["data"]["points"] == 1024
+
+
+def test_compare_scratch_with_sgd_matches_the_library(tmp_path, capsys):
+    # same start, same batches, same plain SGD: the hand-made float64 net and the library agree
+    status, out, metrics = restore(tmp_path, "2*sin(x)+5", "--optimizer", "sgd", "--compare-scratch",
+                                   "--points", "96", "--neurons", "12", "--epochs", "6")
+    assert status == 0
+    assert metrics["scratch"]["steps"] == metrics["steps"] == 60
+    assert metrics["scratch"]["finalError"] == pytest.approx(metrics["finalError"], rel=1e-3)
+    assert "hand-made numpy net" in capsys.readouterr().out
+
+
+def test_deeper_net_other_activation_and_optimizer(tmp_path):
+    status, out, metrics = restore(tmp_path, "x*x", "--layers", "8,6", "--activation", "TANH",
+                                   "--optimizer", "sgd", "--lr", "0.05", "--range", "-1", "1", "--points", "96",
+                                   "--epochs", "4", "-q")
+    assert status == 0
+    assert metrics["config"]["hidden"] == [8, 6] and metrics["config"]["activation"] == "tanh"
+    x = np.linspace(-1, 1, 96, dtype=np.float32)
+    pred = reloadedPredictions(out, x)
+    y = x.astype(np.float64) ** 2
+    assert metrics["finalError"] == pytest.approx(0.5 * np.mean((pred - y) ** 2), rel=1e-6)
+
+
+def test_every_optimizer_the_library_exports_is_accepted():
+    classes = optimizerClasses()
+    assert classes["sgd"].__name__ == "SGD" and classes["momentum"].__name__ == "MomentumSGD"
+    for name, cls in classes.items():
+        opt, note = makeOptimizer(name, 1e-2)
+        assert type(opt) is cls
+
+
+def test_unknown_optimizer_is_refused_with_the_list(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "x", "--optimizer", "nope", *SMALL)
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "unknown optimizer 'nope'" in err and "momentum" in err and "sgd" in err
+
+
+def test_formula_and_numbers_starting_with_minus():
+    parser = buildParser()
+    args = parser.parse_args(_shield(["restore", "-x**2", "--range", "-1e-1", "2", "-q"], parser))
+    assert args.expr == "-x**2" and args.range == [-0.1, 2.0] and args.quiet
+    args = parser.parse_args(_shield(["restore", "--", "-x"], parser))
+    assert args.expr == "-x"
+
+
+def test_non_finite_points_are_reported_and_left_out(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "log(x)", *SMALL)
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "not finite" in err and "at 48 of 96 points, x = -3," in err
+    assert metrics["data"]["nonFinite"]["count"] == 48 and metrics["data"]["trainedOn"] == 48
+    assert metrics["data"]["nonFinite"]["x"][0] == -3.0
+    assert np.isfinite(metrics["finalError"])
+
+
+def test_nothing_finite_is_refused(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "sqrt(-1-x*x)", *SMALL)
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.splitlines()) == 1 and "nothing left to train on" in err
+
+
+def test_divergence_is_reported_and_files_still_written(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "1e30*x", *SMALL)
+    assert status == 1
+    assert "diverged" in capsys.readouterr().err
+    assert metrics["diverged"] and metrics["finalError"] is None
+    assert os.path.exists(os.path.join(out, "restore.png"))
+
+
+def test_data_file(tmp_path):
+    data = tmp_path / "m.csv"
+    xs = np.linspace(0, 2, 40)
+    data.write_text("x,y\n" + "".join("%r,%r\n" % (float(a), float(3 * a - 1)) for a in xs))
+    status, out, metrics = restore(tmp_path, "--data", str(data), *SMALL)
+    assert status == 0 and metrics["data"]["points"] == 40
+    pred = reloadedPredictions(out, xs)
+    y = (3 * xs - 1).astype(np.float32).astype(np.float64)
+    assert metrics["finalError"] == pytest.approx(0.5 * np.mean((pred - y) ** 2), rel=1e-6)
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--range", "3", "-3"], "LOW < HIGH"),
+    (["--points", "0"], "points must be between"),
+    (["--lr", "-1"], "expected a number > 0"),
+    (["--layers", "8,,8"], "layers must be"),
+    (["--activation", "swish"], "unknown activation 'swish'"),
+    (["--epochs", "many"], "epochs must be a whole number"),
+])
+def test_bad_options_are_one_line_and_status_2(tmp_path, capsys, args, words):
+    with pytest.raises(SystemExit) as info:
+        status = main(["restore", "x", "--out", str(tmp_path / "o"), "-q", *args])
+        raise SystemExit(status)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.splitlines()) == 1 and words in err, err
