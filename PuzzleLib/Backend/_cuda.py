@@ -75,6 +75,28 @@ def plain(ary):
     return ary
 
 
+def address(ary):
+    """The device address of an array's first element."""
+    return ary.data.ptr
+
+
+def flatSpan(first, size):
+    """A 1-d view of ``size`` elements of device memory starting at array ``first``, or None when
+    that memory is not one contiguous block that ``first``'s owner holds."""
+    root = first
+    while root.base is not None and isinstance(root.base, cupy.ndarray):
+        root = root.base
+    if not root.flags.c_contiguous or root.dtype != first.dtype:
+        return None
+    offset = address(first) - address(root)
+    if offset % first.itemsize:
+        return None
+    start = offset // first.itemsize
+    if start < 0 or start + size > root.size:
+        return None
+    return root.reshape(-1)[start:start + size]
+
+
 def empty(shape, dtype=np.float32):
     return cupy.empty(shape, dtype=dtype)
 

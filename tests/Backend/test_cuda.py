@@ -76,6 +76,18 @@ def test_array_methods_of_the_api():
     assert gpuarray.kernels.plain(a) is a
 
 
+def test_address_and_flat_span_of_an_arena_view():
+    root = gpuarray.zeros((100,), np.float32)
+    view = root[10:20].reshape(2, 5)
+    assert kernels.address(view) == kernels.address(root) + 10 * 4
+    span = kernels.flatSpan(view, 30)
+    assert span.shape == (30,) and kernels.address(span) == kernels.address(view)
+    span.fill(7)
+    host = root.get()
+    assert (host[10:40] == 7).all() and (host[:10] == 0).all() and (host[40:] == 0).all()
+    assert kernels.flatSpan(view, 91) is None  # runs past the end of the root array
+
+
 def test_dtypes_supported_include_float16():
     dtypes = [np.dtype(d) for d, _ in gpuarray.dtypesSupported()]
     assert np.dtype(np.float32) in dtypes and np.dtype(np.float16) in dtypes
