@@ -45,7 +45,10 @@ class Sequential(Container):
     def pop(self, index=-1):
         if not self.graph:
             raise ContainerError("%s: pop from an empty container" % self._label())
-        mod = self.graph.pop(index)
+        try:
+            mod = self.graph.pop(index)
+        except (IndexError, TypeError):
+            raise ContainerError("%s: pop index %r out of range for %d modules" % (self._label(), index, len(self.graph))) from None
         del self.modules[mod.name]
         return mod
 
