@@ -64,6 +64,8 @@ class Handler:
         n = self._checkArrays(arrays, host=True)
         if isinstance(macroBatchSize, bool) or not isinstance(macroBatchSize, numbers.Integral) or macroBatchSize <= 0:
             raise HandlerError("%s: macroBatchSize must be a positive integer, got %r" % (self._label(), macroBatchSize))
+        if onMacroBatchFinish is not None and not callable(onMacroBatchFinish):
+            raise HandlerError("%s: onMacroBatchFinish must be callable, got %r" % (self._label(), onMacroBatchFinish))
         self.totalMacroBatches = int(math.ceil(n / macroBatchSize))
         order = np.random.permutation(self.totalMacroBatches) if random else range(self.totalMacroBatches)
         for i, idx in enumerate(order):
