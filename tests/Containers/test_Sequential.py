@@ -307,3 +307,28 @@ def test_shared_variable_gradient_sums_both_uses(afterZeroGrad):
 
     numeric = numericalGrad(objective, host, 1e-6)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_pop_out_of_range_is_a_container_error():
+    net = _net(name="net")
+    with pytest.raises(ContainerError, match=r"Sequential 'net'.*pop index 5 out of range for 3"):
+        net.pop(5)
+    with pytest.raises(ContainerError, match=r"Sequential 'net'.*pop index 'a'"):
+        net.pop("a")
+    assert len(net) == 3 and list(net.modules) == ["0", "1", "2"]
+
+
+def test_inplace_activation_inside_a_net_gradient():
+    net = Sequential().append(Linear(3, 4, initscheme="gaussian")).append(Activation(tanh, inplace=True)) \
+        .append(Linear(4, 2, initscheme="gaussian")).append(Activation(sigmoid, inplace=True))
+    checkModule(net, np.random.randn(5, 3))
+
+
+def test_blueprint_keeps_activation_slice_and_inplace():
+    from PuzzleLib import Blueprint
+    net = Sequential().append(Linear(2, 4, initscheme="gaussian")) \
+        .append(Activation(tanh, slc=(slice(None), slice(1, 3)), inplace=True))
+    rebuilt = Blueprint.load(net.save(withBlueprint=True))
+    assert rebuilt[1].slc == (slice(None), slice(1, 3)) and rebuilt[1].inplace
+    x = np.random.randn(3, 2).astype(np.float32)
+    np.testing.assert_array_equal(net(to_gpu(x)).get(), rebuilt(to_gpu(x)).get())

@@ -241,3 +241,13 @@ def test_steady_state_training_reuses_its_buffers():
     assert perBatch == 6
     batches = [log[i * perBatch:(i + 1) * perBatch] for i in range(4)]
     assert all(b == batches[0] for b in batches[1:]), batches
+
+
+def test_non_callable_macro_batch_callback_is_refused_before_training():
+    net = Sequential(name="net").append(Linear(1, 1, initscheme="gaussian"))
+    trainer = Trainer(net, MSE(), SGD(0.1), batchsize=2)
+    before = _params(net)
+    x, y = _data(4)
+    with pytest.raises(HandlerError, match=r"Trainer.*onMacroBatchFinish.*callable.*5"):
+        trainer.trainFromHost(x, y, macroBatchSize=2, onMacroBatchFinish=5)
+    _assertSame(before, _params(net))
