@@ -71,6 +71,10 @@ class Activation(Module):
             raise ModuleError("%s: %s takes %d numeric argument(s) %s, got %r" % (owner, activation, len(default), default, args))
         if activation == clip and not args[0] < args[1]:
             raise ModuleError("%s: clip range must have low < high, got %r" % (owner, args))
+        if activation in (leakyRelu, elu) and args[0] < 0:
+            # the derivative is read from the output's sign, which a negative slope/alpha makes ambiguous
+            raise ModuleError("%s: %s needs a non-negative %s, got %r" % (
+                owner, activation, "slope" if activation == leakyRelu else "alpha", args[0]))
         self.actArgs = tuple(float(a) for a in args)
 
         if slc is not None and not isinstance(slc, (slice, tuple)):
