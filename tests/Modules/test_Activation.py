@@ -63,7 +63,8 @@ def test_gradients_inplace(activation):
     checkModule(Activation(activation, inplace=True), _inputs(activation, (3, 4)))
 
 
-@pytest.mark.parametrize("activation,args", [(leakyRelu, (0.3,)), (elu, (0.5,)), (clip, (-1.0, 1.5))])
+@pytest.mark.parametrize("activation,args", [(leakyRelu, (0.3,)), (leakyRelu, (0.0,)), (leakyRelu, (2.0,)), (elu, (0.5,)),
+                                           (elu, (2.0,)), (clip, (-1.0, 1.5))])
 def test_gradients_with_args(activation, args):
     checkModule(Activation(activation, args=args), _inputs(activation, (4, 5), args))
 
@@ -180,6 +181,11 @@ def test_bad_args_are_refused():
         Activation(clip, args=(3.0, 1.0))
     with pytest.raises(ModuleError, match=r"Activation.*elu"):
         Activation(elu, args=("a",))
+    # derivatives come from the output, whose sign a negative slope / alpha makes ambiguous
+    with pytest.raises(ModuleError, match=r"Activation.*leakyRelu.*non-negative slope.*-0.5"):
+        Activation(leakyRelu, args=(-0.5,))
+    with pytest.raises(ModuleError, match=r"Activation.*elu.*non-negative alpha.*-1"):
+        Activation(elu, args=(-1.0,))
     with pytest.raises(ModuleError, match=r"Activation 'a'.*slc.*5"):
         Activation(relu, slc=5, name="a")
 
