@@ -50,7 +50,10 @@ def _numpyBlas():
     try:
         config = np.show_config(mode="dicts")
         blas = config["Build Dependencies"]["blas"]
-        return "%s %s" % (blas.get("name"), blas.get("version"))
+        text = "%s %s" % (blas.get("name"), blas.get("version"))
+        if blas.get("openblas configuration"):
+            text += " [%s]" % blas["openblas configuration"]
+        return text
     except Exception:
         return "unknown"
 
@@ -121,7 +124,9 @@ def alternate(workers, jobs, repeats, settle, log):
     """
     libs = list(jobs)
     results = {lib: {"per_unit_s": [], "info": None, "error": None} for lib in libs}
+    results["loadavg"] = []
     for r in range(repeats):
+        results["loadavg"].append(round(os.getloadavg()[0], 2))
         order = libs[r % len(libs):] + libs[:r % len(libs)]
         for lib in order:
             if results[lib]["error"]:
@@ -172,7 +177,7 @@ def benchTutorialStep(workers, cfg, log):
         jobs = {lib: ("tutorial_step", {"batch": batch}, cfg["step_target_s"]) for lib in workers}
         res = alternate(workers, jobs, cfg["repeats"], cfg["settle"], log)
         entry = {"unit": "us/step", "batch": batch, "samples_per_pass": common.STEP_SAMPLES,
-                 "libs": {lib: summarise(res.get(lib), 1e6) for lib in LIBS}}
+                 "libs": {lib: summarise(res.get(lib), 1e6) for lib in LIBS}, "loadavg_per_round": res["loadavg"]}
         entry["ratio_puzzlelib_torch"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["torch"])
         entry["ratio_puzzlelib_numpy_net"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["numpy"])
         out["tutorial_step_b%d" % batch] = entry
@@ -185,7 +190,7 @@ def benchTutorialFull(workers, cfg, log):
     jobs = {lib: ("tutorial_full", params, 0.0) for lib in workers}
     res = alternate(workers, jobs, max(1, min(cfg["repeats"], 5)), cfg["settle"], log)
     entry = {"unit": "s", "epochs": params["epochs"], "batch": 10, "points": common.TUTORIAL_POINTS,
-             "libs": {lib: summarise(res.get(lib), 1.0) for lib in LIBS}}
+             "libs": {lib: summarise(res.get(lib), 1.0) for lib in LIBS}, "loadavg_per_round": res["loadavg"]}
     entry["ratio_puzzlelib_torch"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["torch"])
     entry["ratio_puzzlelib_numpy_net"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["numpy"])
     log("  tutorial training, %d epochs: %s" % (params["epochs"], _brief(entry)))
@@ -204,7 +209,7 @@ def benchWideMlp(workers, cfg, cost, log):
     sgemm = res["numpy"]["info"]
     ceilingEpoch = sgemm["step_seconds"] * steps
     entry = {"unit": "s/epoch", "sizes": list(common.WIDE_SIZES), "batch": batch, "samples": samples,
-             "steps_per_epoch": steps, "cost": cost,
+             "steps_per_epoch": steps, "cost": cost, "loadavg_per_round": res["loadavg"],
              "flops_formula": "2*batch*(3*sum(in*out) - in0*out0) per step: forward, weight gradient and "
                               "input gradient (not for the first layer) matrix products; bias, activation, "
                               "cost and update left out",
@@ -237,7 +242,7 @@ def benchCnn(workers, cfg, cost, missing, log):
     jobs = {lib: ("cnn", params, 0.0) for lib in ("puzzlelib", "torch") if lib in workers}
     res = alternate(workers, jobs, cfg["repeats"], cfg["settle"], log)
     entry = {"unit": "s/epoch", "batch": common.DIGITS_BATCH, "samples": params.get("samples", X.shape[0]),
-             "data": source, "cost": cost,
+             "data": source, "cost": cost, "loadavg_per_round": res["loadavg"],
              "net": "conv3x3(1->16,pad1)-relu-maxpool2-conv3x3(16->32,pad1)-relu-maxpool2-flatten-128->64-relu-64->10",
              "libs": {lib: summarise(res.get(lib), 1.0) for lib in LIBS}}
     entry["ratio_puzzlelib_torch"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["torch"])
