@@ -94,6 +94,9 @@ class Handler:
                 mod.reset()
                 if self.onBatchFinish is not None:
                     self.onBatchFinish(self)
+        except BaseException:
+            self._endHandle(state)  # a failed batch must not leave the cost reusing its buffers
+            raise
         finally:
             mod._setReuse(False)
         return self._endHandle(state)
