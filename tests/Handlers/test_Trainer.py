@@ -251,3 +251,21 @@ def test_non_callable_macro_batch_callback_is_refused_before_training():
     with pytest.raises(HandlerError, match=r"Trainer.*onMacroBatchFinish.*callable.*5"):
         trainer.trainFromHost(x, y, macroBatchSize=2, onMacroBatchFinish=5)
     _assertSame(before, _params(net))
+
+
+def test_a_failed_call_leaves_cost_and_module_out_of_buffer_reuse():
+    # after a refused batch, gradients the cost hands out directly must again be fresh arrays
+    net = Sequential().append(Linear(1, 1))
+    cost = MSE()
+    trainer = Trainer(net, cost, SGD(0.1), batchsize=2)
+    x, _ = _data(4)
+    with pytest.raises(CostError):
+        trainer.trainFromHost(x, np.ones((4, 2), np.float32))
+    _, g1 = cost(to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.ones((2, 1), np.float32)))
+    _, g2 = cost(to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.full((2, 1), 3.0, np.float32)))
+    np.testing.assert_allclose(g1.get().ravel(), [0.5, 0.5])
+    np.testing.assert_allclose(g2.get().ravel(), [1.5, 1.5])
+    out1 = net(to_gpu(np.ones((2, 1), np.float32)))
+    keep = out1.get()
+    net(to_gpu(np.full((2, 1), 5.0, np.float32)))
+    np.testing.assert_array_equal(out1.get(), keep)
