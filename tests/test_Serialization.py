@@ -230,3 +230,18 @@ def test_no_blueprint_and_bad_blueprints_are_refused():
             f.create_dataset("blueprint", data=blueprint, dtype=h5py.string_dtype())
         with pytest.raises(BlueprintError):
             Blueprint.load(buffer.getvalue())
+
+
+@pytest.mark.parametrize("build", [
+    lambda: Linear(2, 3, name="fc", initscheme="gaussian"),
+    lambda: Linear(2, 3, useBias=False, initscheme="gaussian"),
+    lambda: Sequential(name="n").append(Sequential(name="block").append(Linear(2, 2, name="a", initscheme="he")))
+    .append(Activation("clip", args=(-0.5, 0.5))),
+])
+def test_blueprint_of_other_roots(build):
+    net = build()
+    rebuilt = Blueprint.load(net.save(withBlueprint=True))
+    assert type(rebuilt) is type(net) and rebuilt.name == net.name
+    assert str(rebuilt) == str(net)
+    x = np.random.randn(3, 2).astype(np.float32)
+    np.testing.assert_array_equal(_predict(rebuilt, x), _predict(net, x))
