@@ -284,3 +284,20 @@ def test_trainer_drives_graph_with_shared_module():
         trainer.train(to_gpu(data), to_gpu(target))
         errors.append(cost.getMeanError())
     assert errors[-1] < errors[0]
+
+
+def test_with_library_split_add_concat_and_blueprint():
+    from PuzzleLib.Modules import Add, Concat, Split
+    x = Linear(4, 6, name="fc").node()
+    sp = Split(axis=1, sections=(2, 4), name="split").node(x)
+    a = Activation("relu", name="a").node((sp, 0))
+    b = Linear(4, 2, name="b").node((sp, 1))
+    s = Add(name="add").node(a, b)
+    c = Concat(axis=1, name="cat").node(s, (sp, 1))
+    graph = Graph(inputs=x, outputs=c)
+    inp = _x(3, 4)
+    ref = graph(inp).get()
+    assert ref.shape == (3, 6)
+    rebuilt = Blueprint.load(graph.save(withBlueprint=True))
+    np.testing.assert_allclose(rebuilt(inp).get(), ref, rtol=1e-6)
+    checkModule(graph, np.random.randn(3, 4))
