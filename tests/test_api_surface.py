@@ -132,6 +132,27 @@ CONSTRUCTORS = {
     "PuzzleLib.Handlers.Trainer:Trainer": "(mod, cost, optimizer, onBatchFinish=None, batchsize=128)",
     "PuzzleLib.Handlers.Validator:Validator": "(mod, cost, onBatchFinish=None, batchsize=128)",
     "PuzzleLib.Handlers.Calculator:Calculator": "(mod, onBatchFinish=None, batchsize=128)",
+    "PuzzleLib.Containers.Parallel:Parallel": "(name=None)",
+    "PuzzleLib.Containers.Graph:Graph": "(inputs, outputs, unsafe=False, nodesOnly=False, name=None)",
+    "PuzzleLib.Modules.Embedder:Embedder":
+        "(vocabulary, sentlength, embsize, onVocabulary=None, initscheme='uniform', wscale=1.0, learnable=True, "
+        "name=None)",
+    "PuzzleLib.Modules.RNN:RNN":
+        "(insize, hsize, layers=1, mode='relu', direction='uni', dropout=0.0, getSequences=False, initscheme=None, "
+        "modifier='orthogonal', wscale=1.0, hintBatchSize=None, name=None)",
+    "PuzzleLib.Modules.GroupLinear:GroupLinear":
+        "(groups, insize, outsize, wscale=1.0, useW=True, useBias=True, initscheme=None, inmode='full', "
+        "wmode='full', batchDim=0, name=None, empty=False, transpW=False)",
+    "PuzzleLib.Modules.KMaxPool:KMaxPool": "(topk, axis, name=None)",
+    "PuzzleLib.Modules.NoiseInjector:NoiseInjector":
+        "(mode='add', noisetype='uniform', params=(0.0, 1.0), rng=None, inplace=False, slicing=None, name=None)",
+    "PuzzleLib.Modules.Penalty:Penalty": "(mode='l1', weight=0.01, name=None)",
+    "PuzzleLib.Modules.Glue:Glue":
+        "(modules=None, fwdGlue=None, bwdGlue=None, fwdShapeGlue=None, bwdShapeGlue=None, name=None)",
+    "PuzzleLib.Modules.ToList:ToList": "(name=None)",
+    "PuzzleLib.Modules.DepthConcat:DepthConcat": "(name=None)",
+    "PuzzleLib.Modules.SpatialTf:SpatialTf": "(shape=None, name=None)",
+    "PuzzleLib.Cost.CTC:CTC": "(blank, vocabsize=None, normalized=False)",
 }
 
 METHOD_SIGNATURES = {
@@ -144,6 +165,11 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Modules.Module:Module.gradShapeFrom": "(shape)",
     "PuzzleLib.Modules.Module:Module.calcMode": "(dtype)",
     "PuzzleLib.Modules.Module:Module.paramSize": "(unit=None)",
+    "PuzzleLib.Modules.Module:Module.node": "(*parents)",
+    "PuzzleLib.Containers.Parallel:Parallel.backward":
+        "(grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0)",
+    "PuzzleLib.Containers.Graph:Graph.backward": "(grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0)",
+    "PuzzleLib.Containers.Parallel:Parallel.append": "(mod)",
     "PuzzleLib.Containers.Sequential:Sequential.backward":
         "(grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0)",
     "PuzzleLib.Containers.Sequential:Sequential.append": "(mod)",
