@@ -35,7 +35,7 @@ EXPORTS = {
     "PuzzleLib.Cost": ["Cost", "MSE"],
     "PuzzleLib.Optimizers": ["Optimizer", "SGD", "MomentumSGD", "NesterovSGD", "Adam", "AdaGrad", "AdaDelta",
                              "RMSProp", "RMSPropGraves", "SMORMS3"],
-    "PuzzleLib.Handlers": ["Handler", "Trainer", "Validator", "Calculator"],
+    "PuzzleLib.Handlers": ["Handler", "Trainer", "Validator", "Calculator", "saveCheckpoint", "loadCheckpoint"],
     "PuzzleLib.Serialization": [],
     "PuzzleLib.Blueprint": ["load"],
 }

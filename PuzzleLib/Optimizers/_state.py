@@ -77,6 +77,10 @@ def loadOptimizer(optimizer, hdf, name=None):
     finally:
         if close:
             f.close()
+    _apply(optimizer, updates)
+
+
+def _apply(optimizer, updates):
     t, hypers, states = updates
     for buf, values in states:
         buf.set(values)
