@@ -126,6 +126,8 @@ class BatchNormND(_NormBase):
     statistics normalise the data.
     """
 
+    _resumeAttrs = ("numOfCalls",)  # training state a checkpoint keeps (PuzzleLib.Handlers.Checkpoint)
+
     def __init__(self, maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None,
                  empty=False, inplace=False):
         super().__init__(name)
