@@ -149,6 +149,9 @@ def buildParser():
     restore.add_argument("--compare-scratch", action="store_true",
                          help="also train the tutorial's hand-made numpy net (same start, same batches, "
                               "plain gradient descent) and draw it beside")
+    restore.add_argument("--normalize", choices=("auto", "on", "off"), default="auto",
+                         help="train on standardised x and y (folded back into model.h5 afterwards); "
+                              "auto: on for --data, off for a formula, as in the tutorial (default: auto)")
     restore.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     predict = sub.add_parser("predict", allow_abbrev=False, help="print a saved net's predictions",
@@ -203,6 +206,7 @@ class _Config:
         self.out = args.out
         self.quiet = args.quiet
         self.compare_scratch = args.compare_scratch
+        self.normalize = args.normalize == "on" or (args.normalize == "auto" and args.data is not None)
 
     def asDict(self):
         return {
@@ -210,6 +214,7 @@ class _Config:
             "hidden": self.hidden, "activation": self.activation, "optimizer": self.optimizer, "lr": self.lr,
             "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "backend": self.backend,
             "macroBatchSize": 1000, "out": self.out, "compareScratch": self.compare_scratch,
+            "normalize": self.normalize,
         }
 
 

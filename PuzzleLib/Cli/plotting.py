@@ -109,8 +109,9 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     if contributions is not None:
         _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg)
 
-    fig.suptitle("PuzzleLib restore: %s  |  %s, %s, lr %g, batch %d" % (
-        what, "-".join(str(h) for h in cfg.hidden) + " hidden", cfg.activation, cfg.lr, cfg.batch), fontsize=13)
+    fig.suptitle("PuzzleLib restore: %s  |  %s hidden, %s, %s, lr %g, batch %d%s" % (
+        what, "-".join(str(h) for h in cfg.hidden), cfg.activation, metrics["optimizer"].split("(")[0], cfg.lr,
+        cfg.batch, ", trained on standardised x and y" if cfg.normalize else ""), fontsize=13)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 

@@ -118,6 +118,55 @@ def neuronContributions(net, x):
     return hidden * w2
 
 
+class _Scaling:
+    """Standardisation of x and y for training (``--normalize``), folded into the net afterwards.
+
+    Training sees ``x' = (x - xShift) / xScale`` and ``y' = (y - yShift) / yScale``. ``fold(net)``
+    rewrites the first and last Linear so the net takes x and gives y in the data's own units, so
+    model.h5 needs nothing beside it. Off, every method hands its input back unchanged.
+    """
+
+    def __init__(self, x, y, on):
+        self.on = bool(on)
+        self.xShift, self.xScale, self.yShift, self.yScale = 0.0, 1.0, 0.0, 1.0
+        if self.on:
+            x64, y64 = x.astype(np.float64), y.astype(np.float64)
+            self.xShift, self.yShift = float(x64.mean()), float(y64.mean())
+            self.xScale = float(x64.std()) or 1.0
+            self.yScale = float(y64.std()) or 1.0
+
+    def inX(self, x):
+        return x if not self.on else ((x.astype(np.float64) - self.xShift) / self.xScale).astype(np.float32)
+
+    def inY(self, y):
+        return y if not self.on else ((y.astype(np.float64) - self.yShift) / self.yScale).astype(np.float32)
+
+    def outY(self, y):
+        return y if not self.on else (y.astype(np.float64) * self.yScale + self.yShift).astype(np.float32)
+
+    def fold(self, net):
+        if not self.on:
+            return
+        from PuzzleLib.Modules import Linear
+        linears = [mod for mod in net.graph if isinstance(mod, Linear)]
+        first, last = linears[0], linears[-1]
+        W = first.vars["W"].data.get().astype(np.float64)
+        b = first.vars["b"].data.get().astype(np.float64)
+        b = b - (self.xShift / self.xScale) * W[0]
+        W = W / self.xScale
+        first.vars["W"].data.set(W.astype(np.float32))
+        first.vars["b"].data.set(b.astype(np.float32))
+        W = last.vars["W"].data.get().astype(np.float64) * self.yScale
+        b = last.vars["b"].data.get().astype(np.float64) * self.yScale + self.yShift
+        last.vars["W"].data.set(W.astype(np.float32))
+        last.vars["b"].data.set(b.astype(np.float32))
+
+    def describe(self):
+        if not self.on:
+            return None
+        return {"xShift": self.xShift, "xScale": self.xScale, "yShift": self.yShift, "yScale": self.yScale}
+
+
 def prepareData(cfg, say):
     """x (float32, (N, 1)), y (float32, (N, 1)), finite mask, description of the non-finite points."""
     if cfg.data is not None:
@@ -159,9 +208,12 @@ def run(cfg, say):
     from PuzzleLib.Cost import MSE
     from PuzzleLib.Handlers import Trainer
 
+    scaling = _Scaling(xt, yt, cfg.normalize)
+    xtn, ytn = scaling.inX(xt), scaling.inY(yt)
+
     np.random.seed(cfg.seed)
     net = buildNet(cfg.hidden, cfg.activation)
-    before = predict(net, x)
+    before = scaling.outY(predict(net, scaling.inX(x)))
     initialWeights = _linearWeights(net) if cfg.compare_scratch else None
 
     optimizer, note = makeOptimizer(cfg.optimizer, cfg.lr)
@@ -180,7 +232,7 @@ def run(cfg, say):
     trainer = Trainer(net, cost, optimizer, onBatchFinish=onBatchFinish, batchsize=cfg.batch)
 
     perm = np.random.permutation(n)
-    xs, ys = xt[perm], yt[perm]
+    xs, ys = xtn[perm], ytn[perm]
     rngState = np.random.get_state()
 
     def onSigint(signum, frame):
@@ -213,8 +265,8 @@ def run(cfg, say):
                 trainer.trainFromHost(xs, ys, macroBatchSize=MACRO_BATCH, onMacroBatchFinish=onMacroBatchFinish)
                 gpuarray.synchronize()
                 trainSeconds += time.perf_counter() - t0
-                trainErrors.append(float(cost.getMeanError()))
-                gridErrors.append(gridError(predict(net, xt), yt))
+                trainErrors.append(float(cost.getMeanError()) * scaling.yScale ** 2)
+                gridErrors.append(gridError(scaling.outY(predict(net, xtn)), yt))
                 bar.set_postfix_str("running error %.4g, grid error %.4g" % (trainErrors[-1], gridErrors[-1]),
                                     refresh=False)
                 bar.update(1)
@@ -235,6 +287,7 @@ def run(cfg, say):
             "" if progress["steps"] - epochsDone * _batchesPerEpoch(n, cfg.batch) == 1 else "es"), always=True)
 
     with np.errstate(all="ignore"):
+        scaling.fold(net)
         after = predict(net, x)
     finalError = gridError(after[finite], yt)
     absErr = np.abs(after[:, 0].astype(np.float64) - y[:, 0].astype(np.float64))
@@ -252,7 +305,10 @@ def run(cfg, say):
         scratchNet, scratchSeconds = trainScratch(
             initialWeights, cfg.activation, (), xs, ys, cfg.lr, cfg.batch, MACRO_BATCH, cfg.epochs + 1,
             progress["steps"], rngState)
-        scratchPred = scratchNet(x.astype(np.float64))
+        with np.errstate(all="ignore"):
+            scratchPred = scratchNet(scaling.inX(x).astype(np.float64))
+            if scaling.on:
+                scratchPred = scratchPred * scaling.yScale + scaling.yShift
         scratch = {"pred": scratchPred, "error": gridError(scratchPred[finite], yt), "seconds": scratchSeconds,
                    "steps": progress["steps"]}
 
@@ -273,6 +329,7 @@ def run(cfg, say):
         "library": {"name": "puzzlelib", "version": __version__, "backend": gpuarray.backendName},
         "optimizer": str(optimizer),
         "data": {"points": int(len(x)), "trainedOn": int(n), "nonFinite": nonFinite,
+                 "normalized": scaling.describe(),
                  "xMin": float(x[:, 0].min()), "xMax": float(x[:, 0].max())},
         "initialError": gridError(before[finite], yt),
         "finalError": finalError,

@@ -151,15 +151,21 @@ def test_divergence_is_reported_and_files_still_written(tmp_path, capsys):
     assert os.path.exists(os.path.join(out, "restore.png"))
 
 
-def test_data_file(tmp_path):
+def test_data_file_is_normalised_and_folded_back(tmp_path):
+    # measurements in large units: trained on standardised x and y, which model.h5 folds back in
     data = tmp_path / "m.csv"
-    xs = np.linspace(0, 2, 40)
-    data.write_text("x,y\n" + "".join("%r,%r\n" % (float(a), float(3 * a - 1)) for a in xs))
-    status, out, metrics = restore(tmp_path, "--data", str(data), *SMALL)
+    xs = np.linspace(0, 50, 40)
+    ys = 1000 + 300 * np.sin(xs / 8)
+    data.write_text("x,y\n" + "".join("%r,%r\n" % (float(a), float(b)) for a, b in zip(xs, ys)))
+    status, out, metrics = restore(tmp_path, "--data", str(data), *SMALL, "--epochs", "60")
     assert status == 0 and metrics["data"]["points"] == 40
+    assert metrics["data"]["normalized"]["yScale"] == pytest.approx(np.std(ys), rel=1e-5)
     pred = reloadedPredictions(out, xs)
-    y = (3 * xs - 1).astype(np.float32).astype(np.float64)
+    y = ys.astype(np.float32).astype(np.float64)
     assert metrics["finalError"] == pytest.approx(0.5 * np.mean((pred - y) ** 2), rel=1e-6)
+    # the last epoch's error, measured before folding, is the folded model's error
+    assert metrics["errorPerEpoch"][-1] == pytest.approx(metrics["finalError"], rel=1e-3)
+    assert metrics["finalError"] < 0.1 * np.var(ys)  # well below 0.5 * var, the error of a constant fit
 
 
 @pytest.mark.parametrize("args,words", [
