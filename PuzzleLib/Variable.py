@@ -43,7 +43,7 @@ class Variable:
                 )
             self.grad = grad
         elif withgrad and not Config.globalEvalMode:
-            self.grad = gpuarray.zeros(data.shape, data.dtype)
+            self.grad = gpuarray.gradArena.zeros(data.shape, data.dtype)
         else:
             self.grad = None
 

@@ -62,6 +62,25 @@ def plain(ary):
     return ary.view(np.ndarray)
 
 
+def address(ary):
+    """The address of an array's first element."""
+    return ary.__array_interface__["data"][0]
+
+
+def flatSpan(first, size):
+    """A 1-d plain view of ``size`` elements of memory starting at array ``first``, or None when
+    that memory is not one contiguous block that ``first``'s owner holds."""
+    root = first
+    while root.base is not None and isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.c_contiguous or root.dtype != first.dtype:
+        return None
+    start = (address(first) - address(root)) // first.itemsize
+    if start < 0 or start + size > root.size:
+        return None
+    return root.reshape(-1)[start:start + size].view(np.ndarray)
+
+
 def empty(shape, dtype=np.float32):
     return np.empty(shape, dtype=dtype).view(GPUArray)
 

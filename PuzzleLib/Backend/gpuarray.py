@@ -17,6 +17,7 @@ Example::
     6.0
 """
 from PuzzleLib import Config
+from PuzzleLib.Backend._arena import ParamArena
 from PuzzleLib.Errors import BackendError
 
 
@@ -91,6 +92,12 @@ zeros = backend.zeros
 dtypesSupported = backend.dtypesSupported
 synchronize = backend.synchronize
 isDeviceArray = backend.isDeviceArray
+
+
+# parameters (module constructors) and gradient buffers (Variable) come from arenas, so that the
+# parameters of a net lie in a few contiguous spans (see PuzzleLib/Backend/_arena.py)
+paramArena = ParamArena(backend)
+gradArena = ParamArena(backend)
 
 
 def empty_like(ary):

@@ -53,12 +53,12 @@ class Linear(Module):
 
         wshape = (self.outsize, self.insize) if self.transpose else (self.insize, self.outsize)
         if empty:
-            W = gpuarray.empty(wshape, self.calctype)
+            W = gpuarray.paramArena.empty(wshape, self.calctype)
         else:
             W = createTensorWithScheme(initscheme, wshape, self.wscale, self.insize, self.outsize, owner=owner)
         self.setVar("W", Variable(W))
         if self.useBias:
-            self.setVar("b", Variable(gpuarray.zeros((self.outsize,), self.calctype)))
+            self.setVar("b", Variable(gpuarray.paramArena.zeros((self.outsize,), self.calctype)))
         self._ones = None
 
     def updateData(self, data):

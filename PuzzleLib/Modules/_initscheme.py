@@ -49,5 +49,5 @@ def createTensorWithScheme(initscheme, shape, wscale, fanIn, fanOut, dtype=np.fl
     elif scheme == "uniform":
         values = np.random.uniform(-wscale, wscale, size=shape)
     else:
-        return gpuarray.empty(shape, dtype)
-    return gpuarray.to_gpu(values.astype(dtype))
+        return gpuarray.paramArena.empty(shape, dtype)
+    return gpuarray.paramArena.to_gpu(values.astype(dtype))

@@ -36,24 +36,62 @@ def _checkFactor(owner, argname, value, allowZero=True):
     return value
 
 
+class _Run:
+    """Variables whose data (and gradients) lie back to back in memory: one span of each.
+
+    ``data``, ``grad``, ``state`` and ``scratch`` are 1-d views of the backend's plain array type
+    over the whole span, so a rule applied to them updates every variable of the run in one call.
+    """
+
+    def __init__(self, variables, data, grad, state, scratch):
+        self.variables = variables
+        self.data = data
+        self.grad = grad
+        self.state = state
+        self.scratch = scratch
+
+    def uniform(self):
+        for var in self.variables:
+            if var.learnRate != 1.0 or var.momRate != 1.0 or var.wc != 0.0:
+                return False
+        return True
+
+
+def _spans(variables):
+    """Split ``variables`` into lists whose data and gradients are each one contiguous span."""
+    kernels = gpuarray.kernels
+    spans = []
+    for var in variables:
+        if spans:
+            last = spans[-1][-1]
+            if (kernels.address(last._pdata) + last._pdata.nbytes == kernels.address(var._pdata)
+                    and kernels.address(last._pgrad) + last._pgrad.nbytes == kernels.address(var._pgrad)):
+                spans[-1].append(var)
+                continue
+        spans.append([var])
+    return spans
+
+
 class _Group:
-    """All trainable variables of one dtype: packed into flat buffers (``flat``) or left in place."""
+    """All trainable variables of one dtype, as runs of variables adjacent in memory.
+
+    With ``flat`` (global state) the variables are first moved into one flat buffer (data and
+    gradient), so the group is a single run; otherwise each keeps its arrays, and the runs are the
+    spans their memory happens to form (parameters from the arenas of ``Backend.gpuarray`` are
+    laid out in construction order, so a net built as usual forms a few runs).
+    """
 
     def __init__(self, variables, dtype, stateNames, stateInit, flat=True):
         self.variables = variables
         self.dtype = dtype
         self.flat = flat
-        self.size = max(var.data.size for var in variables)
-        self.varStates = []
+        self.size = sum(var.data.size for var in variables)
+        plain = gpuarray.kernels.plain
+        flatSpan = gpuarray.kernels.flatSpan
+
         if flat:
-            total = sum(var.data.size for var in variables)
-            self.size = total
-            self.data = gpuarray.empty((total,), dtype)
-            self.grad = gpuarray.zeros((total,), dtype)
-            self.state = {sname: gpuarray.zeros((total,), dtype) for sname in stateNames}
-            for sname, buf in self.state.items():
-                if stateInit.get(sname, 0.0) != 0.0:
-                    buf.fill(stateInit[sname])
+            self.data = gpuarray.empty((self.size,), dtype)
+            self.grad = gpuarray.zeros((self.size,), dtype)
             offset = 0
             for var in variables:
                 n = var.data.size
@@ -64,32 +102,52 @@ class _Group:
                 gradView = self.grad[offset:offset + n].reshape(shape)
                 gradView[...] = var.grad
                 var.grad = gradView
-                self.varStates.append({sname: buf[offset:offset + n].reshape(shape) for sname, buf in self.state.items()})
                 offset += n
         else:
             self.data = self.grad = None
-            self.state = None
-            for var in variables:
-                state = {}
-                for sname in stateNames:
-                    buf = gpuarray.zeros(var.data.shape, dtype)
-                    if stateInit.get(sname, 0.0) != 0.0:
-                        buf.fill(stateInit[sname])
-                    state[sname] = buf
-                self.varStates.append(state)
-        self._scratch = None
-        self._items = None
+
+        self._scratch = gpuarray.empty((self.size,), dtype)
+        self.runs = []
+        self.varStates = []
+        self.state = {}
+        scratchOffset = 0
+        for span in ([variables] if flat else _spans(variables)):
+            n = sum(var.data.size for var in span)
+            data = flatSpan(span[0]._pdata, n) if len(span) > 1 else span[0]._pdata.reshape(-1)
+            grad = flatSpan(span[0]._pgrad, n) if len(span) > 1 else span[0]._pgrad.reshape(-1)
+            if data is None or grad is None:  # not one owner's block after all: one run per variable
+                for var in span:
+                    self._addRun([var], var._pdata.reshape(-1), var._pgrad.reshape(-1), stateNames, stateInit,
+                                 scratchOffset)
+                    scratchOffset += var.data.size
+                continue
+            self._addRun(span, data, grad, stateNames, stateInit, scratchOffset)
+            scratchOffset += n
         if flat:
-            # plain views of the flat buffers for the one-call update
-            plain = gpuarray.kernels.plain
-            self.flatData = plain(self.data)
-            self.flatGrad = plain(self.grad)
-            self.flatState = {sname: plain(buf) for sname, buf in self.state.items()}
-            self.flatScratch = plain(self.scratch())
+            self.state = {sname: buf for sname, buf in self.runs[0].deviceState.items()}
+        self._items = None
+
+    def _addRun(self, span, data, grad, stateNames, stateInit, scratchOffset):
+        plain = gpuarray.kernels.plain
+        n = data.size
+        deviceState = {}
+        for sname in stateNames:
+            buf = gpuarray.zeros((n,), self.dtype)
+            if stateInit.get(sname, 0.0) != 0.0:
+                buf.fill(stateInit[sname])
+            deviceState[sname] = buf
+        run = _Run(span, data, grad, {sname: plain(buf) for sname, buf in deviceState.items()},
+                   plain(self._scratch)[scratchOffset:scratchOffset + n])
+        run.deviceState = deviceState
+        offset = 0
+        for var in span:
+            size = var.data.size
+            shape = var.data.shape
+            self.varStates.append({sname: buf[offset:offset + size].reshape(shape) for sname, buf in deviceState.items()})
+            offset += size
+        self.runs.append(run)
 
     def scratch(self):
-        if self._scratch is None:
-            self._scratch = gpuarray.empty((self.size,), self.dtype)
         return self._scratch
 
     def items(self):
@@ -97,10 +155,15 @@ class _Group:
         the backend's plain array type (the same memory as ``varStates``), for the update's math."""
         if self._items is None:
             plain = gpuarray.kernels.plain
-            scratch = plain(self.scratch())
-            self._items = [(var, {sname: plain(buf) for sname, buf in state.items()},
-                            scratch[:var.data.size].reshape(var.data.shape))
-                           for var, state in zip(self.variables, self.varStates)]
+            scratch = plain(self._scratch)
+            items = []
+            offset = 0
+            for var, state in zip(self.variables, self.varStates):
+                size = var.data.size
+                items.append((var, {sname: plain(buf) for sname, buf in state.items()},
+                              scratch[offset:offset + size].reshape(var.data.shape)))
+                offset += size
+            self._items = items
         return self._items
 
     def uniform(self):
@@ -175,11 +238,8 @@ class Optimizer:
         """Zero every trainable Variable's gradient (one fill per dtype with global state)."""
         self._requireSetup()
         for group in self.groups:
-            if group.flat:
-                group.grad.fill(0)
-            else:
-                for var in group.variables:
-                    var._pgrad.fill(0)
+            for run in group.runs:
+                run.grad.fill(0)
             for var in group.variables:
                 var._zeroed = True
 
@@ -210,11 +270,12 @@ class Optimizer:
         self.t += 1
         if self.hooks:
             self._runHooks()
+        learnRate = self.learnRate
         for group in self.groups:
-            if group.flat and group.uniform():
-                self.updateVar(group.flatData, group.flatGrad, group.flatState, group.flatScratch, self.learnRate, 1.0)
+            if group.uniform():
+                for run in group.runs:
+                    self.updateVar(run.data, run.grad, run.state, run.scratch, learnRate, 1.0)
             else:
-                learnRate = self.learnRate
                 for var, state, scratch in group.items():
                     grad = var._pgrad
                     if var.wc != 0.0:

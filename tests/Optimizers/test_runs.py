@@ -1,0 +1,64 @@
+"""Local optimizer state: variables keep their arrays, yet adjacent ones update in one call."""
+import numpy as np
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Containers import Sequential
+from PuzzleLib.Modules import Activation, Linear
+from PuzzleLib.Optimizers import MomentumSGD
+from PuzzleLib.Variable import Variable
+
+
+def _net():
+    return Sequential().append(Linear(3, 4)).append(Activation("relu")).append(Linear(4, 2))
+
+
+def test_parameters_built_in_order_form_one_run_and_keep_their_arrays():
+    net = _net()
+    before = {name: var.data for var, (name, *_) in net.getVarTable().items()}
+    opt = MomentumSGD(0.1)
+    opt.setupOn(net)
+    assert len(opt.groups) == 1 and len(opt.groups[0].runs) == 1
+    for var, (name, *_) in net.getVarTable().items():
+        assert var.data is before[name]
+
+
+def test_run_update_equals_per_variable_rule():
+    np.random.seed(5)
+    nets = [_net() for _ in range(2)]
+    nets[1].load(nets[0].save())
+    # a Variable from elsewhere breaks the run of the second net: its W lives in its own array
+    W = nets[1][2].vars["W"]
+    nets[1][2].setVar("W", Variable(to_gpu(W.data.get())))
+    opts = [MomentumSGD(0.1, 0.9) for _ in nets]
+    for net, opt in zip(nets, opts):
+        opt.setupOn(net)
+    assert len(opts[0].groups[0].runs) == 1 and len(opts[1].groups[0].runs) > 1
+    x = to_gpu(np.random.randn(5, 3).astype(np.float32))
+    g = to_gpu(np.random.randn(5, 2).astype(np.float32))
+    for _ in range(3):
+        for net, opt in zip(nets, opts):
+            opt.zeroGradParams()
+            net(x)
+            net.backward(g)
+            opt.update()
+    for (v0, n0), (v1, n1) in zip(nets[0].getVarTable().items(), nets[1].getVarTable().items()):
+        assert n0 == n1
+        np.testing.assert_array_equal(v0.data.get(), v1.data.get())
+
+
+def test_zeroGradParams_clears_every_run():
+    net = _net()
+    opt = MomentumSGD(0.1)
+    opt.setupOn(net)
+    for var in net.getVarTable():
+        var.grad.fill(3.0)
+    opt.zeroGradParams()
+    assert all(not var.grad.get().any() for var in net.getVarTable())
+
+
+def test_arena_hands_out_adjacent_arrays():
+    a = gpuarray.paramArena.empty((2, 3), np.float32)
+    b = gpuarray.paramArena.empty((4,), np.float32)
+    k = gpuarray.kernels
+    assert k.address(k.plain(a)) + a.nbytes == k.address(k.plain(b))
