@@ -70,3 +70,22 @@ def test_blueprint_and_file_round_trip(tmp_path):
     for a, b in zip(rebuilt(xs), ref):
         np.testing.assert_allclose(a.get(), b, rtol=1e-6)
     assert rebuilt.getByName("deep") is rebuilt["deep"]
+
+
+def test_sequential_ending_in_parallel_with_recurrent_and_pooling_modules():
+    from PuzzleLib.Modules import Flatten, GroupLinear, KMaxPool, NoiseInjector, RNN, SwapAxes, ToList
+    net = Sequential()
+    net.append(RNN(3, 2, mode="gru", direction="bi", getSequences=True))   # (T, N, 4)
+    net.append(SwapAxes(0, 1))                                              # (N, T, 4)
+    net.append(GroupLinear(4, 4, 2, name="gl"))                             # T = 4 groups
+    net.append(KMaxPool(topk=2, axis=1))
+    net.append(NoiseInjector(mode="mul", params=(2.0, 2.0)))
+    net.append(ToList())
+    net.append(Parallel().append(Flatten()))
+    x = to_gpu(np.random.randn(4, 2, 3).astype(np.float32))
+    out = net(x)
+    assert [o.shape for o in out] == [(2, 4)]
+    rebuilt = Blueprint.load(net.save(withBlueprint=True))
+    np.testing.assert_allclose(rebuilt(x)[0].get(), out[0].get(), rtol=1e-6)
+    analytic, _ = checkModule(net, np.random.randn(4, 2, 3))
+    assert {"input0", "0.W0", "0.R0r", "gl.W", "gl.b"} <= set(analytic)
