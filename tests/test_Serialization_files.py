@@ -302,6 +302,23 @@ def test_blueprint_rebuilds_nested_containers(tmp_path, via):
         np.testing.assert_array_equal(a.get(), b.get())
 
 
+def test_blueprint_rebuilds_a_graph_inside_a_sequential(tmp_path):
+    from PuzzleLib.Containers import Graph
+    from PuzzleLib.Modules import Add
+    x = Linear(4, 3, name="fc", initscheme="gaussian").node()
+    a = Activation("relu", name="act").node(x)
+    b = Sequential(name="seq").append(Linear(3, 3, initscheme="gaussian")).node(x)
+    graph = Graph(inputs=x, outputs=Add(name="add").node(a, b), name="g")
+    net = Sequential().append(graph).append(Linear(3, 2, initscheme="gaussian"))
+    path = str(tmp_path / "graph.h5")
+    net.save(path, withBlueprint=True)
+    rebuilt = Blueprint.load(path)
+    assert type(rebuilt["g"]) is Graph and type(rebuilt["g"].getByName("seq")) is Sequential
+    _assertSame(_state(net), _state(rebuilt))
+    x = to_gpu(np.random.randn(5, 4).astype(np.float32))
+    np.testing.assert_array_equal(net(x).get(), rebuilt(x).get())
+
+
 def _withBlueprint(saved, blueprint):
     buf = io.BytesIO(saved)
     with h5py.File(buf, "a") as f:
