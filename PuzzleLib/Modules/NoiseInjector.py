@@ -68,6 +68,10 @@ class NoiseInjector(Module):
         self.slicing = slicing
         self.noise = None
 
+    def checkDataShape(self, shape):
+        if isinstance(shape, list):
+            raise self._error("expected one array, got a list of %d" % len(shape))
+
     def _draw(self, shape, dtype):
         a, b = self.params
         if self.noisetype == "uniform":

@@ -43,6 +43,10 @@ class Penalty(Module):
         if self.weight < 0:
             raise ModuleError("%s: weight must be non-negative, got %r" % (owner, weight))
 
+    def checkDataShape(self, shape):
+        if isinstance(shape, list):
+            raise self._error("expected one array, got a list of %d" % len(shape))
+
     def updateData(self, data):
         self.data = data
 

@@ -58,3 +58,8 @@ def test_bad_arguments():
         NoiseInjector(params=(1.0,))
     with pytest.raises(ModuleError, match=r"low <= high"):
         NoiseInjector(params=(2.0, 1.0))
+
+
+def test_list_input_is_refused():
+    with pytest.raises(ModuleError, match=r"NoiseInjector: expected one array, got a list of 1"):
+        NoiseInjector()([to_gpu(np.zeros((1, 2), np.float32))])

@@ -33,3 +33,8 @@ def test_bad_arguments():
         Penalty(mode="l3")
     with pytest.raises(ModuleError, match=r"weight must be non-negative"):
         Penalty(weight=-1.0)
+
+
+def test_list_input_is_refused():
+    with pytest.raises(ModuleError, match=r"Penalty: expected one array, got a list of 2"):
+        Penalty()([to_gpu(np.zeros((1, 2), np.float32))] * 2)
