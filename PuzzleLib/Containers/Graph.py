@@ -13,7 +13,8 @@ class Graph(Container):
     ----------
     inputs : Node or list of Nodes
         The nodes that receive the graph's input. A single node takes one array; a list takes a
-        list of arrays, one per input node, in order. Input nodes have no parents.
+        list of arrays, one per input node, in order (a list of one node also takes a bare
+        array). Input nodes have no parents.
     outputs : Node or list of Nodes
         The nodes whose outputs the graph returns (one array, or a list for a list).
     unsafe : bool
@@ -205,7 +206,7 @@ class Graph(Container):
         return self.data
 
     def _splitInput(self, data):
-        if self._singleIn:
+        if self._singleIn or (len(self.inputs) == 1 and not isinstance(data, (list, tuple))):
             return [data]
         if not isinstance(data, (list, tuple)) or len(data) != len(self.inputs):
             got = "a list of %d" % len(data) if isinstance(data, (list, tuple)) else type(data).__name__

@@ -301,3 +301,13 @@ def test_with_library_split_add_concat_and_blueprint():
     rebuilt = Blueprint.load(graph.save(withBlueprint=True))
     np.testing.assert_allclose(rebuilt(inp).get(), ref, rtol=1e-6)
     checkModule(graph, np.random.randn(3, 4))
+
+
+def test_list_of_one_input_also_takes_a_bare_array():
+    a = Linear(2, 3, name="a").node()
+    graph = Graph(inputs=[a], outputs=[a])
+    x = _x(4, 2)
+    assert [o.shape for o in graph(x)] == [(4, 3)]
+    assert [o.shape for o in graph([x])] == [(4, 3)]
+    graph.backward([_x(4, 3)])
+    assert isinstance(graph.grad, list) and graph.grad[0].shape == (4, 2)
