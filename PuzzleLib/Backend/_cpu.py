@@ -268,3 +268,48 @@ def toScalar(value):
 def scatterAdd(dst, indices, values):
     """dst[indices] += values, adding up repeated indices (indices index dst's first axis)."""
     np.add.at(dst, indices, values)
+
+
+# ---- issue 4 costs (CrossEntropy): softmax cross-entropy -----------------------------------------
+
+def crossEntropyGradError(scores, labels, grad, weights=None):
+    """Softmax cross-entropy over axis 1 of scores (N, C[, ...]) against int labels (N[, ...]).
+
+    grad = w[y] * (onehot(y) - softmax(scores)) / count (the negative gradient; count = labels.size);
+    returns mean(w[y] * -log softmax(scores)[y]) as a float. weights (C,) or None (all ones).
+    Labels must lie in [0, C).
+    """
+    x = np.asarray(scores)
+    g = np.asarray(grad)
+    y = np.asarray(labels)
+    count = y.size
+    np.subtract(x, x.max(axis=1, keepdims=True), out=g)
+    if x.ndim == 2:
+        rows = np.arange(x.shape[0])
+        picked = g[rows, y]
+        np.exp(g, out=g)
+        s = g.sum(axis=1)
+        nll = np.log(s)
+        nll -= picked
+        g /= s[:, None]
+        g[rows, y] -= 1.0
+        wshape = (x.shape[0], 1)
+    else:
+        yi = np.expand_dims(y, 1)
+        picked = np.take_along_axis(g, yi, axis=1)
+        np.exp(g, out=g)
+        s = g.sum(axis=1, keepdims=True)
+        nll = np.log(s)
+        nll -= picked
+        g /= s
+        np.put_along_axis(g, yi, np.take_along_axis(g, yi, axis=1) - 1.0, axis=1)
+        nll = nll.reshape(y.shape)
+        wshape = yi.shape
+    if weights is None:
+        error = nll.sum() / count
+        g *= -1.0 / count
+    else:
+        wy = np.asarray(weights)[y].astype(g.dtype, copy=False)
+        error = np.dot(nll.ravel(), wy.ravel()) / count
+        g *= (wy * (-1.0 / count)).reshape(wshape)
+    return float(error)

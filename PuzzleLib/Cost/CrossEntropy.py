@@ -6,6 +6,22 @@ from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabe
 from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
+kernels = gpuarray.kernels
+
+
+def _crossEntropyGradError(pred, target, grad, weights):
+    """The backend-neutral form of kernels.crossEntropyGradError (same contract)."""
+    probs, logp = softmax(pred)
+    hot = oneHot(target, pred.shape[1], pred.dtype)
+    count = target.size
+    nll = -(logp * hot).sum(axis=1)
+    xp.subtract(hot, probs, out=grad)
+    if weights is not None:
+        w = weights[target]
+        nll *= w
+        grad *= xp.expand_dims(w, 1)
+    grad *= 1.0 / count
+    return nll.sum() / count
 
 
 class CrossEntropy(Cost):
@@ -50,24 +66,14 @@ class CrossEntropy(Cost):
                 raise CostError("CrossEntropy: expected %d weights (maxlabels), got %d" % (maxlabels, weights.size))
         self.weights = weights
 
-    def _weightsFor(self, target, dtype):
-        return self.weights.astype(dtype, copy=False)[target]
-
     def calcErrorAndGrad(self, pred, target):
-        classes = pred.shape[1]
-        checkLabelRange(self, target, classes)
-        probs, logp = softmax(pred)
-        hot = oneHot(target, classes, pred.dtype)
-        count = target.size
-        nll = -(logp * hot).sum(axis=1)
+        checkLabelRange(self, target, pred.shape[1])
         grad = self._gradBuffer(pred)
-        xp.subtract(hot, probs, out=grad)
-        if self.weights is not None:
-            w = self._weightsFor(target, pred.dtype)
-            nll *= w
-            grad *= xp.expand_dims(w, 1)
-        grad *= 1.0 / count
-        return nll.sum() / count, grad
+        weights = None if self.weights is None else self.weights.astype(pred.dtype, copy=False)
+        kernel = getattr(kernels, "crossEntropyGradError", None)
+        if kernel is None:  # a backend without the fused kernel: compose it from xp
+            return _crossEntropyGradError(pred, target, grad, weights), grad
+        return kernel(pred, target, grad, weights), grad
 
     def calcError(self, pred, target):
         return self.calcErrorAndGrad(pred, target)[0]

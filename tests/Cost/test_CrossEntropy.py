@@ -66,3 +66,19 @@ def test_errors_name_cost_and_shapes():
         CrossEntropy(maxlabels=0)
     with pytest.raises(CostError, match=r"CrossEntropy.*2 class weights.*3 classes"):
         CrossEntropy(weights=[1, 2])(to_gpu(np.zeros((2, 3), np.float32)), to_gpu(np.zeros((2,), np.int32)))
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("weights", [None, [0.5, 1.0, 2.0]])
+def test_backend_kernel_matches_composed_form(shape, weights):
+    from PuzzleLib.Backend import gpuarray
+    from PuzzleLib.Cost.CrossEntropy import _crossEntropyGradError
+    shape = shape[:1] + (3,) + shape[2:]
+    scores = to_gpu(np.random.randn(*shape).astype(np.float32))
+    labels = to_gpu(np.random.randint(0, 3, size=shape[:1] + shape[2:]).astype(np.int32))
+    w = None if weights is None else to_gpu(np.array(weights, np.float32))
+    g1, g2 = gpuarray.empty(shape, np.float32), gpuarray.empty(shape, np.float32)
+    e1 = gpuarray.kernels.crossEntropyGradError(scores, labels, g1, w)
+    e2 = _crossEntropyGradError(scores, labels, g2, w)
+    assert e1 == pytest.approx(float(e2), rel=1e-5)
+    np.testing.assert_allclose(g1.get(), g2.get(), rtol=1e-5, atol=1e-7)
