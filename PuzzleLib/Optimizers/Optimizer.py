@@ -291,7 +291,7 @@ class Optimizer:
         k = (key, tuple(like.shape), like.dtype)
         buf = self._temps.get(k)
         if buf is None:
-            buf = gpuarray.empty(like.shape, like.dtype)
+            buf = gpuarray.kernels.plain(gpuarray.empty(like.shape, like.dtype))
             self._temps[k] = buf
         return buf
 

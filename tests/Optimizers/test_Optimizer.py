@@ -188,3 +188,44 @@ def test_save_needs_setupOn():
     from PuzzleLib.Errors import OptimizerError
     with pytest.raises(OptimizerError, match="setupOn"):
         SGD().save()
+
+
+class _CountingSGD(SGD):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = []
+
+    def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        self.calls.append(param.shape)
+        super().updateVar(param, grad, state, scratch, learnRate, momRate)
+
+
+def _twoDtypeNet():
+    net = _net()
+    extra = Linear(2, 2)
+    extra.calcMode(np.float64)
+    return net.append(extra)
+
+
+def test_global_state_is_one_call_per_dtype():
+    net = _twoDtypeNet()
+    opt = _CountingSGD()
+    opt.setupOn(net, useGlobalState=True)
+    opt.update()
+    sizes = sorted(shape[0] for shape in opt.calls)
+    assert len(opt.calls) == 2 and all(len(shape) == 1 for shape in opt.calls)
+    assert sizes == [2 * 2 + 2, 3 * 5 + 5 + 5 * 2 + 2]
+    # a variable with its own multipliers sends its group down the per-variable path
+    net[0].vars["W"].learnRate = 0.5
+    opt.calls.clear()
+    opt.update()
+    assert len(opt.calls) == 4 + 1
+
+
+def test_local_state_updates_every_element_once():
+    # local state may join variables adjacent in memory into one call, but covers each exactly once
+    net = _twoDtypeNet()
+    opt = _CountingSGD()
+    opt.setupOn(net)
+    opt.update()
+    assert sum(int(np.prod(shape)) for shape in opt.calls) == sum(var.data.size for var in net.getVarTable())
