@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Containers import Sequential
 from PuzzleLib.Cost import MSE
@@ -218,7 +219,7 @@ def test_hooks_see_each_variable_before_the_update(useGlobalState):
     def clipHook(var, state, optimizer):
         assert optimizer is opt
         seen.append((var.name, var.data.get().copy()))
-        np.clip(var.grad, -0.5, 0.5, out=var.grad)
+        gpuarray.xp.clip(var.grad, -0.5, 0.5, out=var.grad)
 
     opt.addHook(clipHook)
     opt.update()
