@@ -100,12 +100,17 @@ def build(blueprint, classes=None):
 def load(path_or_bytes):
     """Build the net a model file describes and load its parameters into it.
 
-    ``path_or_bytes``: a path, the bytes ``save()`` returned, or an open h5py file. Errors
+    ``path_or_bytes``: a path, the bytes ``save()`` returned, an open h5py file, or a checkpoint
+    written by ``PuzzleLib.Handlers.saveCheckpoint``. Errors
     (:class:`BlueprintError`, :class:`SerializationError`) name the file.
     """
     what = Serialization.describe(path_or_bytes)
-    f, close = Serialization.openForReading(path_or_bytes)
+    root, close = Serialization.openForReading(path_or_bytes)
+    f = root
     try:
+        model = f.get("model")
+        if f.get("blueprint") is None and hasattr(model, "keys") and "blueprint" in model:
+            f = model  # a checkpoint (PuzzleLib.Handlers.Checkpoint): the net is in its 'model' group
         raw = f.get("blueprint")
         if raw is None:
             raise BlueprintError("model file %s has no blueprint; save it with withBlueprint=True" % what)
@@ -129,5 +134,5 @@ def load(path_or_bytes):
         Serialization.loadModule(net, f, name=what)
     finally:
         if close:
-            f.close()
+            root.close()
     return net

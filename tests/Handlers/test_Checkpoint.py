@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from PuzzleLib import Serialization
+from PuzzleLib import Blueprint, Serialization
 from PuzzleLib.Containers import Sequential
 from PuzzleLib.Errors import HandlerError, SerializationError
 from PuzzleLib.Handlers import loadCheckpoint, saveCheckpoint
@@ -95,6 +95,10 @@ def test_round_trip_restores_net_optimizer_epoch_and_random_state(tmp_path):
     # bytes work too, and a net alone
     saved = saveCheckpoint(None, net, None, 0)
     assert loadCheckpoint(saved, _net(seed=6), None) == 0
+    # the net can be rebuilt from the checkpoint alone
+    rebuilt = Blueprint.load(path)
+    for (a, _), (b, _) in zip(net.getVarTable().items(), rebuilt.getVarTable().items()):
+        np.testing.assert_array_equal(a.data.get(), b.data.get())
 
 
 def test_a_mismatched_checkpoint_changes_nothing(tmp_path):
