@@ -5,6 +5,11 @@ A checkpoint holds the net (``model``: the model-file layout, with its blueprint
 random state (``random``), which drives batch order, initialisation and dropout on the CPU. Loading
 one and training on gives the same numbers, bit for bit on the CPU, as never having stopped.
 
+.. note:: On the CUDA backend, modules that draw on the GPU (dropout, noise) use CuPy's generator,
+   whose state is not saved: batch order and the numbers resume exactly, those draws do not.
+   Per-variable ``learnRate`` / ``momRate`` / ``wc`` and optimizer hooks belong to the program and
+   are not saved either: set them again before training on.
+
 Layout::
 
     /               attributes: format = "PuzzleLib checkpoint", version = 1, epoch
