@@ -15,6 +15,7 @@ import numpy as np
 
 MACRO_BATCH = 1000
 PREDICT_CHUNK = 65536
+PLOT_POINTS = 4096
 
 
 class UsageError(Exception):
@@ -354,15 +355,28 @@ def run(cfg, say):
                               "optimizer": "plain gradient descent, float64 numpy, same start and batches"}
 
     from PuzzleLib.Cli.plotting import drawRestore
-    contributions = neuronContributions(net, x) if len(cfg.hidden) == 1 else None
-    drawRestore(os.path.join(cfg.out, "restore.png"), cfg=cfg, x=x[:, 0], y=y[:, 0], finite=finite,
-                before=before[:, 0], after=after[:, 0], metrics=metrics, contributions=contributions,
+    shown = _plotIndex(len(x), worst)
+    contributions = neuronContributions(net, x[shown]) if len(cfg.hidden) == 1 else None
+    if scratch is not None:
+        scratch = dict(scratch, pred=scratch["pred"][shown])
+    drawRestore(os.path.join(cfg.out, "restore.png"), cfg=cfg, x=x[shown, 0], y=y[shown, 0], finite=finite[shown],
+                before=before[shown, 0], after=after[shown, 0], metrics=metrics, contributions=contributions,
                 firstLayer=_linearWeights(net)[0] if contributions is not None else None,
                 scratch=scratch)
 
     metrics["wallSeconds"] = time.perf_counter() - began
     _writeJson(os.path.join(cfg.out, "metrics.json"), _finiteOrNone(metrics))
     return metrics, interrupted
+
+
+def _plotIndex(n, worst, limit=PLOT_POINTS):
+    """Rows to draw: all of them, or about ``limit`` evenly spaced ones plus the worst point."""
+    if n <= limit:
+        return np.arange(n)
+    index = np.linspace(0, n - 1, limit).round().astype(np.int64)
+    if worst is not None:
+        index = np.union1d(index, [worst])
+    return index
 
 
 def _batchesPerEpoch(n, batch):
