@@ -157,18 +157,19 @@ def _kernel(kname):
     return kern
 
 
+# scale * sum((t - p)**2): (in params, map, reduce, post map, identity); ACC is float or double
+_SUM_SQ_DIFF = ("T p, T t, float64 scale", "((ACC)t - (ACC)p) * ((ACC)t - (ACC)p)", "a + b", "err = (ACC)(a * scale)", "0")
+
+
 def _sumSquaredDiff(dtype):
     """ReductionKernel: scale * sum((t - p)**2), accumulated and returned in float32 (float64 for float64)."""
     acc = "double" if np.dtype(dtype) == np.float64 else "float"
     kern = _reductionCache.get(acc)
     if kern is None:
         outType = "float64" if acc == "double" else "float32"
-        kern = cupy.ReductionKernel(
-            "T p, T t, float64 scale", "%s err" % outType,
-            "((%s)t - (%s)p) * ((%s)t - (%s)p)" % (acc, acc, acc, acc),
-            "a + b", "err = (%s)(a * scale)" % acc, "0",
-            "puzzlelib_sum_sq_diff_" + acc, reduce_type=acc,
-        )
+        inParams, mapExpr, reduceExpr, postMap, identity = (e.replace("ACC", acc) for e in _SUM_SQ_DIFF)
+        kern = cupy.ReductionKernel(inParams, "%s err" % outType, mapExpr, reduceExpr, postMap, identity,
+                                    "puzzlelib_sum_sq_diff_" + acc, reduce_type=acc)
         _reductionCache[acc] = kern
     return kern
 

@@ -1,0 +1,207 @@
+"""The CUDA backend's kernel bodies compute what the numpy backend computes, checked on the CPU.
+
+Each fused kernel of ``_cuda.py`` is a C++ snippet. This test reads the snippets out of the
+source with ``ast`` (no CuPy needed), wraps each in a host loop shaped like the one CuPy
+generates (inputs bound as ``const T &``, outputs as ``T &``, so in-place aliasing behaves as on
+the device), compiles them with the system C++ compiler for float32, float64 and float16
+(``_Float16``), and compares them with ``_cpu.py`` on random data, in place too. What it cannot
+see (launch, broadcasting, CuPy's own code) is left to test_cuda.py on a GPU. Skips without g++.
+"""
+import ast
+import ctypes
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import PuzzleLib.Backend
+from PuzzleLib.Backend import _cpu
+
+CXX = shutil.which("g++") or shutil.which("c++")
+pytestmark = pytest.mark.skipif(CXX is None, reason="no C++ compiler (g++) to build the host emulation")
+
+_SRC = os.path.join(os.path.dirname(PuzzleLib.Backend.__file__), "_cuda.py")
+CTYPES = {"float32": "float", "float64": "double", "float16": "_Float16"}
+DTYPES = [(np.float32, 1e-6, 1e-6), (np.float64, 1e-13, 1e-13), (np.float16, 2e-3, 2e-3)]
+
+
+def _cudaSource():
+    """(elementwise specs {name: (in, out, body)}, preamble, reduction spec) read from _cuda.py."""
+    with open(_SRC, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    consts, specs = {}, {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                consts[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "_elementwise":
+            name, inParams, outParams, body = (ast.literal_eval(a) for a in node.value.args)
+            specs[name] = (inParams, outParams, consts["_ACC"] + body)
+    return specs, consts["_PREAMBLE"], consts["_SUM_SQ_DIFF"]
+
+
+def _params(text):
+    return [tuple(p.split()) for p in text.split(",") if p.strip()]
+
+
+def _hostKernel(name, inParams, outParams, body, ctype):
+    args, binds = [], []
+    for typ, pname in _params(inParams):
+        if typ == "T":
+            args.append("const %s *%s_" % (ctype, pname))
+            binds.append("const T &%s = %s_[i];" % (pname, pname))
+        else:
+            args.append("double %s" % pname)
+    for typ, pname in _params(outParams):
+        args.append("%s *%s_" % (ctype, pname))
+        binds.append("T &%s = %s_[i];" % (pname, pname))
+    return ('extern "C" void %s_%s(long n, %s) {\n  typedef %s T;\n  for (long i = 0; i < n; ++i) {\n    %s\n    %s\n  }\n}\n'
+            % (name, ctype.strip("_"), ", ".join(args), ctype, " ".join(binds), body))
+
+
+def _hostReduction(spec, ctype):
+    acc = "double" if ctype == "double" else "float"
+    inParams, mapExpr, reduceExpr, postMap, identity = (e.replace("ACC", acc) for e in spec)
+    return ('extern "C" void sum_sq_diff_%s(long n, const %s *p_, const %s *t_, double scale, %s *err_) {\n'
+            '  typedef %s T; typedef %s _type_reduce;\n  _type_reduce a = _type_reduce(%s);\n'
+            '  for (long i = 0; i < n; ++i) { const T &p = p_[i]; const T &t = t_[i]; _type_reduce b = %s;\n'
+            '    a = (%s); }\n  %s &err = *err_;\n  %s;\n}\n'
+            % (ctype.strip("_"), ctype, ctype, acc, ctype, acc, identity, mapExpr, reduceExpr, acc, postMap))
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory):
+    specs, preamble, reduction = _cudaSource()
+    code = ["#include <cmath>", "using namespace std;", preamble]
+    for ctype in CTYPES.values():
+        for name, (inParams, outParams, body) in sorted(specs.items()):
+            code.append(_hostKernel(name, inParams, outParams, body, ctype))
+        code.append(_hostReduction(reduction, ctype))
+    folder = tmp_path_factory.mktemp("cudahost")
+    src, so = folder / "kernels.cpp", folder / "kernels.so"
+    src.write_text("\n".join(code))
+    res = subprocess.run([CXX, "-O1", "-shared", "-fPIC", "-o", str(so), str(src)], capture_output=True, text=True)
+    assert res.returncode == 0, "the kernel bodies do not compile as C++:\n" + res.stderr[-3000:]
+    return ctypes.CDLL(str(so)), specs
+
+
+def _call(lib, name, dtype, *args):
+    """Call kernel `name` for `dtype` over len(first array) elements; arrays are passed by pointer."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    n = arrays[0].size
+    cargs = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            assert a.dtype == dtype and a.flags.c_contiguous
+            cargs.append(ctypes.c_void_p(a.ctypes.data))
+        else:
+            cargs.append(ctypes.c_double(a))
+    getattr(lib, "%s_%s" % (name, CTYPES[np.dtype(dtype).name].strip("_")))(ctypes.c_long(n), *cargs)
+
+
+def _ref(dtype):
+    return np.float32 if dtype == np.float16 else dtype
+
+
+def _rand(shape, dtype):
+    return np.random.uniform(-3, 3, size=shape).astype(dtype)
+
+
+ACTS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "leakyRelu", "elu": "elu",
+        "softplus": "softPlus", "clip": "clip"}
+ARGS = {"leakyRelu": (0.1,), "elu": (1.3,), "clip": (-0.5, 1.5)}
+OTHER = {"scale", "axpby", "add_bias", "diff_scaled", "sgd", "momentum"}
+
+
+def test_every_kernel_has_a_reference_here(lib):
+    _, specs = lib
+    expected = {"%s_%s" % (k, d) for k in ACTS for d in ("fwd", "bwd")} | OTHER
+    assert set(specs) == expected, "add a host check for: %s" % sorted(set(specs) ^ expected)
+
+
+@pytest.mark.parametrize("kname", sorted(ACTS))
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+@pytest.mark.parametrize("inplace", [False, True])
+def test_activation(lib, kname, dtype, rtol, atol, inplace):
+    lib, _ = lib
+    act = ACTS[kname]
+    args = ARGS.get(act, ())
+    cpuFwd, cpuBwd = _cpu.activationKernels[act]
+    x, g = _rand((7, 9), dtype), _rand((7, 9), dtype)
+    yRef = np.empty(x.shape, _ref(dtype))
+    cpuFwd(x.astype(_ref(dtype)), yRef, args)
+    y = x.copy() if inplace else np.empty_like(x)
+    _call(lib, kname + "_fwd", dtype, y if inplace else x, *args, y)
+    np.testing.assert_allclose(y.astype(np.float64), yRef, rtol=rtol, atol=atol)
+
+    dRef = np.empty(x.shape, _ref(dtype))
+    cpuBwd(g.astype(_ref(dtype)), y.astype(_ref(dtype)), dRef, args)
+    d = g.copy() if inplace else np.empty_like(g)
+    _call(lib, kname + "_bwd", dtype, d if inplace else g, y, *args, d)
+    np.testing.assert_allclose(d.astype(np.float64), dRef, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_accumulate_bias_and_cost(lib, dtype, rtol, atol):
+    lib, _ = lib
+    ref = _ref(dtype)
+    dst, src = _rand((5, 4), dtype), _rand((5, 4), dtype)
+    for kname, scale, momentum in (("scale", 0.5, 0.0), ("axpby", 0.5, 0.9), ("axpby", 2.0, 1.0)):
+        expected = dst.astype(ref)
+        _cpu.accumulate(expected, src.astype(ref), scale, momentum)
+        out = dst.copy()
+        _call(lib, kname, dtype, src, scale, *((momentum,) if kname == "axpby" else ()), out)
+        np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
+
+    bias = np.ascontiguousarray(np.broadcast_to(_rand((4,), dtype), (5, 4)))  # broadcasting is CuPy's part
+    expected = dst.astype(ref)
+    _cpu.addBiasRows(expected, bias[0].astype(ref))
+    out = dst.copy()
+    _call(lib, "add_bias", dtype, bias, out)
+    np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
+
+    pred, target = _rand((6, 3), dtype), _rand((6, 3), dtype)
+    gRef = np.empty(pred.shape, ref)
+    errRef = _cpu.mseGradError(pred.astype(ref), target.astype(ref), gRef)
+    grad = np.empty_like(pred)
+    _call(lib, "diff_scaled", dtype, pred, target, 1.0 / pred.size, grad)
+    np.testing.assert_allclose(grad.astype(np.float64), gRef, rtol=rtol, atol=atol)
+    err = np.zeros((), np.float64 if dtype == np.float64 else np.float32)
+    fn = getattr(lib, "sum_sq_diff_%s" % CTYPES[np.dtype(dtype).name].strip("_"))
+    fn(ctypes.c_long(pred.size), ctypes.c_void_p(pred.ctypes.data), ctypes.c_void_p(target.ctypes.data),
+       ctypes.c_double(0.5 / pred.size), ctypes.c_void_p(err.ctypes.data))
+    np.testing.assert_allclose(float(err), float(errRef), rtol=max(rtol, 1e-5))
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_optimizer_updates(lib, dtype, rtol, atol):
+    lib, _ = lib
+    ref = _ref(dtype)
+    param, grad, mom = _rand((13,), dtype), _rand((13,), dtype), _rand((13,), dtype)
+    pRef = param.astype(ref)
+    _cpu.sgdUpdate(pRef, grad.astype(ref), 0.01)
+    p = param.copy()
+    _call(lib, "sgd", dtype, grad, 0.01, p)
+    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+
+    pRef, mRef = param.astype(ref), mom.astype(ref)
+    _cpu.momentumUpdate(pRef, grad.astype(ref), mRef, 0.01, 0.9, np.empty_like(pRef))
+    p, m = param.copy(), mom.copy()
+    _call(lib, "momentum", dtype, grad, 0.01, 0.9, p, m)
+    np.testing.assert_allclose(m.astype(np.float64), mRef, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+
+
+def test_parameter_names_match_the_kernel_bodies(lib):
+    """Every name a body uses as a parameter is declared (a typo would be a compile error on the device)."""
+    _, specs = lib
+    for name, (inParams, outParams, body) in specs.items():
+        declared = {p[1] for p in _params(inParams) + _params(outParams)}
+        assigned = set(re.findall(r"\b([a-z]\w*)\s*=[^=]", body))
+        assert {p[1] for p in _params(outParams)} <= assigned | declared, name
+        assert declared, name
