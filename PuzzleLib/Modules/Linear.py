@@ -60,6 +60,7 @@ class Linear(Module):
         if self.useBias:
             self.setVar("b", Variable(gpuarray.paramArena.zeros((self.outsize,), self.calctype)))
         self._ones = None
+        self._x = None
 
     def updateData(self, data):
         W = self.vars["W"]._pdata
@@ -67,6 +68,7 @@ class Linear(Module):
             W = W.T
         out, o = self._bufferPair("data", (data.shape[0], self.outsize), data.dtype)
         x = _plain(data)
+        self._x = x
         if self.insize == 1:
             xp.multiply(x, W, out=o)  # an outer product: cheaper than a matrix product
         else:
@@ -82,7 +84,7 @@ class Linear(Module):
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
-        x = _plain(self.inData)
+        x = self._x  # the plain view of inData, taken in updateData
         g = _plain(grad)
         Wvar = self.vars["W"]
         out, fold = self._paramGradTarget(Wvar, "dW", scale, momentum)
