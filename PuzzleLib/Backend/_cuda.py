@@ -330,3 +330,42 @@ def momentumUpdate(param, grad, mom, lr, momRate, scratch):
 def scatterAdd(dst, indices, values):
     """dst[indices] += values, adding up repeated indices (atomic adds on the device)."""
     cupyx.scatter_add(dst, indices, values)
+
+
+# ---- issue 4 costs (CrossEntropy): softmax cross-entropy -----------------------------------------
+# e: exp(scores - max) over the class axis, s: its sum (broadcast), y: the label, cls: the class
+# index of the element (broadcast arange); g = w[y] * (onehot(y) - e / s) * scale, in place over e.
+
+_elementwise("ce_grad", "T e, T s, Y y, Y cls, float64 scale", "T g",
+             "g = (T)((((y == cls) ? (A)1 : (A)0) - (A)e / (A)s) * (A)scale);")
+_elementwise("ce_grad_w", "T e, T s, Y y, Y cls, T wy, float64 scale", "T g",
+             "g = (T)((A)wy * (((y == cls) ? (A)1 : (A)0) - (A)e / (A)s) * (A)scale);")
+
+
+def crossEntropyGradError(scores, labels, grad, weights=None):
+    """Softmax cross-entropy over axis 1 of scores (N, C[, ...]) against int labels (N[, ...]).
+
+    grad = w[y] * (onehot(y) - softmax(scores)) / count (the negative gradient; count = labels.size);
+    returns mean(w[y] * -log softmax(scores)[y]) as a float (which waits for the device).
+    weights (C,) or None (all ones). Labels must lie in [0, C).
+    """
+    n, c = scores.shape[0], scores.shape[1]
+    x = scores.reshape(n, c, -1)
+    g = grad.reshape(n, c, -1)
+    y = labels.reshape(n, 1, -1)
+    count = labels.size
+    m = x.max(axis=1, keepdims=True)
+    cupy.subtract(x, m, out=g)
+    picked = cupy.take_along_axis(g, y, axis=1).astype(np.float32 if g.dtype == np.float16 else g.dtype)
+    cupy.exp(g, out=g)
+    s = g.sum(axis=1, keepdims=True)
+    nll = cupy.log(s.astype(picked.dtype)) - picked
+    cls = cupy.arange(c, dtype=labels.dtype).reshape(1, c, 1)
+    if weights is None:
+        _kernel("ce_grad")(g, s, y, cls, 1.0 / count, g)
+        error = nll.sum() / count
+    else:
+        wy = weights[y].astype(g.dtype)
+        _kernel("ce_grad_w")(g, s, y, cls, wy, 1.0 / count, g)
+        error = (nll * wy.astype(nll.dtype)).sum() / count
+    return float(error)

@@ -91,7 +91,7 @@ def test_cpu_backend_never_imports_cupy():
 
 
 def test_auto_choice_is_logged_once():
-    res = _run("import PuzzleLib.Backend.gpuarray as g; import PuzzleLib.Modules; print(g.backendName)", "auto")
+    res = _run("import PuzzleLib.Backend.gpuarray as g; import PuzzleLib.Variable; print(g.backendName)", "auto")
     assert res.returncode == 0, res.stderr
     chosen = res.stdout.strip()
     lines = [ln for ln in res.stderr.splitlines() if "backend:" in ln]

@@ -265,6 +265,22 @@ def test_scatter_add(dtype, rtol, atol):
     _close(d.get(), expected, rtol, atol)
 
 
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3)])
+@pytest.mark.parametrize("weights", [None, [0.5, 1.0, 2.0, 0.25]])
+@pytest.mark.parametrize("labelType", [np.int32, np.int64])
+def test_cross_entropy_grad_error(shape, weights, labelType):
+    scores = np.random.randn(*shape).astype(np.float32)
+    labels = np.random.randint(0, shape[1], size=shape[:1] + shape[2:]).astype(labelType)
+    w = None if weights is None else np.array(weights, np.float32)
+    gRef = np.empty(shape, np.float32)
+    errRef = _cpu.crossEntropyGradError(scores, labels, gRef, w)
+    grad = gpuarray.empty(shape, np.float32)
+    err = kernels.crossEntropyGradError(gpuarray.to_gpu(scores), gpuarray.to_gpu(labels), grad,
+                                        None if w is None else gpuarray.to_gpu(w))
+    assert isinstance(err, float) and err == pytest.approx(errRef, rel=1e-5)
+    np.testing.assert_allclose(grad.get(), gRef, rtol=1e-5, atol=1e-7)
+
+
 # ---- float16 compute mode --------------------------------------------------------------------------
 
 def test_float16_matmul_accumulates_in_float32():

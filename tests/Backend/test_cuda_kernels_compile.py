@@ -45,7 +45,12 @@ def _elementwiseArgInfo(param, dtype):
         return _kernel._ArgInfo(_INDEXER, _carray.Indexer, None, 1, True, True)
     if param.dtype is not None:  # a typed scalar (float64 lr, ...)
         return _kernel._ArgInfo(_SCALAR, _scalar.CScalar, np.dtype(param.dtype), 0, True, True)
-    return _kernel._ArgInfo(_NDARRAY, cupy.ndarray, np.dtype(dtype), 1, True, True)
+    return _kernel._ArgInfo(_NDARRAY, cupy.ndarray, _arrayDtype(param, dtype), 1, True, True)
+
+
+def _arrayDtype(param, dtype):
+    """T is the float type under test; Y (integer labels) is int32."""
+    return np.dtype(np.int32) if param.ctype == "Y" else np.dtype(dtype)
 
 
 @pytest.mark.parametrize("kname", sorted(_cuda._elementwiseSpecs))
@@ -53,7 +58,7 @@ def test_elementwise_kernel_compiles(nvrtc, kname):
     kern = _cuda._kernel(kname)
     for dtype in DTYPES:
         params = kern.params
-        ins = tuple(np.dtype(dtype) if p.dtype is None else np.dtype(p.dtype) for p in params[:kern.nin])
+        ins = tuple(_arrayDtype(p, dtype) if p.dtype is None else np.dtype(p.dtype) for p in params[:kern.nin])
         outs = tuple(np.dtype(dtype) for _ in params[kern.nin:kern.nin + kern.nout])
         _, _, typeMap = kern._decide_params_type(ins, outs)
         infos = tuple(_elementwiseArgInfo(p, dtype) for p in params)

@@ -55,6 +55,9 @@ def _hostKernel(name, inParams, outParams, body, ctype):
         if typ == "T":
             args.append("const %s *%s_" % (ctype, pname))
             binds.append("const T &%s = %s_[i];" % (pname, pname))
+        elif typ == "Y":  # integer labels: int32 here
+            args.append("const int *%s_" % pname)
+            binds.append("const int &%s = %s_[i];" % (pname, pname))
         else:
             args.append("double %s" % pname)
     for typ, pname in _params(outParams):
@@ -97,7 +100,7 @@ def _call(lib, name, dtype, *args):
     cargs = []
     for a in args:
         if isinstance(a, np.ndarray):
-            assert a.dtype == dtype and a.flags.c_contiguous
+            assert (a.dtype == dtype or a.dtype == np.int32) and a.flags.c_contiguous
             cargs.append(ctypes.c_void_p(a.ctypes.data))
         else:
             cargs.append(ctypes.c_double(a))
@@ -115,7 +118,7 @@ def _rand(shape, dtype):
 ACTS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "leakyRelu", "elu": "elu",
         "softplus": "softPlus", "clip": "clip"}
 ARGS = {"leakyRelu": (0.1,), "elu": (1.3,), "clip": (-0.5, 1.5)}
-OTHER = {"scale", "axpby", "add_bias", "diff_scaled", "sgd", "momentum"}
+OTHER = {"scale", "axpby", "add_bias", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w"}
 
 
 def test_every_kernel_has_a_reference_here(lib):
@@ -205,3 +208,26 @@ def test_parameter_names_match_the_kernel_bodies(lib):
         assigned = set(re.findall(r"\b([a-z]\w*)\s*=[^=]", body))
         assert {p[1] for p in _params(outParams)} <= assigned | declared, name
         assert declared, name
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_grad(lib, dtype, rtol, atol, weighted):
+    """The elementwise tail of crossEntropyGradError, on inputs flattened as CuPy broadcasts them."""
+    lib, _ = lib
+    n, c = 4, 3
+    scores = _rand((n, c), np.float64)
+    labels = np.random.randint(0, c, size=n).astype(np.int32)
+    weights = np.array([0.5, 1.0, 2.0])
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    s = e.sum(axis=1, keepdims=True)
+    hot = np.eye(c)[labels]
+    wy = weights[labels][:, None] if weighted else np.ones((n, 1))
+    expected = wy * (hot - e / s) / n
+    flat = lambda a, t: np.ascontiguousarray(np.broadcast_to(a, (n, c))).astype(t)  # noqa: E731
+    g = flat(e, dtype)
+    args = [g, flat(s, dtype), flat(labels[:, None], np.int32), flat(np.arange(c)[None, :], np.int32)]
+    if weighted:
+        args.append(flat(wy, dtype))
+    _call(lib, "ce_grad_w" if weighted else "ce_grad", dtype, *args, 1.0 / n, g)
+    np.testing.assert_allclose(g.astype(np.float64), expected, rtol=max(rtol, 1e-6), atol=max(atol, 1e-7))
