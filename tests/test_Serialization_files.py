@@ -383,3 +383,33 @@ def test_a_pickle_in_the_file_is_never_unpickled(tmp_path):
     with pytest.raises(SerializationError):
         Sequential().append(Linear(3, 4)).load(buf.getvalue())
     assert not (tmp_path / "ran").exists()
+
+
+def test_a_file_written_by_hand_to_the_documented_layout_loads():
+    # what another writer (e.g. PuzzleLib 1.0) following the API doc produces: plain datasets, no
+    # checksums, int32 links, an empty "attrs." group for the unnamed root, the documented blueprint
+    W = np.arange(15, dtype=np.float32).reshape(3, 5) / 10 - 0.7
+    b = np.linspace(-1, 1, 5).astype(np.float32)
+    blueprint = {
+        "classname": "Sequential", "scheme": {"name": None}, "graph": ["0", "1"],
+        "modules": {
+            "0": {"classname": "Linear", "scheme": {"insize": 3, "outsize": 5, "initscheme": "he", "wscale": 1.0,
+                                                    "useBias": True, "transpose": False, "empty": False,
+                                                    "name": None}},
+            "1": {"classname": "Activation", "scheme": {"activation": "relu"}},
+        },
+    }
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_dataset("params/0", data=W)
+        f.create_dataset("params/1", data=b)
+        f.create_dataset("links/.0.W", data=np.int32(0))
+        f.create_dataset("links/.0.b", data=np.int32(1))
+        f.create_group("attrs.")
+        f.create_dataset("blueprint", data=json.dumps(blueprint), dtype=h5py.string_dtype())
+    net = Blueprint.load(buf.getvalue())
+    x = np.random.randn(4, 3).astype(np.float32)
+    np.testing.assert_allclose(net(to_gpu(x)).get(), np.maximum(x @ W + b, 0), rtol=1e-6)
+    manual = Sequential().append(Linear(3, 5)).append(Activation("relu"))
+    manual.load(buf.getvalue())
+    np.testing.assert_array_equal(manual[0].vars["W"].data.get(), W)
