@@ -82,3 +82,27 @@ def test_backend_kernel_matches_composed_form(shape, weights):
     e2 = _crossEntropyGradError(scores, labels, g2, w)
     assert e1 == pytest.approx(float(e2), rel=1e-5)
     np.testing.assert_allclose(g1.get(), g2.get(), rtol=1e-5, atol=1e-7)
+
+
+def test_trains_a_classifier_with_dropout_through_handlers():
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Handlers import Trainer, Validator
+    from PuzzleLib.Modules import Activation, Dropout, Linear
+    from PuzzleLib.Optimizers import MomentumSGD
+
+    # three Gaussian blobs in 2-d
+    centres = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])
+    labels = np.random.randint(0, 3, size=300).astype(np.int32)
+    data = (centres[labels] + 0.4 * np.random.randn(300, 2)).astype(np.float32)
+
+    net = Sequential().append(Linear(2, 16)).append(Activation("relu")).append(Dropout(0.2)).append(Linear(16, 3))
+    cost = CrossEntropy()
+    opt = MomentumSGD(learnRate=0.1)
+    opt.setupOn(net, useGlobalState=True)
+    trainer = Trainer(net, cost, opt, batchsize=32)
+    for _ in range(15):
+        trainer.trainFromHost(data, labels, macroBatchSize=300)
+    assert cost.getMeanError() < 0.3
+    rate = Validator(net, CrossEntropy(), batchsize=64).validateFromHost(data, labels)
+    assert rate < 0.05
+    assert not net[2].train  # the validator put the net in eval mode: dropout off
