@@ -1,5 +1,6 @@
 """Flatten: collapse every axis after the batch axis, ``(N, ...) -> (N, prod(...))``."""
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._args import requireSingle
 
 
 class Flatten(Module):
@@ -31,6 +32,7 @@ class Flatten(Module):
         self.grad = grad.reshape(self.inData.shape)
 
     def checkDataShape(self, shape):
+        requireSingle(self, shape)
         if len(shape) < 1:
             raise self._error("expected data with a batch axis (at least 1-d), got shape %s" % (tuple(shape),))
 

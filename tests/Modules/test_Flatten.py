@@ -25,3 +25,8 @@ def test_forward_and_shapes():
 def test_bad_dtype_names_module():
     with pytest.raises(ModuleError, match=r"Flatten 'f'.*float32.*float64"):
         Flatten(name="f")(to_gpu(np.zeros((2, 3), np.float64)))
+
+
+def test_list_input_refused():
+    with pytest.raises(ModuleError, match=r"Flatten.*one array, got a list of 2"):
+        Flatten()([to_gpu(np.zeros((2, 3), np.float32))] * 2)
