@@ -241,11 +241,12 @@ def run(cfg, say):
             raise KeyboardInterrupt
         progress["stop"] = True
 
-    previous = None
+    installed, previous = False, None
     try:
         previous = signal.signal(signal.SIGINT, onSigint)
+        installed = True
     except ValueError:  # not the main thread: KeyboardInterrupt is caught below instead
-        previous = None
+        pass
 
     from tqdm import tqdm
 
@@ -278,14 +279,15 @@ def run(cfg, say):
         interrupted = True
     finally:
         bar.close()
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        if installed:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
     epochsDone = len(gridErrors)
+    del trainErrors[epochsDone:]
     if interrupted:
+        extra = progress["steps"] - epochsDone * _batchesPerEpoch(n, cfg.batch)
         say("interrupted: stopped after %d full epoch%s (and %d batch%s of the next); writing results" % (
-            epochsDone, "" if epochsDone == 1 else "s", progress["steps"] - epochsDone * _batchesPerEpoch(n, cfg.batch),
-            "" if progress["steps"] - epochsDone * _batchesPerEpoch(n, cfg.batch) == 1 else "es"), always=True)
+            epochsDone, "" if epochsDone == 1 else "s", extra, "" if extra == 1 else "es"), always=True)
 
     with np.errstate(all="ignore"):
         scaling.fold(net)
@@ -296,7 +298,7 @@ def run(cfg, say):
     diverged = not np.isfinite(finalError)
     if diverged:
         say("warning: training diverged: the net's predictions are not finite; try a smaller --lr "
-            "(files are written all the same)", always=True)
+            "or --normalize on (files are written all the same)", always=True)
         absErr[~np.isfinite(absErr)] = np.nan
     worst = int(np.nanargmax(absErr)) if np.isfinite(absErr).any() else None
 
