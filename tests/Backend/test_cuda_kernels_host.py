@@ -231,3 +231,165 @@ def test_cross_entropy_grad(lib, dtype, rtol, atol, weighted):
         args.append(flat(wy, dtype))
     _call(lib, "ce_grad_w" if weighted else "ce_grad", dtype, *args, 1.0 / n, g)
     np.testing.assert_allclose(g.astype(np.float64), expected, rtol=max(rtol, 1e-6), atol=max(atol, 1e-7))
+
+
+# ---- the whole of _cuda.py's kernel functions, on a stand-in for CuPy ------------------------------
+# A fake ``cupy`` whose ElementwiseKernel runs the host-compiled body (inputs broadcast to the
+# outputs' shape, copied in and out, as CuPy's element-wise semantics give) and whose other names
+# are numpy's. It checks what the direct tests above cannot: that each wrapper in _cuda.py passes
+# its arguments in the order and kinds its kernel declares.
+
+class _FakeElementwiseKernel:
+    lib = None
+
+    def __init__(self, inParams, outParams, operation, name, preamble=""):
+        self.ins, self.outs = _params(inParams), _params(outParams)
+        self.name = name[len("puzzlelib_"):]
+
+    def __call__(self, *args):
+        assert len(args) == len(self.ins) + len(self.outs), "%s: %d arguments for %d parameters" % (
+            self.name, len(args), len(self.ins) + len(self.outs))
+        outs = args[len(self.ins):]
+        shape = outs[0].shape
+        dtype = outs[0].dtype
+        flat = []
+        for (typ, pname), a in zip(self.ins + self.outs, args):
+            if typ == "float64":
+                assert isinstance(a, float), "%s: %s must be a Python float, got %r" % (self.name, pname, a)
+                flat.append(a)
+            else:
+                assert isinstance(a, np.ndarray), "%s: %s must be an array" % (self.name, pname)
+                want = np.int32 if typ == "Y" else dtype
+                assert typ != "T" or a.dtype == dtype, "%s: %s has dtype %s, not %s" % (self.name, pname, a.dtype, dtype)
+                flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).astype(want))
+        _call(self.lib, self.name, dtype, *flat)
+        for out, result in zip(outs, flat[len(self.ins):]):
+            out[...] = result
+
+
+class _FakeReductionKernel:
+    lib = None
+
+    def __init__(self, inParams, outParams, mapExpr, reduceExpr, postMap, identity, name, reduce_type=None):
+        self.outType = np.float64 if outParams.split()[0] == "float64" else np.float32
+        self.reduceType = reduce_type
+
+    def __call__(self, p, t, scale):
+        assert p.dtype == t.dtype and isinstance(scale, float)
+        err = np.zeros((), self.outType)
+        p, t = np.ascontiguousarray(p), np.ascontiguousarray(t)
+        fn = getattr(self.lib, "sum_sq_diff_%s" % CTYPES[p.dtype.name].strip("_"))
+        fn(ctypes.c_long(p.size), ctypes.c_void_p(p.ctypes.data), ctypes.c_void_p(t.ctypes.data),
+           ctypes.c_double(scale), ctypes.c_void_p(err.ctypes.data))
+        return err
+
+
+@pytest.fixture(scope="module")
+def emulated(lib):
+    import importlib.util
+    import sys
+    import types
+    fake = types.ModuleType("cupy")
+    fake.__getattr__ = lambda name: getattr(np, name)
+    fake.ndarray = np.ndarray
+    _FakeElementwiseKernel.lib = _FakeReductionKernel.lib = lib[0]
+    fake.ElementwiseKernel = _FakeElementwiseKernel
+    fake.ReductionKernel = _FakeReductionKernel
+    fakex = types.ModuleType("cupyx")
+    fakex.scatter_add = np.add.at
+    saved = {k: sys.modules.get(k) for k in ("cupy", "cupyx")}
+    sys.modules["cupy"], sys.modules["cupyx"] = fake, fakex
+    try:
+        spec = importlib.util.spec_from_file_location("_cuda_on_fake_cupy", _SRC)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    return module
+
+
+@pytest.mark.parametrize("act", sorted(_cpu.activationKernels))
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_emulated_activation_wrappers(emulated, act, dtype, rtol, atol):
+    args = ARGS.get(act, ())
+    cpuFwd, cpuBwd = _cpu.activationKernels[act]
+    fwd, bwd = emulated.activationKernels[act]
+    x, g = _rand((6, 8), dtype), _rand((6, 8), dtype)
+    yRef = np.empty(x.shape, _ref(dtype))
+    cpuFwd(x.astype(_ref(dtype)), yRef, args)
+    y = x.copy()
+    fwd(y[:, 1:5], y[:, 1:5], args)  # in place, on a strided slice
+    np.testing.assert_allclose(y[:, 1:5].astype(np.float64), yRef[:, 1:5], rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(y[:, 5:], x[:, 5:])
+    y = np.empty_like(x)
+    fwd(x, y, args)
+    dRef = np.empty(x.shape, _ref(dtype))
+    cpuBwd(g.astype(_ref(dtype)), y.astype(_ref(dtype)), dRef, args)
+    d = np.empty_like(g)
+    bwd(g, y, d, args)
+    np.testing.assert_allclose(d.astype(np.float64), dRef, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_emulated_gradient_cost_and_optimizer_wrappers(emulated, dtype, rtol, atol):
+    ref = _ref(dtype)
+    dst, src = _rand((5, 4), dtype), _rand((5, 4), dtype)
+    for scale, momentum in ((1.0, 0.0), (0.5, 0.0), (0.5, 0.9), (1.0, 1.0)):
+        expected = dst.astype(ref)
+        _cpu.accumulate(expected, src.astype(ref), scale, momentum)
+        out = dst.copy()
+        emulated.accumulate(out, src.copy(), scale, momentum)
+        np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
+
+    bias = _rand((4,), dtype)
+    expected = dst.astype(ref)
+    _cpu.addBiasRows(expected, bias.astype(ref))
+    out = dst.copy()
+    emulated.addBiasRows(out, bias)  # broadcast over rows
+    np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
+
+    pred, target = _rand((6, 3), dtype), _rand((6, 3), dtype)
+    gRef = np.empty(pred.shape, ref)
+    errRef = _cpu.mseGradError(pred.astype(ref), target.astype(ref), gRef)
+    grad = np.empty_like(pred)
+    err = emulated.mseGradError(pred, target, grad)
+    np.testing.assert_allclose(grad.astype(np.float64), gRef, rtol=rtol, atol=atol)
+    assert err.shape == () and float(err) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
+    assert float(emulated.mseError(pred, target)) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
+
+    param, g, mom = _rand((13,), dtype), _rand((13,), dtype), _rand((13,), dtype)
+    pRef = param.astype(ref)
+    _cpu.sgdUpdate(pRef, g.astype(ref), 0.01)
+    p = param.copy()
+    emulated.sgdUpdate(p, g, 0.01)
+    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+    pRef, mRef = param.astype(ref), mom.astype(ref)
+    _cpu.momentumUpdate(pRef, g.astype(ref), mRef, 0.01, 0.9, np.empty_like(pRef))
+    p, m = param.copy(), mom.copy()
+    emulated.momentumUpdate(p, g, m, 0.01, 0.9, np.empty_like(p))
+    np.testing.assert_allclose(m.astype(np.float64), mRef, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3)])
+@pytest.mark.parametrize("weights", [None, [0.5, 1.0, 2.0, 0.25]])
+def test_emulated_cross_entropy_and_scatter_add(emulated, shape, weights):
+    scores = np.random.randn(*shape).astype(np.float32)
+    labels = np.random.randint(0, shape[1], size=shape[:1] + shape[2:]).astype(np.int32)
+    w = None if weights is None else np.array(weights, np.float32)
+    gRef, grad = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    errRef = _cpu.crossEntropyGradError(scores, labels, gRef, w)
+    err = emulated.crossEntropyGradError(scores, labels, grad, w)
+    assert isinstance(err, float) and err == pytest.approx(errRef, rel=1e-5)
+    np.testing.assert_allclose(grad, gRef, rtol=1e-5, atol=1e-7)
+
+    dst, values = _rand((6, 3), np.float32), _rand((6, 3), np.float32)
+    indices = np.array([0, 2, 2, 5, 0, 0])
+    expected = dst.copy()
+    _cpu.scatterAdd(expected, indices, values)
+    emulated.scatterAdd(dst, indices, values)
+    np.testing.assert_allclose(dst, expected, rtol=1e-6)
