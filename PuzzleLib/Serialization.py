@@ -221,7 +221,8 @@ def openForReading(hdf, what="model file"):
     except SerializationError:
         raise
     except Exception as e:
-        raise SerializationError("%s %s is not a readable HDF5 file (truncated or corrupted?): %s" % (what, name, e)) from None
+        raise SerializationError("%s %s is not a readable HDF5 file (truncated or corrupted?): %s" % (
+            what, name, e)) from None
     raise SerializationError("load: expected a path, bytes or an h5py file, got %s" % type(hdf).__name__)
 
 
@@ -237,7 +238,8 @@ def loadModule(mod, hdf, name=None):
         except SerializationError:
             raise
         except Exception as e:
-            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (what, type(e).__name__, e)) from None
+            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
+                what, type(e).__name__, e)) from None
     finally:
         if close:
             f.close()
@@ -284,7 +286,8 @@ def _readChecked(f, mod, what):
             what, missing[0], ", ".join(repr(n) for n in sorted(fileNames)[:8]) or "no parameters"))
     extra = [name for name in fileNames if name not in links]
     if extra:
-        raise SerializationError("%s holds parameter %r that the net does not have (a different net?)" % (what, extra[0]))
+        raise SerializationError("%s holds parameter %r that the net does not have (a different net?)" % (
+            what, extra[0]))
 
     updates = []
     for linkname, var in links.items():

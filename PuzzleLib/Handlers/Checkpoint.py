@@ -175,7 +175,8 @@ def loadCheckpoint(path, net, optimizer):
         except SerializationError:
             raise
         except Exception as e:
-            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (what, type(e).__name__, e)) from None
+            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
+                what, type(e).__name__, e)) from None
     finally:
         if close:
             f.close()

@@ -164,7 +164,8 @@ def test_load_refuses_mismatches_and_changes_nothing(tmp_path):
     target = MomentumSGD(learnRate=0.5)
     target.setupOn(bigger)
     snapshot = _stateSnapshot(target)
-    with pytest.raises(SerializationError, match=r"state 'mom' of parameter '\.0\.W' has shape \(3, 5\), expected \(3, 6\)"):
+    pattern = r"state 'mom' of parameter '\.0\.W' has shape \(3, 5\), expected \(3, 6\)"
+    with pytest.raises(SerializationError, match=pattern):
         target.load(good)
     assert target.t == 0 and target.learnRate == 0.5
     for (_, _, before), (_, _, after) in zip(snapshot, _stateSnapshot(target)):
