@@ -257,12 +257,17 @@ def _restore(args, prog):
         if always or not cfg.quiet:
             print("%s: %s" % (prog, message), file=sys.stderr, flush=True)
 
+    from PuzzleLib import Config
+    logger = Config.getLogger()
+    level = logger.level
     if cfg.quiet:
-        from PuzzleLib import Config
-        Config.getLogger().setLevel("WARNING")
-    _chooseBackend(args.backend)
-    from PuzzleLib.Cli.restore import run
-    metrics, interrupted = run(cfg, say)
+        logger.setLevel("WARNING")
+    try:
+        _chooseBackend(args.backend)
+        from PuzzleLib.Cli.restore import run
+        metrics, interrupted = run(cfg, say)
+    finally:
+        logger.setLevel(level)
 
     if not cfg.quiet:
         out = cfg.out

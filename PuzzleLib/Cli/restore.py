@@ -202,6 +202,10 @@ def run(cfg, say):
     began = time.perf_counter()
     x, y, finite, nonFinite = prepareData(cfg, say)
     xt, yt = x[finite], y[finite]
+    try:
+        os.makedirs(cfg.out, exist_ok=True)
+    except OSError as e:
+        raise UsageError("cannot create --out %s: %s" % (cfg.out, e.strerror or e)) from None
     n = len(xt)
 
     from PuzzleLib import __version__
@@ -315,7 +319,6 @@ def run(cfg, say):
         scratch = {"pred": scratchPred, "error": gridError(scratchPred[finite], yt), "seconds": scratchSeconds,
                    "steps": progress["steps"]}
 
-    os.makedirs(cfg.out, exist_ok=True)
     modelPath = os.path.join(cfg.out, "model.h5")
     net.save(modelPath, withBlueprint=True)
 
