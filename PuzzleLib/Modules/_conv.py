@@ -2,14 +2,17 @@
 
 The math is written once for any number of spatial axes, on the backend's array namespace:
 
-- ``im2col`` builds, from the (padded) input, a strided *view* of every kernel window and copies
-  it once into a column matrix of layout ``(C, *K, N, *Out)``; a convolution is then one matrix
-  product per group, ``W(O, C*K) @ cols(C*K, N*Out)``.
-- ``col2im`` is the adjoint: it adds a column matrix back into an image by a loop over the kernel
-  offsets (``prod(K)`` strided adds of whole arrays), never over pixels.
+- ``gatherColumns`` ("im2col") copies, through one strided *view* of the (padded) input, every
+  kernel window into a column matrix of layout ``(C, *K, N, *grid)``; a convolution is then one
+  matrix product per group, ``W(O, C*K) @ cols(C*K, N*grid)``.
+- ``scatterColumns`` ("col2im") is the adjoint: it adds a column matrix back into an image by a
+  loop over the kernel taps (``prod(K)`` strided adds of whole arrays), never over pixels.
+- With stride 1 the columns live on an *extended grid* (see ``Geometry``), so every copy and add
+  runs over long contiguous stretches, and the input gradient is itself a convolution of the
+  output gradient with the flipped kernel (a gather instead of a scatter) where that is cheaper.
 
-A transposed convolution (Deconv) is the adjoint of a convolution, so it reuses the same two
-pieces with their roles swapped.
+A transposed convolution (Deconv) is the adjoint of a convolution, so it reuses the same pieces
+with their roles swapped.
 """
 import itertools
 import numbers
@@ -63,59 +66,102 @@ def prod(values):
     return result
 
 
-# ---- the two building blocks ---------------------------------------------------------------------
+# ---- index arithmetic -----------------------------------------------------------------------------
 
-def padInto(x, pad, buf):
-    """Copy ``x`` (N, C, *S) into the interior of ``buf`` (N, C, *(S + 2 * pad)) whose border is zero."""
-    interior = (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(pad, x.shape[2:]))
-    buf[interior] = x
+class Geometry:
+    """Where every kernel tap of a convolution reads, for one spatial shape.
+
+    The *image* side is the convolution's input (a Deconv's output), zero-padded to ``padded``
+    and stored flat, ``plane = prod(padded)`` elements per (sample, channel); the *column* side
+    is the convolution's output (a Deconv's input), ``out`` positions per axis.
+
+    With stride 1 on every axis the columns are laid out on an *extended grid*: every axis but
+    the first keeps the padded length, so consecutive positions are consecutive in memory and a
+    kernel tap reads one contiguous run per (sample, channel); the positions past ``out`` are
+    garbage (cropped on the way out, zero on the way back) and can read up to ``slack``
+    elements past the last plane, which the buffers allocate. Otherwise the grid is ``out``.
+    """
+
+    def __init__(self, imgShape, outShape, size, stride, pad, dilation):
+        self.size = tuple(size)
+        self.padded = tuple(n + 2 * p for n, p in zip(imgShape, pad))
+        self.plane = prod(self.padded)
+        self.out = tuple(outShape)
+        axisStrides = tuple(prod(self.padded[i + 1:]) for i in range(len(self.padded)))
+        self.flat = all(s == 1 for s in stride) and len(self.padded) > 1
+        if self.flat:
+            self.grid = (self.out[0],) + self.padded[1:]
+            self.slack = sum((k - 1) * d * st for k, d, st in zip(size[1:], dilation[1:], axisStrides[1:]))
+        else:
+            self.grid = self.out
+            self.slack = 0
+        self.gridSize = prod(self.grid)
+        self.gridStrides = tuple(s * st for s, st in zip(stride, axisStrides))
+        self.kernelStrides = tuple(d * st for d, st in zip(dilation, axisStrides))
+        self.offsets = [sum(k * st for k, st in zip(offset, self.kernelStrides))
+                        for offset in itertools.product(*(range(k) for k in size))]
+        self.valid = (slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)
+        self.interior = (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(pad, imgShape))
+        overlap = any(s < k * d - (d - 1) for s, k, d in zip(stride, size, dilation))
+        self.overlap = overlap or self.flat
+
+    def bufferSize(self, rows):
+        """Elements of a flat image buffer of ``rows`` planes, slack included."""
+        return rows * self.plane + self.slack
+
+
+def _strided(buf, shape, strides):
+    isz = buf.dtype.itemsize
+    return _asStrided(buf, shape=shape, strides=tuple(s * isz for s in strides))
+
+
+def paddedImage(mod, key, data, geo, fillValue=0.0):
+    """``data`` (N, C, *S) copied into a flat buffer laid out (N, C, *padded) with a border of
+    ``fillValue`` (kept from call to call) and the geometry's slack. Returns the flat buffer."""
+    N, C = data.shape[:2]
+    if not geo.flat and geo.padded == tuple(data.shape[2:]) and data.flags.c_contiguous:
+        return data.reshape(-1)
+    bufs = mod.__dict__.setdefault("_imageBufs", {})
+    k = (key, tuple(data.shape), xp.dtype(data.dtype), fillValue)
+    buf = bufs.get(k)
+    if buf is None:
+        buf = gpuarray.empty((geo.bufferSize(N * C),), data.dtype)
+        buf.fill(fillValue)
+        bufs[k] = buf
+    image = buf[:N * C * geo.plane].reshape((N, C) + geo.padded)
+    image[geo.interior] = data
     return buf
 
 
-def windowView(x, size, stride, dilation, outShape, channelsFirst=True):
-    """A strided view of every kernel window of ``x`` (N, C, *S).
-
-    With ``channelsFirst`` the view has shape ``(C, *K, N, *Out)`` (the column layout), else
-    ``(N, C, *Out, *K)``. No data is copied.
-    """
-    sN, sC = x.strides[:2]
-    sS = x.strides[2:]
-    N, C = x.shape[:2]
-    kStrides = tuple(s * d for s, d in zip(sS, dilation))
-    oStrides = tuple(s * st for s, st in zip(sS, stride))
-    if channelsFirst:
-        shape = (C,) + tuple(size) + (N,) + tuple(outShape)
-        strides = (sC,) + kStrides + (sN,) + oStrides
-    else:
-        shape = (N, C) + tuple(outShape) + tuple(size)
-        strides = (sN, sC) + oStrides + kStrides
-    return _asStrided(x, shape=shape, strides=strides, writeable=False)
-
-
-def im2col(x, size, stride, dilation, outShape, cols):
-    """Fill ``cols`` (C, *K, N, *Out) with the kernel windows of ``x`` (N, C, *S), already padded."""
-    xp.copyto(cols, windowView(x, size, stride, dilation, outShape))
+def gatherColumns(buf, N, C, geo, cols, flip=False):
+    """Copy the kernel windows of a flat (N, C, plane) image into ``cols`` (C, *K, N, *grid);
+    with ``flip`` the taps of each window come in reverse order."""
+    plane = geo.plane
+    kernelStrides = geo.kernelStrides
+    if flip:
+        buf = buf[geo.offsets[-1]:]
+        kernelStrides = tuple(-s for s in kernelStrides)
+    view = _strided(buf, (C,) + geo.size + (N,) + geo.grid,
+                    (plane,) + kernelStrides + (C * plane,) + geo.gridStrides)
+    xp.copyto(cols, view)
     return cols
 
 
-def offsetSlices(offset, stride, dilation, outShape):
-    """The strided slices of an image that kernel offset ``offset`` visits, one per spatial axis."""
-    return tuple(slice(k * d, k * d + s * (o - 1) + 1, s) for k, s, d, o in zip(offset, stride, dilation, outShape))
+def scatterColumns(cols, C, N, geo, buf):
+    """Add ``cols`` (C, *K, N, *grid) into a flat (C, N, plane) image (zeroed by the caller), one
+    strided add of whole arrays per kernel tap."""
+    K = prod(geo.size)
+    colsk = cols.reshape((C, K, N) + geo.grid)
+    shape = (C, N) + geo.grid
+    strides = (N * geo.plane, geo.plane) + geo.gridStrides
+    for j, off in enumerate(geo.offsets):
+        dst = _strided(buf[off:], shape, strides)
+        dst += colsk[:, j]
+    return buf
 
-
-def col2im(cols, size, stride, dilation, outShape, img):
-    """Add ``cols`` (C, *K, N, *Out) into ``img`` (C, N, *S) (zeroed by the caller), offset by offset."""
-    for offset in itertools.product(*(range(k) for k in size)):
-        src = cols[(slice(None),) + offset]
-        dst = img[(slice(None), slice(None)) + offsetSlices(offset, stride, dilation, outShape)]
-        dst += src
-    return img
-
-
-# ---- a helper for zero-bordered scratch buffers -----------------------------------------------------
 
 def zeroedScratch(mod, key, shape, dtype):
-    """A private buffer of ``shape`` that starts as zeros; callers keep its padding border zero."""
+    """A private buffer of ``shape`` that starts as zeros; callers keep the parts they rely on zero."""
     bufs = mod.__dict__.setdefault("_zeroBufs", {})
     k = (key, tuple(shape), xp.dtype(dtype))
     buf = bufs.get(k)
@@ -123,6 +169,12 @@ def zeroedScratch(mod, key, shape, dtype):
         buf = gpuarray.zeros(shape, dtype)
         bufs[k] = buf
     return buf
+
+
+def gridBuffer(mod, key, rows, N, geo, dtype):
+    """A zeroed (rows, N, *grid) buffer; callers write only its ``geo.valid`` part, so the garbage
+    positions of an extended grid stay zero."""
+    return zeroedScratch(mod, key, (rows, N) + geo.grid, dtype)
 
 
 # ---- convolution ----------------------------------------------------------------------------------
@@ -165,31 +217,57 @@ class _ConvBase(Module):
         self.setVar("W", Variable(W))
         if self.useBias:
             self.setVar("b", Variable(gpuarray.zeros((1, self.outmaps) + (1,) * nd, self.calctype)))
-        self._gT = None
+        self._bwdCache = None
 
-    # -- the output gradient as (O, N * Out), computed once per backward call --
+    # -- shared pieces --
     def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
-        self._gT = None
+        self._bwdCache = None
         try:
             return super().backward(grad, updParamGrads, updGrad, scale, momentum)
         finally:
-            self._gT = None
+            self._bwdCache = None
 
-    def _channelsFirst(self, key, ary):
-        """``ary`` (N, C, *S) copied to a private (C, N * prod(S)) buffer (cached for this backward)."""
-        if self._gT is not None and self._gT[0] is ary:
-            return self._gT[1]
+    def _geometry(self, shape):
+        """The Geometry for data of ``shape`` (cached per shape)."""
+        geos = self.__dict__.setdefault("_geos", {})
+        geo = geos.get(tuple(shape))
+        if geo is None:
+            geo = self._makeGeometry(tuple(shape[2:]))
+            geos[tuple(shape)] = geo
+        return geo
+
+    def _toGrid(self, key, ary, geo):
+        """``ary`` (N, C, *out) as a (C, N * gridSize) matrix, zero at the garbage grid positions."""
         N, C = ary.shape[:2]
-        rest = prod(ary.shape[2:])
-        out = self._scratch(key, (C, N * rest), ary.dtype)
-        xp.copyto(out.reshape(C, N, rest), ary.reshape(N, C, rest).transpose(1, 0, 2))
-        self._gT = (ary, out)
+        buf = gridBuffer(self, key, C, N, geo, ary.dtype)
+        xp.copyto(buf[geo.valid], ary.swapaxes(0, 1))
+        return buf.reshape(C, N * geo.gridSize)
+
+    def _fromGrid(self, res, N, geo, out, bias=None):
+        """``out`` (N, C, *out) = the valid part of ``res`` (C, N * gridSize), plus ``bias``."""
+        C = res.shape[0]
+        valid = res.reshape((C, N) + geo.grid)[geo.valid].swapaxes(0, 1)
+        if bias is not None:
+            xp.add(valid, bias, out=out)
+        else:
+            xp.copyto(out, valid)
         return out
 
-    def _addBiasGrad(self, grad, gT, scale, momentum):
+    def _matmulGroups(self, A, B, out, transA=False, transB=False):
+        """For each group g: ``out[g] = op(A[g]) @ op(B[g])``, where X[g] is the g-th block of rows
+        of the stored matrix X and op transposes it when asked."""
+        G = self.groups
+        ra, rb, ro = A.shape[0] // G, B.shape[0] // G, out.shape[0] // G
+        for g in range(G):
+            a = A[g * ra:(g + 1) * ra]
+            bm = B[g * rb:(g + 1) * rb]
+            xp.matmul(a.T if transA else a, bm.T if transB else bm, out=out[g * ro:(g + 1) * ro])
+        return out
+
+    def _accBias(self, gridGrad, scale, momentum):
         bvar = self.vars["b"]
-        tmp = self._scratch("db", bvar.grad.shape, grad.dtype)
-        xp.sum(gT, axis=1, out=tmp.reshape(-1))
+        tmp = self._scratch("db", bvar.grad.shape, gridGrad.dtype)
+        xp.sum(gridGrad, axis=1, out=tmp.reshape(-1))
         gpuarray.kernels.accumulate(bvar.grad, tmp, scale, momentum)
 
     # -- checks --
@@ -241,78 +319,99 @@ class ConvND(_ConvBase):
         wshape = (self.outmaps, self.inmaps // self.groups) + self.size
         return wshape, (self.inmaps // self.groups) * k, self.outmaps * k
 
-    def _padded(self, data):
-        if not any(self.pad):
-            return data
-        shape = data.shape[:2] + tuple(n + 2 * p for n, p in zip(data.shape[2:], self.pad))
-        return padInto(data, self.pad, zeroedScratch(self, "xpad", shape, data.dtype))
+    def _makeGeometry(self, inShape):
+        outShape = convOutShape(inShape, self.size, self.stride, self.pad, self.dilation)
+        return Geometry(inShape, outShape, self.size, self.stride, self.pad, self.dilation)
 
     def updateData(self, data):
         N, C = data.shape[:2]
-        O, G = self.outmaps, self.groups
-        outShape = convOutShape(data.shape[2:], self.size, self.stride, self.pad, self.dilation)
-        K, P = prod(self.size), prod(outShape)
+        O, K = self.outmaps, prod(self.size)
+        geo = self._geometry(data.shape)
 
-        cols = self._scratch("cols", (C,) + self.size + (N,) + outShape, data.dtype)
-        im2col(self._padded(data), self.size, self.stride, self.dilation, outShape, cols)
-        colsm = cols.reshape(C * K, N * P)
-        Wm = self.vars["W"].data.reshape(O, (C // G) * K)
+        image = paddedImage(self, "x", data, geo)
+        cols = self._scratch("cols", (C,) + self.size + (N,) + geo.grid, data.dtype)
+        gatherColumns(image, N, C, geo, cols)
+        colsm = cols.reshape(C * K, N * geo.gridSize)
 
-        res = self._scratch("res", (O, N * P), data.dtype)
-        og, ck = O // G, (C // G) * K
-        for g in range(G):
-            xp.matmul(Wm[g * og:(g + 1) * og], colsm[g * ck:(g + 1) * ck], out=res[g * og:(g + 1) * og])
-
-        out = self._buffer("data", (N, O) + outShape, data.dtype)
-        resT = res.reshape(O, N, P).transpose(1, 0, 2)
-        if self.useBias:
-            xp.add(resT, self.vars["b"].data.reshape(1, O, 1), out=out.reshape(N, O, P))
-        else:
-            xp.copyto(out.reshape(N, O, P), resT)
-        self._cols = cols
+        res = self._scratch("res", (O, N * geo.gridSize), data.dtype)
+        self._matmulGroups(self.vars["W"].data.reshape(O, -1), colsm, res)
+        out = self._buffer("data", (N, O) + geo.out, data.dtype)
+        self._fromGrid(res, N, geo, out, self.vars["b"].data if self.useBias else None)
+        self._colsm = colsm
         self.data = out
+
+    def _gradGrid(self, grad):
+        """The output gradient as (O, N * gridSize), computed once per backward call."""
+        if self._bwdCache is None:
+            self._bwdCache = self._toGrid("gT", grad, self._geometry(self.inData.shape))
+        return self._bwdCache
+
+    def _fullConvGeometry(self, shape):
+        """With stride 1 the input gradient is a convolution of the output gradient, padded by
+        ``dilation * (size - 1) - pad``, with the flipped kernel: the Geometry for that, or None
+        where the padding would be negative, or where outmaps > inmaps (then gathering the
+        gradient's windows copies more than adding the columns back costs)."""
+        geos = self.__dict__.setdefault("_fullGeos", {})
+        if tuple(shape) not in geos:
+            back = tuple(d * (k - 1) - p for k, p, d in zip(self.size, self.pad, self.dilation))
+            geo = None
+            if all(s == 1 for s in self.stride) and min(back) >= 0 and self.outmaps <= self.inmaps:
+                outShape = convOutShape(shape[2:], self.size, self.stride, self.pad, self.dilation)
+                geo = Geometry(outShape, tuple(shape[2:]), self.size, self.stride, back, self.dilation)
+            geos[tuple(shape)] = geo
+        return geos[tuple(shape)]
+
+    def _flippedW(self, dtype):
+        """W as (inmaps, outmaps // groups * K): per group, input and output maps swapped."""
+        O, C, G, K = self.outmaps, self.inmaps, self.groups, prod(self.size)
+        Wf = self._scratch("Wf", (C, (O // G) * K), dtype)
+        W = self.vars["W"].data.reshape(G, O // G, C // G, K)
+        xp.copyto(Wf.reshape(G, C // G, O // G, K), W.transpose(0, 2, 1, 3))
+        return Wf
+
+    def _gradByFullConv(self, grad, geo):
+        x = self.inData
+        N, C = x.shape[:2]
+        O = self.outmaps
+        image = paddedImage(self, "gfull", grad, geo)
+        gcols = self._scratch("gcols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
+        gatherColumns(image, N, O, geo, gcols, flip=True)
+        res = self._scratch("gres", (C, N * geo.gridSize), grad.dtype)
+        self._matmulGroups(self._flippedW(grad.dtype), gcols.reshape(O * prod(self.size), -1), res)
+        out = self._buffer("grad", x.shape, grad.dtype)
+        self._fromGrid(res, N, geo, out)
+        self.grad = out
 
     def updateGrad(self, grad):
         x = self.inData
+        full = self._fullConvGeometry(x.shape)
+        if full is not None:
+            self._gradByFullConv(grad, full)
+            return
         N, C = x.shape[:2]
-        O, G = self.outmaps, self.groups
-        outShape = grad.shape[2:]
         K = prod(self.size)
-        gT = self._channelsFirst("gT", grad)
-        Wm = self.vars["W"].data.reshape(O, (C // G) * K)
+        geo = self._geometry(x.shape)
+        gT = self._gradGrid(grad)
 
-        dcols = self._scratch("dcols", (C,) + self.size + (N,) + tuple(outShape), grad.dtype)
-        dcolsm = dcols.reshape(C * K, -1)
-        og, ck = O // G, (C // G) * K
-        for g in range(G):
-            xp.matmul(Wm[g * og:(g + 1) * og].T, gT[g * og:(g + 1) * og], out=dcolsm[g * ck:(g + 1) * ck])
-
-        padShape = tuple(n + 2 * p for n, p in zip(x.shape[2:], self.pad))
-        img = self._scratch("dxpad", (C, N) + padShape, grad.dtype)
-        img.fill(0)
-        col2im(dcols, self.size, self.stride, self.dilation, outShape, img)
+        dcols = self._scratch("dcols", (C * K, N * geo.gridSize), grad.dtype)
+        self._matmulGroups(self.vars["W"].data.reshape(self.outmaps, -1), gT, dcols, transA=True)
+        image = self._scratch("dx", (geo.bufferSize(C * N),), grad.dtype)
+        image.fill(0)
+        scatterColumns(dcols, C, N, geo, image)
 
         out = self._buffer("grad", x.shape, grad.dtype)
-        interior = (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(self.pad, x.shape[2:]))
-        xp.copyto(out, img[interior].swapaxes(0, 1))
+        padded = image[:C * N * geo.plane].reshape((C, N) + geo.padded)
+        xp.copyto(out, padded[geo.interior].swapaxes(0, 1))
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
-        x = self.inData
-        C = x.shape[1]
-        O, G = self.outmaps, self.groups
-        K = prod(self.size)
-        gT = self._channelsFirst("gT", grad)
-        colsm = self._cols.reshape(C * K, -1)
-
+        gT = self._gradGrid(grad)
         Wvar = self.vars["W"]
-        og, ck = O // G, (C // G) * K
-        dW = self._scratch("dW", (O, ck), grad.dtype)
-        for g in range(G):
-            xp.matmul(gT[g * og:(g + 1) * og], colsm[g * ck:(g + 1) * ck].T, out=dW[g * og:(g + 1) * og])
+        dW = self._scratch("dW", (self.outmaps, self._colsm.shape[0] // self.groups), grad.dtype)
+        self._matmulGroups(gT, self._colsm, dW, transB=True)
         gpuarray.kernels.accumulate(Wvar.grad, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
-            self._addBiasGrad(grad, gT, scale, momentum)
+            self._accBias(gT, scale, momentum)
 
     def checkDataShape(self, shape):
         self._checkShapeOf("data", shape, self.inmaps)
@@ -355,83 +454,57 @@ class DeconvND(_ConvBase):
     def _outShape(self, inShape):
         return deconvOutShape(inShape, self.size, self.stride, self.pad, self.dilation, self.postpad)
 
+    def _makeGeometry(self, inShape):
+        return Geometry(self._outShape(inShape), inShape, self.size, self.stride, self.pad, self.dilation)
+
     def updateData(self, data):
         N, C = data.shape[:2]
-        O, G = self.outmaps, self.groups
-        inShape = data.shape[2:]
-        outShape = self._outShape(inShape)
-        K, P = prod(self.size), prod(inShape)
+        O, K = self.outmaps, prod(self.size)
+        geo = self._geometry(data.shape)
 
-        xT = self._scratch("xT", (C, N * P), data.dtype)
-        xp.copyto(xT.reshape(C, N, P), data.reshape(N, C, P).transpose(1, 0, 2))
-        Wm = self.vars["W"].data.reshape(C, (O // G) * K)
+        xT = self._toGrid("xT", data, geo)
+        cols = self._scratch("cols", (O * K, N * geo.gridSize), data.dtype)
+        self._matmulGroups(self.vars["W"].data.reshape(C, -1), xT, cols, transA=True)
+        image = self._scratch("y", (geo.bufferSize(O * N),), data.dtype)
+        image.fill(0)
+        scatterColumns(cols, O, N, geo, image)
 
-        cols = self._scratch("cols", (O,) + self.size + (N,) + tuple(inShape), data.dtype)
-        colsm = cols.reshape(O * K, N * P)
-        cg, ok = C // G, (O // G) * K
-        for g in range(G):
-            xp.matmul(Wm[g * cg:(g + 1) * cg].T, xT[g * cg:(g + 1) * cg], out=colsm[g * ok:(g + 1) * ok])
-
-        padShape = tuple(n + 2 * p for n, p in zip(outShape, self.pad))
-        img = self._scratch("ypad", (O, N) + padShape, data.dtype)
-        img.fill(0)
-        col2im(cols, self.size, self.stride, self.dilation, inShape, img)
-
-        out = self._buffer("data", (N, O) + outShape, data.dtype)
-        interior = (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(self.pad, outShape))
+        out = self._buffer("data", (N, O) + self._outShape(data.shape[2:]), data.dtype)
+        padded = image[:O * N * geo.plane].reshape((O, N) + geo.padded)
         if self.useBias:
-            xp.add(img[interior].swapaxes(0, 1), self.vars["b"].data, out=out)
+            xp.add(padded[geo.interior].swapaxes(0, 1), self.vars["b"].data, out=out)
         else:
-            xp.copyto(out, img[interior].swapaxes(0, 1))
+            xp.copyto(out, padded[geo.interior].swapaxes(0, 1))
         self._xT = xT
         self.data = out
 
     def _gradCols(self, grad):
-        """The kernel windows of the output gradient, (O * K, N * In), computed once per backward."""
-        if self._gT is not None and self._gT[0] is grad:
-            return self._gT[1]
-        inShape = self.inData.shape[2:]
-        N = grad.shape[0]
-        if any(self.pad):
-            shape = grad.shape[:2] + tuple(n + 2 * p for n, p in zip(grad.shape[2:], self.pad))
-            src = padInto(grad, self.pad, zeroedScratch(self, "gpad", shape, grad.dtype))
-        else:
-            src = grad
-        cols = self._scratch("gcols", (self.outmaps,) + self.size + (N,) + tuple(inShape), grad.dtype)
-        im2col(src, self.size, self.stride, self.dilation, inShape, cols)
-        colsm = cols.reshape(self.outmaps * prod(self.size), -1)
-        self._gT = (grad, colsm)
-        return colsm
+        """The kernel windows of the output gradient, (O * K, N * gridSize), once per backward."""
+        if self._bwdCache is None:
+            geo = self._geometry(self.inData.shape)
+            N, O = grad.shape[:2]
+            image = paddedImage(self, "g", grad, geo)
+            cols = self._scratch("gcols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
+            gatherColumns(image, N, O, geo, cols)
+            self._bwdCache = cols.reshape(O * prod(self.size), N * geo.gridSize)
+        return self._bwdCache
 
     def updateGrad(self, grad):
         x = self.inData
         N, C = x.shape[:2]
-        O, G = self.outmaps, self.groups
-        P = prod(x.shape[2:])
-        K = prod(self.size)
-        colsm = self._gradCols(grad)
-        Wm = self.vars["W"].data.reshape(C, (O // G) * K)
-
-        res = self._scratch("res", (C, N * P), grad.dtype)
-        cg, ok = C // G, (O // G) * K
-        for g in range(G):
-            xp.matmul(Wm[g * cg:(g + 1) * cg], colsm[g * ok:(g + 1) * ok], out=res[g * cg:(g + 1) * cg])
+        geo = self._geometry(x.shape)
+        gcols = self._gradCols(grad)
+        res = self._scratch("res", (C, N * geo.gridSize), grad.dtype)
+        self._matmulGroups(self.vars["W"].data.reshape(C, -1), gcols, res)
         out = self._buffer("grad", x.shape, grad.dtype)
-        xp.copyto(out.reshape(N, C, P), res.reshape(C, N, P).transpose(1, 0, 2))
+        self._fromGrid(res, N, geo, out)
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
-        C = self.inmaps
-        O, G = self.outmaps, self.groups
-        K = prod(self.size)
-        colsm = self._gradCols(grad)
-        xT = self._xT
-
+        gcols = self._gradCols(grad)
         Wvar = self.vars["W"]
-        cg, ok = C // G, (O // G) * K
-        dW = self._scratch("dW", (C, ok), grad.dtype)
-        for g in range(G):
-            xp.matmul(xT[g * cg:(g + 1) * cg], colsm[g * ok:(g + 1) * ok].T, out=dW[g * cg:(g + 1) * cg])
+        dW = self._scratch("dW", (self.inmaps, gcols.shape[0] // self.groups), grad.dtype)
+        self._matmulGroups(self._xT, gcols, dW, transB=True)
         gpuarray.kernels.accumulate(Wvar.grad, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             bvar = self.vars["b"]

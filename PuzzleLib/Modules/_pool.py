@@ -1,21 +1,23 @@
 """N-d max and average pooling shared by MaxPool1D/2D/3D and AvgPool1D/2D/3D (private).
 
-Both loop over the kernel offsets (``prod(size)`` whole-array operations, 4 for a 2x2 pool), each
-visiting one strided slice of the padded input; nothing loops over pixels.
+The windows of the (padded) input are copied once, through a strided view, into a (K, M) matrix
+(K = window elements, M = output positions of every sample and channel), so the reductions run
+over contiguous rows; the backward pass adds K rows back into the image by strided whole-array
+adds (one assignment when windows do not overlap). The index arithmetic is the convolution's
+(``_conv.Geometry``); nothing loops over pixels.
 """
-import itertools
-
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._conv import convOutShape, offsetSlices, padInto, prod, spatialTuple
+from PuzzleLib.Modules._conv import (Geometry, _strided, convOutShape, gridBuffer, paddedImage, prod,
+                                     spatialTuple)
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
 
 
 class PoolND(Module):
-    """What max and average pooling share: geometry, checks, padded scratch buffers."""
+    """What max and average pooling share: geometry, checks, window gathering and scattering."""
 
     nd = 2
 
@@ -30,35 +32,62 @@ class PoolND(Module):
                 raise ModuleError("%s: pad must be smaller than size on each axis (so no window is all padding), "
                                   "got pad=%r, size=%r" % (owner, pad, size))
         self._dilation = (1,) * self.nd
-        self._padBufs = {}
-
-    def _offsets(self):
-        return itertools.product(*(range(k) for k in self.size))
+        self._geos = {}
 
     def _outShape(self, inShape):
         return convOutShape(inShape, self.size, self.stride, self.pad, self._dilation)
 
-    def _padShape(self, shape):
-        return tuple(shape[:2]) + tuple(n + 2 * p for n, p in zip(shape[2:], self.pad))
+    def _geometry(self, shape):
+        geo = self._geos.get(tuple(shape))
+        if geo is None:
+            inShape = tuple(shape[2:])
+            geo = Geometry(inShape, self._outShape(inShape), self.size, self.stride, self.pad, self._dilation)
+            self._geos[tuple(shape)] = geo
+        return geo
 
-    def _interior(self, shape):
-        return (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(self.pad, shape[2:]))
+    def _windows(self, data, geo, fillValue):
+        """The windows of ``data`` as a (K, N * C * gridSize) matrix (kept for the backward pass)."""
+        N, C = data.shape[:2]
+        image = paddedImage(self, "x", data, geo, fillValue)
+        K = prod(self.size)
+        win = self._scratch("win", (K, N * C * geo.gridSize), data.dtype)
+        view = _strided(image, self.size + (N * C,) + geo.grid, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
+        xp.copyto(win.reshape(view.shape), view)
+        return win
 
-    def _paddedInput(self, data, fillValue):
-        """``data`` with its border filled with ``fillValue`` (``data`` itself when pad is 0)."""
-        if not any(self.pad):
-            return data
-        shape = self._padShape(data.shape)
-        k = (shape, xp.dtype(data.dtype), fillValue)
-        buf = self._padBufs.get(k)
-        if buf is None:
-            buf = gpuarray.empty(shape, data.dtype)
-            buf.fill(fillValue)
-            self._padBufs[k] = buf
-        return padInto(data, self.pad, buf)
+    def _cropped(self, ext, shape, geo):
+        """The valid (N, C, *out) part of a (N * C * gridSize,) vector over the grid."""
+        return ext.reshape(tuple(shape[:2]) + geo.grid)[geo.valid]
 
-    def _window(self, ary, offset, outShape):
-        return ary[(slice(None), slice(None)) + offsetSlices(offset, self.stride, self._dilation, outShape)]
+    def _gridGrad(self, grad, geo, scale=None):
+        """``grad`` (times ``scale``) spread on the grid, zero at garbage positions, flat."""
+        N, C = grad.shape[:2]
+        buf = gridBuffer(self, "g", N, C, geo, grad.dtype)
+        if scale is None:
+            xp.copyto(buf[geo.valid], grad)
+        else:
+            xp.multiply(grad, scale, out=buf[geo.valid])
+        return buf.reshape(-1)
+
+    def _scatter(self, rows, geo, shape, dtype):
+        """Add ``rows`` (K rows over the grid; one row broadcast to all K when 1-d) back into an
+        image and return the input gradient (N, C, *S)."""
+        N, C = shape[:2]
+        NC = N * C
+        image = self._scratch("dx", (geo.bufferSize(NC),), dtype)
+        image.fill(0)
+        gridShape = (NC,) + geo.grid
+        if not geo.overlap:
+            view = _strided(image, self.size + gridShape, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
+            view[...] = rows.reshape(((1,) * self.nd if rows.ndim == 1 else self.size) + gridShape)
+        else:
+            strides = (geo.plane,) + geo.gridStrides
+            for j, off in enumerate(geo.offsets):
+                dst = _strided(image[off:], gridShape, strides)
+                dst += (rows if rows.ndim == 1 else rows[j]).reshape(gridShape)
+        out = self._buffer("grad", tuple(shape), dtype)
+        xp.copyto(out, image[:NC * geo.plane].reshape((N, C) + geo.padded)[geo.interior])
+        return out
 
     def checkDataShape(self, shape):
         nd = self.nd
@@ -99,26 +128,24 @@ class MaxPoolND(PoolND):
         self.mask = None
 
     def updateData(self, data):
-        outShape = self._outShape(data.shape[2:])
-        src = self._paddedInput(data, float("-inf"))
-        out = self._buffer("data", tuple(data.shape[:2]) + outShape, data.dtype)
-        idx = self._scratch("idx", out.shape, xp.int32)
-        idx.fill(0)
-        better = self._scratch("better", out.shape, xp.bool_)
-        first = True
-        for i, offset in enumerate(self._offsets()):
-            win = self._window(src, offset, outShape)
-            if first:
-                xp.copyto(out, win)
-                first = False
-                continue
-            xp.greater(win, out, out=better)
-            xp.copyto(out, win, where=better)
-            xp.copyto(idx, i, where=better)
-        self._idx = idx
+        geo = self._geometry(data.shape)
+        win = self._windows(data, geo, float("-inf"))
+        best = self._scratch("best", (win.shape[1],), data.dtype)
+        xp.max(win, axis=0, out=best)
+        out = self._buffer("data", tuple(data.shape[:2]) + geo.out, data.dtype)
+        xp.copyto(out, self._cropped(best, data.shape, geo))
+        self._win, self._best = win, best
         if self.useMask:
-            self.mask = self._flatIndices(idx, data.shape, outShape)
+            self.mask = self._flatIndices(self._cropped(self._firstMax(), data.shape, geo), data.shape, geo.out)
         self.data = out
+
+    def _firstMax(self):
+        """Index (0..K-1) of the first maximum of each window, over the grid."""
+        win, best = self._win, self._best
+        idx = gpuarray.zeros(best.shape, xp.int32)
+        for k in range(win.shape[0] - 1, -1, -1):
+            xp.copyto(idx, k, where=win[k] == best)
+        return idx
 
     def _flatIndices(self, idx, inShape, outShape):
         """Window-offset indices -> flat indices into each (unpadded) input plane."""
@@ -140,17 +167,20 @@ class MaxPoolND(PoolND):
 
     def updateGrad(self, grad):
         x = self.inData
-        outShape = grad.shape[2:]
-        img = self._scratch("dxpad", self._padShape(x.shape), grad.dtype)
-        img.fill(0)
-        idx = self._idx
-        sel = self._scratch("sel", grad.shape, grad.dtype)
-        for i, offset in enumerate(self._offsets()):
-            xp.multiply(grad, idx == i, out=sel)
-            self._window(img, offset, outShape)[...] += sel
-        out = self._buffer("grad", x.shape, grad.dtype)
-        xp.copyto(out, img[self._interior(x.shape)])
-        self.grad = out
+        geo = self._geometry(x.shape)
+        g = self._gridGrad(grad, geo)
+        win, best = self._win, self._best
+        M = best.shape[0]
+        taken = self._scratch("taken", (M,), xp.bool_)
+        taken.fill(False)
+        eq = self._scratch("eq", (M,), xp.bool_)
+        rows = self._scratch("rows", win.shape, grad.dtype)
+        for k in range(win.shape[0]):
+            xp.equal(win[k], best, out=eq)
+            xp.greater(eq, taken, out=eq)
+            xp.logical_or(taken, eq, out=taken)
+            xp.multiply(g, eq, out=rows[k])
+        self.grad = self._scatter(rows, geo, x.shape, grad.dtype)
 
     def _extraRepr(self):
         return super()._extraRepr() + (", useMask" if self.useMask else "")
@@ -166,44 +196,39 @@ class AvgPoolND(PoolND):
         self._divisors = {}
 
     def _divisor(self, shape, dtype):
-        """1 / (elements per window), broadcastable against the output."""
-        outShape = self._outShape(shape[2:])
+        """1 / (elements per window): a number, or an array broadcastable against the output."""
         if self.includePad or not any(self.pad):
             return 1.0 / prod(self.size)
         key = (tuple(shape[2:]), xp.dtype(dtype))
         inv = self._divisors.get(key)
         if inv is None:
-            ones = gpuarray.zeros((1, 1) + self._padShape(shape)[2:], dtype)
-            ones[self._interior((1, 1) + tuple(shape[2:]))] = 1
-            count = gpuarray.zeros((1, 1) + outShape, dtype)
-            for offset in self._offsets():
-                count += self._window(ones, offset, outShape)
-            inv = 1.0 / count
+            oneShape = (1, 1) + tuple(shape[2:])
+            geo = Geometry(oneShape[2:], self._outShape(oneShape[2:]), self.size, self.stride, self.pad,
+                           self._dilation)
+            ones = gpuarray.empty(oneShape, dtype)
+            ones.fill(1)
+            image = gpuarray.zeros((geo.bufferSize(1),), dtype)
+            image[:geo.plane].reshape((1, 1) + geo.padded)[geo.interior] = ones
+            view = _strided(image, self.size + (1,) + geo.grid, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
+            count = view.sum(axis=tuple(range(self.nd)))
+            inv = 1.0 / count.reshape((1, 1) + geo.grid)[geo.valid]
             self._divisors[key] = inv
         return inv
 
     def updateData(self, data):
-        outShape = self._outShape(data.shape[2:])
-        src = self._paddedInput(data, 0.0)
-        out = self._buffer("data", tuple(data.shape[:2]) + outShape, data.dtype)
-        out.fill(0)
-        for offset in self._offsets():
-            out += self._window(src, offset, outShape)
-        out *= self._divisor(data.shape, data.dtype)
+        geo = self._geometry(data.shape)
+        win = self._windows(data, geo, 0.0)
+        total = self._scratch("total", (win.shape[1],), data.dtype)
+        xp.sum(win, axis=0, out=total)
+        out = self._buffer("data", tuple(data.shape[:2]) + geo.out, data.dtype)
+        xp.multiply(self._cropped(total, data.shape, geo), self._divisor(data.shape, data.dtype), out=out)
         self.data = out
 
     def updateGrad(self, grad):
         x = self.inData
-        outShape = grad.shape[2:]
-        img = self._scratch("dxpad", self._padShape(x.shape), grad.dtype)
-        img.fill(0)
-        scaled = self._scratch("scaled", grad.shape, grad.dtype)
-        xp.multiply(grad, self._divisor(x.shape, grad.dtype), out=scaled)
-        for offset in self._offsets():
-            self._window(img, offset, outShape)[...] += scaled
-        out = self._buffer("grad", x.shape, grad.dtype)
-        xp.copyto(out, img[self._interior(x.shape)])
-        self.grad = out
+        geo = self._geometry(x.shape)
+        g = self._gridGrad(grad, geo, self._divisor(x.shape, grad.dtype))
+        self.grad = self._scatter(g, geo, x.shape, grad.dtype)
 
     def _extraRepr(self):
         return super()._extraRepr() + ("" if self.includePad else ", includePad=False")

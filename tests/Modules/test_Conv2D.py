@@ -14,6 +14,8 @@ GEOMETRIES = [
     (2, 2, 1, 2, 1),
     (3, 1, 1, (2, 1), 2),
     (1, 2, 0, 1, 4),
+    (1, 1, 1, 1, 2),
+    ((1, 3), 1, (0, 2), 1, 1),
 ]
 
 
@@ -30,8 +32,9 @@ def test_forward_matches_loops(size, stride, pad, dilation, groups):
 
 @pytest.mark.parametrize("size,stride,pad,dilation,groups", GEOMETRIES)
 @pytest.mark.parametrize("useBias", [True, False])
-def test_gradients(size, stride, pad, dilation, groups, useBias):
-    mod = Conv2D(4, 4, size, stride=stride, pad=pad, dilation=dilation, groups=groups, useBias=useBias,
+@pytest.mark.parametrize("outmaps", [4, 8])  # stride 1: input gradient by a full convolution (4) or by col2im (8)
+def test_gradients(size, stride, pad, dilation, groups, useBias, outmaps):
+    mod = Conv2D(4, outmaps, size, stride=stride, pad=pad, dilation=dilation, groups=groups, useBias=useBias,
                  initscheme="gaussian")
     analytic, _ = checkModule(mod, np.random.randn(2, 4, 5, 5))
     assert set(analytic) == {"input0", "W"} | ({"b"} if useBias else set())
