@@ -136,9 +136,9 @@ def _reluFwd(x, out, args):
 
 
 def _reluBwd(grad, y, out, args):
-    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask; `out` may be a different view
-    # of grad's memory (an in-place Activation with slc), so test for overlap, not identity
-    if out is grad or np.may_share_memory(out, grad):
+    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask; in place when out is grad (an
+    # in-place Activation passes the very same array object, also for a slice)
+    if out is grad:
         out *= np.sign(y)
     else:
         np.sign(y, out=out)

@@ -90,11 +90,14 @@ class Activation(Module):
             out, o = self._bufferPair("data", data.shape, data.dtype)
         x = _plain(data)
         if self.slc is None:
-            self._fwd(x, o, self.actArgs)
+            self._fwd(x, x if self.inplace else o, self.actArgs)
         else:
-            if o is not x:
+            xs = x[self.slc]
+            if self.inplace:
+                self._fwd(xs, xs, self.actArgs)
+            else:
                 o[...] = x
-            self._fwd(x[self.slc], o[self.slc], self.actArgs)
+                self._fwd(xs, o[self.slc], self.actArgs)
         self.data = out
 
     def updateGrad(self, grad):
@@ -105,11 +108,14 @@ class Activation(Module):
         g = _plain(grad)
         y = _plain(self.data)
         if self.slc is None:
-            self._bwd(g, y, o, self.actArgs)
+            self._bwd(g, y, g if self.inplace else o, self.actArgs)
         else:
-            if o is not g:
+            gs = g[self.slc]
+            if self.inplace:
+                self._bwd(gs, y[self.slc], gs, self.actArgs)  # one object: kernels see the aliasing
+            else:
                 o[...] = g
-            self._bwd(g[self.slc], y[self.slc], o[self.slc], self.actArgs)
+                self._bwd(gs, y[self.slc], o[self.slc], self.actArgs)
         self.grad = out
 
     def getBlueprint(self):

@@ -34,6 +34,9 @@ from PuzzleLib.Variable import Variable
 __all__ = ["Module", "ModuleError"]
 
 
+_UNCHECKED = ("unchecked",)
+
+
 class _ModuleMeta(type):
     """Records the constructor arguments of every module, for blueprints (see ``getBlueprint``)."""
 
@@ -106,6 +109,8 @@ class Module(metaclass=_ModuleMeta):
         self._bufs = {}
         self._outBufs = {}
         self._inKey = None
+        # shape and dtype of the last single-array input that passed the checks (never a real shape)
+        self._inShape = self._inDtype = _UNCHECKED
 
     # ---- attribute access to vars and attrs: mod.W, mod.b, mod.mean ----
     def __getattr__(self, item):
@@ -130,7 +135,9 @@ class Module(metaclass=_ModuleMeta):
     # ---- forward / backward ----
     def __call__(self, data):
         if not Config.disableDtypeShapeChecks:
-            self._checkInput(data)
+            # the common case first: the same shape and dtype as last time, already checked
+            if getattr(data, "shape", None) != self._inShape or data.dtype != self._inDtype:
+                self._checkInput(data)
         self.inData = data
         self.updateData(data)
         return self.data
@@ -147,6 +154,7 @@ class Module(metaclass=_ModuleMeta):
             self.checkDataType(data.dtype)
             self.checkDataShape(data.shape)
             self._inKey = key
+            self._inShape, self._inDtype = key
 
     def _checkInputList(self, data):
         """Checks for a list of inputs (Add, Concat, ...): each dtype, then the list of shapes."""
@@ -170,7 +178,9 @@ class Module(metaclass=_ModuleMeta):
         each parameter's ``.grad`` to ``scale * new + momentum * old``. Returns ``self.grad``.
         """
         if not Config.disableDtypeShapeChecks:
-            self._checkGradInput(grad)
+            out = self.data
+            if getattr(grad, "shape", None) != getattr(out, "shape", 0) or grad.dtype != out.dtype:
+                self._checkGradInput(grad)
         if updGrad:
             self.updateGrad(grad)
         else:
@@ -401,6 +411,7 @@ class Module(metaclass=_ModuleMeta):
                 self.attrs[aname] = attr.astype(dtype)
         self.calctype = dtype
         self._inKey = None
+        self._inShape = self._inDtype = _UNCHECKED
         self._bufs.clear()
         self._outBufs.clear()
         self.reset()
