@@ -8,8 +8,10 @@ set -eu
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3
-mkdir -p .gpu-carry/wheels
-"$PY" -m pip download --quiet --only-binary=:all: --dest .gpu-carry/wheels pytest exceptiongroup tomli
+rm -rf .gpu-carry/wheels && mkdir -p .gpu-carry/wheels
+# pure-Python wheels resolved for Python 3.10 (so they hold the backports 3.10 needs); they install on any 3.10+
+"$PY" -m pip download --quiet --only-binary=:all: --platform any --python-version 3.10 --implementation py --abi none \
+  --dest .gpu-carry/wheels pytest pytest-xdist exceptiongroup tomli
 if [ -d ../shared/seed ]; then
   rm -rf .gpu-carry/seed && cp -r ../shared/seed .gpu-carry/seed
 fi
