@@ -153,6 +153,13 @@ CONSTRUCTORS = {
     "PuzzleLib.Modules.DepthConcat:DepthConcat": "(name=None)",
     "PuzzleLib.Modules.SpatialTf:SpatialTf": "(shape=None, name=None)",
     "PuzzleLib.Cost.CTC:CTC": "(blank, vocabsize=None, normalized=False)",
+    "PuzzleLib.Modules.MaxUnpool2D:MaxUnpool2D": "(maxpool2d, name=None)",
+    "PuzzleLib.Modules.Upsample3D:Upsample3D": "(scale=2, mode='nearest', name=None)",
+    "PuzzleLib.Modules.LRN:LRN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, name=None)",
+    "PuzzleLib.Modules.CrossMapLRN:CrossMapLRN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, name=None)",
+    "PuzzleLib.Modules.MapLRN:MapLRN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, name=None)",
+    "PuzzleLib.Modules.LCN:LCN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, includePad=True, name=None)",
+    "PuzzleLib.Modules.SubtractMean:SubtractMean": "(size=5, includePad=True, name=None)",
 }
 
 METHOD_SIGNATURES = {

@@ -53,3 +53,10 @@ from PuzzleLib.Modules.Cast import Cast
 from PuzzleLib.Modules.MulAddConst import MulAddConst
 from PuzzleLib.Modules.RNN import RNN
 from PuzzleLib.Modules.SpatialTf import SpatialTf
+from PuzzleLib.Modules.MaxUnpool2D import MaxUnpool2D
+from PuzzleLib.Modules.Upsample3D import Upsample3D
+from PuzzleLib.Modules.LRN import LRN
+from PuzzleLib.Modules.CrossMapLRN import CrossMapLRN
+from PuzzleLib.Modules.MapLRN import MapLRN
+from PuzzleLib.Modules.LCN import LCN
+from PuzzleLib.Modules.SubtractMean import SubtractMean
