@@ -1,4 +1,6 @@
 """Upsample3D: enlarge (N, C, D, H, W) volumes by an integer factor (nearest or trilinear)."""
+import itertools
+
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
@@ -68,7 +70,12 @@ class Upsample3D(Module):
         g = _plain(grad)
         out, o = self._bufferPair("grad", (n, c, d, h, w), grad.dtype)
         if self.mode == "nearest":
-            xp.sum(g.reshape(n, c, d, s, h, s, w, s), axis=(3, 5, 7), out=o)
+            # one add per offset inside a block: several times faster than a sum over 3 strided axes
+            blocks = g.reshape(n, c, d, s, h, s, w, s)
+            xp.copyto(o, blocks[:, :, :, 0, :, 0, :, 0])
+            for i, j, k in itertools.product(range(s), repeat=3):
+                if i or j or k:
+                    o += blocks[:, :, :, i, :, j, :, k]
         else:
             md, mh, mw = self._matrices(d, h, w, grad.dtype)
             t = xp.matmul(md.T, g.reshape(n, c, d * s, -1)).reshape(n, c, d, h * s, w * s)
