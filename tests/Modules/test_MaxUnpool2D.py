@@ -91,3 +91,25 @@ def test_blueprint_is_refused_but_parameters_save():
     again = _net().load(net.save())
     np.testing.assert_array_equal(again(x).get(), net(x).get())
     assert "maxpool2d=MaxPool2D" in str(net[2])
+
+
+def test_trains_through_a_trainer_with_a_short_last_batch():
+    # the Trainer reuses buffers and resets modules between batches; the last batch (2 rows) is short
+    from PuzzleLib.Cost import MSE
+    from PuzzleLib.Handlers import Trainer
+    from PuzzleLib.Modules import Flatten, LCN
+    from PuzzleLib.Optimizers import Adam
+    pool = MaxPool2D(useMask=True)
+    net = Sequential().append(Conv2D(1, 4, 3, pad=1)).append(LCN(3, alpha=1.0)).append(pool)
+    net.append(MaxUnpool2D(pool)).append(Flatten()).append(Linear(4 * 8 * 8, 1))
+    x = np.random.randn(50, 1, 8, 8).astype(np.float32)
+    y = x.reshape(50, -1)[:, :1].copy()
+    opt = Adam(alpha=1e-2)
+    opt.setupOn(net, useGlobalState=True)
+    cost = MSE()
+    trainer = Trainer(net, cost, opt, batchsize=16)
+    errors = []
+    for _ in range(4):
+        trainer.trainFromHost(x, y)
+        errors.append(cost.getMeanError())
+    assert np.all(np.isfinite(errors)) and errors[-1] < 0.8 * errors[0]
