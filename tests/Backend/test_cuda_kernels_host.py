@@ -5,106 +5,28 @@ source with ``ast`` (no CuPy needed), wraps each in a host loop shaped like the 
 generates (inputs bound as ``const T &``, outputs as ``T &``, so in-place aliasing behaves as on
 the device), compiles them with the system C++ compiler for float32, float64 and float16
 (``_Float16``), and compares them with ``_cpu.py`` on random data, in place too. What it cannot
-see (launch, broadcasting, CuPy's own code) is left to test_cuda.py on a GPU. Skips without g++.
+see (launch, CuPy's own code) is left to test_cuda.py on a GPU. Skips without g++. The machinery,
+and a stand-in CuPy that runs the whole suite on the cuda backend, is in cudaemu.py.
 """
-import ast
 import ctypes
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-import PuzzleLib.Backend
 from PuzzleLib.Backend import _cpu
 
-CXX = shutil.which("g++") or shutil.which("c++")
-pytestmark = pytest.mark.skipif(CXX is None, reason="no C++ compiler (g++) to build the host emulation")
+from tests.Backend import cudaemu
+from tests.Backend.cudaemu import CTYPES, call as _call, params as _params
 
-_SRC = os.path.join(os.path.dirname(PuzzleLib.Backend.__file__), "_cuda.py")
-CTYPES = {"float32": "float", "float64": "double", "float16": "_Float16"}
+pytestmark = pytest.mark.skipif(cudaemu.CXX is None, reason="no C++ compiler (g++) to build the host emulation")
+
 DTYPES = [(np.float32, 1e-6, 1e-6), (np.float64, 1e-13, 1e-13), (np.float16, 2e-3, 2e-3)]
-
-
-def _cudaSource():
-    """(elementwise specs {name: (in, out, body)}, preamble, reduction spec) read from _cuda.py."""
-    with open(_SRC, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    consts, specs = {}, {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
-                consts[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                pass
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "_elementwise":
-            name, inParams, outParams, body = (ast.literal_eval(a) for a in node.value.args)
-            specs[name] = (inParams, outParams, consts["_ACC"] + body)
-    return specs, consts["_PREAMBLE"], consts["_SUM_SQ_DIFF"]
-
-
-def _params(text):
-    return [tuple(p.split()) for p in text.split(",") if p.strip()]
-
-
-def _hostKernel(name, inParams, outParams, body, ctype):
-    args, binds = [], []
-    for typ, pname in _params(inParams):
-        if typ == "T":
-            args.append("const %s *%s_" % (ctype, pname))
-            binds.append("const T &%s = %s_[i];" % (pname, pname))
-        elif typ == "Y":  # integer labels: int32 here
-            args.append("const int *%s_" % pname)
-            binds.append("const int &%s = %s_[i];" % (pname, pname))
-        else:
-            args.append("double %s" % pname)
-    for typ, pname in _params(outParams):
-        args.append("%s *%s_" % (ctype, pname))
-        binds.append("T &%s = %s_[i];" % (pname, pname))
-    return ('extern "C" void %s_%s(long n, %s) {\n  typedef %s T;\n  for (long i = 0; i < n; ++i) {\n    %s\n    %s\n  }\n}\n'
-            % (name, ctype.strip("_"), ", ".join(args), ctype, " ".join(binds), body))
-
-
-def _hostReduction(spec, ctype):
-    acc = "double" if ctype == "double" else "float"
-    inParams, mapExpr, reduceExpr, postMap, identity = (e.replace("ACC", acc) for e in spec)
-    return ('extern "C" void sum_sq_diff_%s(long n, const %s *p_, const %s *t_, double scale, %s *err_) {\n'
-            '  typedef %s T; typedef %s _type_reduce;\n  _type_reduce a = _type_reduce(%s);\n'
-            '  for (long i = 0; i < n; ++i) { const T &p = p_[i]; const T &t = t_[i]; _type_reduce b = %s;\n'
-            '    a = (%s); }\n  %s &err = *err_;\n  %s;\n}\n'
-            % (ctype.strip("_"), ctype, ctype, acc, ctype, acc, identity, mapExpr, reduceExpr, acc, postMap))
 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    specs, preamble, reduction = _cudaSource()
-    code = ["#include <cmath>", "using namespace std;", preamble]
-    for ctype in CTYPES.values():
-        for name, (inParams, outParams, body) in sorted(specs.items()):
-            code.append(_hostKernel(name, inParams, outParams, body, ctype))
-        code.append(_hostReduction(reduction, ctype))
-    folder = tmp_path_factory.mktemp("cudahost")
-    src, so = folder / "kernels.cpp", folder / "kernels.so"
-    src.write_text("\n".join(code))
-    res = subprocess.run([CXX, "-O1", "-shared", "-fPIC", "-o", str(so), str(src)], capture_output=True, text=True)
-    assert res.returncode == 0, "the kernel bodies do not compile as C++:\n" + res.stderr[-3000:]
-    return ctypes.CDLL(str(so)), specs
-
-
-def _call(lib, name, dtype, *args):
-    """Call kernel `name` for `dtype` over len(first array) elements; arrays are passed by pointer."""
-    arrays = [a for a in args if isinstance(a, np.ndarray)]
-    n = arrays[0].size
-    cargs = []
-    for a in args:
-        if isinstance(a, np.ndarray):
-            assert (a.dtype == dtype or a.dtype == np.int32) and a.flags.c_contiguous
-            cargs.append(ctypes.c_void_p(a.ctypes.data))
-        else:
-            cargs.append(ctypes.c_double(a))
-    getattr(lib, "%s_%s" % (name, CTYPES[np.dtype(dtype).name].strip("_")))(ctypes.c_long(n), *cargs)
+    return cudaemu.buildHostKernels(str(tmp_path_factory.mktemp("cudahost")))
 
 
 def _ref(dtype):
@@ -239,68 +161,15 @@ def test_cross_entropy_grad(lib, dtype, rtol, atol, weighted):
 # are numpy's. It checks what the direct tests above cannot: that each wrapper in _cuda.py passes
 # its arguments in the order and kinds its kernel declares.
 
-class _FakeElementwiseKernel:
-    lib = None
-
-    def __init__(self, inParams, outParams, operation, name, preamble=""):
-        self.ins, self.outs = _params(inParams), _params(outParams)
-        self.name = name[len("puzzlelib_"):]
-
-    def __call__(self, *args):
-        assert len(args) == len(self.ins) + len(self.outs), "%s: %d arguments for %d parameters" % (
-            self.name, len(args), len(self.ins) + len(self.outs))
-        outs = args[len(self.ins):]
-        shape = outs[0].shape
-        dtype = outs[0].dtype
-        flat = []
-        for (typ, pname), a in zip(self.ins + self.outs, args):
-            if typ == "float64":
-                assert isinstance(a, float), "%s: %s must be a Python float, got %r" % (self.name, pname, a)
-                flat.append(a)
-            else:
-                assert isinstance(a, np.ndarray), "%s: %s must be an array" % (self.name, pname)
-                want = np.int32 if typ == "Y" else dtype
-                assert typ != "T" or a.dtype == dtype, "%s: %s has dtype %s, not %s" % (self.name, pname, a.dtype, dtype)
-                flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).astype(want))
-        _call(self.lib, self.name, dtype, *flat)
-        for out, result in zip(outs, flat[len(self.ins):]):
-            out[...] = result
-
-
-class _FakeReductionKernel:
-    lib = None
-
-    def __init__(self, inParams, outParams, mapExpr, reduceExpr, postMap, identity, name, reduce_type=None):
-        self.outType = np.float64 if outParams.split()[0] == "float64" else np.float32
-        self.reduceType = reduce_type
-
-    def __call__(self, p, t, scale):
-        assert p.dtype == t.dtype and isinstance(scale, float)
-        err = np.zeros((), self.outType)
-        p, t = np.ascontiguousarray(p), np.ascontiguousarray(t)
-        fn = getattr(self.lib, "sum_sq_diff_%s" % CTYPES[p.dtype.name].strip("_"))
-        fn(ctypes.c_long(p.size), ctypes.c_void_p(p.ctypes.data), ctypes.c_void_p(t.ctypes.data),
-           ctypes.c_double(scale), ctypes.c_void_p(err.ctypes.data))
-        return err
-
-
 @pytest.fixture(scope="module")
 def emulated(lib):
+    """_cuda.py itself, imported over the stand-in CuPy of cudaemu.py."""
     import importlib.util
     import sys
-    import types
-    fake = types.ModuleType("cupy")
-    fake.__getattr__ = lambda name: getattr(np, name)
-    fake.ndarray = np.ndarray
-    _FakeElementwiseKernel.lib = _FakeReductionKernel.lib = lib[0]
-    fake.ElementwiseKernel = _FakeElementwiseKernel
-    fake.ReductionKernel = _FakeReductionKernel
-    fakex = types.ModuleType("cupyx")
-    fakex.scatter_add = np.add.at
     saved = {k: sys.modules.get(k) for k in ("cupy", "cupyx")}
-    sys.modules["cupy"], sys.modules["cupyx"] = fake, fakex
+    sys.modules["cupy"], sys.modules["cupyx"] = cudaemu.fakeCupy(lib[0])
     try:
-        spec = importlib.util.spec_from_file_location("_cuda_on_fake_cupy", _SRC)
+        spec = importlib.util.spec_from_file_location("_cuda_on_fake_cupy", cudaemu.SRC)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -358,7 +227,7 @@ def test_emulated_gradient_cost_and_optimizer_wrappers(emulated, dtype, rtol, at
     grad = np.empty_like(pred)
     err = emulated.mseGradError(pred, target, grad)
     np.testing.assert_allclose(grad.astype(np.float64), gRef, rtol=rtol, atol=atol)
-    assert err.shape == () and float(err) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
+    assert err.shape == () and emulated.toScalar(err) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
     assert float(emulated.mseError(pred, target)) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
 
     param, g, mom = _rand((13,), dtype), _rand((13,), dtype), _rand((13,), dtype)

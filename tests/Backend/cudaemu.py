@@ -1,0 +1,255 @@
+"""A stand-in for CuPy on the CPU, to exercise the cuda backend's Python side without a GPU.
+
+- ``buildHostKernels(folder)`` reads the kernel bodies out of ``PuzzleLib/Backend/_cuda.py`` (with
+  ``ast``; no CuPy needed), wraps each in a host loop shaped like the one CuPy generates (inputs
+  bound as ``const T &``, outputs as ``T &``, so in-place aliasing behaves as on the device) and
+  compiles them with the system C++ compiler for float32, float64 and float16 (``_Float16``).
+- ``fakeCupy(lib)`` returns (cupy, cupyx) stand-in modules: arrays are a numpy subclass with
+  CuPy's ``get``/``set``/``data.ptr`` (``set`` as strict as CuPy's: same dtype, same shape,
+  contiguous target), ``ElementwiseKernel`` runs the host-compiled body after checking each
+  argument against the kernel's declared parameters (count, order, array or scalar, dtype of
+  ``T``), and every other name is numpy's, its array results made device arrays.
+
+What this cannot see: CuPy's own API differences from numpy, implicit host conversions, speed.
+``python -m tests.Backend.cudaemu [pytest args]`` runs the suite on the cuda backend over it.
+"""
+import ast
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import types
+
+import numpy as np
+
+import PuzzleLib.Backend
+
+CXX = shutil.which("g++") or shutil.which("c++")
+SRC = os.path.join(os.path.dirname(PuzzleLib.Backend.__file__), "_cuda.py")
+CTYPES = {"float32": "float", "float64": "double", "float16": "_Float16"}
+
+
+def cudaSource():
+    """(elementwise specs {name: (in, out, body)}, preamble, reduction spec) read from _cuda.py."""
+    with open(SRC, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    consts, specs = {}, {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                consts[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "_elementwise":
+            name, inParams, outParams, body = (ast.literal_eval(a) for a in node.value.args)
+            specs[name] = (inParams, outParams, consts["_ACC"] + body)
+    return specs, consts["_PREAMBLE"], consts["_SUM_SQ_DIFF"]
+
+
+def params(text):
+    return [tuple(p.split()) for p in text.split(",") if p.strip()]
+
+
+def _hostKernel(name, inParams, outParams, body, ctype):
+    args, binds = [], []
+    for typ, pname in params(inParams):
+        if typ == "T":
+            args.append("const %s *%s_" % (ctype, pname))
+            binds.append("const T &%s = %s_[i];" % (pname, pname))
+        elif typ == "Y":  # integer labels: int32 here
+            args.append("const int *%s_" % pname)
+            binds.append("const int &%s = %s_[i];" % (pname, pname))
+        else:
+            args.append("double %s" % pname)
+    for typ, pname in params(outParams):
+        args.append("%s *%s_" % (ctype, pname))
+        binds.append("T &%s = %s_[i];" % (pname, pname))
+    return ('extern "C" void %s_%s(long n, %s) {\n  typedef %s T;\n  for (long i = 0; i < n; ++i) {\n    %s\n    %s\n  }\n}\n'
+            % (name, ctype.strip("_"), ", ".join(args), ctype, " ".join(binds), body))
+
+
+def _hostReduction(spec, ctype):
+    acc = "double" if ctype == "double" else "float"
+    inParams, mapExpr, reduceExpr, postMap, identity = (e.replace("ACC", acc) for e in spec)
+    return ('extern "C" void sum_sq_diff_%s(long n, const %s *p_, const %s *t_, double scale, %s *err_) {\n'
+            '  typedef %s T; typedef %s _type_reduce;\n  _type_reduce a = _type_reduce(%s);\n'
+            '  for (long i = 0; i < n; ++i) { const T &p = p_[i]; const T &t = t_[i]; _type_reduce b = %s;\n'
+            '    a = (%s); }\n  %s &err = *err_;\n  %s;\n}\n'
+            % (ctype.strip("_"), ctype, ctype, acc, ctype, acc, identity, mapExpr, reduceExpr, acc, postMap))
+
+
+def buildHostKernels(folder):
+    """Compile every kernel body for the three float types; returns (ctypes library, specs)."""
+    specs, preamble, reduction = cudaSource()
+    code = ["#include <cmath>", "using namespace std;", preamble]
+    for ctype in CTYPES.values():
+        for name, (inParams, outParams, body) in sorted(specs.items()):
+            code.append(_hostKernel(name, inParams, outParams, body, ctype))
+        code.append(_hostReduction(reduction, ctype))
+    src, so = os.path.join(folder, "kernels.cpp"), os.path.join(folder, "kernels.so")
+    with open(src, "w") as f:
+        f.write("\n".join(code))
+    res = subprocess.run([CXX, "-O1", "-shared", "-fPIC", "-o", so, src], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise AssertionError("the kernel bodies do not compile as C++:\n" + res.stderr[-3000:])
+    return ctypes.CDLL(so), specs
+
+
+def call(lib, name, dtype, *args):
+    """Call host kernel `name` for `dtype` over the elements of its first array (contiguous arrays by pointer)."""
+    n = next(a for a in args if isinstance(a, np.ndarray)).size
+    cargs = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            assert (a.dtype == dtype or a.dtype == np.int32) and a.flags.c_contiguous
+            cargs.append(ctypes.c_void_p(a.ctypes.data))
+        else:
+            cargs.append(ctypes.c_double(a))
+    getattr(lib, "%s_%s" % (name, CTYPES[np.dtype(dtype).name].strip("_")))(ctypes.c_long(n), *cargs)
+
+
+def sumSqDiff(lib, p, t, scale, outType):
+    err = np.zeros((), outType)
+    p, t = np.ascontiguousarray(p), np.ascontiguousarray(t)
+    fn = getattr(lib, "sum_sq_diff_%s" % CTYPES[p.dtype.name].strip("_"))
+    fn(ctypes.c_long(p.size), ctypes.c_void_p(p.ctypes.data), ctypes.c_void_p(t.ctypes.data),
+       ctypes.c_double(scale), ctypes.c_void_p(err.ctypes.data))
+    return err
+
+
+# ---- the stand-in modules ----------------------------------------------------------------------------
+
+class DeviceArray(np.ndarray):
+    """An array "on the device": numpy memory with CuPy's get/set/data.ptr."""
+
+    def get(self, stream=None):
+        return np.array(self, copy=True, subok=False)
+
+    def set(self, arr, stream=None):
+        if not isinstance(arr, np.ndarray) or isinstance(arr, DeviceArray):
+            raise TypeError("Only numpy.ndarray can be set to cupy.ndarray")
+        if self.shape != arr.shape:
+            raise ValueError("Shape mismatch. Old shape: %s, new shape: %s" % (self.shape, arr.shape))
+        if self.dtype != arr.dtype:
+            raise TypeError("%s array cannot be set to %s array" % (arr.dtype, self.dtype))
+        if not self.flags.c_contiguous:
+            raise RuntimeError("Cannot set to non-contiguous array")
+        np.copyto(self, arr)
+
+    @property
+    def data(self):
+        return types.SimpleNamespace(ptr=self.__array_interface__["data"][0], device_id=0)
+
+
+def _device(value):
+    if type(value) is np.ndarray:
+        return value.view(DeviceArray)
+    if isinstance(value, tuple):
+        return tuple(_device(v) for v in value)
+    return value
+
+
+def _wrap(fn):
+    def wrapper(*args, **kwargs):
+        return _device(fn(*args, **kwargs))
+    wrapper.__name__ = getattr(fn, "__name__", "fn")
+    return wrapper
+
+
+class _Namespace(types.ModuleType):
+    """numpy (or one of its submodules) whose callables return device arrays."""
+
+    def __init__(self, name, inner, extra=None):
+        super().__init__(name)
+        self._inner = inner
+        self.__dict__.update(extra or {})
+
+    def __getattr__(self, name):
+        value = getattr(self._inner, name)
+        if isinstance(value, types.ModuleType):
+            return _Namespace(self.__name__ + "." + name, value)
+        if callable(value) and not isinstance(value, type):
+            return _wrap(value)
+        return value
+
+
+class _ElementwiseKernel:
+    lib = None
+
+    def __init__(self, inParams, outParams, operation, name, preamble=""):
+        self.ins, self.outs = params(inParams), params(outParams)
+        self.name = name[len("puzzlelib_"):]
+
+    def __call__(self, *args):
+        nparams = len(self.ins) + len(self.outs)
+        assert len(args) == nparams, "%s: %d arguments for %d parameters" % (self.name, len(args), nparams)
+        outs = args[len(self.ins):]
+        shape, dtype = outs[0].shape, outs[0].dtype
+        flat = []
+        for (typ, pname), a in zip(self.ins + self.outs, args):
+            if typ == "float64":
+                assert isinstance(a, float), "%s: %s must be a Python float, got %r" % (self.name, pname, a)
+                flat.append(a)
+                continue
+            assert isinstance(a, np.ndarray), "%s: %s must be an array, got %r" % (self.name, pname, type(a))
+            if typ == "T":
+                assert a.dtype == dtype, "%s: %s has dtype %s, the outputs %s" % (self.name, pname, a.dtype, dtype)
+            else:
+                assert a.dtype.kind in "iu", "%s: %s must hold integers, got %s" % (self.name, pname, a.dtype)
+            np.broadcast_shapes(a.shape, shape)  # CuPy broadcasts the inputs to the outputs' shape
+            flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).astype(np.int32 if typ == "Y" else dtype))
+        call(self.lib, self.name, dtype, *flat)
+        for out, result in zip(outs, flat[len(self.ins):]):
+            out[...] = result
+
+
+class _ReductionKernel:
+    lib = None
+
+    def __init__(self, inParams, outParams, mapExpr, reduceExpr, postMap, identity, name, reduce_type=None):
+        self.outType = np.float64 if outParams.split()[0] == "float64" else np.float32
+
+    def __call__(self, p, t, scale):
+        assert isinstance(p, np.ndarray) and p.dtype == t.dtype and isinstance(scale, float)
+        return sumSqDiff(self.lib, p, t, scale, self.outType).view(DeviceArray)
+
+
+class _Device:
+    def __init__(self, idx=0):
+        self.id = idx
+
+    def use(self):
+        pass
+
+    def synchronize(self):
+        pass
+
+
+def fakeCupy(lib):
+    """(cupy, cupyx) stand-ins over a library from buildHostKernels."""
+    _ElementwiseKernel.lib = _ReductionKernel.lib = lib
+    runtime = types.SimpleNamespace(getDeviceCount=lambda: 1, deviceSynchronize=lambda: None)
+    cuda = types.SimpleNamespace(runtime=runtime, Device=_Device)
+    cupy = _Namespace("cupy", np, {
+        "ndarray": DeviceArray, "ElementwiseKernel": _ElementwiseKernel, "ReductionKernel": _ReductionKernel,
+        "cuda": cuda, "__version__": "emulated",
+    })
+    cupyx = types.ModuleType("cupyx")
+    cupyx.scatter_add = np.add.at
+    return cupy, cupyx
+
+
+def main(argv):
+    """Run pytest on the cuda backend over the stand-in (tests marked gpu are left out)."""
+    import tempfile
+    import pytest
+    folder = tempfile.mkdtemp(prefix="puzzlelib-cudaemu-")
+    lib, _ = buildHostKernels(folder)
+    sys.modules["cupy"], sys.modules["cupyx"] = fakeCupy(lib)
+    os.environ["PUZZLELIB_BACKEND"] = "cuda"
+    return pytest.main(["-m", "not gpu", "-p", "no:cacheprovider"] + list(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
