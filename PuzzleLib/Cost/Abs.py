@@ -1,11 +1,11 @@
 """Abs: mean absolute error, ``mean(|target - pred|)``."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 
 xp = gpuarray.xp
 
 
-class Abs(Cost):
+class Abs(_FusedCost):
     """Mean absolute error over all elements: ``error = mean(|target - pred|)``.
 
     The gradient handed back is ``sign(target - pred) / N`` (N = number of elements), the negative
@@ -32,6 +32,3 @@ class Abs(Cost):
 
     def calcError(self, pred, target):
         return xp.abs(target - pred).mean()
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]

@@ -1,12 +1,12 @@
 """BCE: binary cross-entropy on raw scores (the sigmoid is applied inside)."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import dtypeName
 
 xp = gpuarray.xp
 
 
-class BCE(Cost):
+class BCE(_FusedCost):
     """Binary cross-entropy of raw scores ``s`` against targets ``t`` in [0, 1]:
     ``error = mean(-t log sigmoid(s) - (1 - t) log(1 - sigmoid(s)))`` over all elements, computed
     stably from the scores.
@@ -43,12 +43,6 @@ class BCE(Cost):
         xp.subtract(t, grad, out=grad)
         grad *= 1.0 / grad.size
         return error, grad
-
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def calcVal(self, pred, target):
         t = self._target(pred, target)

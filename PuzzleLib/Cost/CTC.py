@@ -3,13 +3,13 @@ import numbers
 
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
 
 
-class CTC(Cost):
+class CTC(_FusedCost):
     """Connectionist temporal classification (Graves et al., 2006,
     https://www.cs.toronto.edu/~graves/icml_2006.pdf).
 
@@ -203,9 +203,6 @@ class CTC(Cost):
 
     def calcError(self, pred, target):
         return self._lossAndGrad(pred, target, needGrad=False)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def __call__(self, pred, target, queryError=True):
         self._checkInputs(pred, target)

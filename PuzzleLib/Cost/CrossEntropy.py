@@ -1,6 +1,6 @@
 """CrossEntropy: softmax over the class axis, then the negative log-likelihood of integer labels."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkScoresAndLabels,
                                     oneHot, softmax)
 from PuzzleLib.Errors import CostError
@@ -24,7 +24,7 @@ def _crossEntropyGradError(pred, target, grad, weights):
     return nll.sum() / count
 
 
-class CrossEntropy(Cost):
+class CrossEntropy(_FusedCost):
     """Softmax cross-entropy against integer class labels.
 
     ``error = mean_i w[y_i] * -log softmax(pred_i)[y_i]`` over every labelled position i (the batch
@@ -74,12 +74,6 @@ class CrossEntropy(Cost):
         if kernel is None:  # a backend without the fused kernel: compose it from xp
             return _crossEntropyGradError(pred, target, grad, weights), grad
         return kernel(pred, target, grad, weights), grad
-
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

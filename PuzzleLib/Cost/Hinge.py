@@ -1,12 +1,12 @@
 """Hinge: the binary hinge error ``mean(max(0, 1 - y * pred))`` with labels y = +-1."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import dtypeName
 
 xp = gpuarray.xp
 
 
-class Hinge(Cost):
+class Hinge(_FusedCost):
     """Binary hinge error: ``error = mean(max(0, 1 - y * s))`` over all elements, where ``s`` are
     the scores and ``y`` is +1 where the target is positive and -1 elsewhere (so both {-1, 1} and
     {0, 1} labels work).
@@ -38,12 +38,6 @@ class Hinge(Cost):
         xp.multiply(y, active, out=grad)
         grad *= 1.0 / grad.size
         return error, grad
-
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def calcVal(self, pred, target):
         return (self._signs(pred, target) * pred <= 0).astype(xp.float64).mean()

@@ -1,13 +1,13 @@
 """KLDivergence: the Kullback-Leibler divergence from a target distribution to softmax(pred)."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import dtypeName, softmax
 from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
 
 
-class KLDivergence(Cost):
+class KLDivergence(_FusedCost):
     """``error = mean_i sum_c t_ic * (log t_ic - log softmax(pred_i)_c)`` (0 log 0 = 0), the mean
     over every position i of the batch and any trailing axes; the class axis is axis 1.
 
@@ -56,12 +56,6 @@ class KLDivergence(Cost):
         xp.subtract(t, grad, out=grad)
         grad *= 1.0 / count
         return error, grad
-
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def checkDataShape(self, predShape, targetShape):
         predShape, targetShape = tuple(predShape), tuple(targetShape)

@@ -48,12 +48,6 @@ class L1Hinge(_ListCost):
         g1 *= -1.0 / n
         return error, [g1, -g1]
 
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
-
     def calcVal(self, pred, target):
         _, dist = self._terms(pred)
         return ((dist < 0.5 * MARGIN) != (target > 0)).astype(xp.float64).mean()

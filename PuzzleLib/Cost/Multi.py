@@ -55,12 +55,6 @@ class Multi(_ListCost):
             grads.append(grad)
         return total, grads
 
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
-
     def calcVal(self, pred, target):
         return sum(cost.validate(p, t) for cost, p, t in zip(self.costs, pred, target))
 

@@ -1,6 +1,6 @@
 """SVM: the multiclass hinge error (one margin per wrong class) against integer labels."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkScoresAndLabels, oneHot
 from PuzzleLib.Errors import CostError
 
@@ -9,7 +9,7 @@ xp = gpuarray.xp
 MODES = ("l1", "l2")
 
 
-class SVM(Cost):
+class SVM(_FusedCost):
     """Multiclass SVM error (Weston-Watkins): for each sample with label y and scores s,
     ``m_j = max(0, 1 + s_j - s_y)`` for every class j != y; the error is the mean over samples of
     ``sum_j m_j`` (mode "l1") or ``sum_j m_j**2`` (mode "l2").
@@ -59,12 +59,6 @@ class SVM(Cost):
         grad -= dm
         grad *= 1.0 / count
         return error, grad
-
-    def calcError(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[0]
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

@@ -1,11 +1,11 @@
 """SmoothL1: the Huber error with threshold 1 (squared near zero, absolute beyond)."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 
 xp = gpuarray.xp
 
 
-class SmoothL1(Cost):
+class SmoothL1(_FusedCost):
     """``error = mean(e(d))`` with ``d = target - pred`` and ``e(d) = 0.5 d**2`` for ``|d| < 1``,
     ``|d| - 0.5`` otherwise (mean over all elements).
 
@@ -39,6 +39,3 @@ class SmoothL1(Cost):
 
     def calcError(self, pred, target):
         return self._elementError(target - pred).mean()
-
-    def calcGrad(self, pred, target):
-        return self.calcErrorAndGrad(pred, target)[1]

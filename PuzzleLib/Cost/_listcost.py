@@ -1,12 +1,12 @@
 """A base for costs whose prediction is a list of arrays (L1Hinge, Multi)."""
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost.Cost import Cost
+from PuzzleLib.Cost._fused import _FusedCost
 
 
-class _ListCost(Cost):
-    """Like :class:`Cost`, but ``pred`` is a list of arrays; the batch size (the weight of a batch
-    in ``getMeanError``) is the first axis of ``pred[0]``."""
+class _ListCost(_FusedCost):
+    """Like :class:`Cost` (error and gradient computed together), but ``pred`` is a list of arrays;
+    the batch size (the weight of a batch in ``getMeanError``) is the first axis of ``pred[0]``."""
 
     def _checkLists(self, pred, target, validation):
         raise NotImplementedError
