@@ -1,7 +1,7 @@
 """BCE: binary cross-entropy on raw scores (the sigmoid is applied inside)."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import dtypeName
+from PuzzleLib.Cost._labels import checkFloatAndBinary
 
 xp = gpuarray.xp
 
@@ -54,8 +54,4 @@ class BCE(_FusedCost):
             raise self._error("expected target of the prediction's shape %s, got %s" % (predShape, targetShape))
 
     def checkDataType(self, predDtype, targetDtype):
-        if xp.dtype(predDtype).kind != "f":
-            raise self._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
-        if targetDtype != predDtype and xp.dtype(targetDtype).kind not in "iu":
-            raise self._error("expected targets of dtype %s or integer labels, got %s" % (
-                dtypeName(predDtype), dtypeName(targetDtype)))
+        checkFloatAndBinary(self, predDtype, targetDtype, "targets")

@@ -1,8 +1,8 @@
 """CrossEntropy: softmax over the class axis, then the negative log-likelihood of integer labels."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkScoresAndLabels,
-                                    oneHot, softmax)
+from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkMaxlabels,
+                                    checkScoresAndLabels, oneHot, softmax)
 from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
@@ -54,9 +54,7 @@ class CrossEntropy(_FusedCost):
 
     def __init__(self, maxlabels=None, weights=None):
         super().__init__()
-        if maxlabels is not None and (isinstance(maxlabels, bool) or not isinstance(maxlabels, int) or maxlabels <= 0):
-            raise CostError("CrossEntropy: maxlabels must be a positive integer or None, got %r" % (maxlabels,))
-        self.maxlabels = maxlabels
+        self.maxlabels = checkMaxlabels("CrossEntropy", maxlabels)
         if weights is not None:
             try:
                 weights = xp.asarray(weights, dtype=xp.float32).reshape(-1)

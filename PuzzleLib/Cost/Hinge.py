@@ -1,7 +1,7 @@
 """Hinge: the binary hinge error ``mean(max(0, 1 - y * pred))`` with labels y = +-1."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import dtypeName
+from PuzzleLib.Cost._labels import checkFloatAndBinary
 
 xp = gpuarray.xp
 
@@ -43,8 +43,4 @@ class Hinge(_FusedCost):
         return (self._signs(pred, target) * pred <= 0).astype(xp.float64).mean()
 
     def checkDataType(self, predDtype, targetDtype):
-        if xp.dtype(predDtype).kind != "f":
-            raise self._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
-        if targetDtype != predDtype and xp.dtype(targetDtype).kind not in "iu":
-            raise self._error("expected labels of dtype %s or an integer dtype, got %s" % (
-                dtypeName(predDtype), dtypeName(targetDtype)))
+        checkFloatAndBinary(self, predDtype, targetDtype, "labels")

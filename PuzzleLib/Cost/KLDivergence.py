@@ -1,8 +1,7 @@
 """KLDivergence: the Kullback-Leibler divergence from a target distribution to softmax(pred)."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import dtypeName, softmax
-from PuzzleLib.Errors import CostError
+from PuzzleLib.Cost._labels import checkFloatScores, checkMaxlabels, softmax
 
 xp = gpuarray.xp
 
@@ -35,9 +34,7 @@ class KLDivergence(_FusedCost):
 
     def __init__(self, maxlabels=None, normTarget=False):
         super().__init__()
-        if maxlabels is not None and (isinstance(maxlabels, bool) or not isinstance(maxlabels, int) or maxlabels <= 0):
-            raise CostError("KLDivergence: maxlabels must be a positive integer or None, got %r" % (maxlabels,))
-        self.maxlabels = maxlabels
+        self.maxlabels = checkMaxlabels("KLDivergence", maxlabels)
         self.normTarget = bool(normTarget)
 
     def _target(self, target):
@@ -67,8 +64,7 @@ class KLDivergence(_FusedCost):
             raise self._error("expected scores for maxlabels=%d classes (axis 1), got shape %s" % (self.maxlabels, predShape))
 
     def checkDataType(self, predDtype, targetDtype):
-        if xp.dtype(predDtype).kind != "f":
-            raise self._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
+        checkFloatScores(self, predDtype)
         super().checkDataType(predDtype, targetDtype)
 
     def __str__(self):

@@ -1,6 +1,7 @@
-"""Helpers shared by the classification costs (CrossEntropy, SVM, KLDivergence)."""
+"""Helpers shared by the classification costs (CrossEntropy, SVM, KLDivergence, BCE, Hinge)."""
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
 
@@ -21,11 +22,30 @@ def checkScoresAndLabels(cost, predShape, targetShape, maxlabels=None):
         raise cost._error("expected scores for maxlabels=%d classes (axis 1), got shape %s" % (maxlabels, predShape))
 
 
-def checkFloatAndInt(cost, predDtype, targetDtype):
+def checkMaxlabels(costname, maxlabels):
+    """Refuse a ``maxlabels`` constructor argument that is not a positive int or None."""
+    if maxlabels is not None and (isinstance(maxlabels, bool) or not isinstance(maxlabels, int) or maxlabels <= 0):
+        raise CostError("%s: maxlabels must be a positive integer or None, got %r" % (costname, maxlabels))
+    return maxlabels
+
+
+def checkFloatScores(cost, predDtype):
     if xp.dtype(predDtype).kind != "f":
         raise cost._error("expected floating-point scores, got dtype %s" % dtypeName(predDtype))
+
+
+def checkFloatAndInt(cost, predDtype, targetDtype):
+    checkFloatScores(cost, predDtype)
     if xp.dtype(targetDtype).kind not in "iu":
         raise cost._error("expected integer (int32) labels, got dtype %s" % dtypeName(targetDtype))
+
+
+def checkFloatAndBinary(cost, predDtype, targetDtype, what):
+    """Float scores, and ``what`` (targets or labels) of the scores' dtype or an integer dtype."""
+    checkFloatScores(cost, predDtype)
+    if targetDtype != predDtype and xp.dtype(targetDtype).kind not in "iu":
+        raise cost._error("expected %s of dtype %s or integer labels, got %s" % (
+            what, dtypeName(predDtype), dtypeName(targetDtype)))
 
 
 def checkLabelRange(cost, target, classes):
