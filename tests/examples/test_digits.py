@@ -1,0 +1,24 @@
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples"))
+
+import digits  # noqa: E402
+
+
+def test_digits_example_learns_in_two_epochs(capsys):
+    accuracy, elapsed = digits.main(["--epochs", "2"])
+    assert accuracy > 0.9
+    out = capsys.readouterr().out
+    assert "1347 training images, 450 held out" in out and "held-out accuracy" in out
+
+
+def test_split_is_a_held_out_quarter():
+    import numpy as np
+    data = np.arange(20, dtype=np.float32).reshape(20, 1)
+    labels = np.arange(20, dtype=np.int32)
+    trX, trY, teX, teY = digits.splitQuarter(data, labels, seed=3)
+    assert len(teX) == 5 and len(trX) == 15
+    assert sorted(np.concatenate([trY, teY])) == list(range(20))
+    np.testing.assert_array_equal(trX[:, 0], trY)
