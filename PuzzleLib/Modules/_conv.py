@@ -104,23 +104,38 @@ class Geometry:
         self.interior = (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(pad, imgShape))
         overlap = any(s < k * d - (d - 1) for s, k, d in zip(stride, size, dilation))
         self.overlap = overlap or self.flat
+        self.views = {}
 
     def bufferSize(self, rows):
         """Elements of a flat image buffer of ``rows`` planes, slack included."""
         return rows * self.plane + self.slack
 
 
-def _strided(buf, shape, strides):
+def _strided(buf, shape, strides, offset=0):
+    """A view of the flat ``buf`` from element ``offset`` with ``shape`` and element ``strides``."""
     isz = buf.dtype.itemsize
-    return _asStrided(buf, shape=shape, strides=tuple(s * isz for s in strides))
+    return _asStrided(buf[offset:] if offset else buf, shape=shape, strides=tuple(s * isz for s in strides))
+
+
+def stridedView(geo, buf, shape, strides, offset=0):
+    """``_strided``, cached on the Geometry for a persistent buffer (building a view costs more than
+    a small add); a few entries at most, dropped when buffers come and go."""
+    views = geo.views
+    key = (id(buf), shape, strides, offset)
+    entry = views.get(key)
+    if entry is not None and entry[0] is buf:
+        return entry[1]
+    if len(views) > 64:
+        views.clear()
+    view = _strided(buf, shape, strides, offset)
+    views[key] = (buf, view)
+    return view
 
 
 def paddedImage(mod, key, data, geo, fillValue=0.0):
     """``data`` (N, C, *S) copied into a flat buffer laid out (N, C, *padded) with a border of
     ``fillValue`` (kept from call to call) and the geometry's slack. Returns the flat buffer."""
     N, C = data.shape[:2]
-    if not geo.flat and geo.padded == tuple(data.shape[2:]) and data.flags.c_contiguous:
-        return data.reshape(-1)
     bufs = mod.__dict__.setdefault("_imageBufs", {})
     k = (key, tuple(data.shape), xp.dtype(data.dtype), fillValue)
     buf = bufs.get(k)
@@ -138,11 +153,12 @@ def gatherColumns(buf, N, C, geo, cols, flip=False):
     with ``flip`` the taps of each window come in reverse order."""
     plane = geo.plane
     kernelStrides = geo.kernelStrides
+    offset = 0
     if flip:
-        buf = buf[geo.offsets[-1]:]
+        offset = geo.offsets[-1]
         kernelStrides = tuple(-s for s in kernelStrides)
-    view = _strided(buf, (C,) + geo.size + (N,) + geo.grid,
-                    (plane,) + kernelStrides + (C * plane,) + geo.gridStrides)
+    view = stridedView(geo, buf, (C,) + geo.size + (N,) + geo.grid,
+                       (plane,) + kernelStrides + (C * plane,) + geo.gridStrides, offset)
     xp.copyto(cols, view)
     return cols
 
@@ -155,7 +171,7 @@ def scatterColumns(cols, C, N, geo, buf):
     shape = (C, N) + geo.grid
     strides = (N * geo.plane, geo.plane) + geo.gridStrides
     for j, off in enumerate(geo.offsets):
-        dst = _strided(buf[off:], shape, strides)
+        dst = stridedView(geo, buf, shape, strides, off)
         dst += colsk[:, j]
     return buf
 

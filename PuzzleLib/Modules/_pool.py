@@ -10,7 +10,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._conv import (Geometry, _strided, convOutShape, gridBuffer, paddedImage, prod,
-                                     spatialTuple)
+                                     spatialTuple, stridedView)
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
@@ -51,7 +51,8 @@ class PoolND(Module):
         image = paddedImage(self, "x", data, geo, fillValue)
         K = prod(self.size)
         win = self._scratch("win", (K, N * C * geo.gridSize), data.dtype)
-        view = _strided(image, self.size + (N * C,) + geo.grid, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
+        view = stridedView(geo, image, self.size + (N * C,) + geo.grid,
+                           geo.kernelStrides + (geo.plane,) + geo.gridStrides)
         xp.copyto(win.reshape(view.shape), view)
         return win
 
@@ -78,12 +79,12 @@ class PoolND(Module):
         image.fill(0)
         gridShape = (NC,) + geo.grid
         if not geo.overlap:
-            view = _strided(image, self.size + gridShape, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
+            view = stridedView(geo, image, self.size + gridShape, geo.kernelStrides + (geo.plane,) + geo.gridStrides)
             view[...] = rows.reshape(((1,) * self.nd if rows.ndim == 1 else self.size) + gridShape)
         else:
             strides = (geo.plane,) + geo.gridStrides
             for j, off in enumerate(geo.offsets):
-                dst = _strided(image[off:], gridShape, strides)
+                dst = stridedView(geo, image, gridShape, strides, off)
                 dst += (rows if rows.ndim == 1 else rows[j]).reshape(gridShape)
         out = self._buffer("grad", tuple(shape), dtype)
         xp.copyto(out, image[:NC * geo.plane].reshape((N, C) + geo.padded)[geo.interior])
