@@ -141,6 +141,25 @@ class DeviceArray(np.ndarray):
     def data(self):
         return types.SimpleNamespace(ptr=self.__array_interface__["data"][0], device_id=0)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # CuPy refuses host arrays mixed into device arithmetic (TypeError: Unsupported type ndarray)
+        if not _inside[0]:
+            for x in inputs + tuple(kwargs.get("out", ())):
+                if isinstance(x, np.ndarray) and not isinstance(x, DeviceArray) and x.ndim > 0:
+                    raise TypeError("Unsupported type <class 'numpy.ndarray'>: a host array in device arithmetic "
+                                    "(%s); copy it with to_gpu first" % ufunc.__name__)
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, DeviceArray) else x for x in inputs)
+        given = kwargs.get("out")
+        if given is not None:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, DeviceArray) else x for x in given)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        if given is not None and method == "__call__":
+            return given[0] if len(given) == 1 else given  # the very arrays passed as out
+        return _device(result)
+
+
+_inside = [False]  # True while a stand-in CuPy function runs numpy's own code
+
 
 def _device(value):
     if type(value) is np.ndarray:
@@ -150,9 +169,29 @@ def _device(value):
     return value
 
 
+_HOST_INPUT_OK = {"array", "asarray", "asanyarray", "copy"}  # CuPy's functions that take host arrays
+
+
+def _checkNoHostArrays(name, args, kwargs):
+    for x in list(args) + list(kwargs.values()):
+        items = x if isinstance(x, (list, tuple)) else (x,)
+        for item in items:
+            if isinstance(item, np.ndarray) and not isinstance(item, DeviceArray) and item.ndim > 0:
+                raise TypeError("Unsupported type <class 'numpy.ndarray'>: cupy.%s was given a host array; "
+                                "copy it with to_gpu first" % name)
+
+
 def _wrap(fn):
+    name = getattr(fn, "__name__", "fn")
+
     def wrapper(*args, **kwargs):
-        return _device(fn(*args, **kwargs))
+        if not _inside[0] and name not in _HOST_INPUT_OK:
+            _checkNoHostArrays(name, args, kwargs)
+        outer, _inside[0] = _inside[0], True
+        try:
+            return _device(fn(*args, **kwargs))
+        finally:
+            _inside[0] = outer
     wrapper.__name__ = getattr(fn, "__name__", "fn")
     return wrapper
 

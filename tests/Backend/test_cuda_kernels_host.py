@@ -252,7 +252,9 @@ def test_emulated_cross_entropy_and_scatter_add(emulated, shape, weights):
     w = None if weights is None else np.array(weights, np.float32)
     gRef, grad = np.empty(shape, np.float32), np.empty(shape, np.float32)
     errRef = _cpu.crossEntropyGradError(scores, labels, gRef, w)
-    err = emulated.crossEntropyGradError(scores, labels, grad, w)
+    dev = cudaemu.DeviceArray
+    err = emulated.crossEntropyGradError(scores.view(dev), labels.view(dev), grad.view(dev),
+                                         None if w is None else w.view(dev))
     assert isinstance(err, float) and err == pytest.approx(errRef, rel=1e-5)
     np.testing.assert_allclose(grad, gRef, rtol=1e-5, atol=1e-7)
 
