@@ -38,6 +38,8 @@ EXPORTS = {
     "PuzzleLib.Handlers": ["Handler", "Trainer", "Validator", "Calculator", "saveCheckpoint", "loadCheckpoint"],
     "PuzzleLib.Serialization": [],
     "PuzzleLib.Blueprint": ["load"],
+    "PuzzleLib.Datasets": ["DigitsLoader", "ImageFolderLoader"],
+    "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
 }
 
 CONSTRUCTORS = {
