@@ -14,9 +14,10 @@ and in ``~/.cupy/kernel_cache``).
 
 Precision: in every kernel float16 values are widened to float32 for the arithmetic and rounded
 once on store (float64 stays float64). Matrix products of float16 arrays (``cupy.matmul``, used by
-Linear and ``sumRows``) run in cuBLAS with float32 accumulation (CuPy's default compute type for
-half precision is 32-bit), so ``calcMode(np.float16)`` halves memory traffic without summing long
-dot products in half precision. Cost errors of float16 predictions are reduced and returned in
+Linear, the convolutions' im2col products and ``sumRows``) run in cuBLAS with float32 accumulation
+(CuPy's default compute type for half precision is 32-bit: CUBLAS_COMPUTE_32F on tensor cores), so
+``calcMode(np.float16)`` halves memory traffic without summing long dot products in half precision
+(``test_float16_matmul_accumulates_in_float32`` checks it on a GPU). Cost errors of float16 predictions are reduced and returned in
 float32.
 
 Importing this module imports CuPy (a few hundred milliseconds); ``gpuarray`` only does so when
