@@ -5,6 +5,8 @@ programs use (``get``, ``set``); everything else (``fill``, ``reshape``, ``astyp
 slicing) is numpy's own. Kernels are plain numpy functions that write into ``out=`` buffers, so a
 training step allocates nothing once its buffers exist.
 """
+import operator
+
 import numpy as np
 
 xp = np
@@ -57,9 +59,9 @@ def asDevice(ary):
     return np.asarray(ary).view(GPUArray)
 
 
-def plain(ary):
-    """The backend's own array type for internal math (a plain ndarray view, no wrapper cost)."""
-    return ary.view(np.ndarray)
+# plain(ary): the backend's own array type for internal math (a plain ndarray view of a GPUArray,
+# free of the subclass's per-operation cost); a C-level callable, as modules call it every step
+plain = operator.methodcaller("view", np.ndarray)
 
 
 def address(ary):

@@ -1,5 +1,6 @@
 """Handler: drives a module over a data set in batches (the base of Trainer, Validator, Calculator)."""
 import math
+from operator import itemgetter
 import numbers
 
 import numpy as np
@@ -89,7 +90,7 @@ class Handler:
             for i, idx in enumerate(order):
                 self.currBatch = i
                 start = idx * bs
-                batch = [ary[start:start + bs] for ary in arrays]
+                batch = list(map(itemgetter(slice(start, start + bs)), arrays))
                 self.handleBatch(batch, idx, state)
                 mod.reset()
                 if self.onBatchFinish is not None:

@@ -82,6 +82,7 @@ class Activation(Module):
         self.slc = slc
         self.inplace = bool(inplace)
         self._fwd, self._bwd = _kernels[activation]
+        self._y = None
 
     def updateData(self, data):
         if self.inplace:
@@ -89,6 +90,7 @@ class Activation(Module):
         else:
             out, o = self._bufferPair("data", data.shape, data.dtype)
         x = _plain(data)
+        self._y = o
         if self.slc is None:
             self._fwd(x, x if self.inplace else o, self.actArgs)
         else:
@@ -106,7 +108,7 @@ class Activation(Module):
         else:
             out, o = self._bufferPair("grad", grad.shape, grad.dtype)
         g = _plain(grad)
-        y = _plain(self.data)
+        y = self._y  # the plain view of self.data, kept by updateData
         if self.slc is None:
             self._bwd(g, y, g if self.inplace else o, self.actArgs)
         else:

@@ -236,7 +236,8 @@ class Optimizer:
 
     def zeroGradParams(self):
         """Zero every trainable Variable's gradient (one fill per dtype with global state)."""
-        self._requireSetup()
+        if self.module is None:
+            self._requireSetup()
         for group in self.groups:
             for run in group.runs:
                 run.grad.fill(0)
@@ -266,7 +267,8 @@ class Optimizer:
 
     def update(self):
         """Apply one step to every trainable Variable; counts ``t``."""
-        self._requireSetup()
+        if self.module is None:
+            self._requireSetup()
         self.t += 1
         if self.hooks:
             self._runHooks()
