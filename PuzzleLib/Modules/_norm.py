@@ -26,12 +26,44 @@ def _positiveReal(owner, argname, value, upper=None):
     return float(value)
 
 
+_ones = {}
+
+
+def _onesVector(n, dtype):
+    key = (n, xp.dtype(dtype))
+    ones = _ones.get(key)
+    if ones is None:
+        ones = xp.ones((n,), dtype=dtype)
+        _ones[key] = ones
+    return ones
+
+
+def axisSum(x, axes):
+    """``x.sum(axis=axes, keepdims=True)`` for the two reductions normalisation needs, every axis
+    but the channel axis (batch norm) or the spatial axes (instance norm), as products with a
+    ones vector: BLAS sums these far faster than a strided reduction."""
+    nd = x.ndim
+    N, C = x.shape[:2]
+    S = x.size // (N * C) if N * C else 0
+    kept = (1, C) + (1,) * (nd - 2)
+    if S and x.flags.c_contiguous:
+        if axes == (0,) + tuple(range(2, nd)):
+            perMap = xp.matmul(x.reshape(N, C, S), _onesVector(S, x.dtype)) if S > 1 else x.reshape(N, C)
+            return xp.matmul(_onesVector(N, x.dtype), perMap).reshape(kept)
+        if axes == tuple(range(2, nd)) and S > 1:
+            return xp.matmul(x.reshape(N, C, S), _onesVector(S, x.dtype)).reshape((N, C) + (1,) * (nd - 2))
+    return x.sum(axis=axes, keepdims=True)
+
+
 def normalize(x, axes, epsilon, xhat, scratch):
     """Fill ``xhat`` with ``x`` normalised over ``axes``; returns (mean, var, invstd), kept dims."""
-    mean = x.mean(axis=axes, keepdims=True)
+    count = x.size // axisCount(x.shape, axes)
+    mean = axisSum(x, axes)
+    mean *= 1.0 / count
     xp.subtract(x, mean, out=xhat)
     xp.multiply(xhat, xhat, out=scratch)
-    var = scratch.mean(axis=axes, keepdims=True)
+    var = axisSum(scratch, axes)
+    var *= 1.0 / count
     invstd = var + epsilon
     xp.sqrt(invstd, out=invstd)
     xp.reciprocal(invstd, out=invstd)
@@ -39,10 +71,19 @@ def normalize(x, axes, epsilon, xhat, scratch):
     return mean, var, invstd
 
 
+def axisCount(shape, axes):
+    """The number of separate sums a reduction over ``axes`` gives (the size of the kept axes)."""
+    kept = 1
+    for i, n in enumerate(shape):
+        if i not in axes:
+            kept *= n
+    return kept
+
+
 def gradSums(grad, xhat, axes, scratch):
     """(sum(g), sum(g * xhat)) over ``axes``, kept dims."""
     xp.multiply(grad, xhat, out=scratch)
-    return grad.sum(axis=axes, keepdims=True), scratch.sum(axis=axes, keepdims=True)
+    return axisSum(grad, axes), axisSum(scratch, axes)
 
 
 def normalizeBackward(grad, xhat, factor, axes, sums, out):
