@@ -53,7 +53,9 @@ def test_same_public_names():
     cuda = set(_publicDefs(_tree("_cuda.py")))
     missing = sorted(cpu - cuda)
     extra = sorted(cuda - cpu - _CUDA_ONLY)
-    assert not missing, "_cuda.py lacks these names of _cpu.py: %s" % missing
+    assert not missing, ("_cuda.py lacks these names of _cpu.py: %s (add a CuPy twin at the end of _cuda.py: "
+                         "a fused kernel via _elementwise(...) or composed cupy calls; then a reference in "
+                         "test_cuda_kernels_host.py and a gpu test in test_cuda.py)" % missing)
     assert not extra, "_cuda.py defines names _cpu.py does not: %s" % extra
     assert "GPUArray" in cpu and "activationKernels" in cpu  # the walk found the real definitions
 
