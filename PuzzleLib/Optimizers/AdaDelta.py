@@ -1,25 +1,20 @@
 """AdaDelta: step sizes from running averages of squared gradients and squared steps."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+from PuzzleLib.Optimizers._steps import runningMeanOfSquares
 
 
 def adaDeltaStep(param, grad, msg, msdx, learnRate, rho, epsilon, scratch, temp):
     """``msg = rho*msg + (1-rho)*g**2; dx = sqrt(msdx + eps) / sqrt(msg + eps) * g;
     msdx = rho*msdx + (1-rho)*dx**2; param += learnRate * dx``."""
     xp = gpuarray.xp
-    xp.multiply(grad, grad, out=scratch)
-    scratch *= 1.0 - rho
-    msg *= rho
-    msg += scratch
+    runningMeanOfSquares(msg, grad, rho, scratch)
     xp.add(msdx, epsilon, out=scratch)
     xp.add(msg, epsilon, out=temp)
     xp.divide(scratch, temp, out=scratch)
     xp.sqrt(scratch, out=scratch)
     scratch *= grad
-    xp.multiply(scratch, scratch, out=temp)
-    temp *= 1.0 - rho
-    msdx *= rho
-    msdx += temp
+    runningMeanOfSquares(msdx, scratch, rho, temp)
     if learnRate != 1.0:
         scratch *= learnRate
     param += scratch

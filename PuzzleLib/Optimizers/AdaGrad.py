@@ -1,18 +1,14 @@
 """AdaGrad: per-element step sizes from the sum of squared gradients."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkRate
+from PuzzleLib.Optimizers._steps import scaledStep
 
 
 def adaGradStep(param, grad, h, learnRate, epsilon, scratch):
     """``h += g**2; param += learnRate * g / (sqrt(h) + epsilon)``."""
-    xp = gpuarray.xp
-    xp.multiply(grad, grad, out=scratch)
+    gpuarray.xp.multiply(grad, grad, out=scratch)
     h += scratch
-    xp.sqrt(h, out=scratch)
-    scratch += epsilon
-    xp.divide(grad, scratch, out=scratch)
-    scratch *= learnRate
-    param += scratch
+    scaledStep(param, grad, h, learnRate, epsilon, scratch)
 
 
 class AdaGrad(Optimizer):

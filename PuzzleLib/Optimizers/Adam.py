@@ -1,25 +1,15 @@
 """Adam: adaptive moment estimation with a bias-corrected step size."""
 import math
 
-from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+from PuzzleLib.Optimizers._steps import runningMean, runningMeanOfSquares, scaledStep
 
 
 def adamStep(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
     """``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2; param += stepSize * mom / (sqrt(ms) + eps)``."""
-    xp = gpuarray.xp
-    xp.multiply(grad, 1.0 - beta1, out=scratch)
-    mom *= beta1
-    mom += scratch
-    xp.multiply(grad, grad, out=scratch)
-    scratch *= 1.0 - beta2
-    ms *= beta2
-    ms += scratch
-    xp.sqrt(ms, out=scratch)
-    scratch += epsilon
-    xp.divide(mom, scratch, out=scratch)
-    scratch *= stepSize
-    param += scratch
+    runningMean(mom, grad, beta1, scratch)
+    runningMeanOfSquares(ms, grad, beta2, scratch)
+    scaledStep(param, mom, ms, stepSize, epsilon, scratch)
 
 
 class Adam(Optimizer):

@@ -1,20 +1,12 @@
 """RMSProp: step sizes from a running average of squared gradients."""
-from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+from PuzzleLib.Optimizers._steps import runningMeanOfSquares, scaledStep
 
 
 def rmsPropStep(param, grad, ms, learnRate, factor, epsilon, scratch):
     """``ms = factor*ms + (1-factor)*g**2; param += learnRate * g / (sqrt(ms) + epsilon)``."""
-    xp = gpuarray.xp
-    xp.multiply(grad, grad, out=scratch)
-    scratch *= 1.0 - factor
-    ms *= factor
-    ms += scratch
-    xp.sqrt(ms, out=scratch)
-    scratch += epsilon
-    xp.divide(grad, scratch, out=scratch)
-    scratch *= learnRate
-    param += scratch
+    runningMeanOfSquares(ms, grad, factor, scratch)
+    scaledStep(param, grad, ms, learnRate, epsilon, scratch)
 
 
 class RMSProp(Optimizer):

@@ -1,19 +1,15 @@
 """RMSPropGraves: RMSProp with centred second moment and momentum, as in Graves (2013)."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
+from PuzzleLib.Optimizers._steps import runningMean, runningMeanOfSquares
 
 
 def rmsPropGravesStep(param, grad, ms, mg, delta, learnRate, alpha, momRate, epsilon, scratch, temp):
     """``ms = a*ms + (1-a)*g**2; mg = a*mg + (1-a)*g;
     delta = momRate*delta + learnRate * g / sqrt(ms - mg**2 + epsilon); param += delta``."""
     xp = gpuarray.xp
-    xp.multiply(grad, grad, out=scratch)
-    scratch *= 1.0 - alpha
-    ms *= alpha
-    ms += scratch
-    xp.multiply(grad, 1.0 - alpha, out=scratch)
-    mg *= alpha
-    mg += scratch
+    runningMeanOfSquares(ms, grad, alpha, scratch)
+    runningMean(mg, grad, alpha, scratch)
     xp.multiply(mg, mg, out=scratch)
     xp.subtract(ms, scratch, out=temp)
     temp += epsilon
