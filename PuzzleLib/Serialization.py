@@ -226,23 +226,33 @@ def openForReading(hdf, what="model file"):
     raise SerializationError("load: expected a path, bytes or an h5py file, got %s" % type(hdf).__name__)
 
 
+def readFile(hdf, kind, read, name=None):
+    """Open ``hdf`` (a path, bytes or an open h5py file), return ``read(f, what)`` and close what
+    was opened here.
+
+    ``what`` ("<kind> <name>", the name from ``describe`` unless given) names the file in messages;
+    an error in ``read`` that is not a :class:`SerializationError` becomes one saying the file
+    could not be read.
+    """
+    f, close = openForReading(hdf, what=kind)
+    what = "%s %s" % (kind, name or describe(hdf))
+    try:
+        return read(f, what)
+    except SerializationError:
+        raise
+    except Exception as e:
+        raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
+            what, type(e).__name__, e)) from None
+    finally:
+        if close:
+            f.close()
+
+
 def loadModule(mod, hdf, name=None):
     """Load parameters and attributes into ``mod``; checks everything before changing anything.
 
     ``name`` overrides how errors name the file (when ``hdf`` is an already open file)."""
-    f, close = openForReading(hdf)
-    what = "model file %s" % (name or describe(hdf))
-    try:
-        try:
-            updates = _readChecked(f, mod, what)
-        except SerializationError:
-            raise
-        except Exception as e:
-            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
-                what, type(e).__name__, e)) from None
-    finally:
-        if close:
-            f.close()
+    updates = readFile(hdf, "model file", lambda f, what: _readChecked(f, mod, what), name)
     for target, values in updates:
         target.set(values)
 

@@ -140,6 +140,27 @@ def _readRandom(f, what):
     return state
 
 
+def _readCheckpoint(f, what, net, optimizer):
+    """Everything loadCheckpoint changes, read and checked: (epoch, net updates, optimizer updates
+    or None, random state, counters)."""
+    if f.attrs.get("format") != FORMAT:
+        raise SerializationError("%s is not a PuzzleLib checkpoint (no 'format' attribute)" % what)
+    epoch = f.attrs.get("epoch")
+    if not isinstance(epoch, numbers.Integral) or epoch < 0:
+        raise SerializationError("%s: epoch must be a non-negative integer, got %r" % (what, epoch))
+    model = f.get("model")
+    if model is None:
+        raise SerializationError("%s: the net ('model') is missing" % what)
+    netUpdates = Serialization._readChecked(model, net, what)
+    optUpdates = None
+    if optimizer is not None:
+        group = f.get("optimizer")
+        if group is None:
+            raise SerializationError("%s holds no optimizer state" % what)
+        optUpdates = _state._readChecked(group, optimizer, what)
+    return epoch, netUpdates, optUpdates, _readRandom(f, what), _readCounters(f, net, what)
+
+
 def loadCheckpoint(path, net, optimizer):
     """Restore what ``saveCheckpoint`` wrote into ``net`` and ``optimizer``; returns the epoch.
 
@@ -151,36 +172,8 @@ def loadCheckpoint(path, net, optimizer):
     _check(net, optimizer, "loadCheckpoint")
     if optimizer is not None and optimizer.module is None:
         optimizer.setupOn(net)
-    f, close = Serialization.openForReading(path, what="checkpoint")
-    what = "checkpoint %s" % Serialization.describe(path)
-    try:
-        try:
-            if f.attrs.get("format") != FORMAT:
-                raise SerializationError("%s is not a PuzzleLib checkpoint (no 'format' attribute)" % what)
-            epoch = f.attrs.get("epoch")
-            if not isinstance(epoch, numbers.Integral) or epoch < 0:
-                raise SerializationError("%s: epoch must be a non-negative integer, got %r" % (what, epoch))
-            model = f.get("model")
-            if model is None:
-                raise SerializationError("%s: the net ('model') is missing" % what)
-            netUpdates = Serialization._readChecked(model, net, what)
-            optUpdates = None
-            if optimizer is not None:
-                group = f.get("optimizer")
-                if group is None:
-                    raise SerializationError("%s holds no optimizer state" % what)
-                optUpdates = _state._readChecked(group, optimizer, what)
-            randomState = _readRandom(f, what)
-            counters = _readCounters(f, net, what)
-        except SerializationError:
-            raise
-        except Exception as e:
-            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
-                what, type(e).__name__, e)) from None
-    finally:
-        if close:
-            f.close()
-
+    epoch, netUpdates, optUpdates, randomState, counters = Serialization.readFile(
+        path, "checkpoint", lambda f, what: _readCheckpoint(f, what, net, optimizer))
     for target, values in netUpdates:
         target.set(values)
     if optUpdates is not None:

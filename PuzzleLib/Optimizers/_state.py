@@ -65,19 +65,7 @@ def _attr(f, key, what):
 
 def loadOptimizer(optimizer, hdf, name=None):
     optimizer._requireSetup()
-    f, close = Serialization.openForReading(hdf, what="optimizer file")
-    what = "optimizer file %s" % (name or Serialization.describe(hdf))
-    try:
-        try:
-            updates = _readChecked(f, optimizer, what)
-        except SerializationError:
-            raise
-        except Exception as e:
-            raise SerializationError("%s could not be read (corrupted?): %s: %s" % (
-                what, type(e).__name__, e)) from None
-    finally:
-        if close:
-            f.close()
+    updates = Serialization.readFile(hdf, "optimizer file", lambda f, what: _readChecked(f, optimizer, what), name)
     _apply(optimizer, updates)
 
 
