@@ -1,19 +1,16 @@
 """Container: the base of modules made of modules (Sequential, Parallel, Graph)."""
 from PuzzleLib.Errors import ContainerError, PuzzleLibError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._composite import _Composite
 
 
-class Container(Module):
+class Container(_Composite):
     """A module that holds named child modules and passes modes, dtypes and files down to them.
 
     Children are kept in ``self.modules`` (name -> module) in insertion order. ``backward``
     defaults to ``momentum=1.0``: parameter gradients accumulate across calls until the
     optimizer's ``zeroGradParams()``.
     """
-
-    def __init__(self, name=None):
-        super().__init__(name)
-        self.modules = {}
 
     # ---- children ----
     def _addModule(self, mod, index):
@@ -64,46 +61,6 @@ class Container(Module):
             message = "%s: %s" % (type(exc).__name__, exc)
         return ContainerError("%s: %s failed in module %s (%s): %s" % (
             self._label(), phase, index, type(mod).__name__, message))
-
-    # ---- things passed down ----
-    def trainMode(self):
-        super().trainMode()
-        for mod in self.modules.values():
-            mod.trainMode()
-
-    def evalMode(self):
-        super().evalMode()
-        for mod in self.modules.values():
-            mod.evalMode()
-
-    def reset(self):
-        super().reset()
-        for mod in self.modules.values():
-            mod.reset()
-
-    def _setReuse(self, reuse):
-        self._reuse = reuse
-        for mod in self.modules.values():
-            mod._setReuse(reuse)
-
-    def calcMode(self, dtype):
-        for mod in self.modules.values():
-            mod.calcMode(dtype)
-        super().calcMode(dtype)
-
-    def getVarTable(self, vartable=None, name=None, root=True):
-        if vartable is None:
-            vartable = {}
-        prefix = "" if root or not name else name + "."
-        for mname, mod in self.modules.items():
-            mod.getVarTable(vartable, prefix + mname, root=False)
-        return vartable
-
-    def checkDataType(self, dtype):
-        pass
-
-    def checkGradType(self, dtype):
-        pass
 
     def _walk(self, path):
         yield path, self, True

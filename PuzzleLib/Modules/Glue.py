@@ -1,10 +1,11 @@
 """Glue: a module made of user functions (and, optionally, the modules they use)."""
 from PuzzleLib.Errors import BlueprintError, ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._composite import _Composite
 from PuzzleLib.Modules._validate import ownerName
 
 
-class Glue(Module):
+class Glue(_Composite):
     """Wrap plain functions as a module, for operations no module offers.
 
     Parameters
@@ -30,7 +31,6 @@ class Glue(Module):
 
     def __init__(self, modules=None, fwdGlue=None, bwdGlue=None, fwdShapeGlue=None, bwdShapeGlue=None, name=None):
         super().__init__(name)
-        self.modules = {}
         owner = ownerName(type(self), name)
         if not callable(fwdGlue):
             raise ModuleError("%s: fwdGlue must be a function (data, modules) -> output, got %r" % (owner, fwdGlue))
@@ -67,49 +67,10 @@ class Glue(Module):
     def gradShapeFrom(self, shape):
         return shape if self.bwdShapeGlue is None else self.bwdShapeGlue(shape)
 
-    # ---- the inner modules: parameters, modes, dtypes, files ----
-    def getVarTable(self, vartable=None, name=None, root=True):
-        vartable = super().getVarTable(vartable, name, root)
-        prefix = "" if root or not name else name + "."
-        for key, mod in self.modules.items():
-            mod.getVarTable(vartable, prefix + key, root=False)
-        return vartable
-
     def _walk(self, path):
         yield path, self, False
         for key, mod in self.modules.items():
             yield from mod._walk(path + "." + key)
-
-    def trainMode(self):
-        super().trainMode()
-        for mod in self.modules.values():
-            mod.trainMode()
-
-    def evalMode(self):
-        super().evalMode()
-        for mod in self.modules.values():
-            mod.evalMode()
-
-    def reset(self):
-        super().reset()
-        for mod in self.modules.values():
-            mod.reset()
-
-    def _setReuse(self, reuse):
-        super()._setReuse(reuse)
-        for mod in self.modules.values():
-            mod._setReuse(reuse)
-
-    def calcMode(self, dtype):
-        for mod in self.modules.values():
-            mod.calcMode(dtype)
-        super().calcMode(dtype)
-
-    def checkDataType(self, dtype):
-        pass
-
-    def checkGradType(self, dtype):
-        pass
 
     def getBlueprint(self):
         raise BlueprintError("%s holds user functions and cannot be described by a blueprint" % self._label())
