@@ -1,12 +1,11 @@
 """Add: the elementwise sum of a list of same-shaped arrays."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._args import requireList
+from PuzzleLib.Modules._elementwise import _Elementwise
 
 xp = gpuarray.xp
 
 
-class Add(Module):
+class Add(_Elementwise):
     """``data = x0 + x1 + ...`` for a list of arrays of one shape; each input gets the gradient.
 
     Shape
@@ -41,15 +40,3 @@ class Add(Module):
             g[...] = grad
             grads.append(g)
         self.grad = grads
-
-    def checkDataShape(self, shapes):
-        requireList(self, shapes)
-        if any(s != shapes[0] for s in shapes):
-            raise self._error("expected arrays of one shape, got shapes %s" % (shapes,))
-
-    def dataShapeFrom(self, shapes):
-        return tuple(shapes[0])
-
-    def gradShapeFrom(self, shape):
-        n = len(self.inData) if self.inData is not None else 2
-        return [tuple(shape)] * n
