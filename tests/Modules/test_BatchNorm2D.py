@@ -40,8 +40,8 @@ def test_running_statistics_and_factor_schedule():
         f = max(1.0 / t, 0.25)
         mean = (1 - f) * mean + f * x.mean(axis=(0, 2, 3))
         var = (1 - f) * var + f * x.var(axis=(0, 2, 3), ddof=1)
-    np.testing.assert_allclose(mod.attrs["mean"].ravel(), mean, rtol=1e-12)
-    np.testing.assert_allclose(mod.attrs["var"].ravel(), var, rtol=1e-12)
+    np.testing.assert_allclose(mod.attrs["mean"].get().ravel(), mean, rtol=1e-12)
+    np.testing.assert_allclose(mod.attrs["var"].get().ravel(), var, rtol=1e-12)
     # eval mode: normalise with the running statistics, and leave them alone
     mod.evalMode()
     mod.vars["scale"].data.set(np.full((1, 2, 1, 1), 2.0))
@@ -50,7 +50,7 @@ def test_running_statistics_and_factor_schedule():
     y = mod(to_gpu(x)).get()
     ref = 2.0 * (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + 1e-5) + 0.5
     np.testing.assert_allclose(y, ref, rtol=1e-10)
-    np.testing.assert_allclose(mod.attrs["mean"].ravel(), mean, rtol=1e-12)
+    np.testing.assert_allclose(mod.attrs["mean"].get().ravel(), mean, rtol=1e-12)
 
 
 def test_params_attrs_and_file_round_trip():

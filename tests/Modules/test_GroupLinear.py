@@ -13,7 +13,7 @@ from tests.gradcheck import checkModule
 @pytest.mark.parametrize("transpW", [False, True])
 def test_gradients(inmode, wmode, batchDim, transpW):
     mod = GroupLinear(3, 4, 2, inmode=inmode, wmode=wmode, batchDim=batchDim, transpW=transpW, initscheme="gaussian")
-    mod.vars["b"].data.set(np.random.randn(*mod.vars["b"].data.shape))
+    mod.vars["b"].data.set(np.random.randn(*mod.vars["b"].data.shape).astype(np.float32))
     n = 2
     if inmode == "one":
         shape = (n, 4)

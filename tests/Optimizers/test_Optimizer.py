@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Containers import Sequential
 from PuzzleLib.Cost import MSE
@@ -94,14 +95,14 @@ def test_state_modes_and_where_arrays_live(useGlobalState):
         # one flat buffer per dtype; the variables' arrays and states are views into flat buffers
         group = opt.groups[0]
         assert len(opt.groups) == 1 and group.data.size == sum(v.data.size for v in variables)
-        assert W.data is not dataBefore and np.shares_memory(W.data, group.data)
-        assert all(np.shares_memory(opt.states[v]["mom"], group.state["mom"]) for v in variables)
+        assert W.data is not dataBefore and gpuarray.xp.shares_memory(W.data, group.data)
+        assert all(gpuarray.xp.shares_memory(opt.states[v]["mom"], group.state["mom"]) for v in variables)
     else:
         # the variables keep their own arrays; each has its own state buffer
         assert W.data is dataBefore and W.grad is gradBefore
         moms = [opt.states[v]["mom"] for v in variables]
         assert all(m.shape == v.shape for m, v in zip(moms, variables))
-        assert not any(np.shares_memory(a, b) for i, a in enumerate(moms) for b in moms[i + 1:])
+        assert not any(gpuarray.xp.shares_memory(a, b) for i, a in enumerate(moms) for b in moms[i + 1:])
 
 
 def test_default_is_local_state():
