@@ -18,8 +18,9 @@ class Dropout(Module):
         Drop rate, in [0, 1).
     rng : random generator, optional
         Anything with ``random(size)`` (``np.random``, a ``RandomState``, a ``Generator``, or
-        ``cupy.random``). Default: the backend's global generator (``gpuarray.xp.random``), so
-        ``np.random.seed`` makes the masks reproducible on the CPU.
+        ``cupy.random``); draws a host generator returns are copied to the device. Default: the
+        backend's global generator (``gpuarray.xp.random``), so ``gpuarray.xp.random.seed``
+        (``np.random.seed`` on the CPU) makes the masks reproducible.
     slicing : slice or tuple of slices, optional
         Drop only within ``data[slicing]``; the rest passes through unchanged.
     inplace : bool
@@ -60,7 +61,10 @@ class Dropout(Module):
 
     def _drawMask(self, shape, dtype):
         rng = self.rng if self.rng is not None else xp.random
-        keep = rng.random(self._maskShape(shape)) >= self.p
+        draws = rng.random(self._maskShape(shape))
+        if not gpuarray.isDeviceArray(draws):  # a host generator (np.random on the cuda backend)
+            draws = gpuarray.asDevice(draws)
+        keep = draws >= self.p
         mask = keep.astype(dtype)
         mask *= 1.0 / (1.0 - self.p)
         return mask

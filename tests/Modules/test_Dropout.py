@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import ModuleError
 from PuzzleLib.Modules.Dropout import Dropout
@@ -44,13 +45,22 @@ def test_eval_is_identity_and_train_again_drops():
     assert (mod(x).get() == 0).any()
 
 
-def test_default_rng_is_numpy_global():
+def test_default_rng_is_the_backends_global_generator():
     x = to_gpu(np.ones((5, 7), np.float32))
-    np.random.seed(7)
+    gpuarray.xp.random.seed(7)
     a = Dropout(0.5)(x).get()
-    np.random.seed(7)
+    gpuarray.xp.random.seed(7)
     b = Dropout(0.5)(x).get()
     np.testing.assert_array_equal(a, b)
+    assert (a == 0).any() and (a == 2).any()
+
+
+def test_host_generator_masks_reach_the_device():
+    # a numpy generator draws on the host: its mask must still apply to a device array
+    x = to_gpu(np.ones((4, 6), np.float32))
+    out = Dropout(0.5, rng=np.random.RandomState(3))(x).get()
+    keep = np.random.RandomState(3).random_sample((4, 6)) >= 0.5
+    np.testing.assert_array_equal(out, np.where(keep, 2.0, 0.0))
 
 
 def test_dropout2d_drops_whole_maps():
