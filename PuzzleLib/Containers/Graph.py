@@ -4,6 +4,7 @@ from PuzzleLib.Containers.Container import Container
 from PuzzleLib.Containers.Node import Node, _parentLabel
 from PuzzleLib.Errors import BlueprintError, ContainerError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._validate import typeName
 
 
 class Graph(Container):
@@ -209,7 +210,7 @@ class Graph(Container):
         if self._singleIn or (len(self.inputs) == 1 and not isinstance(data, (list, tuple))):
             return [data]
         if not isinstance(data, (list, tuple)) or len(data) != len(self.inputs):
-            got = "a list of %d" % len(data) if isinstance(data, (list, tuple)) else type(data).__name__
+            got = "a list of %d" % len(data) if isinstance(data, (list, tuple)) else typeName(data)
             raise ContainerError("%s: expected a list of %d input arrays (one per input node), got %s" % (
                 self._label(), len(self.inputs), got))
         return list(data)
@@ -278,7 +279,7 @@ class Graph(Container):
     def _outputGrads(self, grad):
         grads = [grad] if self._singleOut else grad
         if not self._singleOut and (not isinstance(grad, (list, tuple)) or len(grad) != len(self.outputs)):
-            got = "a list of %d" % len(grad) if isinstance(grad, (list, tuple)) else type(grad).__name__
+            got = "a list of %d" % len(grad) if isinstance(grad, (list, tuple)) else typeName(grad)
             raise ContainerError("%s: expected a list of %d gradients (one per output), got %s" % (
                 self._label(), len(self.outputs), got))
         if not Config.disableDtypeShapeChecks:

@@ -2,6 +2,7 @@
 from PuzzleLib import Config
 from PuzzleLib.Containers.Container import Container
 from PuzzleLib.Errors import BlueprintError, ContainerError
+from PuzzleLib.Modules._validate import typeName
 
 
 class Parallel(Container):
@@ -52,7 +53,7 @@ class Parallel(Container):
 
     def _checkList(self, values, what):
         if not isinstance(values, (list, tuple)) or len(values) != len(self.graph):
-            got = "a list of %d" % len(values) if isinstance(values, (list, tuple)) else type(values).__name__
+            got = "a list of %d" % len(values) if isinstance(values, (list, tuple)) else typeName(values)
             raise ContainerError("%s: expected a list of %d %s (one per branch), got %s" % (
                 self._label(), len(self.graph), what, got))
 

@@ -5,6 +5,7 @@ from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Errors import CostError
+from PuzzleLib.Modules._validate import typeName
 
 xp = gpuarray.xp
 
@@ -184,7 +185,7 @@ class CTC(_FusedCost):
         try:
             shape, dtype = tuple(pred.shape), pred.dtype
         except AttributeError:
-            raise self._error("expected a device array as prediction, got %s" % type(pred).__name__) from None
+            raise self._error("expected a device array as prediction, got %s" % typeName(pred)) from None
         if len(shape) != 3:
             raise self._error("expected predictions of shape (T, N, vocabsize), got %s" % (shape,))
         if xp.dtype(dtype).kind != "f":

@@ -2,6 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._labels import dtypeName
 from PuzzleLib.Cost._listcost import _ListCost
+from PuzzleLib.Modules._validate import typeName
 
 xp = gpuarray.xp
 
@@ -54,7 +55,7 @@ class L1Hinge(_ListCost):
 
     def _checkLists(self, pred, target, validation):
         if not isinstance(pred, (list, tuple)) or len(pred) != 2:
-            raise self._error("expected a pair [x1, x2] of embeddings as prediction, got %s" % type(pred).__name__)
+            raise self._error("expected a pair [x1, x2] of embeddings as prediction, got %s" % typeName(pred))
         try:
             shapes = [tuple(p.shape) for p in pred]
             dtypes = [p.dtype for p in pred]

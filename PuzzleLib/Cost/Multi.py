@@ -2,6 +2,7 @@
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Cost._listcost import _ListCost
 from PuzzleLib.Errors import CostError
+from PuzzleLib.Modules._validate import typeName
 
 
 class Multi(_ListCost):
@@ -37,7 +38,7 @@ class Multi(_ListCost):
             raise self._error("no costs to apply; append one per output first")
         for what, value in (("prediction", pred), ("target", target)):
             if not isinstance(value, (list, tuple)) or len(value) != len(self.costs):
-                got = "a list of %d" % len(value) if isinstance(value, (list, tuple)) else type(value).__name__
+                got = "a list of %d" % len(value) if isinstance(value, (list, tuple)) else typeName(value)
                 raise self._error("expected a list of %d arrays as %s (one per cost), got %s" % (
                     len(self.costs), what, got))
         for i, (cost, p, t) in enumerate(zip(self.costs, pred, target)):

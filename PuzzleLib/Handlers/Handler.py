@@ -7,6 +7,7 @@ import numpy as np
 
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import HandlerError
+from PuzzleLib.Modules._validate import typeName
 
 
 class Handler:
@@ -48,7 +49,7 @@ class Handler:
             if not hasattr(ary, "shape") or not hasattr(ary, "dtype"):
                 raise HandlerError("%s: argument %d must be an array, got %s" % (self._label(), i, type(ary).__name__))
             if host and gpuarray.isGPU and not isinstance(ary, np.ndarray):
-                raise HandlerError("%s: ...FromHost takes host (numpy) arrays, got %s" % (self._label(), type(ary).__name__))
+                raise HandlerError("%s: ...FromHost takes host (numpy) arrays, got %s" % (self._label(), typeName(ary)))
             if len(ary.shape) == 0:
                 raise HandlerError("%s: argument %d must have a batch axis, got a scalar" % (self._label(), i))
             if n is None:

@@ -29,6 +29,7 @@ import inspect
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules._validate import typeName
 from PuzzleLib.Variable import Variable
 
 __all__ = ["Module", "ModuleError"]
@@ -149,7 +150,7 @@ class Module(metaclass=_ModuleMeta):
             if isinstance(data, (list, tuple)):
                 self._checkInputList(data)
                 return
-            raise self._error("expected a device array (to_gpu(ndarray)), got %s" % type(data).__name__) from None
+            raise self._error("expected a device array (to_gpu(ndarray)), got %s" % typeName(data)) from None
         if key != self._inKey:
             self.checkDataType(data.dtype)
             self.checkDataShape(data.shape)
@@ -164,7 +165,7 @@ class Module(metaclass=_ModuleMeta):
             key = tuple((d.shape, d.dtype) for d in data)
         except AttributeError:
             raise self._error("expected a list of device arrays (to_gpu(ndarray)), got a list of %s" % (
-                ", ".join(type(d).__name__ for d in data))) from None
+                ", ".join(typeName(d) for d in data))) from None
         if key != self._inKey:
             for d in data:
                 self.checkDataType(d.dtype)
@@ -198,7 +199,7 @@ class Module(metaclass=_ModuleMeta):
             if isinstance(grad, (list, tuple)):
                 self._checkGradList(grad)
                 return
-            raise self._error("expected a device array as gradient, got %s" % type(grad).__name__) from None
+            raise self._error("expected a device array as gradient, got %s" % typeName(grad)) from None
         out = self.data
         if shape == getattr(out, "shape", None) and dtype == out.dtype:
             return  # the output's own shape and dtype: valid for any single-output module
@@ -214,7 +215,7 @@ class Module(metaclass=_ModuleMeta):
             dtypes = [g.dtype for g in grad]
         except AttributeError:
             raise self._error("expected a list of device arrays as gradient, got a list of %s" % (
-                ", ".join(type(g).__name__ for g in grad))) from None
+                ", ".join(typeName(g) for g in grad))) from None
         for dtype in dtypes:
             self.checkGradType(dtype)
         self.checkGradShape(shapes)

@@ -1,5 +1,6 @@
 """ToList: wrap one array into a one-element list (a list passes through as a list)."""
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._validate import typeName
 
 
 class ToList(Module):
@@ -28,7 +29,7 @@ class ToList(Module):
 
     def updateGrad(self, grad):
         if not isinstance(grad, (list, tuple)):
-            raise self._error("expected a list of gradients (the output is a list), got %s" % type(grad).__name__)
+            raise self._error("expected a list of gradients (the output is a list), got %s" % typeName(grad))
         self.grad = list(grad) if self._wasList else grad[0]
 
     def dataShapeFrom(self, shape):

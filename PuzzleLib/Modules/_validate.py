@@ -24,3 +24,12 @@ def realNumber(owner, argname, value):
 
 def ownerName(cls, name):
     return cls.__name__ if name is None else "%s '%s'" % (cls.__name__, name)
+
+
+def typeName(value):
+    """The name error messages give a value's type: ``GPUArray`` for any device array of the backend
+    (the API's name for it; CuPy's own class is called ``ndarray``), else the class name."""
+    from PuzzleLib.Backend import gpuarray
+    if isinstance(value, gpuarray.GPUArray):
+        return "GPUArray"
+    return type(value).__name__
