@@ -11,7 +11,8 @@
   ``T``), and every other name is numpy's, its array results made device arrays.
 
 What this cannot see: CuPy's own API differences from numpy, implicit host conversions, speed.
-``python -m tests.Backend.cudaemu [pytest args]`` runs the suite on the cuda backend over it.
+``python -m tests.Backend.cudaemu [pytest args]`` runs the suite on the cuda backend over it (Python
+subprocesses the tests start, such as the tutorial run, import it as ``cupy`` too).
 """
 import ast
 import ctypes
@@ -279,14 +280,37 @@ def fakeCupy(lib):
     return cupy, cupyx
 
 
+_SHIM = """# written by tests/Backend/cudaemu.py: `import %(mod)s` gives the CPU stand-in for CuPy
+import ctypes
+import sys
+from tests.Backend import cudaemu
+sys.modules["cupy"], sys.modules["cupyx"] = cudaemu.fakeCupy(ctypes.CDLL(%(so)r))
+"""
+
+
+def _writeShims(folder, so):
+    """Modules ``cupy`` and ``cupyx`` in ``folder/shim`` that install the stand-in when imported,
+    so that Python subprocesses of the suite (PYTHONPATH set to it) run over it too."""
+    shim = os.path.join(folder, "shim")
+    os.makedirs(shim)
+    for mod in ("cupy", "cupyx"):
+        with open(os.path.join(shim, mod + ".py"), "w") as f:
+            f.write(_SHIM % {"mod": mod, "so": so})
+    return shim
+
+
 def main(argv):
-    """Run pytest on the cuda backend over the stand-in (tests marked gpu are left out)."""
+    """Run pytest on the cuda backend over the stand-in (tests marked gpu are left out); Python
+    subprocesses the tests start find the stand-in as ``cupy`` on their PYTHONPATH."""
     import tempfile
     import pytest
     folder = tempfile.mkdtemp(prefix="puzzlelib-cudaemu-")
     lib, _ = buildHostKernels(folder)
     sys.modules["cupy"], sys.modules["cupyx"] = fakeCupy(lib)
     os.environ["PUZZLELIB_BACKEND"] = "cuda"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    paths = [_writeShims(folder, os.path.join(folder, "kernels.so")), root, os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     return pytest.main(["-m", "not gpu", "-p", "no:cacheprovider"] + list(argv))
 
 
