@@ -4,6 +4,7 @@ import math
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._inplace import gradTarget, keepInput
 
 xp = gpuarray.xp
 
@@ -41,13 +42,7 @@ class Gelu(Module):
         self._x = None
 
     def updateData(self, data):
-        if self.inplace:
-            x = self._scratch("x", data.shape, data.dtype)
-            x[...] = data
-            out = data
-        else:
-            x = data
-            out = self._buffer("data", data.shape, data.dtype)
+        x, out = keepInput(self, data)
         self._x = x
         t = x * x
         t *= _K
@@ -78,7 +73,7 @@ class Gelu(Module):
         x2 += th
         x2 += 1.0
         x2 *= 0.5
-        out = grad if self.inplace else self._buffer("grad", grad.shape, grad.dtype)
+        out = gradTarget(self, grad)
         xp.multiply(grad, x2, out=out)
         self.grad = out
 

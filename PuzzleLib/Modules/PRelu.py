@@ -3,6 +3,7 @@ from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._inplace import gradTarget, keepInput
 from PuzzleLib.Modules._validate import ownerName, positiveInt
 from PuzzleLib.Variable import Variable
 
@@ -52,20 +53,14 @@ class PRelu(Module):
         return a.reshape((1, self.maps) + (1,) * (ndim - 2))
 
     def updateData(self, data):
-        if self.inplace:
-            x = self._scratch("x", data.shape, data.dtype)
-            x[...] = data
-            out = data
-        else:
-            x = data
-            out = self._buffer("data", data.shape, data.dtype)
+        x, out = keepInput(self, data)
         self._x = x
         xp.multiply(x, xp.where(x > 0, 1.0, self._slopes(x.ndim)).astype(x.dtype, copy=False), out=out)
         self.data = out
 
     def updateGrad(self, grad):
         x = self._x
-        out = grad if self.inplace else self._buffer("grad", grad.shape, grad.dtype)
+        out = gradTarget(self, grad)
         xp.multiply(grad, xp.where(x > 0, 1.0, self._slopes(x.ndim)).astype(grad.dtype, copy=False), out=out)
         self.grad = out
 
