@@ -35,7 +35,9 @@ def test_sigint_stops_training_and_writes_everything(tmp_path):
             assert time.monotonic() < deadline, "training never started"
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        stdout, _ = proc.communicate(timeout=60)
+        # not communicate(): it would read stderr too, racing the reader thread for the last lines
+        proc.wait(timeout=60)
+        stdout = proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
