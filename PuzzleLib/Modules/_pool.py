@@ -151,7 +151,7 @@ class MaxPoolND(PoolND):
     def _flatIndices(self, idx, inShape, outShape):
         """Window-offset indices -> flat indices into each (unpadded) input plane."""
         nd = self.nd
-        flat = xp.zeros(idx.shape, dtype=xp.int32)
+        flat = gpuarray.zeros(idx.shape, xp.int32)
         rem = idx.astype(xp.int32)
         coords = []
         for axis in reversed(range(nd)):
