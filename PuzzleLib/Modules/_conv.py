@@ -252,10 +252,14 @@ class _ConvBase(Module):
             geos[tuple(shape)] = geo
         return geo
 
-    def _toGrid(self, key, ary, geo):
-        """``ary`` (N, C, *out) as a (C, N * gridSize) matrix, zero at the garbage grid positions."""
+    def _toGrid(self, key, ary, geo, keep=False):
+        """``ary`` (N, C, *out) as a (C, N * gridSize) matrix, zero at the garbage grid positions;
+        ``keep``: in a buffer of this call's own unless a handler drives the module."""
         N, C = ary.shape[:2]
-        buf = gridBuffer(self, key, C, N, geo, ary.dtype)
+        if keep and not self._reuse:
+            buf = gpuarray.zeros((C, N) + geo.grid, ary.dtype)
+        else:
+            buf = gridBuffer(self, key, C, N, geo, ary.dtype)
         xp.copyto(buf[geo.valid], ary.swapaxes(0, 1))
         return buf.reshape(C, N * geo.gridSize)
 
@@ -345,7 +349,8 @@ class ConvND(_ConvBase):
         geo = self._geometry(data.shape)
 
         image = paddedImage(self, "x", data, geo)
-        cols = self._scratch("cols", (C,) + self.size + (N,) + geo.grid, data.dtype)
+        # kept for the backward pass: a per-call buffer (a Graph may run a shared module twice)
+        cols = self._buffer("cols", (C,) + self.size + (N,) + geo.grid, data.dtype)
         gatherColumns(image, N, C, geo, cols)
         colsm = cols.reshape(C * K, N * geo.gridSize)
 
@@ -478,7 +483,7 @@ class DeconvND(_ConvBase):
         O, K = self.outmaps, prod(self.size)
         geo = self._geometry(data.shape)
 
-        xT = self._toGrid("xT", data, geo)
+        xT = self._toGrid("xT", data, geo, keep=True)
         cols = self._scratch("cols", (O * K, N * geo.gridSize), data.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(C, -1), xT, cols, transA=True)
         image = self._scratch("y", (geo.bufferSize(O * N),), data.dtype)

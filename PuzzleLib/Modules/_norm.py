@@ -205,7 +205,7 @@ class BatchNormND(_NormBase):
         out = self._buffer("data", data.shape, data.dtype)
         scale, bias = self._scaleBias()
         if self.train:
-            xhat = self._scratch("xhat", data.shape, data.dtype)
+            xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
             sq = self._scratch("sq", data.shape, data.dtype)
             mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
             self._xhat, self._invstd = xhat, invstd
@@ -272,7 +272,7 @@ class InstanceNormND(_NormBase):
 
     def updateData(self, data):
         out = self._buffer("data", data.shape, data.dtype)
-        xhat = self._scratch("xhat", data.shape, data.dtype)
+        xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
         sq = self._scratch("sq", data.shape, data.dtype)
         _, _, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
         self._xhat, self._invstd = xhat, invstd

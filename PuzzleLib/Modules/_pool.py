@@ -50,7 +50,7 @@ class PoolND(Module):
         N, C = data.shape[:2]
         image = paddedImage(self, "x", data, geo, fillValue)
         K = prod(self.size)
-        win = self._scratch("win", (K, N * C * geo.gridSize), data.dtype)
+        win = self._buffer("win", (K, N * C * geo.gridSize), data.dtype)  # per call: kept for backward
         view = stridedView(geo, image, self.size + (N * C,) + geo.grid,
                            geo.kernelStrides + (geo.plane,) + geo.gridStrides)
         xp.copyto(win.reshape(view.shape), view)
@@ -131,7 +131,7 @@ class MaxPoolND(PoolND):
     def updateData(self, data):
         geo = self._geometry(data.shape)
         win = self._windows(data, geo, float("-inf"))
-        best = self._scratch("best", (win.shape[1],), data.dtype)
+        best = self._buffer("best", (win.shape[1],), data.dtype)
         xp.max(win, axis=0, out=best)
         out = self._buffer("data", tuple(data.shape[:2]) + geo.out, data.dtype)
         xp.copyto(out, self._cropped(best, data.shape, geo))

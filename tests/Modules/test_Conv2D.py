@@ -99,3 +99,21 @@ def test_bad_data_names_module_and_shapes():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ModuleError, match="Conv2D.*" + match):
         Conv2D(**kwargs)
+
+
+
+def test_shared_image_modules_in_a_graph():
+    # a module at two nodes keeps each call's state apart (the Graph restores it before backward)
+    from PuzzleLib.Containers import Graph
+    from PuzzleLib.Modules import Activation, BatchNorm2D, Deconv2D, MaxPool2D
+    conv = Conv2D(2, 2, 3, pad=1, initscheme="gaussian", name="conv")
+    bn = BatchNorm2D(2, name="bn")
+    pool = MaxPool2D(2, 1, name="pool")
+    deconv = Deconv2D(2, 2, 2, name="deconv")
+    first = conv.node()
+    h = deconv.node(pool.node(bn.node(first)))
+    h = Activation("tanh", name="act").node(h)
+    out = deconv.node(pool.node(bn.node(conv.node(h))))
+    net = Graph(inputs=first, outputs=out)
+    analytic, _ = checkModule(net, np.random.randn(2, 2, 4, 4), rtol=1e-4, atol=1e-6)
+    assert {"input0", "conv.W", "bn.scale", "deconv.W"} <= set(analytic)
