@@ -315,3 +315,124 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         error = np.dot(nll.ravel(), wy.ravel()) / count
         g *= (wy * (-1.0 / count)).reshape(wshape)
     return float(error)
+
+
+# ---- optimizers (Adam, RMSProp, RMSPropGraves, AdaGrad, AdaDelta, SMORMS3, NesterovSGD) -----------
+# Each rule updates param and its state in place; grads are descent directions (updates add them).
+# `scratch` and `temp` are temporaries shaped like param (the cuda twins need neither).
+
+def _runningMean(avg, x, factor, scratch):
+    # avg = factor * avg + (1 - factor) * x
+    np.multiply(x, 1.0 - factor, out=scratch)
+    avg *= factor
+    avg += scratch
+
+
+def _runningMeanOfSquares(avg, x, factor, scratch):
+    # avg = factor * avg + (1 - factor) * x**2
+    np.multiply(x, x, out=scratch)
+    scratch *= 1.0 - factor
+    avg *= factor
+    avg += scratch
+
+
+def _scaledStep(param, num, den, learnRate, epsilon, scratch):
+    # param += learnRate * num / (sqrt(den) + epsilon)
+    np.sqrt(den, out=scratch)
+    scratch += epsilon
+    np.divide(num, scratch, out=scratch)
+    scratch *= learnRate
+    param += scratch
+
+
+def adamUpdate(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
+    """Adam: ``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2;
+    param += stepSize * mom / (sqrt(ms) + epsilon)`` (stepSize carries the bias correction)."""
+    _runningMean(mom, grad, beta1, scratch)
+    _runningMeanOfSquares(ms, grad, beta2, scratch)
+    _scaledStep(param, mom, ms, stepSize, epsilon, scratch)
+
+
+def rmsPropUpdate(param, grad, ms, learnRate, factor, epsilon, scratch):
+    """RMSProp: ``ms = factor*ms + (1-factor)*g**2; param += learnRate * g / (sqrt(ms) + epsilon)``."""
+    _runningMeanOfSquares(ms, grad, factor, scratch)
+    _scaledStep(param, grad, ms, learnRate, epsilon, scratch)
+
+
+def rmsPropGravesUpdate(param, grad, ms, mg, delta, learnRate, alpha, momRate, epsilon, scratch, temp):
+    """Graves' RMSProp: ``ms = a*ms + (1-a)*g**2; mg = a*mg + (1-a)*g;
+    delta = momRate*delta + learnRate * g / sqrt(ms - mg**2 + epsilon); param += delta``."""
+    _runningMeanOfSquares(ms, grad, alpha, scratch)
+    _runningMean(mg, grad, alpha, scratch)
+    np.multiply(mg, mg, out=scratch)
+    np.subtract(ms, scratch, out=temp)
+    temp += epsilon
+    np.sqrt(temp, out=temp)
+    np.divide(grad, temp, out=scratch)
+    scratch *= learnRate
+    delta *= momRate
+    delta += scratch
+    param += delta
+
+
+def adaGradUpdate(param, grad, h, learnRate, epsilon, scratch):
+    """AdaGrad: ``h += g**2; param += learnRate * g / (sqrt(h) + epsilon)``."""
+    np.multiply(grad, grad, out=scratch)
+    h += scratch
+    _scaledStep(param, grad, h, learnRate, epsilon, scratch)
+
+
+def adaDeltaUpdate(param, grad, msg, msdx, learnRate, rho, epsilon, scratch, temp):
+    """AdaDelta: ``msg = rho*msg + (1-rho)*g**2; dx = sqrt((msdx + eps) / (msg + eps)) * g;
+    msdx = rho*msdx + (1-rho)*dx**2; param += learnRate * dx``."""
+    _runningMeanOfSquares(msg, grad, rho, scratch)
+    np.add(msdx, epsilon, out=scratch)
+    np.add(msg, epsilon, out=temp)
+    np.divide(scratch, temp, out=scratch)
+    np.sqrt(scratch, out=scratch)
+    scratch *= grad
+    _runningMeanOfSquares(msdx, scratch, rho, temp)
+    if learnRate != 1.0:
+        scratch *= learnRate
+    param += scratch
+
+
+def smorms3Update(param, grad, mem, mg, ms, learnRate, epsilon, scratch, temp):
+    """SMORMS3, with ``r = 1 / (mem + 1)``: ``mg += r*(g - mg); ms += r*(g**2 - ms);
+    x = mg**2 / (ms + eps); param += g * min(learnRate, x) / (sqrt(ms) + eps); mem = 1 + mem*(1 - x)``."""
+    # r = 1 / (mem + 1), kept in temp
+    np.add(mem, 1.0, out=temp)
+    np.reciprocal(temp, out=temp)
+    # mg += r * (g - mg), ms += r * (g**2 - ms)
+    np.subtract(grad, mg, out=scratch)
+    scratch *= temp
+    mg += scratch
+    np.multiply(grad, grad, out=scratch)
+    scratch -= ms
+    scratch *= temp
+    ms += scratch
+    # x = mg**2 / (ms + eps), kept in temp
+    np.multiply(mg, mg, out=temp)
+    np.add(ms, epsilon, out=scratch)
+    np.divide(temp, scratch, out=temp)
+    # mem = 1 + mem * (1 - x)
+    np.subtract(1.0, temp, out=scratch)
+    mem *= scratch
+    mem += 1.0
+    # param += g * min(lr, x) / (sqrt(ms) + eps)
+    np.minimum(temp, learnRate, out=temp)
+    temp *= grad
+    np.sqrt(ms, out=scratch)
+    scratch += epsilon
+    np.divide(temp, scratch, out=temp)
+    param += temp
+
+
+def nesterovUpdate(param, grad, mom, learnRate, momRate, scratch):
+    """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``."""
+    np.multiply(grad, learnRate, out=scratch)
+    mom *= momRate
+    mom += scratch
+    param += scratch
+    np.multiply(mom, momRate, out=scratch)
+    param += scratch

@@ -370,3 +370,92 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         _kernel("ce_grad_w")(g, s, y, cls, wy, 1.0 / count, g)
         error = (nll * wy.astype(nll.dtype)).sum() / count
     return float(error)
+
+
+# ---- optimizers (Adam, RMSProp, RMSPropGraves, AdaGrad, AdaDelta, SMORMS3, NesterovSGD) -----------
+# One launch per rule: each element's state is read, updated and stored (rounded to T once), and the
+# parameter step is taken from the stored state, as the numpy rules of _cpu.py do. Decay complements
+# (1 - factor) are formed in double, as numpy forms them from Python floats. scratch/temp are unused.
+
+_elementwise("adam", "T grad, float64 stepSize, float64 beta1, float64 beta2, float64 epsilon", "T param, T mom, T ms",
+             "A g = (A)grad;"
+             " T m = (T)((A)beta1 * (A)mom + (A)(1.0 - beta1) * g); mom = m;"
+             " T v = (T)((A)beta2 * (A)ms + (A)(1.0 - beta2) * (g * g)); ms = v;"
+             " param = (T)((A)param + (A)stepSize * (A)m / (sqrt((A)v) + (A)epsilon));")
+_elementwise("rmsprop", "T grad, float64 lr, float64 factor, float64 epsilon", "T param, T ms",
+             "A g = (A)grad;"
+             " T v = (T)((A)factor * (A)ms + (A)(1.0 - factor) * (g * g)); ms = v;"
+             " param = (T)((A)param + (A)lr * g / (sqrt((A)v) + (A)epsilon));")
+_elementwise("rmsprop_graves", "T grad, float64 lr, float64 alpha, float64 momRate, float64 epsilon",
+             "T param, T ms, T mg, T delta",
+             "A g = (A)grad; A a = (A)alpha; A b = (A)(1.0 - alpha);"
+             " T v = (T)(a * (A)ms + b * (g * g)); ms = v;"
+             " T m = (T)(a * (A)mg + b * g); mg = m;"
+             " A mm = (A)m;"
+             " T d = (T)((A)momRate * (A)delta + (A)lr * g / sqrt((A)v - mm * mm + (A)epsilon)); delta = d;"
+             " param = (T)((A)param + (A)d);")
+_elementwise("adagrad", "T grad, float64 lr, float64 epsilon", "T param, T h",
+             "A g = (A)grad;"
+             " T s = (T)((A)h + g * g); h = s;"
+             " param = (T)((A)param + (A)lr * g / (sqrt((A)s) + (A)epsilon));")
+_elementwise("adadelta", "T grad, float64 lr, float64 rho, float64 epsilon", "T param, T msg, T msdx",
+             "A g = (A)grad; A r = (A)rho; A q = (A)(1.0 - rho); A e = (A)epsilon;"
+             " T s = (T)(r * (A)msg + q * (g * g)); msg = s;"
+             " T dx = (T)(sqrt(((A)msdx + e) / ((A)s + e)) * g);"
+             " A x = (A)dx;"
+             " msdx = (T)(r * (A)msdx + q * (x * x));"
+             " param = (T)((A)param + (A)lr * x);")
+# min(lr, x) written so that a NaN x passes through, as numpy's minimum does
+_elementwise("smorms3", "T grad, float64 lr, float64 epsilon", "T param, T mem, T mg, T ms",
+             "A g = (A)grad; A e = (A)epsilon; A r = (A)1 / ((A)mem + (A)1);"
+             " A om = (A)mg; T m = (T)(om + r * (g - om)); mg = m;"
+             " A os = (A)ms; T s = (T)(os + r * (g * g - os)); ms = s;"
+             " A mm = (A)m; A sv = (A)s; A x = mm * mm / (sv + e);"
+             " mem = (T)((A)1 + (A)mem * ((A)1 - x));"
+             " A step = x > (A)lr ? (A)lr : x;"
+             " param = (T)((A)param + g * step / (sqrt(sv) + e));")
+_elementwise("nesterov", "T grad, float64 lr, float64 momRate", "T param, T mom",
+             "A s = (A)lr * (A)grad;"
+             " T m = (T)((A)momRate * (A)mom + s); mom = m;"
+             " param = (T)((A)param + s + (A)momRate * (A)m);")
+
+
+def adamUpdate(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
+    """Adam: ``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2;
+    param += stepSize * mom / (sqrt(ms) + epsilon)``, one fused launch."""
+    _kernel("adam")(grad, float(stepSize), float(beta1), float(beta2), float(epsilon), param, mom, ms)
+
+
+def rmsPropUpdate(param, grad, ms, learnRate, factor, epsilon, scratch):
+    """RMSProp: ``ms = factor*ms + (1-factor)*g**2; param += learnRate * g / (sqrt(ms) + epsilon)``, one launch."""
+    _kernel("rmsprop")(grad, float(learnRate), float(factor), float(epsilon), param, ms)
+
+
+def rmsPropGravesUpdate(param, grad, ms, mg, delta, learnRate, alpha, momRate, epsilon, scratch, temp):
+    """Graves' RMSProp: ``ms = a*ms + (1-a)*g**2; mg = a*mg + (1-a)*g;
+    delta = momRate*delta + learnRate * g / sqrt(ms - mg**2 + epsilon); param += delta``, one launch."""
+    _kernel("rmsprop_graves")(grad, float(learnRate), float(alpha), float(momRate), float(epsilon),
+                              param, ms, mg, delta)
+
+
+def adaGradUpdate(param, grad, h, learnRate, epsilon, scratch):
+    """AdaGrad: ``h += g**2; param += learnRate * g / (sqrt(h) + epsilon)``, one fused launch."""
+    _kernel("adagrad")(grad, float(learnRate), float(epsilon), param, h)
+
+
+def adaDeltaUpdate(param, grad, msg, msdx, learnRate, rho, epsilon, scratch, temp):
+    """AdaDelta: ``msg = rho*msg + (1-rho)*g**2; dx = sqrt((msdx + eps) / (msg + eps)) * g;
+    msdx = rho*msdx + (1-rho)*dx**2; param += learnRate * dx``, one fused launch."""
+    _kernel("adadelta")(grad, float(learnRate), float(rho), float(epsilon), param, msg, msdx)
+
+
+def smorms3Update(param, grad, mem, mg, ms, learnRate, epsilon, scratch, temp):
+    """SMORMS3, with ``r = 1 / (mem + 1)``: ``mg += r*(g - mg); ms += r*(g**2 - ms);
+    x = mg**2 / (ms + eps); param += g * min(learnRate, x) / (sqrt(ms) + eps); mem = 1 + mem*(1 - x)``,
+    one fused launch."""
+    _kernel("smorms3")(grad, float(learnRate), float(epsilon), param, mem, mg, ms)
+
+
+def nesterovUpdate(param, grad, mom, learnRate, momRate, scratch):
+    """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``, one launch."""
+    _kernel("nesterov")(grad, float(learnRate), float(momRate), param, mom)

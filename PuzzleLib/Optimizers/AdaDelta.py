@@ -1,23 +1,6 @@
 """AdaDelta: step sizes from running averages of squared gradients and squared steps."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
-from PuzzleLib.Optimizers._steps import runningMeanOfSquares
-
-
-def adaDeltaStep(param, grad, msg, msdx, learnRate, rho, epsilon, scratch, temp):
-    """``msg = rho*msg + (1-rho)*g**2; dx = sqrt(msdx + eps) / sqrt(msg + eps) * g;
-    msdx = rho*msdx + (1-rho)*dx**2; param += learnRate * dx``."""
-    xp = gpuarray.xp
-    runningMeanOfSquares(msg, grad, rho, scratch)
-    xp.add(msdx, epsilon, out=scratch)
-    xp.add(msg, epsilon, out=temp)
-    xp.divide(scratch, temp, out=scratch)
-    xp.sqrt(scratch, out=scratch)
-    scratch *= grad
-    runningMeanOfSquares(msdx, scratch, rho, temp)
-    if learnRate != 1.0:
-        scratch *= learnRate
-    param += scratch
 
 
 class AdaDelta(Optimizer):
@@ -52,5 +35,6 @@ class AdaDelta(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        temp = self._temp("adadelta", scratch)
-        adaDeltaStep(param, grad, state["msg"], state["msdx"], learnRate, self.rho, self.epsilon, scratch, temp)
+        temp = None if gpuarray.isGPU else self._temp("adadelta", scratch)  # the fused cuda kernel needs none
+        gpuarray.kernels.adaDeltaUpdate(param, grad, state["msg"], state["msdx"], learnRate, self.rho, self.epsilon,
+                                        scratch, temp)

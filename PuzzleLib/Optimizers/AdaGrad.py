@@ -1,14 +1,6 @@
 """AdaGrad: per-element step sizes from the sum of squared gradients."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkRate
-from PuzzleLib.Optimizers._steps import scaledStep
-
-
-def adaGradStep(param, grad, h, learnRate, epsilon, scratch):
-    """``h += g**2; param += learnRate * g / (sqrt(h) + epsilon)``."""
-    gpuarray.xp.multiply(grad, grad, out=scratch)
-    h += scratch
-    scaledStep(param, grad, h, learnRate, epsilon, scratch)
 
 
 class AdaGrad(Optimizer):
@@ -36,4 +28,4 @@ class AdaGrad(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        adaGradStep(param, grad, state["h"], learnRate, self.epsilon, scratch)
+        gpuarray.kernels.adaGradUpdate(param, grad, state["h"], learnRate, self.epsilon, scratch)

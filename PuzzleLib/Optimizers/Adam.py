@@ -1,15 +1,8 @@
 """Adam: adaptive moment estimation with a bias-corrected step size."""
 import math
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
-from PuzzleLib.Optimizers._steps import runningMean, runningMeanOfSquares, scaledStep
-
-
-def adamStep(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
-    """``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2; param += stepSize * mom / (sqrt(ms) + eps)``."""
-    runningMean(mom, grad, beta1, scratch)
-    runningMeanOfSquares(ms, grad, beta2, scratch)
-    scaledStep(param, mom, ms, stepSize, epsilon, scratch)
 
 
 class Adam(Optimizer):
@@ -58,4 +51,5 @@ class Adam(Optimizer):
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
         t = max(self.t, 1)
         stepSize = learnRate * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
-        adamStep(param, grad, state["mom"], state["ms"], stepSize, self.beta1, self.beta2, self.epsilon, scratch)
+        gpuarray.kernels.adamUpdate(param, grad, state["mom"], state["ms"], stepSize, self.beta1, self.beta2,
+                                    self.epsilon, scratch)

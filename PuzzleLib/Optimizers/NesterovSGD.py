@@ -3,17 +3,6 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
 
 
-def nesterovStep(param, grad, mom, learnRate, momRate, scratch):
-    """``mom = momRate * mom + learnRate * grad; param += momRate * mom + learnRate * grad``."""
-    xp = gpuarray.xp
-    xp.multiply(grad, learnRate, out=scratch)
-    mom *= momRate
-    mom += scratch
-    param += scratch
-    xp.multiply(mom, momRate, out=scratch)
-    param += scratch
-
-
 class NesterovSGD(Optimizer):
     """Nesterov's accelerated gradient (grads are descent directions).
 
@@ -41,4 +30,4 @@ class NesterovSGD(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        nesterovStep(param, grad, state["mom"], learnRate, self.momRate * momRate, scratch)
+        gpuarray.kernels.nesterovUpdate(param, grad, state["mom"], learnRate, self.momRate * momRate, scratch)

@@ -1,12 +1,6 @@
 """RMSProp: step sizes from a running average of squared gradients."""
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
-from PuzzleLib.Optimizers._steps import runningMeanOfSquares, scaledStep
-
-
-def rmsPropStep(param, grad, ms, learnRate, factor, epsilon, scratch):
-    """``ms = factor*ms + (1-factor)*g**2; param += learnRate * g / (sqrt(ms) + epsilon)``."""
-    runningMeanOfSquares(ms, grad, factor, scratch)
-    scaledStep(param, grad, ms, learnRate, epsilon, scratch)
 
 
 class RMSProp(Optimizer):
@@ -36,4 +30,4 @@ class RMSProp(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        rmsPropStep(param, grad, state["ms"], learnRate, self.factor, self.epsilon, scratch)
+        gpuarray.kernels.rmsPropUpdate(param, grad, state["ms"], learnRate, self.factor, self.epsilon, scratch)

@@ -1,24 +1,6 @@
 """RMSPropGraves: RMSProp with centred second moment and momentum, as in Graves (2013)."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
-from PuzzleLib.Optimizers._steps import runningMean, runningMeanOfSquares
-
-
-def rmsPropGravesStep(param, grad, ms, mg, delta, learnRate, alpha, momRate, epsilon, scratch, temp):
-    """``ms = a*ms + (1-a)*g**2; mg = a*mg + (1-a)*g;
-    delta = momRate*delta + learnRate * g / sqrt(ms - mg**2 + epsilon); param += delta``."""
-    xp = gpuarray.xp
-    runningMeanOfSquares(ms, grad, alpha, scratch)
-    runningMean(mg, grad, alpha, scratch)
-    xp.multiply(mg, mg, out=scratch)
-    xp.subtract(ms, scratch, out=temp)
-    temp += epsilon
-    xp.sqrt(temp, out=temp)
-    xp.divide(grad, temp, out=scratch)
-    scratch *= learnRate
-    delta *= momRate
-    delta += scratch
-    param += delta
 
 
 class RMSPropGraves(Optimizer):
@@ -53,6 +35,6 @@ class RMSPropGraves(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        temp = self._temp("graves", scratch)
-        rmsPropGravesStep(param, grad, state["ms"], state["mg"], state["delta"], learnRate, self.alpha,
-                          self.momRate * momRate, self.epsilon, scratch, temp)
+        temp = None if gpuarray.isGPU else self._temp("graves", scratch)  # the fused cuda kernel needs none
+        gpuarray.kernels.rmsPropGravesUpdate(param, grad, state["ms"], state["mg"], state["delta"], learnRate,
+                                             self.alpha, self.momRate * momRate, self.epsilon, scratch, temp)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from PuzzleLib.Backend import _cpu, gpuarray
+from tests.Backend._optrules import RULES, draw, reference
 
 pytestmark = pytest.mark.gpu
 
@@ -251,6 +252,19 @@ def test_sgd_and_momentum_updates(dtype, rtol, atol, lr):
     kernels.momentumUpdate(p, gpuarray.to_gpu(grad), m, lr, 0.9, gpuarray.empty((17,), dtype))
     _close(m.get(), mRef, rtol, atol)
     _close(p.get(), pRef, rtol, atol)
+
+
+@pytest.mark.parametrize("fname", sorted(RULES))
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_fused_optimizer_rules(fname, dtype, rtol, atol):
+    """Adam, RMSProp, ... as one launch each: parameter and state against the numpy rule."""
+    param, grad, states = draw(fname, (5, 9), dtype)
+    pRef, sRef = reference(_cpu, fname, param, grad, states, _refDtype(dtype))
+    p, st = gpuarray.to_gpu(param), [gpuarray.to_gpu(x) for x in states]
+    temp = (None,) if RULES[fname][3] else ()
+    getattr(kernels, fname)(p, gpuarray.to_gpu(grad), *st, *RULES[fname][2], None, *temp)
+    for actual, expected in zip([p] + st, [pRef] + sRef):
+        _close(actual.get(), expected, rtol, atol)
 
 
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES[:2])

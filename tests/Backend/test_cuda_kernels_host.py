@@ -17,6 +17,7 @@ import pytest
 from PuzzleLib.Backend import _cpu
 
 from tests.Backend import cudaemu
+from tests.Backend._optrules import RULES, draw, reference
 from tests.Backend.cudaemu import CTYPES, call as _call, params as _params
 
 pytestmark = pytest.mark.skipif(cudaemu.CXX is None, reason="no C++ compiler (g++) to build the host emulation")
@@ -41,6 +42,7 @@ ACTS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "lea
         "softplus": "softPlus", "clip": "clip"}
 ARGS = {"leakyRelu": (0.1,), "elu": (1.3,), "clip": (-0.5, 1.5)}
 OTHER = {"scale", "axpby", "add_bias", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w"}
+OTHER |= {kname for kname, _, _, _ in RULES.values()}  # the fused optimizer rules
 
 
 def test_every_kernel_has_a_reference_here(lib):
@@ -120,6 +122,21 @@ def test_optimizer_updates(lib, dtype, rtol, atol):
     _call(lib, "momentum", dtype, grad, 0.01, 0.9, p, m)
     np.testing.assert_allclose(m.astype(np.float64), mRef, rtol=rtol, atol=atol)
     np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("fname", sorted(RULES))
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_fused_optimizer_rules(lib, fname, dtype, rtol, atol):
+    """Each fused rule (state and parameter, updated in place) against the numpy rule of _cpu.py."""
+    lib, _ = lib
+    kname, _, hypers, _ = RULES[fname]
+    param, grad, states = draw(fname, (3, 7), dtype)
+    pRef, sRef = reference(_cpu, fname, param, grad, states, _ref(dtype))
+    p, st = param.copy(), [x.copy() for x in states]
+    _call(lib, kname, dtype, grad, *hypers, p, *st)
+    for actual, expected in zip([p] + st, [pRef] + sRef):
+        np.testing.assert_allclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
+    assert not np.array_equal(p, param)  # the step moved the parameter
 
 
 def test_parameter_names_match_the_kernel_bodies(lib):
@@ -242,6 +259,29 @@ def test_emulated_gradient_cost_and_optimizer_wrappers(emulated, dtype, rtol, at
     emulated.momentumUpdate(p, g, m, 0.01, 0.9, np.empty_like(p))
     np.testing.assert_allclose(m.astype(np.float64), mRef, rtol=rtol, atol=atol)
     np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("fname", sorted(RULES))
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_emulated_optimizer_rule_wrappers(emulated, fname, dtype, rtol, atol):
+    """_cuda.py's optimizer functions take _cpu.py's parameters (temporaries unused, may be None) and
+    pass them to their kernel in its order; on a strided 2-d view of the state too."""
+    param, grad, states = draw(fname, (4, 6), dtype)
+    pRef, sRef = reference(_cpu, fname, param, grad, states, _ref(dtype))
+    _, _, hypers, temp = RULES[fname]
+    p, st = param.copy(), [x.copy() for x in states]
+    getattr(emulated, fname)(p, grad, *st, *hypers, None, *((None,) if temp else ()))
+    for actual, expected in zip([p] + st, [pRef] + sRef):
+        np.testing.assert_allclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
+    # in place on a column slice: only that part changes
+    p, st = param.copy(), [x.copy() for x in states]
+    view = (slice(None), slice(1, 4))
+    getattr(emulated, fname)(p[view], grad[view], *(x[view] for x in st), *hypers, np.empty_like(p[view]),
+                             *((np.empty_like(p[view]),) if temp else ()))
+    np.testing.assert_allclose(p[view].astype(np.float64), pRef[view], rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(p[:, 4:], param[:, 4:])
+    for actual, start in zip(st, states):
+        np.testing.assert_array_equal(actual[:, :1], start[:, :1])
 
 
 @pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3)])
