@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from PuzzleLib import Blueprint, Serialization
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Containers import Sequential
 from PuzzleLib.Errors import HandlerError, SerializationError
 from PuzzleLib.Handlers import loadCheckpoint, saveCheckpoint
@@ -36,7 +37,9 @@ def test_resume_in_a_fresh_process_is_bit_exact(tmp_path, optName):
     checkpoint = str(tmp_path / "run.ckpt")
     saveCheckpoint(checkpoint, net, opt, epoch=N)
     out = str(tmp_path / "resumed.npz")
-    env = dict(os.environ, PUZZLELIB_BACKEND="cpu", PYTHONPATH=ROOT)
+    # the fresh process runs on this process's backend (bit equality across backends is not promised)
+    env = dict(os.environ, PUZZLELIB_BACKEND=gpuarray.backendName,
+               PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.run([sys.executable, "-m", "tests.Handlers._resume", optName, checkpoint, out, str(N)],
                           cwd=ROOT, env=env, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
