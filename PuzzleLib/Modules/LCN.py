@@ -1,7 +1,7 @@
 """LCN: local contrast normalisation (local mean subtraction, then MapLRN's division)."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.LRN import LRN
-from PuzzleLib.Modules._window import inverseCounts, localMean, localMeanAdjoint, spatialWindowSum
+from PuzzleLib.Modules._window import cachedInverseCounts, localMean, localMeanAdjoint, spatialWindowSum
 
 xp = gpuarray.xp
 _plain = gpuarray.kernels.plain
@@ -45,12 +45,7 @@ class LCN(LRN):
         return spatialWindowSum(x, self.N, transpose)
 
     def _invCounts(self, shape, dtype):
-        key = (tuple(shape[-2:]), xp.dtype(dtype).name)
-        inv = self._counts.get(key)
-        if inv is None:
-            inv = inverseCounts(shape[-2], shape[-1], self.N, self.includePad, dtype)
-            self._counts[key] = inv
-        return inv
+        return cachedInverseCounts(self._counts, shape, self.N, self.includePad, dtype)
 
     def updateData(self, data):
         x = _plain(data)

@@ -3,7 +3,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireNdim
 from PuzzleLib.Modules._validate import ownerName, positiveInt
-from PuzzleLib.Modules._window import inverseCounts, localMean, localMeanAdjoint
+from PuzzleLib.Modules._window import cachedInverseCounts, localMean, localMeanAdjoint
 
 xp = gpuarray.xp
 _plain = gpuarray.kernels.plain
@@ -40,12 +40,7 @@ class SubtractMean(Module):
         self._counts = {}
 
     def _invCounts(self, shape, dtype):
-        key = (tuple(shape[-2:]), xp.dtype(dtype).name)
-        inv = self._counts.get(key)
-        if inv is None:
-            inv = inverseCounts(shape[-2], shape[-1], self.size, self.includePad, dtype)
-            self._counts[key] = inv
-        return inv
+        return cachedInverseCounts(self._counts, shape, self.size, self.includePad, dtype)
 
     def updateData(self, data):
         x = _plain(data)

@@ -54,6 +54,17 @@ def inverseCounts(height, width, size, includePad, dtype):
     return 1.0 / (rows.reshape(-1, 1) * cols.reshape(1, -1))
 
 
+def cachedInverseCounts(cache, shape, size, includePad, dtype):
+    """``inverseCounts`` for the map of an (..., height, width) ``shape``, kept in the dict
+    ``cache`` (one entry per map size and dtype; the module clears it on ``calcMode``)."""
+    key = (tuple(shape[-2:]), xp.dtype(dtype).name)
+    inv = cache.get(key)
+    if inv is None:
+        inv = inverseCounts(shape[-2], shape[-1], size, includePad, dtype)
+        cache[key] = inv
+    return inv
+
+
 def localMean(x, size, invCounts):
     """The mean of each ``size`` x ``size`` window of the last two axes of ``x``."""
     out = spatialWindowSum(x, size)
