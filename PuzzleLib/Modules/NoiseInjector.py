@@ -4,7 +4,8 @@ import numbers
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._validate import ownerName
+from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._validate import choiceArg, ownerName
 
 xp = gpuarray.xp
 
@@ -45,12 +46,8 @@ class NoiseInjector(Module):
                  name=None):
         super().__init__(name)
         owner = ownerName(type(self), name)
-        mode = getattr(mode, "value", mode)
-        noisetype = getattr(noisetype, "value", noisetype)
-        if mode not in modes:
-            raise ModuleError("%s: unknown mode %r; expected one of %s" % (owner, mode, ", ".join(modes)))
-        if noisetype not in noisetypes:
-            raise ModuleError("%s: unknown noisetype %r; expected one of %s" % (owner, noisetype, ", ".join(noisetypes)))
+        mode = choiceArg(owner, "mode", mode, modes)
+        noisetype = choiceArg(owner, "noisetype", noisetype, noisetypes)
         params = tuple(params) if isinstance(params, (list, tuple)) else params
         if not isinstance(params, tuple) or len(params) != 2 or not all(
                 isinstance(p, numbers.Real) and not isinstance(p, bool) for p in params):
@@ -69,8 +66,7 @@ class NoiseInjector(Module):
         self.noise = None
 
     def checkDataShape(self, shape):
-        if isinstance(shape, list):
-            raise self._error("expected one array, got a list of %d" % len(shape))
+        requireSingle(self, shape)
 
     def _draw(self, shape, dtype):
         a, b = self.params

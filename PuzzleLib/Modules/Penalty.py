@@ -2,7 +2,8 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._validate import ownerName, realNumber
+from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._validate import choiceArg, ownerName, realNumber
 
 xp = gpuarray.xp
 
@@ -35,17 +36,13 @@ class Penalty(Module):
     def __init__(self, mode="l1", weight=0.01, name=None):
         super().__init__(name)
         owner = ownerName(type(self), name)
-        mode = getattr(mode, "value", mode)
-        if mode not in modes:
-            raise ModuleError("%s: unknown mode %r; expected one of %s" % (owner, mode, ", ".join(modes)))
-        self.mode = mode
+        self.mode = choiceArg(owner, "mode", mode, modes)
         self.weight = realNumber(owner, "weight", weight)
         if self.weight < 0:
             raise ModuleError("%s: weight must be non-negative, got %r" % (owner, weight))
 
     def checkDataShape(self, shape):
-        if isinstance(shape, list):
-            raise self._error("expected one array, got a list of %d" % len(shape))
+        requireSingle(self, shape)
 
     def updateData(self, data):
         self.data = data

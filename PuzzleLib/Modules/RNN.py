@@ -5,7 +5,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
-from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
+from PuzzleLib.Modules._validate import choiceArg, ownerName, positiveInt, realNumber
 from PuzzleLib.Variable import Variable
 
 xp = gpuarray.xp
@@ -75,13 +75,9 @@ class RNN(Module):
         self.insize = positiveInt(owner, "insize", insize)
         self.hsize = positiveInt(owner, "hsize", hsize)
         self.layers = positiveInt(owner, "layers", layers)
-        mode = getattr(mode, "value", mode)
-        direction = getattr(direction, "value", direction)
+        mode = choiceArg(owner, "mode", mode, modes)
+        direction = choiceArg(owner, "direction", direction, directions)
         modifier = getattr(modifier, "value", modifier)
-        if mode not in modes:
-            raise ModuleError("%s: unknown mode %r; expected one of %s" % (owner, mode, ", ".join(modes)))
-        if direction not in directions:
-            raise ModuleError("%s: unknown direction %r; expected one of %s" % (owner, direction, ", ".join(directions)))
         if modifier not in modifiers:
             raise ModuleError("%s: unknown modifier %r; expected None or 'orthogonal'" % (owner, modifier))
         self.dropout = realNumber(owner, "dropout", dropout)

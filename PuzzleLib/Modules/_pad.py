@@ -3,7 +3,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import intTuple, requireNdim
-from PuzzleLib.Modules._validate import ownerName, realNumber
+from PuzzleLib.Modules._validate import choiceArg, ownerName, realNumber
 
 xp = gpuarray.xp
 
@@ -34,9 +34,7 @@ class _Pad(Module):
     def __init__(self, pad, mode="constant", fillValue=None, name=None):
         super().__init__(name)
         owner = ownerName(type(self), name)
-        mode = getattr(mode, "value", mode)
-        if mode not in MODES:
-            raise ModuleError("%s: unknown mode %r; expected one of %s" % (owner, mode, ", ".join(MODES)))
+        mode = choiceArg(owner, "mode", mode, MODES)
         self.mode = mode
         self.pad = self._parsePad(owner, pad)
         if fillValue is not None:

@@ -1,9 +1,8 @@
 """What Upsample2D and Upsample3D share: arguments, interpolation matrices, shapes."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireNdim
-from PuzzleLib.Modules._validate import ownerName, positiveInt
+from PuzzleLib.Modules._validate import choiceArg, ownerName, positiveInt
 
 xp = gpuarray.xp
 
@@ -33,10 +32,7 @@ class _Upsample(Module):
         super().__init__(name)
         owner = ownerName(type(self), name)
         self.scale = positiveInt(owner, "scale", scale)
-        mode = getattr(mode, "value", mode)
-        if mode not in MODES:
-            raise ModuleError("%s: unknown mode %r; expected one of %s" % (owner, mode, ", ".join(MODES)))
-        self.mode = mode
+        self.mode = choiceArg(owner, "mode", mode, MODES)
         self._mats = {}
 
     def _matrices(self, sizes, dtype):

@@ -33,3 +33,11 @@ def typeName(value):
     if isinstance(value, gpuarray.GPUArray):
         return "GPUArray"
     return type(value).__name__
+
+
+def choiceArg(owner, argname, value, choices):
+    """``value`` if it is one of the strings ``choices`` (an enum member counts by its ``value``)."""
+    value = getattr(value, "value", value)
+    if value not in choices:
+        raise ModuleError("%s: unknown %s %r; expected one of %s" % (owner, argname, value, ", ".join(choices)))
+    return value
