@@ -55,3 +55,24 @@ def test_errors():
         Deconv2D(2, 3, 3, stride=2, postpad=2)
     with pytest.raises(ModuleError, match=r"Deconv2D.*divisible by groups"):
         Deconv2D(2, 3, 3, groups=2)
+
+
+def test_image_modules_survive_a_blueprint_round_trip():
+    from PuzzleLib import Blueprint
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Modules import AvgPool2D, BatchNorm2D, InstanceNorm2D, MaxPool2D
+    net = Sequential()
+    net.append(Conv2D(2, 4, (3, 2), stride=(1, 2), pad=1, dilation=(2, 1), groups=2))
+    net.append(BatchNorm2D(4, minFactor=0.5))
+    net.append(MaxPool2D(3, 1, 1))
+    net.append(Deconv2D(4, 2, 3, stride=2, pad=1, postpad=1))
+    net.append(AvgPool2D(3, 2, 1, includePad=False))
+    net.append(InstanceNorm2D(2, affine=False))
+    x = to_gpu(np.random.randn(2, 2, 6, 6).astype(np.float32))
+    net(x)  # move the running statistics
+    net.evalMode()
+    y = net(x).get()
+    rebuilt = Blueprint.load(net.save(withBlueprint=True))
+    rebuilt.evalMode()
+    assert str(rebuilt) == str(net)
+    np.testing.assert_allclose(rebuilt(x).get(), y, rtol=1e-6)
