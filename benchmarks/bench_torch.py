@@ -2,7 +2,11 @@
 
 Threads as PyTorch sets them by default (no torch.set_num_threads). The batches are contiguous
 slices visited in the same random order PuzzleLib's Trainer uses, so both do the same steps.
-``nn.MSELoss`` is the mean of squares (PuzzleLib's MSE has a factor 0.5): the same work.
+
+``nn.MSELoss`` is the mean of squares, twice PuzzleLib's MSE (``0.5 * mean``), so its gradient is
+twice as large: with MSE the learning rate is halved (``MSE_LR_FACTOR``), which makes PyTorch's
+momentum SGD follow the same trajectory as PuzzleLib's (without it the tutorial net diverges to
+NaN at batch 10). Cross entropy is the mean negative log-likelihood in both: the same rate.
 """
 import numpy as np
 import torch
@@ -10,6 +14,8 @@ from torch import nn
 
 import common
 from common_loop import batchSlices, macroBatchSlices, newRng
+
+MSE_LR_FACTOR = 0.5
 
 
 def probe():
@@ -49,7 +55,7 @@ class TutorialStep:
         self.Y = torch.from_numpy(Y[:common.STEP_SAMPLES].copy())
         self.net = tutorialNet()
         self.lossFn = nn.MSELoss()
-        self.opt = _sgd(self.net, common.TUTORIAL_LR, common.TUTORIAL_MOMENTUM)
+        self.opt = _sgd(self.net, common.TUTORIAL_LR * MSE_LR_FACTOR, common.TUTORIAL_MOMENTUM)
         self.batch = batch
         self.rng = newRng()
         self.loss = None
@@ -76,7 +82,7 @@ class TutorialFull:
     def block(self):
         net = tutorialNet()
         lossFn = nn.MSELoss()
-        opt = _sgd(net, common.TUTORIAL_LR, common.TUTORIAL_MOMENTUM)
+        opt = _sgd(net, common.TUTORIAL_LR * MSE_LR_FACTOR, common.TUTORIAL_MOMENTUM)
         rng = newRng()
         X, Y = self.X, self.Y
         for _ in range(self.epochs):
@@ -114,9 +120,10 @@ def wideNet():
 
 
 def _targets(cost, labels, onehot):
+    """(loss, targets, learning-rate factor) for "ce" (int64 labels) or "mse" (one-hot floats)."""
     if cost == "ce":
-        return nn.CrossEntropyLoss(), torch.from_numpy(labels.astype(np.int64))
-    return nn.MSELoss(), torch.from_numpy(onehot)
+        return nn.CrossEntropyLoss(), torch.from_numpy(labels.astype(np.int64)), 1.0
+    return nn.MSELoss(), torch.from_numpy(onehot), MSE_LR_FACTOR
 
 
 class WideEpoch:
@@ -125,9 +132,9 @@ class WideEpoch:
     def __init__(self, samples, batch, cost):
         X, labels, onehot = common.wideData(samples)
         self.X = torch.from_numpy(X)
-        self.lossFn, self.T = _targets(cost, labels, onehot)
+        self.lossFn, self.T, factor = _targets(cost, labels, onehot)
         self.net = wideNet()
-        self.opt = _sgd(self.net, common.WIDE_LR, common.WIDE_MOMENTUM)
+        self.opt = _sgd(self.net, common.WIDE_LR * factor, common.WIDE_MOMENTUM)
         self.batch = batch
         self.rng = newRng()
         self.loss = None
@@ -158,9 +165,9 @@ class CnnEpoch:
         onehot = np.zeros((labels.shape[0], 10), dtype=np.float32)
         onehot[np.arange(labels.shape[0]), labels] = 1.0
         self.X = torch.from_numpy(X)
-        self.lossFn, self.T = _targets(cost, labels, onehot)
+        self.lossFn, self.T, factor = _targets(cost, labels, onehot)
         self.net = cnnNet()
-        self.opt = _sgd(self.net, common.CNN_LR, common.CNN_MOMENTUM)
+        self.opt = _sgd(self.net, common.CNN_LR * factor, common.CNN_MOMENTUM)
         self.batch = batch
         self.rng = newRng()
         self.loss = None
