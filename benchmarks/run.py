@@ -279,6 +279,20 @@ def benchMemory(libs, cfg, cost, log):
     return {"memory": entry}
 
 
+def divergenceNotes(wl):
+    """A warning for each library whose error came out non-finite (its times may not be representative)."""
+    import math
+    notes = []
+    for name, entry in wl.items():
+        for lib, s in entry.get("libs", {}).items():
+            info = (s or {}).get("info") or {}
+            for key, value in info.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    notes.append("WARNING: %s diverged in %s (%s = %s); its times may not be representative" % (
+                        LABELS[lib], name, key, value))
+    return notes
+
+
 def _brief(entry):
     parts = []
     for lib in LIBS:
@@ -501,6 +515,7 @@ def main(argv=None):
         workloads.update(benchMemory([lib for lib in libs if lib != "numpy"], cfg, cost, log))
 
     machine["loadavg_end"] = os.getloadavg()
+    notes.extend(divergenceNotes(workloads))
     tgts = targets(workloads)
     result = {"machine": machine, "config": dict(cfg, quick=args.quick, cost=cost, only=sorted(only)),
               "workloads": workloads, "targets": tgts, "notes": notes,
