@@ -32,28 +32,19 @@ def _plain(text):
     return text[1:] if text.startswith(_SHIELD) else text
 
 
-def _positiveInt(name, limit):
+def _wholeNumber(name, low, high, highText=None):
+    """An argparse type: an int in [low, high] (``highText`` spells ``high`` in messages)."""
     def convert(text):
         text = _plain(text)
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("%s must be a positive integer, got %r" % (name, text)) from None
-        if value < 1 or value > limit:
-            raise argparse.ArgumentTypeError("%s must be between 1 and %d, got %d" % (name, limit, value))
+            raise argparse.ArgumentTypeError("%s must be a whole number, got %r" % (name, text)) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError("%s must be between %d and %s, got %d" % (
+                name, low, highText or high, value))
         return value
     return convert
-
-
-def _count(text):
-    text = _plain(text)
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("epochs must be a whole number, got %r" % text) from None
-    if value < 0 or value > 10_000_000:
-        raise argparse.ArgumentTypeError("epochs must be between 0 and 10000000, got %d" % value)
-    return value
 
 
 def _finite(text):
@@ -74,23 +65,12 @@ def _positiveFloat(text):
     return value
 
 
-def _seed(text):
-    text = _plain(text)
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("seed must be a whole number, got %r" % text) from None
-    if not 0 <= value < 2 ** 32:
-        raise argparse.ArgumentTypeError("seed must be between 0 and 2**32 - 1, got %d" % value)
-    return value
-
-
 def _layers(text):
     text = _plain(text)
     parts = [p.strip() for p in text.split(",")]
     if not parts or len(parts) > 16 or any(not p for p in parts):
         raise argparse.ArgumentTypeError("layers must be 1 to 16 sizes separated by commas, e.g. 64,64; got %r" % text)
-    convert = _positiveInt("each layer size", MAX_WIDTH)
+    convert = _wholeNumber("each layer size", 1, MAX_WIDTH)
     return [convert(p) for p in parts]
 
 
@@ -125,10 +105,10 @@ def buildParser():
                          help="restore measurements instead: columns x,y (a header line is optional)")
     restore.add_argument("--range", nargs=2, type=_finite, metavar=("LOW", "HIGH"), default=[-3.0, 3.0],
                          help="x range of the grid (default: -3 3)")
-    restore.add_argument("--points", type=_positiveInt("points", MAX_POINTS), default=1024,
+    restore.add_argument("--points", type=_wholeNumber("points", 1, MAX_POINTS), default=1024,
                          help="grid points (default: 1024)")
     width = restore.add_mutually_exclusive_group()
-    width.add_argument("--neurons", type=_positiveInt("neurons", MAX_WIDTH), default=100,
+    width.add_argument("--neurons", type=_wholeNumber("neurons", 1, MAX_WIDTH), default=100,
                        help="hidden neurons, one hidden layer (default: 100)")
     width.add_argument("--layers", type=_layers, metavar="N,N,...",
                        help="hidden layer sizes for a deeper net, e.g. 64,64")
@@ -138,10 +118,12 @@ def buildParser():
                          help="sgd, momentum, or any optimizer PuzzleLib.Optimizers has, by its lowercase "
                               "class name (default: momentum)")
     restore.add_argument("--lr", type=_positiveFloat, default=1e-2, help="learning rate (default: 1e-2)")
-    restore.add_argument("--epochs", type=_count, default=100, help="passes over the data (default: 100)")
-    restore.add_argument("--batch", type=_positiveInt("batch", MAX_POINTS), default=10,
+    restore.add_argument("--epochs", type=_wholeNumber("epochs", 0, 10_000_000), default=100,
+                         help="passes over the data (default: 100)")
+    restore.add_argument("--batch", type=_wholeNumber("batch", 1, MAX_POINTS), default=10,
                          help="batch size (default: 10)")
-    restore.add_argument("--seed", type=_seed, default=1234, help="np.random seed (default: 1234)")
+    restore.add_argument("--seed", type=_wholeNumber("seed", 0, 2 ** 32 - 1, "2**32 - 1"), default=1234,
+                         help="np.random seed (default: 1234)")
     restore.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
     restore.add_argument("--out", default="restore-out", metavar="DIR", type=_path,
