@@ -9,6 +9,13 @@ class Calculator(Handler):
     """``calc(data)`` returns the outputs as one device array; ``calcFromHost(data)`` as a host
     (numpy) array. Eval mode, in order.
 
+    Parameters
+    ----------
+    mod : Module
+    onBatchFinish : callable(handler), optional
+        Called after each batch.
+    batchsize : int
+
     Example::
 
         >>> pred = Calculator(net, batchsize=256).calcFromHost(X)

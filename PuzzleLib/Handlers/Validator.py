@@ -8,6 +8,15 @@ class Validator(Handler):
     """``validate(data, target)`` / ``validateFromHost(...)`` return the mean per-sample error
     over the whole set (weighted by batch sizes), in eval mode, in order.
 
+    Parameters
+    ----------
+    mod : Module
+    cost : Cost
+        Its ``validate`` gives each batch's error (an error rate for the classification costs).
+    onBatchFinish : callable(handler), optional
+        Called after each batch.
+    batchsize : int
+
     Example::
 
         >>> Validator(net, MSE(), batchsize=256).validateFromHost(X, Y)

@@ -6,6 +6,10 @@ from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkRate
 class SGD(Optimizer):
     """``W += learnRate * W.grad`` (grads are descent directions).
 
+    Parameters
+    ----------
+    learnRate : float; multiplied by each variable's ``learnRate``
+
     Example::
 
         >>> opt = SGD(learnRate=1e-2)
