@@ -44,7 +44,8 @@ class Gelu(Module):
     def updateData(self, data):
         x, out = keepInput(self, data)
         self._x = x
-        t = x * x
+        t = self._scratch("t", x.shape, x.dtype)
+        xp.multiply(x, x, out=t)
         t *= _K
         t += 1.0
         t *= x
@@ -58,13 +59,17 @@ class Gelu(Module):
     def updateGrad(self, grad):
         # d/dx = 0.5 * (1 + th) + 0.5 * x * (1 - th**2) * c * (1 + 3k x**2)
         x = self._x
-        x2 = x * x
-        th = x2 * _K
+        x2 = self._scratch("x2", x.shape, x.dtype)
+        th = self._scratch("th", x.shape, x.dtype)
+        sech2 = self._scratch("sech2", x.shape, x.dtype)
+        xp.multiply(x, x, out=x2)
+        xp.multiply(x2, _K, out=th)
         th += 1.0
         th *= x
         th *= _C
         xp.tanh(th, out=th)
-        sech2 = 1.0 - th * th
+        xp.multiply(th, th, out=sech2)
+        xp.subtract(1.0, sech2, out=sech2)
         x2 *= 3.0 * _K
         x2 += 1.0
         x2 *= sech2
