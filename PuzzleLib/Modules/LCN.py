@@ -57,7 +57,7 @@ class LCN(LRN):
 
     def updateGrad(self, grad):
         g = _plain(grad)
-        gz = xp.empty_like(g)
+        gz = self._scratch("gz", g.shape, g.dtype)
         self._normaliseGrad(self._centred, _plain(self.data), g, gz)
         out, o = self._bufferPair("grad", grad.shape, grad.dtype)
         xp.subtract(gz, localMeanAdjoint(gz, self.N, self._invCounts(g.shape, g.dtype)), out=o)
