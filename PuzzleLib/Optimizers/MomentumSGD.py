@@ -1,6 +1,6 @@
 """MomentumSGD: gradient descent with classical momentum."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkRate
+from PuzzleLib.Optimizers.Optimizer import Optimizer, _checkFactor, _checkRate
 
 
 class MomentumSGD(Optimizer):
@@ -22,11 +22,8 @@ class MomentumSGD(Optimizer):
 
     def __init__(self, learnRate=1e-3, momRate=0.9, nodeinfo=None):
         self.learnRate = _checkRate("MomentumSGD", "learnRate", learnRate)
-        self.momRate = _checkRate("MomentumSGD", "momRate", momRate, allowZero=True)
+        self.momRate = _checkFactor("MomentumSGD", "momRate", momRate)
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
         gpuarray.kernels.momentumUpdate(param, grad, state["mom"], learnRate, self.momRate * momRate, scratch)
-
-    def __str__(self):
-        return "MomentumSGD(learnRate=%s, momRate=%s)" % (self.learnRate, self.momRate)

@@ -103,6 +103,7 @@ def test_defaults():
 @pytest.mark.parametrize("kwargs,argname", [
     ({"learnRate": 0}, "learnRate"), ({"learnRate": -0.1}, "learnRate"), ({"learnRate": "a"}, "learnRate"),
     ({"learnRate": float("nan")}, "learnRate"), ({"momRate": -0.5}, "momRate"), ({"momRate": None}, "momRate"),
+    ({"momRate": 1.0}, "momRate"),
 ])
 def test_invalid_arguments(kwargs, argname):
     with pytest.raises(OptimizerError, match=r"MomentumSGD.*%s" % argname):
