@@ -1,7 +1,7 @@
 """Parallel: branches side by side, one input per branch, a list out."""
 from PuzzleLib import Config
 from PuzzleLib.Containers.Container import Container
-from PuzzleLib.Errors import BlueprintError, ContainerError
+from PuzzleLib.Errors import ContainerError
 from PuzzleLib.Modules._validate import typeName
 
 
@@ -106,17 +106,3 @@ class Parallel(Container):
         bp["modules"] = {mod.name: mod.getBlueprint() for mod in self.graph}
         bp["graph"] = [mod.name for mod in self.graph]
         return bp
-
-    @classmethod
-    def _fromBlueprint(cls, blueprint, classes, build):
-        scheme = blueprint.get("scheme") or {}
-        modules = blueprint.get("modules") or {}
-        order = blueprint.get("graph") or list(modules)
-        par = cls(name=scheme.get("name"))
-        for mname in order:
-            if mname not in modules:
-                raise BlueprintError("blueprint of Parallel lists branch %r, which is not in 'modules'" % (mname,))
-            child = build(modules[mname], classes)
-            child.name = mname
-            par.append(child)
-        return par
