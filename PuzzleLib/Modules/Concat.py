@@ -1,7 +1,7 @@
 """Concat: join a list of arrays along one axis."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._args import intArg, normAxis, requireList
+from PuzzleLib.Modules._args import concatShape, cutAlong, intArg, normAxis, requireList
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
@@ -39,16 +39,7 @@ class Concat(Module):
 
     def updateGrad(self, grad):
         axis = self.axis % grad.ndim
-        grads = []
-        start = 0
-        for i, x in enumerate(self.inData):
-            stop = start + x.shape[axis]
-            g = self._buffer("grad%d" % i, x.shape, grad.dtype)
-            index = (slice(None),) * axis + (slice(start, stop),)
-            g[...] = grad[index]
-            grads.append(g)
-            start = stop
-        self.grad = grads
+        self.grad = cutAlong(self, "grad", grad, axis, [x.shape[axis] for x in self.inData])
 
     def checkDataShape(self, shapes):
         requireList(self, shapes)
@@ -61,10 +52,7 @@ class Concat(Module):
             raise self._error("expected arrays that agree on every axis but %d, got shapes %s" % (axis, shapes))
 
     def dataShapeFrom(self, shapes):
-        axis = self.axis % len(shapes[0])
-        shape = list(shapes[0])
-        shape[axis] = sum(s[axis] for s in shapes)
-        return tuple(shape)
+        return concatShape(shapes, self.axis % len(shapes[0]))
 
     def gradShapeFrom(self, shape):
         if self.inData is None:

@@ -2,7 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._args import intArg, intTuple, isInt, normAxis, requireSingle
+from PuzzleLib.Modules._args import concatShape, cutAlong, intArg, intTuple, isInt, normAxis, requireSingle
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
@@ -51,16 +51,7 @@ class Split(Module):
 
     def updateData(self, data):
         axis = self.axis % data.ndim
-        outs = []
-        start = 0
-        for i, size in enumerate(self._sizes(data.shape[axis])):
-            index = (slice(None),) * axis + (slice(start, start + size),)
-            piece = data[index]
-            out = self._buffer("data%d" % i, piece.shape, data.dtype)
-            out[...] = piece
-            outs.append(out)
-            start += size
-        self.data = outs
+        self.data = cutAlong(self, "data", data, axis, self._sizes(data.shape[axis]))
 
     def updateGrad(self, grad):
         x = self.inData
@@ -81,10 +72,7 @@ class Split(Module):
         return [tuple(shape[:axis]) + (size,) + tuple(shape[axis + 1:]) for size in self._sizes(shape[axis])]
 
     def gradShapeFrom(self, shapes):
-        axis = self.axis % len(shapes[0])
-        shape = list(shapes[0])
-        shape[axis] = sum(s[axis] for s in shapes)
-        return tuple(shape)
+        return concatShape(shapes, self.axis % len(shapes[0]))
 
     def _extraRepr(self):
         return "axis=%d, sections=%s" % (self.axis, self.sections)

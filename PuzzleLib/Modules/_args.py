@@ -70,3 +70,23 @@ def requireNdim(mod, shape, ndim, layout):
     requireSingle(mod, shape)
     if len(shape) != ndim:
         raise mod._error("expected %d-d data %s, got %d-d data of shape %s" % (ndim, layout, len(shape), tuple(shape)))
+
+
+def concatShape(shapes, axis):
+    """The shape of arrays of ``shapes`` joined along ``axis`` (non-negative)."""
+    shape = list(shapes[0])
+    shape[axis] = sum(s[axis] for s in shapes)
+    return tuple(shape)
+
+
+def cutAlong(mod, key, x, axis, sizes):
+    """Copy consecutive pieces of ``x`` along ``axis`` (non-negative), of the given sizes, into the
+    module's buffers "<key>0", "<key>1", ...; returns them as a list."""
+    pieces, start = [], 0
+    for i, size in enumerate(sizes):
+        piece = x[(slice(None),) * axis + (slice(start, start + size),)]
+        out = mod._buffer("%s%d" % (key, i), piece.shape, x.dtype)
+        out[...] = piece
+        pieces.append(out)
+        start += size
+    return pieces
