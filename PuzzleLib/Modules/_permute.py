@@ -3,6 +3,14 @@ from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireSingle
 
 
+def _inverse(perm):
+    """The permutation that undoes ``perm``."""
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return inverse
+
+
 class _Permute(Module):
     """Permutes the axes by ``self._perm(ndim)`` (out axis i = in axis perm[i]) into a contiguous
     output; the gradient goes back through the inverse permutation."""
@@ -17,11 +25,7 @@ class _Permute(Module):
         self.data = out
 
     def updateGrad(self, grad):
-        perm = self._perm(grad.ndim)
-        inverse = [0] * len(perm)
-        for i, p in enumerate(perm):
-            inverse[p] = i
-        view = grad.transpose(inverse)
+        view = grad.transpose(_inverse(self._perm(grad.ndim)))
         out = self._buffer("grad", view.shape, grad.dtype)
         out[...] = view
         self.grad = out
@@ -34,8 +38,4 @@ class _Permute(Module):
         return tuple(shape[p] for p in self._perm(len(shape)))
 
     def gradShapeFrom(self, shape):
-        perm = self._perm(len(shape))
-        out = [0] * len(perm)
-        for i, p in enumerate(perm):
-            out[p] = shape[i]
-        return tuple(out)
+        return tuple(shape[i] for i in _inverse(self._perm(len(shape))))
