@@ -1,4 +1,6 @@
 """Flatten: collapse every axis after the batch axis, ``(N, ...) -> (N, prod(...))``."""
+import math
+
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._args import requireSingle
 
@@ -26,7 +28,7 @@ class Flatten(Module):
         super().__init__(name)
 
     def updateData(self, data):
-        self.data = data.reshape(data.shape[0], -1)
+        self.data = data.reshape(data.shape[0], math.prod(data.shape[1:]))  # not -1: a batch may be empty
 
     def updateGrad(self, grad):
         self.grad = grad.reshape(self.inData.shape)
@@ -37,10 +39,7 @@ class Flatten(Module):
             raise self._error("expected data with a batch axis (at least 1-d), got shape %s" % (tuple(shape),))
 
     def dataShapeFrom(self, shape):
-        size = 1
-        for d in shape[1:]:
-            size *= d
-        return (shape[0], size)
+        return (shape[0], math.prod(shape[1:]))
 
     def gradShapeFrom(self, shape):
         if self.inData is not None:

@@ -30,3 +30,9 @@ def test_bad_dtype_names_module():
 def test_list_input_refused():
     with pytest.raises(ModuleError, match=r"Flatten.*one array, got a list of 2"):
         Flatten()([to_gpu(np.zeros((2, 3), np.float32))] * 2)
+
+
+def test_empty_batch():
+    mod = Flatten()
+    assert mod(to_gpu(np.zeros((0, 3, 4), np.float32))).shape == (0, 12)
+    assert mod.backward(to_gpu(np.zeros((0, 12), np.float32))).shape == (0, 3, 4)
