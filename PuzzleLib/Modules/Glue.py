@@ -72,5 +72,10 @@ class Glue(_Composite):
         for key, mod in self.modules.items():
             yield from mod._walk(path + "." + key)
 
+    def _extraRepr(self):
+        if not self.modules:
+            return ""
+        return "modules: %s" % ", ".join("%s=%s" % (key, mod) for key, mod in self.modules.items())
+
     def getBlueprint(self):
         raise BlueprintError("%s holds user functions and cannot be described by a blueprint" % self._label())

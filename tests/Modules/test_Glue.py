@@ -46,3 +46,8 @@ def test_errors():
         mod.backward(to_gpu(np.zeros((1, 1), np.float32)))
     with pytest.raises(BlueprintError, match=r"user functions"):
         mod.getBlueprint()
+
+
+def test_str_shows_inner_modules():
+    glue = Glue(modules={"fc": Linear(2, 3)}, fwdGlue=lambda x, mods: mods["fc"](x), name="g")
+    assert str(glue) == "Glue(name='g', modules: fc=Linear(2 -> 3))"
