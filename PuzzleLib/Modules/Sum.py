@@ -43,12 +43,15 @@ class Sum(Module):
         return w.reshape(w.shape + (1,) * (ndim - w.ndim))
 
     def updateData(self, data):
+        x = data[0] if self.useWeights else data
+        axis = self.axis % x.ndim
+        out = self._buffer("data", x.shape[:axis] + x.shape[axis + 1:], x.dtype)
         if self.useWeights:
-            x, w = data
-            axis = self.axis % x.ndim
-            self.data = (x * self._broadcastWeights(w, x.ndim)).sum(axis=axis)
-        else:
-            self.data = data.sum(axis=self.axis % data.ndim)
+            weighted = self._scratch("xw", x.shape, x.dtype)
+            xp.multiply(x, self._broadcastWeights(data[1], x.ndim), out=weighted)
+            x = weighted
+        xp.sum(x, axis=axis, out=out)
+        self.data = out
 
     def updateGrad(self, grad):
         x = self.inData[0] if self.useWeights else self.inData
@@ -61,8 +64,14 @@ class Sum(Module):
             return
         w = self.inData[1]
         xp.multiply(g, self._broadcastWeights(w, x.ndim), out=gx)
-        gw = (x * g).sum(axis=tuple(range(w.ndim, x.ndim))) if w.ndim < x.ndim else x * g
-        self.grad = [gx, gw.astype(w.dtype, copy=False)]
+        gw = self._buffer("grad1", w.shape, w.dtype)
+        if w.ndim < x.ndim:
+            xg = self._scratch("xg", x.shape, x.dtype)
+            xp.multiply(x, g, out=xg)
+            xp.sum(xg, axis=tuple(range(w.ndim, x.ndim)), out=gw)
+        else:
+            xp.multiply(x, g, out=gw)
+        self.grad = [gx, gw]
 
     def checkDataShape(self, shape):
         if not self.useWeights:
