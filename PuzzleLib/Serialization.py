@@ -281,6 +281,17 @@ def readArray(group, name, what, label, shape=None):
         raise SerializationError("%s: %s could not be read (corrupted?): %s" % (what, label, e)) from None
 
 
+def _readInto(group, name, target, what, label, readLabel=None):
+    """(target, values): the stored array ``name`` of ``group``, checked against the shape of the
+    array ``target`` it is to be copied into, in ``target``'s dtype (``readLabel``, if given, names
+    it in errors about the stored array itself)."""
+    values = readArray(group, name, what, readLabel or label)
+    if tuple(values.shape) != tuple(target.shape):
+        raise SerializationError("%s: %s has shape %s, the net expects %s" % (
+            what, label, tuple(values.shape), tuple(target.shape)))
+    return target, values.astype(target.dtype, copy=False)
+
+
 def _readChecked(f, mod, what):
     for gname in ("params", "links"):
         if not isinstance(f.get(gname), h5py.Group):
@@ -306,22 +317,14 @@ def _readChecked(f, mod, what):
         if idx.shape != () or idx.dtype.kind not in "iu":
             raise SerializationError("%s: the link of %s is not an integer index" % (what, label))
         idx = str(int(idx))
-        values = readArray(params, idx, what, "%s (params/%s)" % (label, idx))
-        if tuple(values.shape) != tuple(var.data.shape):
-            raise SerializationError("%s: %s has shape %s, the net expects %s" % (
-                what, label, tuple(values.shape), tuple(var.data.shape)))
-        updates.append((var.data, values.astype(var.data.dtype, copy=False)))
+        updates.append(_readInto(params, idx, var.data, what, label, "%s (params/%s)" % (label, idx)))
 
     attrGroup = f.get("attrs")
     for name, attr in moduleAttrs.items():
         label = "attribute %r" % name
         if not isinstance(attrGroup, h5py.Group):
             raise SerializationError("%s: %s is missing (no 'attrs' group)" % (what, label))
-        values = readArray(attrGroup, name, what, label)
-        if tuple(values.shape) != tuple(attr.shape):
-            raise SerializationError("%s: %s has shape %s, the net expects %s" % (
-                what, label, tuple(values.shape), tuple(attr.shape)))
-        updates.append((attr, values.astype(attr.dtype, copy=False)))
+        updates.append(_readInto(attrGroup, name, attr, what, label))
 
     for gname, attrs in containerAttrs.items():
         if not attrs:
@@ -330,10 +333,5 @@ def _readChecked(f, mod, what):
         if not isinstance(group, h5py.Group):
             raise SerializationError("%s: attribute group %r is missing" % (what, gname))
         for aname, attr in attrs.items():
-            label = "attribute %r of %r" % (aname, gname)
-            values = readArray(group, aname, what, label)
-            if tuple(values.shape) != tuple(attr.shape):
-                raise SerializationError("%s: %s has shape %s, the net expects %s" % (
-                    what, label, tuple(values.shape), tuple(attr.shape)))
-            updates.append((attr, values.astype(attr.dtype, copy=False)))
+            updates.append(_readInto(group, aname, attr, what, "attribute %r of %r" % (aname, gname)))
     return updates
