@@ -2,6 +2,7 @@
 from PuzzleLib import Config
 from PuzzleLib.Containers.Container import Container
 from PuzzleLib.Containers.Node import Node, _parentLabel
+from PuzzleLib.Containers.Sequential import _shapes
 from PuzzleLib.Errors import BlueprintError, ContainerError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._validate import typeName
@@ -426,12 +427,6 @@ class Graph(Container):
 
     def _extraRepr(self):
         return "%d nodes, %d inputs, %d outputs" % (len(self.nodes), len(self.inputs), len(self.outputs))
-
-
-def _shapes(value):
-    if isinstance(value, (list, tuple)):
-        return [_shapes(v) for v in value]
-    return tuple(getattr(value, "shape", ()))
 
 
 def _zerosLike(ary):
