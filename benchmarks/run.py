@@ -484,8 +484,18 @@ def main(argv=None):
     workers = {lib: Worker(lib) for lib in libs}
     workloads = {}
     try:
-        for w in workers.values():
-            w.waitReady()
+        for lib, w in list(workers.items()):
+            try:
+                w.waitReady()
+            except RuntimeError as e:
+                if lib == "puzzlelib":
+                    raise
+                notes.append("%s dropped: %s" % (LABELS[lib], e))
+                log(notes[-1])
+                w.close()
+                del workers[lib]
+                libs.remove(lib)
+        withTorch = "torch" in workers
         probe = workers["puzzlelib"].probe
         cost = args.cost
         if cost == "auto":
