@@ -86,3 +86,10 @@ class Container(_Composite):
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def _shapes(value):
+    """The shape of an array, or the nested list of shapes of a list output (Split, Parallel)."""
+    if isinstance(value, (list, tuple)):
+        return [_shapes(v) for v in value]
+    return tuple(getattr(value, "shape", ()))

@@ -1,8 +1,7 @@
 """Graph: modules wired as a directed acyclic graph of nodes (``mod.node(*parents)``)."""
 from PuzzleLib import Config
-from PuzzleLib.Containers.Container import Container
+from PuzzleLib.Containers.Container import Container, _shapes
 from PuzzleLib.Containers.Node import Node, _parentLabel
-from PuzzleLib.Containers.Sequential import _shapes
 from PuzzleLib.Errors import BlueprintError, ContainerError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._validate import typeName
