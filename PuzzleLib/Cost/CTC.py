@@ -3,14 +3,14 @@ import numbers
 
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Cost._fused import _FusedCost
+from PuzzleLib.Cost._listcost import _ListCost
 from PuzzleLib.Errors import CostError
 from PuzzleLib.Modules._validate import typeName
 
 xp = gpuarray.xp
 
 
-class CTC(_FusedCost):
+class CTC(_ListCost):
     """Connectionist temporal classification (Graves et al., 2006,
     https://www.cs.toronto.edu/~graves/icml_2006.pdf).
 
@@ -205,24 +205,11 @@ class CTC(_FusedCost):
     def calcError(self, pred, target):
         return self._lossAndGrad(pred, target, needGrad=False)[0]
 
-    def __call__(self, pred, target, queryError=True):
-        self._checkInputs(pred, target)
-        error, grad = self.calcErrorAndGrad(pred, target)
-        self._record(error, pred.shape[1])
-        self.grad = grad
-        return (self.getError(), grad) if queryError else grad
+    def _checkLists(self, pred, target, validation):
+        self._checkInputs(pred, target, validation)
 
-    def validate(self, pred, target):
-        self._checkInputs(pred, target, validation=True)
-        error = self.calcVal(pred, target)
-        self._record(error, pred.shape[1])
-        return gpuarray.kernels.toScalar(error)
-
-    def _record(self, error, batch):
-        # the batch axis is axis 1 (time first), so the accumulator counts pred.shape[1] samples
-        self.error = error
-        self.accumErr += error * batch
-        self.accumCount += batch
+    def _batchSize(self, pred):
+        return pred.shape[1]  # time first: a batch weighs its N sequences in the accumulator
 
     def __str__(self):
         extra = "" if self.vocabsize is None else ", vocabsize=%d" % self.vocabsize

@@ -1,12 +1,14 @@
-"""A base for costs whose prediction is a list of arrays (L1Hinge, Multi)."""
+"""A base for costs whose prediction is not one batch-first array: a list of arrays (L1Hinge,
+Multi) or time-first sequences (CTC)."""
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
 
 
 class _ListCost(_FusedCost):
-    """Like :class:`Cost` (error and gradient computed together), but ``pred`` is a list of arrays;
-    the batch size (the weight of a batch in ``getMeanError``) is the first axis of ``pred[0]``."""
+    """Like :class:`Cost` (error and gradient computed together), but the inputs are checked by
+    ``_checkLists(pred, target, validation)`` and a batch weighs ``_batchSize(pred)`` samples in
+    ``getMeanError`` (by default the first axis of ``pred[0]``, for a list of arrays)."""
 
     def _checkLists(self, pred, target, validation):
         raise NotImplementedError
