@@ -2,7 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._args import blueprintWithoutRng, requireSingle
 from PuzzleLib.Modules._validate import ownerName, realNumber
 
 xp = gpuarray.xp
@@ -102,13 +102,7 @@ class Dropout(Module):
         self.mask = None
 
     def getBlueprint(self):
-        # a generator object is not part of the architecture: describe it as the default
-        scheme = self._scheme
-        self._scheme = dict(scheme or {}, rng=None)
-        try:
-            return super().getBlueprint()
-        finally:
-            self._scheme = scheme
+        return blueprintWithoutRng(self)
 
     def _extraRepr(self):
         return "p=%g%s" % (self.p, ", inplace" if self.inplace else "")

@@ -4,7 +4,7 @@ import numbers
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._args import requireSingle
+from PuzzleLib.Modules._args import blueprintWithoutRng, requireSingle
 from PuzzleLib.Modules._validate import choiceArg, ownerName
 
 xp = gpuarray.xp
@@ -104,10 +104,7 @@ class NoiseInjector(Module):
         self.grad = out
 
     def getBlueprint(self):
-        from PuzzleLib import Serialization
-        scheme = dict(self._scheme or {})
-        scheme["rng"] = None  # a generator is not described in a file; a rebuilt net uses the global one
-        return {"classname": type(self).__name__, "scheme": Serialization.jsonable(scheme, self._label())}
+        return blueprintWithoutRng(self)
 
     def _extraRepr(self):
         return "%s, %s%s" % (self.mode, self.noisetype, self.params)

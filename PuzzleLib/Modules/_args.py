@@ -90,3 +90,15 @@ def cutAlong(mod, key, x, axis, sizes):
         pieces.append(out)
         start += size
     return pieces
+
+
+def blueprintWithoutRng(mod):
+    """``mod``'s blueprint with its ``rng`` argument described as None: a generator object is not
+    part of the architecture (a rebuilt net draws from the backend's global generator)."""
+    from PuzzleLib.Modules.Module import Module
+    scheme = mod._scheme
+    mod._scheme = dict(scheme or {}, rng=None)
+    try:
+        return Module.getBlueprint(mod)
+    finally:
+        mod._scheme = scheme
