@@ -218,22 +218,11 @@ def accumulate(dst, src, scale, momentum):
         dst += src
 
 
-def addBiasRows(out, bias):
-    """out += bias, broadcast over rows."""
-    np.add(out, bias, out=out)
-
-
-def sumRows(grad, out, ones):
-    """out = grad.sum(axis=0), as a matrix-vector product (`ones` has grad.shape[0] ones)."""
-    np.matmul(ones, grad, out=out)
-
-
 def mseGradError(pred, target, grad):
     """grad = (target - pred) / N; returns 0.5 * mean((target - pred)**2) (a backend scalar)."""
     np.subtract(target, pred, out=grad)
-    flat = grad.reshape(-1)
-    n = flat.size
-    err = np.dot(flat, flat) * (0.5 / n)
+    n = grad.size
+    err = float(np.vdot(grad, grad)) * (0.5 / n)
     grad *= 1.0 / n
     return err
 

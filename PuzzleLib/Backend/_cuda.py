@@ -14,7 +14,7 @@ and in ``~/.cupy/kernel_cache``).
 
 Precision: in every kernel float16 values are widened to float32 for the arithmetic and rounded
 once on store (float64 stays float64). Matrix products of float16 arrays (``cupy.matmul``, used by
-Linear, the convolutions' im2col products and ``sumRows``) run in cuBLAS with float32 accumulation
+Linear, the convolutions' im2col products and the bias sums) run in cuBLAS with float32 accumulation
 (CuPy's default compute type for half precision is 32-bit: CUBLAS_COMPUTE_32F on tensor cores), so
 ``calcMode(np.float16)`` halves memory traffic without summing long dot products in half precision
 (``test_float16_matmul_accumulates_in_float32`` checks it on a GPU). Cost errors of float16 predictions are reduced and returned in
@@ -272,7 +272,6 @@ activationKernels = {
 
 _elementwise("scale", "T src, float64 scale", "T dst", "dst = (T)((A)scale * (A)src);")
 _elementwise("axpby", "T src, float64 scale, float64 mom", "T dst", "dst = (T)((A)scale * (A)src + (A)mom * (A)dst);")
-_elementwise("add_bias", "T bias", "T out", "out = (T)((A)out + (A)bias);")
 _elementwise("diff_scaled", "T p, T t, float64 s", "T g", "g = (T)(((A)t - (A)p) * (A)s);")
 _elementwise("sgd", "T grad, float64 lr", "T param", "param = (T)((A)param + (A)lr * (A)grad);")
 _elementwise("momentum", "T grad, float64 lr, float64 momRate", "T param, T mom",
@@ -288,16 +287,6 @@ def accumulate(dst, src, scale, momentum):
             _kernel("scale")(src, float(scale), dst)
     else:
         _kernel("axpby")(src, float(scale), float(momentum), dst)
-
-
-def addBiasRows(out, bias):
-    """out += bias, broadcast over rows."""
-    _kernel("add_bias")(bias, out)
-
-
-def sumRows(grad, out, ones):
-    """out = grad.sum(axis=0), as a matrix-vector product in cuBLAS (`ones` has grad.shape[0] ones)."""
-    cupy.matmul(ones, grad, out=out)
 
 
 def mseGradError(pred, target, grad):

@@ -77,10 +77,6 @@ class Sequential(Container):
         if not self.graph:
             raise ContainerError("%s: no modules to run" % self._label())
         self.inData = data
-        self.updateData(data)
-        return self.data
-
-    def updateData(self, data):
         index = 0
         try:
             for mod in self.graph:
@@ -89,6 +85,10 @@ class Sequential(Container):
         except Exception as e:
             raise self._wrapError(e, index, self.graph[index], "forward") from e
         self.data = data
+        return data
+
+    def updateData(self, data):
+        self(data)
 
     def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=1.0):
         graph = self.graph

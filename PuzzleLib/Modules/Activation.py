@@ -88,7 +88,8 @@ class Activation(Module):
         if self.inplace:
             out, o = data, _plain(data)
         else:
-            out, o = self._bufferPair("data", data.shape, data.dtype)
+            out, o = (self._reuse and self._outBufs.get(("data", data.shape, data.dtype))) or \
+                self._bufferPair("data", data.shape, data.dtype)
         x = _plain(data)
         self._y = o
         if self.slc is None:
@@ -106,7 +107,8 @@ class Activation(Module):
         if self.inplace:
             out, o = grad, _plain(grad)
         else:
-            out, o = self._bufferPair("grad", grad.shape, grad.dtype)
+            out, o = (self._reuse and self._outBufs.get(("grad", grad.shape, grad.dtype))) or \
+                self._bufferPair("grad", grad.shape, grad.dtype)
         g = _plain(grad)
         y = self._y  # the plain view of self.data, kept by updateData
         if self.slc is None:

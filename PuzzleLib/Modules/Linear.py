@@ -66,7 +66,9 @@ class Linear(Module):
         W = self.vars["W"]._pdata
         if self.transpose:
             W = W.T
-        out, o = self._bufferPair("data", (data.shape[0], self.outsize), data.dtype)
+        shape = (data.shape[0], self.outsize)
+        out, o = (self._reuse and self._outBufs.get(("data", shape, data.dtype))) or \
+            self._bufferPair("data", shape, data.dtype)
         x = _plain(data)
         self._x = x
         if self.insize == 1:
@@ -79,33 +81,48 @@ class Linear(Module):
 
     def updateGrad(self, grad):
         W = self.vars["W"]._pdata
-        out, o = self._bufferPair("grad", (grad.shape[0], self.insize), grad.dtype)
-        xp.matmul(_plain(grad), W if self.transpose else W.T, out=o)
+        shape = (grad.shape[0], self.insize)
+        out, o = (self._reuse and self._outBufs.get(("grad", shape, grad.dtype))) or \
+            self._bufferPair("grad", shape, grad.dtype)
+        if self.outsize == 1:
+            xp.multiply(_plain(grad), W if self.transpose else W.reshape(1, -1), out=o)  # an outer product
+        else:
+            xp.matmul(_plain(grad), W if self.transpose else W.T, out=o)
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        # the hot path of every training step: Module._paramGradTarget's rule written out inline
+        # (straight into .grad when its old value does not count, else via a scratch buffer)
         x = self._x  # the plain view of inData, taken in updateData
         g = _plain(grad)
+        direct = scale == 1.0 and momentum == 0.0
         Wvar = self.vars["W"]
-        out, fold = self._paramGradTarget(Wvar, "dW", scale, momentum)
+        if direct or (scale == 1.0 and Wvar._zeroed):
+            Wvar._zeroed = False
+            out = Wvar._pgrad
+        else:
+            out = self._scratch("dW", Wvar.grad.shape, Wvar.grad.dtype)
         if self.transpose:
             xp.matmul(g.T, x, out=out)
         else:
             xp.matmul(x.T, g, out=out)
-        if fold:
+        if out is not Wvar._pgrad:
             self._accumulateParamGrad(Wvar, out, scale, momentum)
 
         if self.useBias:
             bvar = self.vars["b"]
-            n = g.shape[0]
             ones = self._ones
-            if ones is None or ones.shape[0] != n or ones.dtype != g.dtype:
-                ones = _plain(gpuarray.empty((n,), g.dtype))
+            if ones is None or ones.shape[0] != g.shape[0] or ones.dtype != g.dtype:
+                ones = _plain(gpuarray.empty((g.shape[0],), g.dtype))
                 ones.fill(1)
                 self._ones = ones
-            out, fold = self._paramGradTarget(bvar, "db", scale, momentum)
-            kernels.sumRows(g, out, ones)
-            if fold:
+            if direct or (scale == 1.0 and bvar._zeroed):
+                bvar._zeroed = False
+                out = bvar._pgrad
+            else:
+                out = self._scratch("db", bvar.grad.shape, bvar.grad.dtype)
+            xp.matmul(ones, g, out=out)  # the sum over the batch, as a matrix-vector product
+            if out is not bvar._pgrad:
                 self._accumulateParamGrad(bvar, out, scale, momentum)
 
     def checkDataShape(self, shape):

@@ -326,7 +326,10 @@ class Module(metaclass=_ModuleMeta):
 
     def _bufferPair(self, key, shape, dtype):
         """(device array, the same memory as the backend's plain array type): the output buffer of
-        ``_buffer`` plus a view for the module's own math, which is cheaper on the CPU backend."""
+        ``_buffer`` plus a view for the module's own math, which is cheaper on the CPU backend.
+
+        The hottest modules (Linear, Activation) look a reused pair up in ``_outBufs`` themselves
+        first (``self._reuse and self._outBufs.get((key, shape, dtype))``), saving a call per step."""
         if not self._reuse:
             out = gpuarray.empty(shape, dtype)
             return out, gpuarray.kernels.plain(out)

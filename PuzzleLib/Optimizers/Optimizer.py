@@ -50,12 +50,6 @@ class _Run:
         self.state = state
         self.scratch = scratch
 
-    def uniform(self):
-        for var in self.variables:
-            if var.learnRate != 1.0 or var.momRate != 1.0 or var.wc != 0.0:
-                return False
-        return True
-
 
 def _spans(variables):
     """Split ``variables`` into lists whose data and gradients are each one contiguous span."""
@@ -274,7 +268,13 @@ class Optimizer:
             self._runHooks()
         learnRate = self.learnRate
         for group in self.groups:
-            if group.uniform():
+            for var in group.variables:  # the optimizer's own rates for every variable?
+                if var.learnRate != 1.0 or var.momRate != 1.0 or var.wc != 0.0:
+                    uniform = False
+                    break
+            else:
+                uniform = True
+            if uniform:
                 for run in group.runs:
                     self.updateVar(run.data, run.grad, run.state, run.scratch, learnRate, 1.0)
             else:

@@ -186,24 +186,6 @@ def test_accumulate_with_momentum_zero_ignores_old_values():
 
 
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
-def test_add_bias_rows_and_sum_rows(dtype, rtol, atol):
-    out = _host((6, 5), dtype)
-    bias = _host((5,), dtype)
-    ref = _refDtype(dtype)
-    expected = out.astype(ref)
-    _cpu.addBiasRows(expected, bias.astype(ref))
-    dOut = gpuarray.to_gpu(out)
-    kernels.addBiasRows(dOut, gpuarray.to_gpu(bias))
-    _close(dOut.get(), expected, rtol, atol)
-
-    grad = _host((6, 5), dtype)
-    sums = gpuarray.empty((5,), dtype)
-    ones = gpuarray.to_gpu(np.ones(6, dtype))
-    kernels.sumRows(gpuarray.to_gpu(grad), sums, ones)
-    _close(sums.get(), grad.astype(np.float64).sum(axis=0), rtol, atol * 6)
-
-
-@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
 @pytest.mark.parametrize("shape", [(1, 1), (10, 3), (64, 33)])
 def test_mse_grad_and_error(dtype, rtol, atol, shape):
     pred = _host(shape, dtype)

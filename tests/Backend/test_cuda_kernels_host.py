@@ -41,7 +41,7 @@ def _rand(shape, dtype):
 ACTS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "leakyRelu", "elu": "elu",
         "softplus": "softPlus", "clip": "clip"}
 ARGS = {"leakyRelu": (0.1,), "elu": (1.3,), "clip": (-0.5, 1.5)}
-OTHER = {"scale", "axpby", "add_bias", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w"}
+OTHER = {"scale", "axpby", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w"}
 OTHER |= {kname for kname, _, _, _ in RULES.values()}  # the fused optimizer rules
 
 
@@ -84,13 +84,6 @@ def test_accumulate_bias_and_cost(lib, dtype, rtol, atol):
         out = dst.copy()
         _call(lib, kname, dtype, src, scale, *((momentum,) if kname == "axpby" else ()), out)
         np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
-
-    bias = np.ascontiguousarray(np.broadcast_to(_rand((4,), dtype), (5, 4)))  # broadcasting is CuPy's part
-    expected = dst.astype(ref)
-    _cpu.addBiasRows(expected, bias[0].astype(ref))
-    out = dst.copy()
-    _call(lib, "add_bias", dtype, bias, out)
-    np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
 
     pred, target = _rand((6, 3), dtype), _rand((6, 3), dtype)
     gRef = np.empty(pred.shape, ref)
@@ -230,13 +223,6 @@ def test_emulated_gradient_cost_and_optimizer_wrappers(emulated, dtype, rtol, at
         out = dst.copy()
         emulated.accumulate(out, src.copy(), scale, momentum)
         np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
-
-    bias = _rand((4,), dtype)
-    expected = dst.astype(ref)
-    _cpu.addBiasRows(expected, bias.astype(ref))
-    out = dst.copy()
-    emulated.addBiasRows(out, bias)  # broadcast over rows
-    np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
 
     pred, target = _rand((6, 3), dtype), _rand((6, 3), dtype)
     gRef = np.empty(pred.shape, ref)

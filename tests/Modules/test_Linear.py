@@ -6,7 +6,7 @@ from PuzzleLib.Modules import Linear, ModuleError
 from tests.gradcheck import checkModule
 
 
-@pytest.mark.parametrize("insize,outsize,batch", [(1, 1, 1), (3, 5, 4), (7, 2, 6)])
+@pytest.mark.parametrize("insize,outsize,batch", [(1, 1, 1), (3, 5, 4), (7, 2, 6), (1, 4, 3), (4, 1, 3)])
 @pytest.mark.parametrize("transpose", [False, True])
 @pytest.mark.parametrize("useBias", [False, True])
 def test_gradients(insize, outsize, batch, transpose, useBias):
