@@ -288,7 +288,7 @@ class _ConvBase(Module):
         bvar = self.vars["b"]
         tmp = self._scratch("db", bvar.grad.shape, gridGrad.dtype)
         xp.sum(gridGrad, axis=1, out=tmp.reshape(-1))
-        gpuarray.kernels.accumulate(bvar.grad, tmp, scale, momentum)
+        self._accumulateParamGrad(bvar, tmp, scale, momentum)
 
     # -- checks --
     def _spatialLabel(self):
@@ -430,7 +430,7 @@ class ConvND(_ConvBase):
         Wvar = self.vars["W"]
         dW = self._scratch("dW", (self.outmaps, self._colsm.shape[0] // self.groups), grad.dtype)
         self._matmulGroups(gT, self._colsm, dW, transB=True)
-        gpuarray.kernels.accumulate(Wvar.grad, dW.reshape(Wvar.grad.shape), scale, momentum)
+        self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             self._accBias(gT, scale, momentum)
 
@@ -526,12 +526,12 @@ class DeconvND(_ConvBase):
         Wvar = self.vars["W"]
         dW = self._scratch("dW", (self.inmaps, gcols.shape[0] // self.groups), grad.dtype)
         self._matmulGroups(self._xT, gcols, dW, transB=True)
-        gpuarray.kernels.accumulate(Wvar.grad, dW.reshape(Wvar.grad.shape), scale, momentum)
+        self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             bvar = self.vars["b"]
             tmp = self._scratch("db", bvar.grad.shape, grad.dtype)
             xp.sum(grad, axis=(0,) + tuple(range(2, grad.ndim)), out=tmp.reshape(-1))
-            gpuarray.kernels.accumulate(bvar.grad, tmp, scale, momentum)
+            self._accumulateParamGrad(bvar, tmp, scale, momentum)
 
     def checkDataShape(self, shape):
         self._checkShapeOf("data", shape, self.inmaps)

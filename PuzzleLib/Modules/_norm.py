@@ -15,7 +15,6 @@ from PuzzleLib.Modules._validate import ownerName, positiveInt
 from PuzzleLib.Variable import Variable
 
 xp = gpuarray.xp
-kernels = gpuarray.kernels
 
 
 def _positiveReal(owner, argname, value, upper=None):
@@ -155,7 +154,7 @@ class _NormBase(Module):
             var = self.vars[name]
             tmp = self._scratch("d" + name, var.grad.shape, var.grad.dtype)
             xp.copyto(tmp, value.reshape(var.grad.shape))
-            kernels.accumulate(var.grad, tmp, scale, momentum)
+            self._accumulateParamGrad(var, tmp, scale, momentum)
 
 
 class BatchNormND(_NormBase):
