@@ -1,12 +1,14 @@
 """Optimizer: the base of parameter-update rules.
 
-``opt.setupOn(net)`` (``useGlobalState=False``, the default) keeps one state buffer per trainable
-Variable and leaves the Variables' arrays where they are; an update is one call per variable.
-``opt.setupOn(net, useGlobalState=True)`` packs the variables of one dtype into one flat,
-contiguous buffer (data and gradient); each Variable's ``data`` and ``grad`` become views into it,
-and the state is packed the same way. When every variable of a group uses the optimizer's own rates
-(``learnRate == momRate == 1`` and ``wc == 0``), an update is then one call per dtype; otherwise it
-runs per variable with the multipliers applied. All of these give the same numbers.
+``opt.setupOn(net)`` (``useGlobalState=False``, the default) leaves the Variables' arrays where
+they are and gives each its own state (views of the optimizer's buffers). Variables whose data and
+gradients lie back to back in memory form a run (a net's parameters do: they come from the arenas
+of ``Backend.gpuarray`` in construction order), and a run is updated and zeroed in one call.
+``opt.setupOn(net, useGlobalState=True)`` first moves the variables of one dtype into one flat
+buffer (data and gradient; each Variable's ``data`` and ``grad`` become views into it), so the whole
+dtype is one run. When a variable has its own rates (``learnRate`` or ``momRate`` other than 1, or
+``wc`` other than 0), the update runs per variable with the multipliers applied. All of these give
+the same numbers.
 
 .. note:: Gradients are descent directions (see ``PuzzleLib.Modules.Module``): updates **add**
    them, e.g. SGD does ``W += learnRate * W.grad``.
@@ -51,18 +53,25 @@ class _Run:
         self.scratch = scratch
 
 
+def _follows(first, second):
+    """True when ``second``'s data and gradient start right where ``first``'s end."""
+    address = gpuarray.kernels.address
+    return (address(first._pdata) + first._pdata.nbytes == address(second._pdata)
+            and address(first._pgrad) + first._pgrad.nbytes == address(second._pgrad))
+
+
 def _spans(variables):
-    """Split ``variables`` into lists whose data and gradients are each one contiguous span."""
-    kernels = gpuarray.kernels
+    """Split ``variables`` (in order) into lists whose data and gradients are each one contiguous
+    block of memory; a variable with non-contiguous arrays stands alone."""
     spans = []
+    previous = None  # the last variable, when the next one may continue its span
     for var in variables:
-        if spans:
-            last = spans[-1][-1]
-            if (kernels.address(last._pdata) + last._pdata.nbytes == kernels.address(var._pdata)
-                    and kernels.address(last._pgrad) + last._pgrad.nbytes == kernels.address(var._pgrad)):
-                spans[-1].append(var)
-                continue
-        spans.append([var])
+        contiguous = var._pdata.flags.c_contiguous and var._pgrad.flags.c_contiguous
+        if previous is not None and contiguous and _follows(previous, var):
+            spans[-1].append(var)
+        else:
+            spans.append([var])
+        previous = var if contiguous else None
     return spans
 
 
@@ -80,7 +89,6 @@ class _Group:
         self.dtype = dtype
         self.flat = flat
         self.size = sum(var.data.size for var in variables)
-        plain = gpuarray.kernels.plain
         flatSpan = gpuarray.kernels.flatSpan
 
         if flat:
@@ -107,12 +115,14 @@ class _Group:
         scratchOffset = 0
         for span in ([variables] if flat else _spans(variables)):
             n = sum(var.data.size for var in span)
-            data = flatSpan(span[0]._pdata, n) if len(span) > 1 else span[0]._pdata.reshape(-1)
-            grad = flatSpan(span[0]._pgrad, n) if len(span) > 1 else span[0]._pgrad.reshape(-1)
-            if data is None or grad is None:  # not one owner's block after all: one run per variable
+            data = grad = None
+            if len(span) > 1:
+                data, grad = flatSpan(span[0]._pdata, n), flatSpan(span[0]._pgrad, n)
+            if data is None or grad is None:
+                # a lone variable, or not one owner's block after all: a run per variable, on its
+                # own arrays as they are (reshaping a non-contiguous array would update a copy)
                 for var in span:
-                    self._addRun([var], var._pdata.reshape(-1), var._pgrad.reshape(-1), stateNames, stateInit,
-                                 scratchOffset)
+                    self._addRun([var], var._pdata, var._pgrad, stateNames, stateInit, scratchOffset)
                     scratchOffset += var.data.size
                 continue
             self._addRun(span, data, grad, stateNames, stateInit, scratchOffset)
@@ -126,18 +136,19 @@ class _Group:
         n = data.size
         deviceState = {}
         for sname in stateNames:
-            buf = gpuarray.zeros((n,), self.dtype)
+            buf = gpuarray.zeros(data.shape, self.dtype)
             if stateInit.get(sname, 0.0) != 0.0:
                 buf.fill(stateInit[sname])
             deviceState[sname] = buf
         run = _Run(span, data, grad, {sname: plain(buf) for sname, buf in deviceState.items()},
-                   plain(self._scratch)[scratchOffset:scratchOffset + n])
+                   plain(self._scratch)[scratchOffset:scratchOffset + n].reshape(data.shape))
         run.deviceState = deviceState
         offset = 0
         for var in span:
             size = var.data.size
             shape = var.data.shape
-            self.varStates.append({sname: buf[offset:offset + size].reshape(shape) for sname, buf in deviceState.items()})
+            self.varStates.append({sname: buf.reshape(-1)[offset:offset + size].reshape(shape)
+                                   for sname, buf in deviceState.items()})
             offset += size
         self.runs.append(run)
 

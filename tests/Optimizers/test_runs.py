@@ -62,3 +62,23 @@ def test_arena_hands_out_adjacent_arrays():
     b = gpuarray.paramArena.empty((4,), np.float32)
     k = gpuarray.kernels
     assert k.address(k.plain(a)) + a.nbytes == k.address(k.plain(b))
+
+
+def test_a_non_contiguous_parameter_is_updated_in_place():
+    # a Variable whose data is a transposed view: the update must reach that very memory
+    np.random.seed(3)
+    lin = Linear(3, 4)
+    owner = to_gpu(np.random.randn(4, 3).astype(np.float32))
+    W = Variable(owner.T)
+    assert not W.data.flags.c_contiguous
+    lin.setVar("W", W)
+    opt = MomentumSGD(0.5, 0.0)
+    opt.setupOn(lin)
+    before = owner.get()
+    opt.zeroGradParams()
+    lin(to_gpu(np.ones((2, 3), np.float32)))
+    lin.backward(to_gpu(np.ones((2, 4), np.float32)))
+    expected = before.T + 0.5 * W.grad.get()
+    opt.update()
+    np.testing.assert_allclose(owner.get().T, expected, rtol=1e-6)
+    np.testing.assert_allclose(W.data.get(), expected, rtol=1e-6)
