@@ -55,8 +55,10 @@ def axisSum(x, axes):
 
 
 def normalize(x, axes, epsilon, xhat, scratch):
-    """Fill ``xhat`` with ``x`` normalised over ``axes``; returns (mean, var, invstd), kept dims."""
-    count = x.size // axisCount(x.shape, axes)
+    """Fill ``xhat`` with ``x`` normalised over ``axes``; returns (mean, var, invstd), kept dims.
+    Empty data gives empty statistics (or zeros where the reduced axes are empty)."""
+    kept = axisCount(x.shape, axes)
+    count = max(x.size // kept if kept else 0, 1)
     mean = axisSum(x, axes)
     mean *= 1.0 / count
     xp.subtract(x, mean, out=xhat)
@@ -91,6 +93,7 @@ def normalizeBackward(grad, xhat, factor, axes, sums, out):
     count = 1
     for a in axes:
         count *= grad.shape[a]
+    count = max(count, 1)
     xp.multiply(xhat, sumGX * (1.0 / count), out=out)
     xp.subtract(grad, out, out=out)
     out -= sumG * (1.0 / count)
@@ -204,6 +207,9 @@ class BatchNormND(_NormBase):
         out = self._buffer("data", data.shape, data.dtype)
         scale, bias = self._scaleBias()
         if self.train:
+            if data.size == 0:
+                raise self._error("cannot take batch statistics of an empty batch: data of shape %s"
+                                  % (tuple(data.shape),))
             xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
             sq = self._scratch("sq", data.shape, data.dtype)
             mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)

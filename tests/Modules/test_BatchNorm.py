@@ -32,3 +32,8 @@ def test_errors():
         BatchNorm(3, name="f")(to_gpu(np.zeros((2, 3, 1), np.float32)))
     with pytest.raises(ModuleError, match=r"BatchNorm.*size must be a positive"):
         BatchNorm(-1)
+
+
+def test_empty_batch_train_refused():
+    with pytest.raises(ModuleError, match=r"BatchNorm 'f'.*empty batch.*\(0, 3\)"):
+        BatchNorm(3, name="f")(to_gpu(np.zeros((0, 3), np.float32)))

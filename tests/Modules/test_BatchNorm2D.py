@@ -79,3 +79,17 @@ def test_errors():
         BatchNorm2D(3, epsilon=0)
     with pytest.raises(ModuleError, match=r"BatchNorm2D.*maps must be a positive"):
         BatchNorm2D(0)
+
+
+def test_empty_batch_train_refused_eval_passes_through():
+    mod = BatchNorm2D(3, name="bn")
+    mod(to_gpu(np.random.randn(2, 3, 2, 2).astype(np.float32)))
+    mean, var, calls = mod.attrs["mean"].get().copy(), mod.attrs["var"].get().copy(), mod.numOfCalls
+    with pytest.raises(ModuleError, match=r"BatchNorm2D 'bn'.*empty batch.*\(0, 3, 2, 2\)"):
+        mod(to_gpu(np.zeros((0, 3, 2, 2), np.float32)))
+    np.testing.assert_array_equal(mod.attrs["mean"].get(), mean)
+    np.testing.assert_array_equal(mod.attrs["var"].get(), var)
+    assert mod.numOfCalls == calls
+    mod.evalMode()
+    assert mod(to_gpu(np.zeros((0, 3, 2, 2), np.float32))).shape == (0, 3, 2, 2)
+    assert mod.backward(to_gpu(np.zeros((0, 3, 2, 2), np.float32))).shape == (0, 3, 2, 2)

@@ -31,3 +31,12 @@ def test_errors():
         InstanceNorm2D(3, name="n")(to_gpu(np.zeros((2, 2, 4, 4), np.float32)))
     with pytest.raises(ModuleError, match=r"InstanceNorm2D.*numOfMaps"):
         InstanceNorm2D(0)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4, 4), (2, 3, 0, 4)])
+def test_empty_data_gives_empty_output_and_gradients(shape):
+    mod = InstanceNorm2D(3)
+    assert mod(to_gpu(np.zeros(shape, np.float32))).shape == shape
+    assert mod.backward(to_gpu(np.zeros(shape, np.float32))).shape == shape
+    np.testing.assert_array_equal(mod.vars["scale"].grad.get(), 0)
+    np.testing.assert_array_equal(mod.vars["bias"].grad.get(), 0)
