@@ -21,7 +21,8 @@ class ImageFolderLoader:
     normalize : bool
         Scale pixel values from 0..255 to 0..1.
     extensions : tuple of str
-        File endings taken as images (case-insensitive); other files are ignored.
+        File endings taken as images (case-insensitive); other files are ignored. Images must
+        have 8 bits per channel (16-bit and float images are refused rather than clipped).
 
     Returns (from ``load(root)``)
     -----------------------------
@@ -86,6 +87,11 @@ class ImageFolderLoader:
         for path in files:
             try:
                 with Image.open(path) as img:
+                    if img.mode in ("I", "F") or img.mode.startswith("I;"):
+                        # Pillow's convert to "L"/"RGB" clips such pixels to 255 instead of scaling them
+                        raise DatasetError("ImageFolderLoader: %s has 16-bit, 32-bit or float pixels (mode %s); "
+                                           "only 8-bit images are read: convert it to 8 bits per channel"
+                                           % (path, img.mode))
                     img = img.convert(mode)
                     if self.size is not None:
                         img = img.resize((self.size[1], self.size[0]), Image.BILINEAR)

@@ -54,3 +54,11 @@ def test_errors_name_the_problem(tmp_path):
         ImageFolderLoader(size=4).load(str(tmp_path))
     with pytest.raises(DatasetError, match="size must be"):
         ImageFolderLoader(size=(0, 3))
+
+
+@pytest.mark.parametrize("ary", [np.full((4, 4), 60000, np.uint16), np.full((4, 4), 1.5, np.float32)])
+def test_images_deeper_than_8_bits_refused_not_clipped(tmp_path, ary):
+    path = tmp_path / "a" / ("deep.png" if ary.dtype == np.uint16 else "deep.tiff")
+    _write(path, ary)
+    with pytest.raises(DatasetError, match=r"deep\..* has .* pixels \(mode .*\).*8-bit"):
+        ImageFolderLoader(grayscale=True).load(str(tmp_path))
