@@ -59,6 +59,16 @@ def deconvOutShape(inShape, size, stride, pad, dilation, postpad):
                  for i, k, s, p, d, q in zip(inShape, size, stride, pad, dilation, postpad))
 
 
+def spatialLabel(nd):
+    """The names of ``nd`` spatial axes for messages: "L", "H, W" or "D, H, W"."""
+    return {1: "L", 2: "H, W", 3: "D, H, W"}.get(nd) or ", ".join("S%d" % i for i in range(nd))
+
+
+def spatialRepr(values):
+    """A per-axis tuple for ``__str__``: one number when every axis has it, else the tuple."""
+    return str(values[0]) if len(set(values)) == 1 else str(values)
+
+
 def prod(values):
     result = 1
     for v in values:
@@ -291,21 +301,17 @@ class _ConvBase(Module):
         self._accumulateParamGrad(bvar, tmp, scale, momentum)
 
     # -- checks --
-    def _spatialLabel(self):
-        return ", ".join("HW"[i] if self.nd == 2 else ("DHW"[i] if self.nd == 3 else "L") for i in range(self.nd))
-
     def _checkShapeOf(self, what, shape, maps):
         nd = self.nd
         if len(shape) != nd + 2:
             raise self._error("expected %d-d %s (N, %d, %s), got %d-d %s of shape %s" % (
-                nd + 2, what, maps, self._spatialLabel(), len(shape), what, tuple(shape)))
+                nd + 2, what, maps, spatialLabel(nd), len(shape), what, tuple(shape)))
         if shape[1] != maps:
             raise self._error("expected %s with %d maps, shape (N, %d, %s), got %s" % (
-                what, maps, maps, self._spatialLabel(), tuple(shape)))
+                what, maps, maps, spatialLabel(nd), tuple(shape)))
 
     def _extraRepr(self):
-        def fmt(t):
-            return str(t[0]) if len(set(t)) == 1 else str(t)
+        fmt = spatialRepr
         extra = "%d -> %d, size=%s" % (self.inmaps, self.outmaps, fmt(self.size))
         if any(s != 1 for s in self.stride):
             extra += ", stride=%s" % fmt(self.stride)

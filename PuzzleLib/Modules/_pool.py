@@ -10,7 +10,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._conv import (Geometry, _strided, convOutShape, gridBuffer, paddedImage, prod,
-                                     spatialTuple, stridedView)
+                                     spatialLabel, spatialRepr, spatialTuple, stridedView)
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
@@ -94,7 +94,7 @@ class PoolND(Module):
         nd = self.nd
         if len(shape) != nd + 2:
             raise self._error("expected %d-d data (N, C, %s), got %d-d data of shape %s" % (
-                nd + 2, ", ".join("S%d" % i for i in range(nd)) if nd > 1 else "L", len(shape), tuple(shape)))
+                nd + 2, spatialLabel(nd), len(shape), tuple(shape)))
         if min(self._outShape(shape[2:])) < 1:
             raise self._error("data of spatial size %s is too small for size=%s, pad=%s (shape %s)" % (
                 tuple(shape[2:]), self.size, self.pad, tuple(shape)))
@@ -107,8 +107,7 @@ class PoolND(Module):
         return tuple(shape[:2]) + spatial
 
     def _extraRepr(self):
-        def fmt(t):
-            return str(t[0]) if len(set(t)) == 1 else str(t)
+        fmt = spatialRepr
         extra = "size=%s, stride=%s" % (fmt(self.size), fmt(self.stride))
         if any(self.pad):
             extra += ", pad=%s" % fmt(self.pad)

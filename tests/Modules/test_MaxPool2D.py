@@ -45,7 +45,7 @@ def test_errors_and_shapes():
     mod = MaxPool2D(name="p")
     assert mod.dataShapeFrom((1, 2, 9, 8)) == (1, 2, 4, 4)
     assert mod.gradShapeFrom((1, 2, 4, 4)) == (1, 2, 8, 8)
-    with pytest.raises(ModuleError, match=r"MaxPool2D 'p'.*4-d data.*\(2, 3\)"):
+    with pytest.raises(ModuleError, match=r"MaxPool2D 'p'.*4-d data \(N, C, H, W\).*\(2, 3\)"):
         mod(to_gpu(np.zeros((2, 3), np.float32)))
     with pytest.raises(ModuleError, match=r"MaxPool2D 'p'.*too small.*\(1, 1, 1, 5\)"):
         mod(to_gpu(np.zeros((1, 1, 1, 5), np.float32)))
