@@ -73,6 +73,7 @@ class Variable:
     def grad(self, value):
         self._grad = value
         self._pgrad = None if value is None else _plain(value)
+        self._zeroed = False  # a new array is not known to hold zeros
 
     @property
     def hasGrad(self):

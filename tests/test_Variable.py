@@ -41,3 +41,22 @@ def test_set():
     with pytest.raises(VariableError, match=r"'v'.*\(3,\).*\(2, 2\)"):
         var.set(np.ones(3, np.float32))
     np.testing.assert_array_equal(var.data.get(), np.full((2, 2), 3.0))
+
+
+def test_a_new_gradient_array_is_not_taken_for_zeros():
+    # after an optimizer's zeroGradParams() a gradient may be written straight into .grad; a
+    # gradient array assigned afterwards holds values of its own, which backward must add to
+    from PuzzleLib.Modules import Linear
+    from PuzzleLib.Optimizers import SGD
+    np.random.seed(2)
+    lin = Linear(3, 2)
+    opt = SGD(0.1)
+    opt.setupOn(lin)
+    x = np.random.randn(4, 3).astype(np.float32)
+    g = np.random.randn(4, 2).astype(np.float32)
+    lin(gpuarray.to_gpu(x))
+    opt.zeroGradParams()
+    W = lin.vars["W"]
+    W.grad = gpuarray.to_gpu(np.ones((3, 2), np.float32))
+    lin.backward(gpuarray.to_gpu(g), momentum=1.0)
+    np.testing.assert_allclose(W.grad.get(), 1.0 + x.T @ g, rtol=1e-5)

@@ -41,6 +41,14 @@ _UNCHECKED = ("unchecked",)
 class _ModuleMeta(type):
     """Records the constructor arguments of every module, for blueprints (see ``getBlueprint``)."""
 
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        # The library's accGradParams go through _paramGradTarget/_accumulateParamGrad, which honour
+        # and clear Variable._zeroed; one written elsewhere (a user's module following the contract)
+        # does not know the flag, so backward clears it after that module has added its part.
+        owner = next(k for k in cls.__mro__ if "accGradParams" in k.__dict__)
+        cls._honoursZeroed = owner.__module__.startswith("PuzzleLib.")
+
     def __call__(cls, *args, **kwargs):
         obj = super().__call__(*args, **kwargs)
         if obj.__dict__.get("_scheme") is None:
@@ -188,6 +196,9 @@ class Module(metaclass=_ModuleMeta):
             self.grad = None
         if updParamGrads and self.train:
             self.accGradParams(grad, scale, momentum)
+            if not self._honoursZeroed:
+                for var in self.vars.values():
+                    var._zeroed = False
         return self.grad
 
     def _checkGradInput(self, grad):

@@ -240,7 +240,13 @@ class Optimizer:
         return [var for group in self.groups for var in group.variables]
 
     def zeroGradParams(self):
-        """Zero every trainable Variable's gradient (one fill per dtype with global state)."""
+        """Zero every trainable Variable's gradient (one fill per run of adjacent variables).
+
+        The gradients are then known to be zero, so the next backward writes each of them instead
+        of adding to zeros. Add terms of your own to ``.grad`` after backward (or in a hook), not
+        in place between ``zeroGradParams()`` and backward: they would be overwritten. (A new array
+        assigned to ``.grad`` is fine: it is not taken for zeros.)
+        """
         if self.module is None:
             self._requireSetup()
         for group in self.groups:

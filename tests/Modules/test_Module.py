@@ -134,3 +134,35 @@ def test_bad_calls():
 def test_str_shows_class_name_sizes():
     text = str(Linear(3, 4, name="fc"))
     assert "Linear" in text and "fc" in text and "3" in text and "4" in text
+
+
+def _tiedNet():
+    """Linear(3, 3) then a user module (Scale) whose trained vector IS the Linear's bias."""
+    np.random.seed(5)
+    lin = Linear(3, 3)
+    user = Scale(3)
+    user.setVar("s", lin.vars["b"])
+    lin.vars["b"].data.set(np.array([0.5, -1.0, 2.0], np.float32))
+    from PuzzleLib.Containers import Sequential
+    return Sequential().append(lin).append(user), lin
+
+
+def test_variable_shared_with_a_user_module_after_zeroGradParams():
+    # the user module fills its part of b.grad as the contract says (scale*new + momentum*old,
+    # not through the base class's helpers); Linear, back-propagated next, must add its own part
+    # and not overwrite it because the optimizer had just zeroed the gradient
+    from PuzzleLib.Optimizers import SGD
+    x = np.random.randn(4, 3).astype(np.float32)
+    g = np.random.randn(4, 3).astype(np.float32)
+
+    net, lin = _tiedNet()
+    b = lin.vars["b"].data.get()
+    h = x @ lin.vars["W"].data.get() + b
+    expected = (g * h).sum(axis=0) + (g * b).sum(axis=0)  # d/db of sum(g * (h * b)), h = xW + b
+
+    opt = SGD(0.1)
+    opt.setupOn(net)
+    net(to_gpu(x))
+    opt.zeroGradParams()
+    net.backward(to_gpu(g))
+    np.testing.assert_allclose(lin.vars["b"].grad.get(), expected, rtol=1e-5)
