@@ -20,8 +20,8 @@ xp = gpuarray.xp
 def _positiveReal(owner, argname, value, upper=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 or (
             upper is not None and value > upper):
-        bound = "in (0, %s]" % upper if upper is not None else "positive"
-        raise ModuleError("%s: %s must be a number %s, got %r" % (owner, argname, bound, value))
+        what = "a number in (0, %s]" % upper if upper is not None else "a positive number"
+        raise ModuleError("%s: %s must be %s, got %r" % (owner, argname, what, value))
     return float(value)
 
 
@@ -114,7 +114,7 @@ class _NormBase(Module):
             if empty:
                 scale = gpuarray.empty(shape, self.calctype)
             else:
-                scale = gpuarray.to_gpu(initScale(shape).astype(np.float32))
+                scale = gpuarray.to_gpu(initScale(shape).astype(self.calctype))
             self.setVar("scale", Variable(scale))
             self.setVar("bias", Variable(gpuarray.zeros(shape, self.calctype)))
 

@@ -75,7 +75,7 @@ def test_errors():
         mod(to_gpu(np.zeros((2, 4, 2, 2), np.float32)))
     with pytest.raises(ModuleError, match=r"BatchNorm2D.*minFactor.*initFactor"):
         BatchNorm2D(3, initFactor=0.1, minFactor=0.5)
-    with pytest.raises(ModuleError, match=r"BatchNorm2D.*epsilon"):
+    with pytest.raises(ModuleError, match=r"BatchNorm2D.*epsilon must be a positive number, got 0"):
         BatchNorm2D(3, epsilon=0)
     with pytest.raises(ModuleError, match=r"BatchNorm2D.*maps must be a positive"):
         BatchNorm2D(0)
