@@ -203,6 +203,16 @@ def gridBuffer(mod, key, rows, N, geo, dtype):
     return zeroedScratch(mod, key, (rows, N) + geo.grid, dtype)
 
 
+def dropShapeCaches(mod):
+    """Forget what the helpers above keep on ``mod`` per data shape and dtype (geometries with
+    their cached views, padded images, zeroed scratch): on ``calcMode``, so the buffers of the
+    old dtype are not held for good."""
+    for key in ("_geos", "_fullGeos", "_imageBufs", "_zeroBufs"):
+        cache = mod.__dict__.get(key)
+        if cache is not None:
+            cache.clear()
+
+
 # ---- convolution ----------------------------------------------------------------------------------
 
 class _ConvBase(Module):
@@ -252,6 +262,11 @@ class _ConvBase(Module):
             return super().backward(grad, updParamGrads, updGrad, scale, momentum)
         finally:
             self._bwdCache = None
+
+    def calcMode(self, dtype):
+        super().calcMode(dtype)
+        dropShapeCaches(self)
+        self._colsm = self._xT = None
 
     def _geometry(self, shape):
         """The Geometry for data of ``shape`` (cached per shape)."""

@@ -9,8 +9,8 @@ adds (one assignment when windows do not overlap). The index arithmetic is the c
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
-from PuzzleLib.Modules._conv import (Geometry, _strided, convOutShape, gridBuffer, paddedImage, prod,
-                                     spatialLabel, spatialRepr, spatialTuple, stridedView)
+from PuzzleLib.Modules._conv import (Geometry, _strided, convOutShape, dropShapeCaches, gridBuffer,
+                                     paddedImage, prod, spatialLabel, spatialRepr, spatialTuple, stridedView)
 from PuzzleLib.Modules._validate import ownerName
 
 xp = gpuarray.xp
@@ -33,6 +33,11 @@ class PoolND(Module):
                                   "got pad=%r, size=%r" % (owner, pad, size))
         self._dilation = (1,) * self.nd
         self._geos = {}
+
+    def calcMode(self, dtype):
+        super().calcMode(dtype)
+        dropShapeCaches(self)
+        self._win = self._best = None
 
     def _outShape(self, inShape):
         return convOutShape(inShape, self.size, self.stride, self.pad, self._dilation)
@@ -194,6 +199,10 @@ class AvgPoolND(PoolND):
         super().__init__(size, stride, pad, name)
         self.includePad = bool(includePad)
         self._divisors = {}
+
+    def calcMode(self, dtype):
+        super().calcMode(dtype)
+        self._divisors.clear()
 
     def _divisor(self, shape, dtype):
         """1 / (elements per window): a number, or an array broadcastable against the output."""

@@ -45,3 +45,21 @@ def poolRef(x, size, stride, pad, mode, includePad=True):
             value = patch.sum(axis=axes) / count
         out[(slice(None), slice(None)) + pos] = value
     return out
+
+
+def heldBytes(obj, dtype, seen=None):
+    """Bytes of numpy arrays of ``dtype`` reachable from ``obj`` through its attributes, dicts,
+    lists and tuples (to check that a module lets go of buffers it no longer uses)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes if obj.dtype == dtype else 0
+    if isinstance(obj, dict):
+        return sum(heldBytes(k, dtype, seen) + heldBytes(v, dtype, seen) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return sum(heldBytes(v, dtype, seen) for v in obj)
+    if hasattr(obj, "__dict__") and not isinstance(obj, type):
+        return heldBytes(vars(obj), dtype, seen)
+    return 0

@@ -32,3 +32,13 @@ def test_errors():
     with pytest.raises(ModuleError, match=r"AvgPool2D 'a'.*4-d data.*\(1, 4, 4\)"):
         mod(to_gpu(np.zeros((1, 4, 4), np.float32)))
     assert "includePad=False" in str(AvgPool2D(includePad=False))
+
+
+def test_calcMode_back_lets_go_of_the_other_dtypes_buffers():
+    from tests.Modules._imageref import heldBytes
+    mod = AvgPool2D(3, 2, 1, includePad=False)
+    mod.calcMode(np.float64)
+    y = mod(to_gpu(np.random.randn(2, 2, 5, 5)))
+    mod.backward(to_gpu(np.ones(y.shape)))
+    mod.calcMode(np.float32)
+    assert heldBytes(mod, np.float64) == 0

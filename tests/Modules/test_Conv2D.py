@@ -117,3 +117,15 @@ def test_shared_image_modules_in_a_graph():
     net = Graph(inputs=first, outputs=out)
     analytic, _ = checkModule(net, np.random.randn(2, 2, 4, 4), rtol=1e-4, atol=1e-6)
     assert {"input0", "conv.W", "bn.scale", "deconv.W"} <= set(analytic)
+
+
+@pytest.mark.parametrize("cls", ["Conv2D", "Deconv2D"])
+def test_calcMode_back_lets_go_of_the_other_dtypes_buffers(cls):
+    from PuzzleLib.Modules import Deconv2D
+    from tests.Modules._imageref import heldBytes
+    mod = (Conv2D if cls == "Conv2D" else Deconv2D)(2, 3, 3, stride=2, pad=1)
+    mod.calcMode(np.float64)
+    y = mod(to_gpu(np.random.randn(2, 2, 5, 5)))
+    mod.backward(to_gpu(np.ones(y.shape)))
+    mod.calcMode(np.float32)
+    assert heldBytes(mod, np.float64) == 0

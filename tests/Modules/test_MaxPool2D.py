@@ -53,3 +53,13 @@ def test_errors_and_shapes():
         MaxPool2D(2, 2, 2)
     with pytest.raises(ModuleError, match=r"MaxPool2D.*stride must be a positive"):
         MaxPool2D(2, 0)
+
+
+def test_calcMode_back_lets_go_of_the_other_dtypes_buffers():
+    from tests.Modules._imageref import heldBytes
+    mod = MaxPool2D(3, 1, 1)
+    mod.calcMode(np.float64)
+    y = mod(to_gpu(np.random.randn(2, 2, 5, 5)))
+    mod.backward(to_gpu(np.ones(y.shape)))
+    mod.calcMode(np.float32)
+    assert heldBytes(mod, np.float64) == 0
