@@ -20,8 +20,8 @@ class ImageFolderLoader:
         Convert to one channel ("L"); otherwise to three ("RGB").
     normalize : bool
         Scale pixel values from 0..255 to 0..1.
-    extensions : tuple of str
-        File endings taken as images (case-insensitive); other files are ignored. Images must
+    extensions : str or tuple of str
+        File ending(s) taken as images (case-insensitive); other files are ignored. Images must
         have 8 bits per channel (16-bit and float images are refused rather than clipped).
 
     Returns (from ``load(root)``)
@@ -49,6 +49,12 @@ class ImageFolderLoader:
         self.size = size
         self.grayscale = bool(grayscale)
         self.normalize = bool(normalize)
+        if isinstance(extensions, str):
+            extensions = (extensions,)  # one ending, not its characters
+        if not (isinstance(extensions, (tuple, list)) and extensions and
+                all(isinstance(e, str) and e for e in extensions)):
+            raise DatasetError("ImageFolderLoader: extensions must be a file ending such as '.png' or a non-empty "
+                               "sequence of them, got %r" % (extensions,))
         self.extensions = tuple(e.lower() for e in extensions)
         self.classes = []
         self.files = []

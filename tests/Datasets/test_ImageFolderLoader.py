@@ -62,3 +62,16 @@ def test_images_deeper_than_8_bits_refused_not_clipped(tmp_path, ary):
     _write(path, ary)
     with pytest.raises(DatasetError, match=r"deep\..* has .* pixels \(mode .*\).*8-bit"):
         ImageFolderLoader(grayscale=True).load(str(tmp_path))
+
+
+def test_extensions_as_one_string_is_one_extension(tmp_path):
+    _write(tmp_path / "a" / "x.png", np.zeros((4, 4), np.uint8))
+    _write(tmp_path / "a" / "y.jpg", np.zeros((4, 4), np.uint8))
+    (tmp_path / "a" / "notes.log").write_text("not an image")
+    loader = ImageFolderLoader(extensions=".PNG")
+    data, labels = loader.load(str(tmp_path))
+    assert [p.rsplit("/", 1)[-1] for p in loader.files] == ["x.png"] and data.shape == (1, 3, 4, 4)
+    with pytest.raises(DatasetError, match="extensions must be"):
+        ImageFolderLoader(extensions=(".png", 3))
+    with pytest.raises(DatasetError, match="extensions must be"):
+        ImageFolderLoader(extensions=())
