@@ -6,7 +6,7 @@ from PuzzleLib.Modules import AvgPool2D, ModuleError
 from tests.gradcheck import checkModule
 from tests.Modules._imageref import poolRef
 
-GEOMETRIES = [(2, 2, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 0)), (3, 1, 2)]
+GEOMETRIES = [(2, 2, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 0)), (3, 1, 2), (2, (3, 4), 1)]  # last: stride > size
 
 
 @pytest.mark.parametrize("size,stride,pad", GEOMETRIES)

@@ -16,6 +16,8 @@ GEOMETRIES = [
     (1, 2, 0, 1, 4),
     (1, 1, 1, 1, 2),
     ((1, 3), 1, (0, 2), 1, 1),
+    (2, (3, 4), 0, 1, 1),          # stride larger than the kernel: inputs no window reads
+    (2, 1, 3, (2, 1), 2),          # pad larger than the kernel, dilation with groups
 ]
 
 
@@ -129,3 +131,8 @@ def test_calcMode_back_lets_go_of_the_other_dtypes_buffers(cls):
     mod.backward(to_gpu(np.ones(y.shape)))
     mod.calcMode(np.float32)
     assert heldBytes(mod, np.float64) == 0
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_gradients_batch_of_one_odd_sizes(stride):
+    checkModule(Conv2D(3, 2, (3, 2), stride=stride, pad=(1, 0), initscheme="gaussian"), np.random.randn(1, 3, 5, 3))

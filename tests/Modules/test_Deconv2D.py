@@ -11,6 +11,7 @@ GEOMETRIES = [
     (2, 2, 0, 1, 0, 1),
     (3, 2, 1, 1, 1, 1),
     ((3, 2), (2, 1), (1, 0), (1, 2), (1, 0), 2),
+    (2, (3, 4), 0, 1, (2, 3), 2),   # stride larger than the kernel (output positions no tap writes)
 ]
 
 
