@@ -28,6 +28,10 @@ class Variable:
         (3, 4)
     """
 
+    # counts assignments of new arrays to any Variable's data or grad, so that an optimizer can
+    # tell cheaply when the arrays it was set up on may have been replaced
+    _rebinds = 0
+
     def __init__(self, data, name=None, withgrad=True, grad=None):
         if not hasattr(data, "shape") or not hasattr(data, "dtype"):
             raise VariableError("Variable %r: expected an array, got %s" % (name, type(data).__name__))
@@ -64,6 +68,7 @@ class Variable:
     def data(self, value):
         self._data = value
         self._pdata = _plain(value)
+        Variable._rebinds += 1
 
     @property
     def grad(self):
@@ -74,6 +79,7 @@ class Variable:
         self._grad = value
         self._pgrad = None if value is None else _plain(value)
         self._zeroed = False  # a new array is not known to hold zeros
+        Variable._rebinds += 1
 
     @property
     def hasGrad(self):

@@ -20,6 +20,7 @@ import numbers
 
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import OptimizerError
+from PuzzleLib.Variable import Variable
 
 
 def _checkRate(owner, argname, value, allowZero=False):
@@ -130,6 +131,15 @@ class _Group:
         if flat:
             self.state = {sname: buf for sname, buf in self.runs[0].deviceState.items()}
         self._items = None
+        self._arrays = [(var._pdata, var._pgrad) for var in variables]
+
+    def follow(self):
+        """After a Variable's ``data`` or ``grad`` was given a new array (``calcMode``, a user's
+        assignment), update and zero each variable on its own current arrays, state kept."""
+        if all(var._pdata is data and var._pgrad is grad for var, (data, grad) in zip(self.variables, self._arrays)):
+            return
+        self.runs = [_Run([var], var._pdata, var._pgrad, state, scratch) for var, state, scratch in self.items()]
+        self._arrays = [(var._pdata, var._pgrad) for var in self.variables]
 
     def _addRun(self, span, data, grad, stateNames, stateInit, scratchOffset):
         plain = gpuarray.kernels.plain
@@ -203,6 +213,7 @@ class Optimizer:
         self.useGlobalState = False
         self.learnRate = getattr(self, "learnRate", 0.0)
         self._temps = {}
+        self._rebinds = None  # Variable._rebinds when the runs were last checked
 
     def _label(self):
         return type(self).__name__
@@ -230,6 +241,12 @@ class Optimizer:
         self.useGlobalState = flat
         self._temps = {}
         self.t = 0
+        self._rebinds = Variable._rebinds
+
+    def _follow(self):
+        for group in self.groups:
+            group.follow()
+        self._rebinds = Variable._rebinds
 
     def _requireSetup(self):
         if self.module is None:
@@ -249,6 +266,8 @@ class Optimizer:
         """
         if self.module is None:
             self._requireSetup()
+        if Variable._rebinds != self._rebinds:
+            self._follow()
         for group in self.groups:
             for run in group.runs:
                 run.grad.fill(0)
@@ -280,6 +299,8 @@ class Optimizer:
         """Apply one step to every trainable Variable; counts ``t``."""
         if self.module is None:
             self._requireSetup()
+        if Variable._rebinds != self._rebinds:
+            self._follow()
         self.t += 1
         if self.hooks:
             self._runHooks()

@@ -82,3 +82,40 @@ def test_a_non_contiguous_parameter_is_updated_in_place():
     opt.update()
     np.testing.assert_allclose(owner.get().T, expected, rtol=1e-6)
     np.testing.assert_allclose(W.data.get(), expected, rtol=1e-6)
+
+
+def _trainedTwice(rebind):
+    """Two MomentumSGD steps on a net whose parameters ``rebind(net)`` may replace after setupOn."""
+    np.random.seed(7)
+    net = _net()
+    opt = MomentumSGD(0.1, 0.9)
+    opt.setupOn(net)
+    rebind(net)
+    x = to_gpu(np.random.randn(5, 3).astype(np.float32))
+    g = to_gpu(np.random.randn(5, 2).astype(np.float32))
+    for _ in range(2):
+        net(x)
+        opt.zeroGradParams()
+        net.backward(g)
+        opt.update()
+    return {name: var.data.get() for var, (name, *_) in net.getVarTable().items()}
+
+
+def _keep(net):
+    pass
+
+
+def _newArrays(net):
+    # the user hands each parameter (and its gradient) a new array of the same values
+    for var in net.getVarTable():
+        var.data = to_gpu(var.data.get())
+        var.grad = to_gpu(var.grad.get())
+
+
+def test_arrays_assigned_after_setupOn_are_the_ones_trained():
+    # the optimizer's runs were cut over the arrays seen by setupOn: it must follow a Variable to
+    # its new arrays (as the per-variable update did before runs), not update the old memory
+    expected = _trainedTwice(_keep)
+    got = _trainedTwice(_newArrays)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-6, err_msg=name)
