@@ -105,7 +105,6 @@ class _NormBase(Module):
     """Shared parameters and checks: ``scale`` and ``bias`` per channel."""
 
     nd = 0
-    paramsAreAxis1 = True
 
     def _setupAffine(self, maps, affine, empty, initScale):
         shape = (1, maps) + (1,) * self.nd
@@ -273,7 +272,6 @@ class InstanceNormND(_NormBase):
         self.epsilon = _positiveReal(owner, "epsilon", epsilon)
         self._setupAffine(self.maps, affine, False, np.ones)
         self._axes = tuple(range(2, self.nd + 2))
-        self._paramAxes = (0,) + self._axes
 
     def updateData(self, data):
         out = self._buffer("data", data.shape, data.dtype)
