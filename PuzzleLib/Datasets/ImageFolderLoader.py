@@ -1,4 +1,5 @@
 """ImageFolderLoader: a user's own images, one sub-folder per class, read through Pillow."""
+import numbers
 import os
 
 import numpy as np
@@ -39,13 +40,13 @@ class ImageFolderLoader:
 
     def __init__(self, size=None, grayscale=False, normalize=True, extensions=EXTENSIONS):
         if size is not None:
-            if isinstance(size, int) and not isinstance(size, bool):
+            if isinstance(size, numbers.Integral) and not isinstance(size, bool):
                 size = (size, size)
             if not (isinstance(size, (tuple, list)) and len(size) == 2 and
-                    all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)):
+                    all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in size)):
                 raise DatasetError("ImageFolderLoader: size must be None, a positive int or (height, width), got %r" % (
                     size,))
-            size = tuple(size)
+            size = tuple(int(s) for s in size)
         self.size = size
         self.grayscale = bool(grayscale)
         self.normalize = bool(normalize)

@@ -75,3 +75,10 @@ def test_extensions_as_one_string_is_one_extension(tmp_path):
         ImageFolderLoader(extensions=(".png", 3))
     with pytest.raises(DatasetError, match="extensions must be"):
         ImageFolderLoader(extensions=())
+
+
+def test_size_accepts_numpy_integers():
+    assert ImageFolderLoader(size=np.int64(4)).size == (4, 4)
+    assert ImageFolderLoader(size=(np.int32(3), 5)).size == (3, 5)
+    with pytest.raises(DatasetError, match="size must be"):
+        ImageFolderLoader(size=(3.0, 5))
