@@ -66,9 +66,10 @@ class Variable:
 
     @data.setter
     def data(self, value):
+        if value is not self.__dict__.get("_data"):  # not `var.data += x`, which hands back the same array
+            Variable._rebinds += 1
         self._data = value
         self._pdata = _plain(value)
-        Variable._rebinds += 1
 
     @property
     def grad(self):
@@ -76,10 +77,11 @@ class Variable:
 
     @grad.setter
     def grad(self, value):
+        if value is not self.__dict__.get("_grad"):  # not `var.grad -= x` (a hook's weight decay)
+            Variable._rebinds += 1
         self._grad = value
         self._pgrad = None if value is None else _plain(value)
-        self._zeroed = False  # a new array is not known to hold zeros
-        Variable._rebinds += 1
+        self._zeroed = False  # an assigned array is not known to hold zeros
 
     @property
     def hasGrad(self):

@@ -131,15 +131,15 @@ class _Group:
         if flat:
             self.state = {sname: buf for sname, buf in self.runs[0].deviceState.items()}
         self._items = None
-        self._arrays = [(var._pdata, var._pgrad) for var in variables]
+        self._arrays = [(var.data, var.grad) for var in variables]
 
     def follow(self):
         """After a Variable's ``data`` or ``grad`` was given a new array (``calcMode``, a user's
         assignment), update and zero each variable on its own current arrays, state kept."""
-        if all(var._pdata is data and var._pgrad is grad for var, (data, grad) in zip(self.variables, self._arrays)):
+        if all(var.data is data and var.grad is grad for var, (data, grad) in zip(self.variables, self._arrays)):
             return
         self.runs = [_Run([var], var._pdata, var._pgrad, state, scratch) for var, state, scratch in self.items()]
-        self._arrays = [(var._pdata, var._pgrad) for var in self.variables]
+        self._arrays = [(var.data, var.grad) for var in self.variables]
 
     def _addRun(self, span, data, grad, stateNames, stateInit, scratchOffset):
         plain = gpuarray.kernels.plain

@@ -119,3 +119,18 @@ def test_arrays_assigned_after_setupOn_are_the_ones_trained():
     got = _trainedTwice(_newArrays)
     for name in expected:
         np.testing.assert_allclose(got[name], expected[name], rtol=1e-6, err_msg=name)
+
+
+def test_a_weight_decay_hook_keeps_the_runs():
+    # the hook does `var.grad -= wc * var.data`: the same array handed back, so the runs stand
+    from PuzzleLib.Optimizers.Hooks import WeightDecay
+    net = _net()
+    opt = MomentumSGD(0.1, 0.9)
+    opt.setupOn(net)
+    opt.addHook(WeightDecay(0.01))
+    net(to_gpu(np.ones((2, 3), np.float32)))
+    for _ in range(2):
+        opt.zeroGradParams()
+        net.backward(to_gpu(np.ones((2, 2), np.float32)))
+        opt.update()
+    assert len(opt.groups[0].runs) == 1
