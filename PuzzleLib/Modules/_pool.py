@@ -166,8 +166,11 @@ class MaxPoolND(PoolND):
             shape = [1] * (nd + 2)
             shape[2 + axis] = outShape[axis]
             base = (xp.arange(outShape[axis], dtype=xp.int32) * self.stride[axis] - self.pad[axis]).reshape(shape)
+            # a tap in the padding wins only where the window's real elements are all -inf too; every
+            # window reaches into the data (pad < size), so the clipped coordinate is one of those
+            coord = xp.clip(base + coords[axis], 0, inShape[2 + axis] - 1)
             flat *= inShape[2 + axis]
-            flat += base + coords[axis]
+            flat += coord
         return flat
 
     def updateGrad(self, grad):

@@ -63,3 +63,17 @@ def test_calcMode_back_lets_go_of_the_other_dtypes_buffers():
     mod.backward(to_gpu(np.ones(y.shape)))
     mod.calcMode(np.float32)
     assert heldBytes(mod, np.float64) == 0
+
+
+def test_mask_points_inside_the_data_when_the_maximum_is_minus_infinity():
+    # an all -inf window ties with the -inf padding; the mask must still name a real element of the window
+    mod = MaxPool2D(3, 2, 1, useMask=True)
+    x = np.zeros((1, 1, 5, 4), np.float32)
+    x[0, 0, :3, :3] = -np.inf
+    x[0, 0, 3:, 3:] = -np.inf
+    out = mod(to_gpu(x)).get()[0, 0]
+    mask = mod.mask.get()[0, 0]
+    np.testing.assert_array_equal(x[0, 0].ravel()[np.clip(mask, 0, 19)], out)
+    for i, j in np.ndindex(*mask.shape):
+        r, c = divmod(int(mask[i, j]), 4)
+        assert 2 * i - 1 <= r <= 2 * i + 1 and 2 * j - 1 <= c <= 2 * j + 1 and 0 <= r < 5 and 0 <= c < 4, (i, j, r, c)
