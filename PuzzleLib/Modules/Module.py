@@ -41,8 +41,8 @@ _UNCHECKED = ("unchecked",)
 class _ModuleMeta(type):
     """Records the constructor arguments of every module, for blueprints (see ``getBlueprint``)."""
 
-    def __init__(cls, name, bases, namespace):
-        super().__init__(name, bases, namespace)
+    def __init__(cls, name, bases, namespace, **kwargs):
+        super().__init__(name, bases, namespace, **kwargs)
         # The library's accGradParams go through _paramGradTarget/_accumulateParamGrad, which honour
         # and clear Variable._zeroed; one written elsewhere (a user's module following the contract)
         # does not know the flag, so backward clears it after that module has added its part.

@@ -166,3 +166,16 @@ def test_variable_shared_with_a_user_module_after_zeroGradParams():
     opt.zeroGradParams()
     net.backward(to_gpu(g))
     np.testing.assert_allclose(lin.vars["b"].grad.get(), expected, rtol=1e-5)
+
+
+def test_module_classes_take_class_keywords():
+    # the metaclass looks at each new class; keywords still reach __init_subclass__
+    class Tagged(Module):
+        def __init_subclass__(cls, tag=None, **kwargs):
+            super().__init_subclass__(**kwargs)
+            cls.tag = tag
+
+    class Child(Tagged, tag="x"):
+        pass
+
+    assert Child.tag == "x"
