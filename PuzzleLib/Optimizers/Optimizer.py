@@ -299,11 +299,11 @@ class Optimizer:
         """Apply one step to every trainable Variable; counts ``t``."""
         if self.module is None:
             self._requireSetup()
-        if Variable._rebinds != self._rebinds:
-            self._follow()
         self.t += 1
         if self.hooks:
             self._runHooks()
+        if Variable._rebinds != self._rebinds:  # after the hooks: one may have assigned a new array
+            self._follow()
         learnRate = self.learnRate
         for group in self.groups:
             for var in group.variables:  # the optimizer's own rates for every variable?

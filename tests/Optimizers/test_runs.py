@@ -134,3 +134,21 @@ def test_a_weight_decay_hook_keeps_the_runs():
         net.backward(to_gpu(np.ones((2, 2), np.float32)))
         opt.update()
     assert len(opt.groups[0].runs) == 1
+
+
+def test_a_hook_that_hands_a_variable_a_new_gradient_array_is_followed():
+    # hooks are documented to work in place; one that assigns a new array must still be obeyed
+    def zeroed(var, state, optimizer):
+        var.grad = gpuarray.zeros(var.grad.shape, var.grad.dtype)
+
+    net = _net()
+    opt = MomentumSGD(0.1, 0.9)
+    opt.setupOn(net)
+    opt.addHook(zeroed)
+    before = [var.data.get() for var in net.getVarTable()]
+    net(to_gpu(np.ones((2, 3), np.float32)))
+    opt.zeroGradParams()
+    net.backward(to_gpu(np.ones((2, 2), np.float32)))
+    opt.update()
+    for var, old in zip(net.getVarTable(), before):
+        np.testing.assert_array_equal(var.data.get(), old)
