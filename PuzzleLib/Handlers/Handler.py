@@ -87,8 +87,8 @@ class Handler:
         mod = self.module
         onBatchFinish = self.onBatchFinish
         # The module's cache is reset after every batch. Where nobody can tell the difference (no
-        # callback to look, and every module in the tree resets only inData/data/grad, which the
-        # next batch overwrites) it is reset once, after the last batch.
+        # callback to look; every module in the tree is the library's own and resets only
+        # inData/data/grad, which the next batch overwrites) it is reset once, after the last batch.
         resetEachBatch = onBatchFinish is not None or not _plainResets(mod)
         state = self._beginHandle(n, **kwargs)
         mod._setReuse(True)
@@ -122,7 +122,9 @@ class Handler:
 
 
 def _plainResets(mod):
-    """True when every module in ``mod``'s tree resets nothing but the base cache."""
+    """True when every module in ``mod``'s tree is the library's own (none of which reads the last
+    batch's cache in the next one) and resets nothing but the base cache."""
     from PuzzleLib.Modules.Module import Module
     from PuzzleLib.Modules._composite import _Composite
-    return all(type(m).reset in (Module.reset, _Composite.reset) for _, m, _ in mod._walk(""))
+    return all(type(m).__module__.startswith("PuzzleLib.") and type(m).reset in (Module.reset, _Composite.reset)
+               for _, m, _ in mod._walk(""))

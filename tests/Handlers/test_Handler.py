@@ -5,6 +5,7 @@ from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Errors import HandlerError
 from PuzzleLib.Handlers import Handler
+from PuzzleLib.Modules.Module import Module
 from tests.Handlers._recorder import Recorder, batchRows, expectedRandomRows, indexedData
 
 
@@ -140,3 +141,32 @@ def test_bad_data():
     with pytest.raises(HandlerError, match=r"Collecting.*macroBatchSize.*0"):
         h.handleFromHost(indexedData(4), macroBatchSize=0)
     assert h.seen == []
+
+
+class _CacheReader(Module):
+    """A user module that looks at its cache at the start of each call, as some do."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def updateData(self, data):
+        self.seen.append(self.data is None and self.inData is data)
+        self.data = data
+
+
+def test_user_module_sees_its_cache_reset_after_every_batch():
+    # without a callback the library's own modules are reset once per pass; a user module must
+    # still find inData set to this batch and data reset, as after every batch upstream
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Modules import Identity
+    reader = _CacheReader()
+    net = Sequential().append(Identity()).append(reader)
+
+    class Forward(Handler):
+        def handleBatch(self, batch, idx, state):
+            self.module(batch[0])
+
+    Forward(net, batchsize=2).handle(to_gpu(np.zeros((6, 1), np.float32)), random=False)
+    assert reader.seen == [True, True, True]
+    assert net.data is None and reader.data is None
