@@ -65,6 +65,8 @@ class Cost:
             raise self._error("expected device arrays for prediction and target, got %s and %s" % (
                 type(pred).__name__, type(target).__name__)) from None
         if key != self._key:
+            if len(pred.shape) == 0 or pred.shape[0] == 0:
+                raise self._error("expected a prediction with a non-empty batch axis, got shape %s" % (tuple(pred.shape),))
             if validation:
                 self.checkValDataShape(pred.shape, target.shape)
             else:

@@ -64,6 +64,8 @@ class Activation(Module):
         self.activation = activation
 
         default = _defaultArgs[activation]
+        if args is not None and not isinstance(args, (tuple, list)):
+            raise ModuleError("%s: args must be a tuple of numbers, got %r" % (owner, args))
         args = tuple(args) if args is not None else ()
         if not args:
             args = default

@@ -132,3 +132,10 @@ def test_a_good_call_after_a_refused_one():
     err, _ = mse(to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.ones((2, 1), np.float32)))
     assert err == pytest.approx(0.5)
     assert mse.getMeanError() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("shape", [(), (0, 3)])
+def test_a_prediction_without_samples_is_refused(shape):
+    pred = to_gpu(np.zeros(shape, np.float32))
+    with pytest.raises(CostError, match=r"MSE: expected a prediction with a non-empty batch axis"):
+        MSE()(pred, to_gpu(np.zeros(shape, np.float32)))

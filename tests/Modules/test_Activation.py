@@ -213,3 +213,8 @@ def test_shapes_and_str():
     assert mod.vars == {}
     text = str(mod)
     assert "Activation" in text and "act" in text and "leakyRelu" in text
+
+
+def test_args_must_be_a_tuple():
+    with pytest.raises(ModuleError, match=r"Activation.*args must be a tuple of numbers, got 0.1"):
+        Activation("leakyRelu", args=0.1)
