@@ -27,6 +27,10 @@ class Glue(_Composite):
     Example::
 
         >>> square = Glue(fwdGlue=lambda x, mods: x * x, bwdGlue=lambda g, mods: 2 * g * square.inData)
+        >>> square(to_gpu(np.array([1.0, 3.0], np.float32))).get()
+        array([1., 9.], dtype=float32)
+        >>> square.backward(to_gpu(np.ones(2, np.float32))).get()
+        array([2., 6.], dtype=float32)
     """
 
     def __init__(self, modules=None, fwdGlue=None, bwdGlue=None, fwdShapeGlue=None, bwdShapeGlue=None, name=None):

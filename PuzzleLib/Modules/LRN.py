@@ -34,6 +34,16 @@ class LRN(Module):
     Shape
     -----
     (N, C, H, W) -> the same.
+
+    Example::
+
+        >>> from PuzzleLib.Modules import CrossMapLRN, MapLRN, LCN
+        >>> [isinstance(m, LRN) for m in (CrossMapLRN(), MapLRN(), LCN())]
+        [True, True, True]
+        >>> LRN()
+        Traceback (most recent call last):
+            ...
+        PuzzleLib.Errors.ModuleError: LRN: LRN is the base of CrossMapLRN, MapLRN and LCN; build one of those
     """
 
     def __init__(self, N=5, alpha=0.0001, beta=0.75, K=2.0, name=None):

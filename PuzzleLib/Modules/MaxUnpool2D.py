@@ -33,6 +33,7 @@ class MaxUnpool2D(Module):
 
     Example::
 
+        >>> from PuzzleLib.Modules import MaxPool2D
         >>> pool = MaxPool2D(useMask=True)
         >>> unpool = MaxUnpool2D(pool)
         >>> x = to_gpu(np.array([[[[1, 2], [4, 3]]]], np.float32))

@@ -39,7 +39,13 @@ class NoiseInjector(Module):
 
     Example::
 
-        >>> noisy = NoiseInjector(mode="mul", noisetype="gaussian", params=(1.0, 0.1))
+        >>> noisy = NoiseInjector(mode="mul", noisetype="uniform", params=(0.9, 1.1))
+        >>> y = noisy(to_gpu(np.ones((2, 3), np.float32))).get()   # each entry drawn from [0.9, 1.1]
+        >>> bool((abs(y - 1) <= 0.1).all())
+        True
+        >>> noisy.evalMode()
+        >>> noisy(to_gpu(np.ones((1, 2), np.float32))).get()
+        array([[1., 1.]], dtype=float32)
     """
 
     def __init__(self, mode="add", noisetype="uniform", params=(0.0, 1.0), rng=None, inplace=False, slicing=None,

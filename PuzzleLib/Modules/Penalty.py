@@ -30,7 +30,14 @@ class Penalty(Module):
 
     Example::
 
-        >>> net.append(Linear(10, 10)).append(Penalty("l1", weight=1e-3))
+        >>> pen = Penalty("l1", weight=0.5)
+        >>> x = to_gpu(np.array([[-2.0, 3.0]], np.float32))
+        >>> pen(x).get()
+        array([[-2.,  3.]], dtype=float32)
+        >>> pen.backward(to_gpu(np.zeros((1, 2), np.float32))).get()   # -0.5 * sign(x) / 1
+        array([[ 0.5, -0.5]], dtype=float32)
+        >>> pen.getPenalty()   # 0.5 * (2 + 3) / 1
+        2.5
     """
 
     def __init__(self, mode="l1", weight=0.01, name=None):
