@@ -15,6 +15,18 @@ class Cost:
 
     A subclass implements ``calcGrad(pred, target)`` and ``calcError(pred, target)`` (or both at
     once in ``calcErrorAndGrad``), and may override ``checkDataShape`` / ``checkValDataShape``.
+
+    Example::
+
+        >>> class MeanAbs(Cost):
+        ...     def calcError(self, pred, target):
+        ...         return float(abs(target - pred).mean())
+        ...     def calcGrad(self, pred, target):   # the negative gradient of the error
+        ...         return gpuarray.xp.sign(target - pred) / pred.size
+        >>> cost = MeanAbs()
+        >>> err, grad = cost(to_gpu(np.array([0.0, 4.0], np.float32)), to_gpu(np.array([1.0, 1.0], np.float32)))
+        >>> err, grad.get()
+        (2.0, array([ 0.5, -0.5], dtype=float32))
     """
 
     def __init__(self):

@@ -18,8 +18,15 @@ class Multi(_ListCost):
 
     Example::
 
+        >>> from PuzzleLib.Cost import MSE, CrossEntropy
         >>> cost = Multi().append(MSE()).append(CrossEntropy())
-        >>> err, (g1, g2) = cost([out1, scores], [target1, labels])
+        >>> out, target = to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.ones((2, 1), np.float32))
+        >>> scores, labels = to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.array([1, 3], np.int32))
+        >>> err, (g1, g2) = cost([out, scores], [target, labels])
+        >>> round(err, 4)   # MSE's 0.5 + CrossEntropy's log(4)
+        1.8863
+        >>> g1.shape, g2.shape
+        ((2, 1), (2, 4))
     """
 
     def __init__(self):
