@@ -10,6 +10,20 @@ class Container(_Composite):
     Children are kept in ``self.modules`` (name -> module) in insertion order. ``backward``
     defaults to ``momentum=1.0``: parameter gradients accumulate across calls until the
     optimizer's ``zeroGradParams()``.
+
+    Example::
+
+        >>> from PuzzleLib.Containers import Sequential
+        >>> from PuzzleLib.Modules import Linear, Activation
+        >>> block = Sequential(name="block").append(Linear(2, 3, name="fc1")).append(Activation("relu"))
+        >>> net = Sequential().append(block).append(Linear(3, 1, name="fc2"))
+        >>> net.getByName("fc1")   # found inside the inner container
+        Linear(name='fc1', 2 -> 3)
+        >>> [mod.name for mod in net.getAllByType(Linear)]
+        ['fc1', 'fc2']
+        >>> net.evalMode()   # modes pass down
+        >>> net.getByName("fc1").train
+        False
     """
 
     # ---- children ----

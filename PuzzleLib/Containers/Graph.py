@@ -44,6 +44,7 @@ class Graph(Container):
 
     Example::
 
+        >>> from PuzzleLib.Modules import Linear, Activation
         >>> x = Linear(4, 3, name="fc").node()
         >>> a = Activation("relu", name="act1").node(x)
         >>> b = Activation("tanh", name="act2").node(x)

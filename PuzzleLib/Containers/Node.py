@@ -21,11 +21,17 @@ class Node:
 
     Example::
 
+        >>> from PuzzleLib.Containers import Graph
+        >>> from PuzzleLib.Modules import Linear, Activation, Add
         >>> inp = Linear(4, 3, name="a").node()
         >>> left = Activation("relu", name="b").node(inp)
         >>> right = Activation("tanh", name="c").node(inp)
         >>> out = Add(name="d").node(left, right)
+        >>> out
+        Node(Add 'd' <- [Activation 'b', Activation 'c'])
         >>> net = Graph(inputs=inp, outputs=out)
+        >>> net(to_gpu(np.zeros((2, 4), np.float32))).shape
+        (2, 3)
     """
 
     def __init__(self, module, parents=()):

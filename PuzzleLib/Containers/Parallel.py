@@ -19,6 +19,7 @@ class Parallel(Container):
 
     Example::
 
+        >>> from PuzzleLib.Modules import Linear, Activation
         >>> par = Parallel().append(Linear(3, 2)).append(Activation("relu"))
         >>> [o.shape for o in par([to_gpu(np.zeros((4, 3), np.float32)), to_gpu(np.zeros((4, 5), np.float32))])]
         [(4, 2), (4, 5)]

@@ -14,8 +14,15 @@ class Sequential(Container):
 
     Example::
 
+        >>> from PuzzleLib.Modules import Linear, Activation
+        >>> from PuzzleLib.Modules.Activation import relu
         >>> net = Sequential()
         >>> net.append(Linear(1, 100)).append(Activation(relu)).append(Linear(100, 1))
+        Sequential() [
+          0: Linear(name='0', 1 -> 100)
+          1: Activation(name='1', relu)
+          2: Linear(name='2', 100 -> 1)
+        ]
         >>> net(to_gpu(np.zeros((10, 1), np.float32))).shape
         (10, 1)
     """
