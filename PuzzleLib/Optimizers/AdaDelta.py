@@ -21,8 +21,16 @@ class AdaDelta(Optimizer):
 
     Example::
 
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
         >>> opt = AdaDelta(rho=0.95)
-        >>> opt.setupOn(net)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # sqrt(epsilon) / sqrt(0.05 + epsilon)
+        array([0.0045, 0.0045], dtype=float32)
     """
 
     stateNames = ("msg", "msdx")

@@ -15,8 +15,16 @@ class AdaGrad(Optimizer):
 
     Example::
 
-        >>> opt = AdaGrad(learnRate=1e-2)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = AdaGrad(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update(); opt.update()   # two steps
+        >>> (lin.W.get() - W0).ravel().round(4)   # 0.1 / sqrt(1) + 0.1 / sqrt(2)
+        array([0.1707, 0.1707], dtype=float32)
     """
 
     stateNames = ("h",)

@@ -26,8 +26,16 @@ class Adam(Optimizer):
 
     Example::
 
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
         >>> opt = Adam(alpha=1e-3)
-        >>> opt.setupOn(net, useGlobalState=True)
+        >>> opt.setupOn(lin, useGlobalState=True)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # the first step is about alpha
+        array([0.001, 0.001], dtype=float32)
     """
 
     stateNames = ("mom", "ms")

@@ -6,11 +6,15 @@ weight decay *subtracts* ``rate * W`` from them.
 
 Example::
 
+    >>> from PuzzleLib.Modules import Linear
+    >>> from PuzzleLib.Optimizers import MomentumSGD
     >>> from PuzzleLib.Optimizers.Hooks import WeightDecay, ClipByGlobalNorm
     >>> opt = MomentumSGD(learnRate=1e-2)
-    >>> opt.setupOn(net)
+    >>> opt.setupOn(Linear(4, 2))
     >>> opt.addHook(WeightDecay(1e-4))
     >>> opt.addHook(ClipByGlobalNorm(5.0))
+    >>> opt.hooks
+    [WeightDecay(rate=0.0001), ClipByGlobalNorm(maxNorm=5.0)]
 """
 import math
 
@@ -24,6 +28,19 @@ class WeightDecay:
     Parameters
     ----------
     rate : float >= 0
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Linear
+        >>> from PuzzleLib.Optimizers import SGD
+        >>> lin = Linear(2, 1)
+        >>> opt = SGD(learnRate=1.0)
+        >>> opt.setupOn(lin)
+        >>> opt.addHook(WeightDecay(0.5))
+        >>> W0 = lin.W.get()
+        >>> opt.update()   # no backward yet, the gradients are zero: only the decay acts
+        >>> np.allclose(lin.W.get(), W0 - 0.5 * W0)
+        True
     """
 
     def __init__(self, rate):
@@ -43,6 +60,20 @@ class ClipByValue:
     Parameters
     ----------
     limit : float > 0
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Linear
+        >>> from PuzzleLib.Optimizers import SGD
+        >>> lin = Linear(2, 1)
+        >>> opt = SGD(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> opt.addHook(ClipByValue(0.5))
+        >>> y = lin(to_gpu(np.array([[3.0, -0.2]], np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad = [[3], [-0.2]]
+        >>> opt.update()   # the hook clips the gradient in place, then the step adds it
+        >>> lin.vars["W"].grad.get().ravel()
+        array([ 0.5, -0.2], dtype=float32)
     """
 
     def __init__(self, limit):
@@ -64,6 +95,21 @@ class ClipByGlobalNorm:
     Parameters
     ----------
     maxNorm : float > 0
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Linear
+        >>> from PuzzleLib.Optimizers import SGD
+        >>> lin = Linear(2, 1, useBias=False)
+        >>> opt = SGD(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> clip = ClipByGlobalNorm(1.0)
+        >>> opt.addHook(clip)
+        >>> y = lin(to_gpu(np.array([[3.0, 4.0]], np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad = [[3], [4]]
+        >>> opt.update()
+        >>> clip.lastNorm, lin.vars["W"].grad.get().ravel()
+        (5.0, array([0.6, 0.8], dtype=float32))
     """
 
     def __init__(self, maxNorm):

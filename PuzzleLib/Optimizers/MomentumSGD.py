@@ -13,8 +13,16 @@ class MomentumSGD(Optimizer):
 
     Example::
 
-        >>> opt = MomentumSGD(learnRate=1e-2, momRate=0.9)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = MomentumSGD(learnRate=0.1, momRate=0.9)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update(); opt.update()   # two steps
+        >>> (lin.W.get() - W0).ravel().round(4)   # 0.1, then 0.9 * 0.1 + 0.1
+        array([0.29, 0.29], dtype=float32)
     """
 
     stateNames = ("mom",)

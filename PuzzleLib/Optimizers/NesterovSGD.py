@@ -17,8 +17,16 @@ class NesterovSGD(Optimizer):
 
     Example::
 
-        >>> opt = NesterovSGD(learnRate=1e-2, momRate=0.9)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = NesterovSGD(learnRate=0.1, momRate=0.9)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # m = 0.1; W += 0.9 * m + 0.1
+        array([0.19, 0.19], dtype=float32)
     """
 
     stateNames = ("mom",)

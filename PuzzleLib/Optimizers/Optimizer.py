@@ -197,6 +197,25 @@ class Optimizer:
     in place on arrays of any shape (it is called on the flat buffers and on single variables
     alike). ``learnRate`` and ``momRate`` there already include the variable's multipliers
     (``momRate`` is the variable's multiplier alone: the rule multiplies its own momentum rate).
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Linear
+        >>> class SignSGD(Optimizer):
+        ...     def __init__(self, learnRate=1e-3):
+        ...         self.learnRate = learnRate
+        ...         super().__init__()
+        ...     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
+        ...         param += learnRate * gpuarray.xp.sign(grad)
+        >>> lin = Linear(2, 1)
+        >>> opt = SignSGD(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.array([[3.0, -0.5]], np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad = [[3], [-0.5]]
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)
+        array([ 0.1, -0.1], dtype=float32)
     """
 
     stateNames = ()

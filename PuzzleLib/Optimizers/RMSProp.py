@@ -16,8 +16,16 @@ class RMSProp(Optimizer):
 
     Example::
 
-        >>> opt = RMSProp(learnRate=1e-3, factor=0.9)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = RMSProp(learnRate=0.1, factor=0.9)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # 0.1 / sqrt(0.1)
+        array([0.3162, 0.3162], dtype=float32)
     """
 
     stateNames = ("ms",)

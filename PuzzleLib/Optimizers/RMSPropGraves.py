@@ -20,8 +20,16 @@ class RMSPropGraves(Optimizer):
 
     Example::
 
-        >>> opt = RMSPropGraves(learnRate=1e-4)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = RMSPropGraves(learnRate=1e-2)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # 0.01 / sqrt(0.05 - 0.05**2 + epsilon)
+        array([0.0458, 0.0458], dtype=float32)
     """
 
     stateNames = ("ms", "mg", "delta")

@@ -12,8 +12,16 @@ class SGD(Optimizer):
 
     Example::
 
-        >>> opt = SGD(learnRate=1e-2)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = SGD(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # learnRate * grad
+        array([0.1, 0.1], dtype=float32)
     """
 
     def __init__(self, learnRate=1e-3, nodeinfo=None):

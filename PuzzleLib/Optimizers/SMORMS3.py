@@ -23,8 +23,16 @@ class SMORMS3(Optimizer):
 
     Example::
 
-        >>> opt = SMORMS3(learnRate=1e-3)
-        >>> opt.setupOn(net)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(2, 1)
+        >>> opt = SMORMS3(learnRate=0.1)
+        >>> opt.setupOn(lin)
+        >>> W0 = lin.W.get()
+        >>> y = lin(to_gpu(np.ones((1, 2), np.float32)))
+        >>> dx = lin.backward(to_gpu(np.ones((1, 1), np.float32)))   # W.grad is all ones
+        >>> opt.update()
+        >>> (lin.W.get() - W0).ravel().round(4)   # min(0.1, 0.5) / sqrt(0.5)
+        array([0.1414, 0.1414], dtype=float32)
     """
 
     stateNames = ("mem", "mg", "ms")
