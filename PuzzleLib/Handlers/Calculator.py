@@ -18,7 +18,12 @@ class Calculator(Handler):
 
     Example::
 
-        >>> pred = Calculator(net, batchsize=256).calcFromHost(X)
+        >>> from PuzzleLib.Modules import Linear
+        >>> lin = Linear(3, 2)
+        >>> X = np.random.randn(10, 3).astype(np.float32)
+        >>> pred = Calculator(lin, batchsize=4).calcFromHost(X)
+        >>> pred.shape, np.allclose(pred, X @ lin.W.get() + lin.b.get())
+        ((10, 2), True)
     """
 
     def __init__(self, mod, onBatchFinish=None, batchsize=128):

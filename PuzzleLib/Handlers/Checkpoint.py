@@ -21,11 +21,23 @@ Layout::
 
 Example::
 
-    >>> for epoch in range(start, epochs):
-    ...     trainer.trainFromHost(X, Y)
+    >>> from PuzzleLib.Cost import MSE
+    >>> from PuzzleLib.Handlers import Trainer
+    >>> from PuzzleLib.Modules import Linear
+    >>> from PuzzleLib.Optimizers import MomentumSGD
+    >>> net, optimizer = Linear(1, 1), MomentumSGD(learnRate=0.1)
+    >>> X = np.linspace(-1, 1, 100, dtype=np.float32).reshape(-1, 1)
+    >>> trainer = Trainer(net, MSE(), optimizer, batchsize=10)
+    >>> for epoch in range(3):
+    ...     trainer.trainFromHost(X, 2 * X + 1)
     ...     saveCheckpoint("run.ckpt", net, optimizer, epoch + 1)
-    >>> # later, in a fresh process, after building the same net and optimizer:
-    >>> start = loadCheckpoint("run.ckpt", net, optimizer)
+    >>> W = net.W.get()
+    >>> # later, in a fresh process: build the same net and optimizer, then
+    >>> net, optimizer = Linear(1, 1), MomentumSGD(learnRate=0.1)
+    >>> loadCheckpoint("run.ckpt", net, optimizer)   # the epoch to go on from
+    3
+    >>> np.array_equal(net.W.get(), W)
+    True
 """
 import numbers
 

@@ -21,6 +21,17 @@ class Handler:
     the module's cache is reset and ``onBatchFinish(handler)`` is called.
 
     Counters: ``currBatch``, ``totalBatches``, ``currMacroBatch``, ``totalMacroBatches``.
+
+    Example::
+
+        >>> from PuzzleLib.Modules import Identity
+        >>> class BatchSizes(Handler):
+        ...     def handleBatch(self, batch, idx, state):
+        ...         print("batch", idx, "of", self.totalBatches, "holds", batch[0].shape[0], "samples")
+        >>> BatchSizes(Identity(), batchsize=4).handleFromHost(np.zeros((10, 3), np.float32), random=False)
+        batch 0 of 3 holds 4 samples
+        batch 1 of 3 holds 4 samples
+        batch 2 of 3 holds 2 samples
     """
 
     def __init__(self, mod, onBatchFinish=None, batchsize=128):

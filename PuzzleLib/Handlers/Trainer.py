@@ -15,9 +15,18 @@ class Trainer(Handler):
 
     Example::
 
-        >>> trainer = Trainer(net, MSE(), optimizer, batchsize=10)
-        >>> trainer.trainFromHost(X, Y, macroBatchSize=1000,
-        ...                       onMacroBatchFinish=lambda t: print(t.cost.getMeanError()))
+        >>> from PuzzleLib.Cost import MSE
+        >>> from PuzzleLib.Modules import Linear
+        >>> from PuzzleLib.Optimizers import MomentumSGD
+        >>> net = Linear(1, 1)
+        >>> X = np.linspace(-1, 1, 100, dtype=np.float32).reshape(-1, 1)
+        >>> trainer = Trainer(net, MSE(), MomentumSGD(learnRate=0.1), batchsize=10)
+        >>> for epoch in range(20):
+        ...     trainer.trainFromHost(X, 2 * X + 1)
+        >>> trainer.cost.getMeanError() < 1e-4   # the last epoch's mean error
+        True
+        >>> net.W.get().round(2), net.b.get().round(2)
+        (array([[2.]], dtype=float32), array([1.], dtype=float32))
     """
 
     def __init__(self, mod, cost, optimizer, onBatchFinish=None, batchsize=128):

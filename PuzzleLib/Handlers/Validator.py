@@ -19,8 +19,11 @@ class Validator(Handler):
 
     Example::
 
-        >>> Validator(net, MSE(), batchsize=256).validateFromHost(X, Y)
-        0.0011...
+        >>> from PuzzleLib.Cost import MSE
+        >>> from PuzzleLib.Modules import Identity
+        >>> X = np.zeros((10, 1), np.float32)
+        >>> Validator(Identity(), MSE(), batchsize=4).validateFromHost(X, X + 1)   # 0.5 * mean(1**2)
+        0.5
     """
 
     def __init__(self, mod, cost, onBatchFinish=None, batchsize=128):
