@@ -6,8 +6,19 @@ code of its choosing.
 
 Example::
 
+    >>> from PuzzleLib import Blueprint
+    >>> from PuzzleLib.Containers import Sequential
+    >>> from PuzzleLib.Modules import Linear, Activation
+    >>> net = Sequential().append(Linear(2, 3)).append(Activation("relu"))
     >>> net.save("model.h5", withBlueprint=True)
-    >>> same = Blueprint.load("model.h5")
+    >>> same = Blueprint.load("model.h5")   # no code of the net needed
+    >>> same
+    Sequential() [
+      0: Linear(name='0', 2 -> 3)
+      1: Activation(name='1', relu)
+    ]
+    >>> np.array_equal(same[0].W.get(), net[0].W.get())
+    True
 """
 import inspect
 import json

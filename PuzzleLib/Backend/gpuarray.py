@@ -13,7 +13,7 @@ Example::
     >>> import numpy as np
     >>> from PuzzleLib.Backend.gpuarray import to_gpu
     >>> x = to_gpu(np.ones((2, 3), dtype=np.float32))
-    >>> x.get().sum()
+    >>> float(x.get().sum())
     6.0
 """
 from PuzzleLib import Config

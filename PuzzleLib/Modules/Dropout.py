@@ -33,7 +33,9 @@ class Dropout(Module):
     Example::
 
         >>> drop = Dropout(p=0.5)
-        >>> y = drop(to_gpu(np.ones((2, 4), np.float32)))   # entries are 0 or 2
+        >>> y = drop(to_gpu(np.ones((2, 4), np.float32)))
+        >>> set(y.get().ravel().tolist()) <= {0.0, 2.0}   # dropped, or scaled by 1 / (1 - p)
+        True
         >>> drop.evalMode(); drop(to_gpu(np.ones((1, 2), np.float32))).get()
         array([[1., 1.]], dtype=float32)
 
