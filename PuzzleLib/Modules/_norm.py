@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
@@ -197,6 +198,7 @@ class BatchNormND(_NormBase):
         var.fill(1)
         self.setAttr("var", var)
         self.numOfCalls = 0
+        self._warnedSingle = False
         self._axes = (0,) + tuple(range(2, self.nd + 2))
 
     def _factor(self):
@@ -214,15 +216,24 @@ class BatchNormND(_NormBase):
             mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
             self._xhat, self._invstd = xhat, invstd
 
-            self.numOfCalls += 1
-            f = self._factor()
             count = data.size // self.maps
-            unbiased = var * (count / (count - 1.0)) if count > 1 else var
-            runMean, runVar = self.attrs["mean"], self.attrs["var"]
-            runMean *= 1.0 - f
-            runMean += f * mean
-            runVar *= 1.0 - f
-            runVar += f * unbiased
+            if count > 1:
+                self.numOfCalls += 1
+                f = self._factor()
+                unbiased = var * (count / (count - 1.0))
+                runMean, runVar = self.attrs["mean"], self.attrs["var"]
+                runMean *= 1.0 - f
+                runMean += f * mean
+                runVar *= 1.0 - f
+                runVar += f * unbiased
+            elif not self._warnedSingle:
+                # one value per map (a batch of one): no variance to estimate, so the running
+                # statistics are left as they are rather than pulled towards a variance of 0
+                self._warnedSingle = True
+                if Config.showWarnings:
+                    Config.getLogger().warning("%s: a training batch with one value per map (data of shape %s) "
+                                               "leaves the running mean and variance unchanged", self._label(),
+                                               tuple(data.shape))
             if self.affine:
                 xp.multiply(xhat, scale, out=out)
                 out += bias

@@ -37,3 +37,16 @@ def test_errors():
 def test_empty_batch_train_refused():
     with pytest.raises(ModuleError, match=r"BatchNorm 'f'.*empty batch.*\(0, 3\)"):
         BatchNorm(3, name="f")(to_gpu(np.zeros((0, 3), np.float32)))
+
+
+def test_a_batch_of_one_leaves_the_running_statistics_alone():
+    # one value per feature: no variance to estimate; the output is the bias (xhat = 0) and the
+    # running mean/var keep their values instead of being pulled towards a variance of 0
+    bn = BatchNorm(3, name="f")
+    bn(to_gpu(np.random.randn(4, 3).astype(np.float32)))
+    before = (bn.attrs["mean"].get(), bn.attrs["var"].get(), bn.numOfCalls)
+    out = bn(to_gpu(np.random.randn(1, 3).astype(np.float32)))
+    np.testing.assert_allclose(out.get(), bn.vars["bias"].data.get().reshape(1, 3), atol=1e-6)
+    np.testing.assert_array_equal(bn.attrs["mean"].get(), before[0])
+    np.testing.assert_array_equal(bn.attrs["var"].get(), before[1])
+    assert bn.numOfCalls == before[2]
