@@ -91,22 +91,15 @@ class Linear(Module):
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
-        # the hot path of every training step: Module._paramGradTarget's rule written out inline
-        # (straight into .grad when its old value does not count, else via a scratch buffer)
         x = self._x  # the plain view of inData, taken in updateData
         g = _plain(grad)
-        direct = scale == 1.0 and momentum == 0.0
         Wvar = self.vars["W"]
-        if direct or (scale == 1.0 and Wvar._zeroed):
-            Wvar._zeroed = False
-            out = Wvar._pgrad
-        else:
-            out = self._scratch("dW", Wvar.grad.shape, Wvar.grad.dtype)
+        out, fold = self._paramGradTarget(Wvar, "dW", scale, momentum)
         if self.transpose:
             xp.matmul(g.T, x, out=out)
         else:
             xp.matmul(x.T, g, out=out)
-        if out is not Wvar._pgrad:
+        if fold:
             self._accumulateParamGrad(Wvar, out, scale, momentum)
 
         if self.useBias:
@@ -116,13 +109,9 @@ class Linear(Module):
                 ones = _plain(gpuarray.empty((g.shape[0],), g.dtype))
                 ones.fill(1)
                 self._ones = ones
-            if direct or (scale == 1.0 and bvar._zeroed):
-                bvar._zeroed = False
-                out = bvar._pgrad
-            else:
-                out = self._scratch("db", bvar.grad.shape, bvar.grad.dtype)
+            out, fold = self._paramGradTarget(bvar, "db", scale, momentum)
             xp.matmul(ones, g, out=out)  # the sum over the batch, as a matrix-vector product
-            if out is not bvar._pgrad:
+            if fold:
                 self._accumulateParamGrad(bvar, out, scale, momentum)
 
     def checkDataShape(self, shape):
