@@ -1,11 +1,11 @@
 """Parallel: branches side by side, one input per branch, a list out."""
 from PuzzleLib import Config
-from PuzzleLib.Containers.Container import Container
+from PuzzleLib.Containers._ordered import _OrderedContainer
 from PuzzleLib.Errors import ContainerError
 from PuzzleLib.Modules._validate import typeName
 
 
-class Parallel(Container):
+class Parallel(_OrderedContainer):
     """Modules run side by side: branch ``i`` takes ``data[i]`` and gives ``out[i]``.
 
     ``append(mod)`` adds a branch (an unnamed module is named by its position, "0", "1", ...);
@@ -25,32 +25,7 @@ class Parallel(Container):
         [(4, 2), (4, 5)]
     """
 
-    def __init__(self, name=None):
-        super().__init__(name)
-        self.graph = []
-
-    def append(self, mod):
-        self._addModule(mod, len(self.graph))
-        self.graph.append(mod)
-        return self
-
-    def extend(self, mods):
-        for mod in mods:
-            self.append(mod)
-        return self
-
-    def __getitem__(self, item):
-        if isinstance(item, str):
-            try:
-                return self.modules[item]
-            except KeyError:
-                raise ContainerError("%s: no module named %r" % (self._label(), item)) from None
-        try:
-            return self.graph[item]
-        except IndexError:
-            raise ContainerError("%s: index %d out of range for %d branches" % (self._label(), item, len(self.graph))) from None
-        except TypeError:
-            raise ContainerError("%s: index must be an int or a name, got %r" % (self._label(), item)) from None
+    _unit = "branches"
 
     def _checkList(self, values, what):
         if not isinstance(values, (list, tuple)) or len(values) != len(self.graph):
@@ -102,8 +77,3 @@ class Parallel(Container):
         self._checkList(shape, "gradient shapes")
         return [mod.gradShapeFrom(s) for mod, s in zip(self.graph, shape)]
 
-    def getBlueprint(self):
-        bp = super().getBlueprint()
-        bp["modules"] = {mod.name: mod.getBlueprint() for mod in self.graph}
-        bp["graph"] = [mod.name for mod in self.graph]
-        return bp

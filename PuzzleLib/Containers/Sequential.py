@@ -1,10 +1,10 @@
 """Sequential: modules applied one after another."""
 from PuzzleLib import Config
 from PuzzleLib.Errors import ContainerError
-from PuzzleLib.Containers.Container import Container
+from PuzzleLib.Containers._ordered import _OrderedContainer
 
 
-class Sequential(Container):
+class Sequential(_OrderedContainer):
     """Modules applied in order; backward runs them in reverse.
 
     ``append(mod)`` names an unnamed module by its position ("0", "1", ...); ``seq[i]``,
@@ -27,19 +27,7 @@ class Sequential(Container):
         (10, 1)
     """
 
-    def __init__(self, name=None):
-        super().__init__(name)
-        self.graph = []
-
-    def append(self, mod):
-        self._addModule(mod, len(self.graph))
-        self.graph.append(mod)
-        return self
-
-    def extend(self, mods):
-        for mod in mods:
-            self.append(mod)
-        return self
+    _indexKinds = "an int, a name or a slice"
 
     def insert(self, index, mod):
         if not -len(self.graph) <= index <= len(self.graph):
@@ -68,17 +56,7 @@ class Sequential(Container):
             seq.graph = self.graph[item]
             seq.modules = {mod.name: mod for mod in seq.graph}
             return seq
-        if isinstance(item, str):
-            try:
-                return self.modules[item]
-            except KeyError:
-                raise ContainerError("%s: no module named %r" % (self._label(), item)) from None
-        try:
-            return self.graph[item]
-        except IndexError:
-            raise ContainerError("%s: index %d out of range for %d modules" % (self._label(), item, len(self.graph))) from None
-        except TypeError:
-            raise ContainerError("%s: index must be an int, a name or a slice, got %r" % (self._label(), item)) from None
+        return super().__getitem__(item)
 
     def __call__(self, data):
         if not self.graph:
@@ -127,11 +105,6 @@ class Sequential(Container):
             shape = mod.gradShapeFrom(shape)
         return shape
 
-    def getBlueprint(self):
-        bp = super().getBlueprint()
-        bp["modules"] = {mod.name: mod.getBlueprint() for mod in self.graph}
-        bp["graph"] = [mod.name for mod in self.graph]
-        return bp
 
 
 def _shapes(value):
