@@ -233,12 +233,12 @@ def mseError(pred, target):
     return np.dot(flat, flat) * (0.5 / flat.size)
 
 
-def sgdUpdate(param, grad, lr):
-    """param += lr * grad."""
+def sgdUpdate(param, grad, lr, scratch=None):
+    """param += lr * grad (``scratch``, shaped like param, saves allocating the product)."""
     if lr == 1.0:
         param += grad
     else:
-        tmp = np.multiply(grad, lr)
+        tmp = np.multiply(grad, lr, out=scratch)
         param += tmp
 
 

@@ -305,8 +305,8 @@ def mseError(pred, target):
     return _sumSquaredDiff(pred.dtype)(pred, target, 0.5 / pred.size)
 
 
-def sgdUpdate(param, grad, lr):
-    """param += lr * grad, one fused launch."""
+def sgdUpdate(param, grad, lr, scratch=None):
+    """param += lr * grad, one fused launch (``scratch`` is not needed here)."""
     _kernel("sgd")(grad, float(lr), param)
 
 

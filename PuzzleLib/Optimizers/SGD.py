@@ -29,4 +29,4 @@ class SGD(Optimizer):
         super().__init__(nodeinfo)
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
-        gpuarray.kernels.sgdUpdate(param, grad, learnRate)
+        gpuarray.kernels.sgdUpdate(param, grad, learnRate, scratch)
