@@ -106,90 +106,117 @@ def isDeviceArray(ary):
 
 
 # ---- kernels -------------------------------------------------------------------------------------
-# Each activation: forward(x, out, args) and backward(grad, y, out, args), the derivative taken from
-# the output y. `out` may alias `x` (forward) or `grad` (backward).
+# Each activation: forward(x, out, args, tmp=None) and backward(grad, y, out, args, tmp=None), the
+# derivative taken from the output y. `out` may alias `x` (forward) or `grad` (backward); `tmp`, an
+# array shaped like `out` that the caller reuses, spares the kernels that need a temporary from
+# allocating one.
 
-def _sigmoidFwd(x, out, args):
+def _temp(tmp, like):
+    return np.empty_like(like) if tmp is None else tmp
+
+
+def _sigmoidFwd(x, out, args, tmp=None):
     np.negative(x, out=out)
     np.exp(out, out=out)
     out += 1.0
     np.reciprocal(out, out=out)
 
 
-def _sigmoidBwd(grad, y, out, args):
+def _sigmoidBwd(grad, y, out, args, tmp=None):
     # grad * y * (1 - y)
-    np.multiply(grad, y, out=out)
-    out -= out * y
+    t = _temp(tmp, y)
+    np.subtract(1.0, y, out=t)
+    t *= y
+    np.multiply(grad, t, out=out)
 
 
-def _tanhFwd(x, out, args):
+def _tanhFwd(x, out, args, tmp=None):
     np.tanh(x, out=out)
 
 
-def _tanhBwd(grad, y, out, args):
+def _tanhBwd(grad, y, out, args, tmp=None):
     # grad * (1 - y**2)
-    t = y * y
+    t = _temp(tmp, y)
+    np.multiply(y, y, out=t)
     np.subtract(1.0, t, out=t)
     np.multiply(grad, t, out=out)
 
 
-def _reluFwd(x, out, args):
+def _reluFwd(x, out, args, tmp=None):
     np.maximum(x, 0, out=out)
 
 
-def _reluBwd(grad, y, out, args):
+def _reluBwd(grad, y, out, args, tmp=None):
     # y >= 0 after relu, so sign(y) is the 0/1 derivative mask; in place when out is grad (an
     # in-place Activation passes the very same array object, also for a slice)
     if out is grad:
-        out *= np.sign(y)
+        t = _temp(tmp, y)
+        np.sign(y, out=t)
+        out *= t
     else:
         np.sign(y, out=out)
         out *= grad
 
 
-def _leakyReluFwd(x, out, args):
-    a = args[0]
-    np.multiply(x, np.where(x > 0, 1.0, a).astype(x.dtype, copy=False), out=out)
+def _leakyFactor(v, slope, t):
+    """t = 1 where v > 0, else slope."""
+    np.greater(v, 0, out=t)
+    t *= 1.0 - slope
+    t += slope
+    return t
 
 
-def _leakyReluBwd(grad, y, out, args):
-    a = args[0]
-    np.multiply(grad, np.where(y > 0, 1.0, a).astype(grad.dtype, copy=False), out=out)
+def _leakyReluFwd(x, out, args, tmp=None):
+    np.multiply(x, _leakyFactor(x, args[0], _temp(tmp, x)), out=out)
 
 
-def _eluFwd(x, out, args):
-    alpha = args[0]
-    neg = np.expm1(np.minimum(x, 0))
-    neg *= alpha
-    np.copyto(out, np.where(x > 0, x, neg))
+def _leakyReluBwd(grad, y, out, args, tmp=None):
+    # y has x's sign (the slope is not negative)
+    np.multiply(grad, _leakyFactor(y, args[0], _temp(tmp, y)), out=out)
 
 
-def _eluBwd(grad, y, out, args):
+def _eluFwd(x, out, args, tmp=None):
+    # x for x > 0, alpha * (exp(x) - 1) otherwise: max(x, 0) + alpha * expm1(min(x, 0))
+    t = _temp(tmp, x)
+    np.minimum(x, 0, out=t)
+    np.expm1(t, out=t)
+    t *= args[0]
+    np.maximum(x, 0, out=out)
+    out += t
+
+
+def _eluBwd(grad, y, out, args, tmp=None):
     alpha = args[0]
     np.multiply(grad, np.where(y > 0, 1.0, y + alpha).astype(grad.dtype, copy=False), out=out)
 
 
-def _softPlusFwd(x, out, args):
+def _softPlusFwd(x, out, args, tmp=None):
     # log(1 + exp(x)), computed without overflow
     np.logaddexp(x, 0, out=out)
 
 
-def _softPlusBwd(grad, y, out, args):
+def _softPlusBwd(grad, y, out, args, tmp=None):
     # d/dx log(1 + e^x) = sigmoid(x) = 1 - exp(-y)
-    d = np.negative(y)
+    d = _temp(tmp, y)
+    np.negative(y, out=d)
     np.expm1(d, out=d)
     np.negative(d, out=d)
     np.multiply(grad, d, out=out)
 
 
-def _clipFwd(x, out, args):
+def _clipFwd(x, out, args, tmp=None):
     np.clip(x, args[0], args[1], out=out)
 
 
-def _clipBwd(grad, y, out, args):
+def _clipBwd(grad, y, out, args, tmp=None):
     lo, hi = args
     mask = (y > lo) & (y < hi)
     np.multiply(grad, mask, out=out)
+
+
+# the kernels above that use `tmp` (callers that reuse buffers pass one to them)
+for _kernelFn in (_sigmoidBwd, _tanhBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd):
+    _kernelFn.needsTmp = True
 
 
 activationKernels = {

@@ -201,59 +201,59 @@ _elementwise("clip_bwd", "T g, T y, float64 lo, float64 hi", "T out",
              "A v = (A)y; out = (T)((v > (A)lo && v < (A)hi) ? (A)g : (A)0);")
 
 
-def _sigmoidFwd(x, out, args):
+def _sigmoidFwd(x, out, args, tmp=None):
     _kernel("sigmoid_fwd")(x, out)
 
 
-def _sigmoidBwd(grad, y, out, args):
+def _sigmoidBwd(grad, y, out, args, tmp=None):
     _kernel("sigmoid_bwd")(grad, y, out)
 
 
-def _tanhFwd(x, out, args):
+def _tanhFwd(x, out, args, tmp=None):
     _kernel("tanh_fwd")(x, out)
 
 
-def _tanhBwd(grad, y, out, args):
+def _tanhBwd(grad, y, out, args, tmp=None):
     _kernel("tanh_bwd")(grad, y, out)
 
 
-def _reluFwd(x, out, args):
+def _reluFwd(x, out, args, tmp=None):
     _kernel("relu_fwd")(x, out)
 
 
-def _reluBwd(grad, y, out, args):
+def _reluBwd(grad, y, out, args, tmp=None):
     _kernel("relu_bwd")(grad, y, out)
 
 
-def _leakyReluFwd(x, out, args):
+def _leakyReluFwd(x, out, args, tmp=None):
     _kernel("leaky_relu_fwd")(x, float(args[0]), out)
 
 
-def _leakyReluBwd(grad, y, out, args):
+def _leakyReluBwd(grad, y, out, args, tmp=None):
     _kernel("leaky_relu_bwd")(grad, y, float(args[0]), out)
 
 
-def _eluFwd(x, out, args):
+def _eluFwd(x, out, args, tmp=None):
     _kernel("elu_fwd")(x, float(args[0]), out)
 
 
-def _eluBwd(grad, y, out, args):
+def _eluBwd(grad, y, out, args, tmp=None):
     _kernel("elu_bwd")(grad, y, float(args[0]), out)
 
 
-def _softPlusFwd(x, out, args):
+def _softPlusFwd(x, out, args, tmp=None):
     _kernel("softplus_fwd")(x, out)
 
 
-def _softPlusBwd(grad, y, out, args):
+def _softPlusBwd(grad, y, out, args, tmp=None):
     _kernel("softplus_bwd")(grad, y, out)
 
 
-def _clipFwd(x, out, args):
+def _clipFwd(x, out, args, tmp=None):
     _kernel("clip_fwd")(x, float(args[0]), float(args[1]), out)
 
 
-def _clipBwd(grad, y, out, args):
+def _clipBwd(grad, y, out, args, tmp=None):
     _kernel("clip_bwd")(grad, y, float(args[0]), float(args[1]), out)
 
 

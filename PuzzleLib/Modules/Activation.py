@@ -84,6 +84,9 @@ class Activation(Module):
         self.slc = slc
         self.inplace = bool(inplace)
         self._fwd, self._bwd = _kernels[activation]
+        # kernels that need a temporary get a reused one (see Backend/_cpu.py)
+        self._fwdTmp = getattr(self._fwd, "needsTmp", False)
+        self._bwdTmp = getattr(self._bwd, "needsTmp", False)
         self._y = None
 
     def updateData(self, data):
@@ -94,15 +97,15 @@ class Activation(Module):
                 self._bufferPair("data", data.shape, data.dtype)
         x = _plain(data)
         self._y = o
+        xs = x if self.slc is None else x[self.slc]
+        tmp = self._scratch("tmp", xs.shape, xs.dtype) if self._fwdTmp else None
         if self.slc is None:
-            self._fwd(x, x if self.inplace else o, self.actArgs)
+            self._fwd(x, x if self.inplace else o, self.actArgs, tmp)
+        elif self.inplace:
+            self._fwd(xs, xs, self.actArgs, tmp)
         else:
-            xs = x[self.slc]
-            if self.inplace:
-                self._fwd(xs, xs, self.actArgs)
-            else:
-                o[...] = x
-                self._fwd(xs, o[self.slc], self.actArgs)
+            o[...] = x
+            self._fwd(xs, o[self.slc], self.actArgs, tmp)
         self.data = out
 
     def updateGrad(self, grad):
@@ -113,15 +116,15 @@ class Activation(Module):
                 self._bufferPair("grad", grad.shape, grad.dtype)
         g = _plain(grad)
         y = self._y  # the plain view of self.data, kept by updateData
+        gs = g if self.slc is None else g[self.slc]
+        tmp = self._scratch("tmp", gs.shape, gs.dtype) if self._bwdTmp else None
         if self.slc is None:
-            self._bwd(g, y, g if self.inplace else o, self.actArgs)
+            self._bwd(g, y, g if self.inplace else o, self.actArgs, tmp)
+        elif self.inplace:
+            self._bwd(gs, y[self.slc], gs, self.actArgs, tmp)  # one object: kernels see the aliasing
         else:
-            gs = g[self.slc]
-            if self.inplace:
-                self._bwd(gs, y[self.slc], gs, self.actArgs)  # one object: kernels see the aliasing
-            else:
-                o[...] = g
-                self._bwd(gs, y[self.slc], o[self.slc], self.actArgs)
+            o[...] = g
+            self._bwd(gs, y[self.slc], o[self.slc], self.actArgs, tmp)
         self.grad = out
 
     def getBlueprint(self):
