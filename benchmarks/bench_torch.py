@@ -126,15 +126,14 @@ def _targets(cost, labels, onehot):
     return nn.MSELoss(), torch.from_numpy(onehot), MSE_LR_FACTOR
 
 
-class WideEpoch:
-    """One epoch of the wide MLP; a unit is one epoch."""
+class _Epochs:
+    """An epoch of a classifier over (X, T); a unit is one epoch. Subclasses build the net."""
 
-    def __init__(self, samples, batch, cost):
-        X, labels, onehot = common.wideData(samples)
+    def _setup(self, X, labels, onehot, cost, net, lr, momentum, batch):
         self.X = torch.from_numpy(X)
         self.lossFn, self.T, factor = _targets(cost, labels, onehot)
-        self.net = wideNet()
-        self.opt = _sgd(self.net, common.WIDE_LR * factor, common.WIDE_MOMENTUM)
+        self.net = net
+        self.opt = _sgd(net, lr * factor, momentum)
         self.batch = batch
         self.rng = newRng()
         self.loss = None
@@ -146,6 +145,14 @@ class WideEpoch:
 
     def info(self):
         return {"last_batch_loss": self.loss.item()}
+
+
+class WideEpoch(_Epochs):
+    """One epoch of the wide MLP."""
+
+    def __init__(self, samples, batch, cost):
+        X, labels, onehot = common.wideData(samples)
+        self._setup(X, labels, onehot, cost, wideNet(), common.WIDE_LR, common.WIDE_MOMENTUM, batch)
 
 
 def cnnNet():
@@ -158,27 +165,15 @@ def cnnNet():
     return net
 
 
-class CnnEpoch:
+class CnnEpoch(_Epochs):
+    """One epoch of the LeNet-style CNN on the digits."""
+
     def __init__(self, batch, cost, samples=None):
         X, labels, _ = common.digitsData()
         X, labels = X[:samples], labels[:samples]
         onehot = np.zeros((labels.shape[0], 10), dtype=np.float32)
         onehot[np.arange(labels.shape[0]), labels] = 1.0
-        self.X = torch.from_numpy(X)
-        self.lossFn, self.T, factor = _targets(cost, labels, onehot)
-        self.net = cnnNet()
-        self.opt = _sgd(self.net, common.CNN_LR * factor, common.CNN_MOMENTUM)
-        self.batch = batch
-        self.rng = newRng()
-        self.loss = None
-
-    def block(self):
-        slices = batchSlices(self.X.shape[0], self.batch, self.rng)
-        self.loss = _epoch(self.net, self.lossFn, self.opt, self.X, self.T, slices)
-        return 1
-
-    def info(self):
-        return {"last_batch_loss": self.loss.item()}
+        self._setup(X, labels, onehot, cost, cnnNet(), common.CNN_LR, common.CNN_MOMENTUM, batch)
 
 
 def build(workload, params):
