@@ -162,9 +162,6 @@ class _Group:
             offset += size
         self.runs.append(run)
 
-    def scratch(self):
-        return self._scratch
-
     def items(self):
         """(var, state, scratch view) for each variable, built once; the state and scratch are of
         the backend's plain array type (the same memory as ``varStates``), for the update's math."""
@@ -182,6 +179,7 @@ class _Group:
         return self._items
 
     def uniform(self):
+        """True when every variable uses the optimizer's own rates (no multipliers, no decay)."""
         for var in self.variables:
             if var.learnRate != 1.0 or var.momRate != 1.0 or var.wc != 0.0:
                 return False
@@ -325,13 +323,7 @@ class Optimizer:
             self._follow()
         learnRate = self.learnRate
         for group in self.groups:
-            for var in group.variables:  # the optimizer's own rates for every variable?
-                if var.learnRate != 1.0 or var.momRate != 1.0 or var.wc != 0.0:
-                    uniform = False
-                    break
-            else:
-                uniform = True
-            if uniform:
+            if group.uniform():
                 for run in group.runs:
                     self.updateVar(run.data, run.grad, run.state, run.scratch, learnRate, 1.0)
             else:
