@@ -41,6 +41,9 @@ backend = _backendFromEnv()
 globalEvalMode = False
 disableDtypeShapeChecks = False
 showWarnings = True
+# Trainer replays a captured step (the same kernels on the same buffers, bit for bit the same
+# numbers) for the later batches of each size; False runs every batch through the modules
+captureSteps = True
 
 # index of the CUDA device the cuda backend uses
 deviceIdx = int(os.environ.get("PUZZLELIB_DEVICE", "0") or 0)

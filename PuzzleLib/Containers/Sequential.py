@@ -95,6 +95,31 @@ class Sequential(_OrderedContainer):
         self.grad = grad
         return grad
 
+    def _planStep(self, x, needInputGrad, ownsInput):
+        """The plans of the modules in order; backward in reverse (see Module._planStep)."""
+        if not self._runsContractOf(Sequential) or not self.graph:
+            return None
+        forward = []
+        backwards = []
+        for index, mod in enumerate(self.graph):
+            planned = mod._planStep(x, needInputGrad or index > 0, ownsInput or index > 0)
+            if planned is None:
+                return None
+            ops, x, planBackward = planned
+            forward.extend(ops)
+            backwards.append(planBackward)
+
+        def planBackward(grad):
+            ops = []
+            variables = []
+            for back in reversed(backwards):
+                backOps, grad, backVars = back(grad)
+                ops.extend(backOps)
+                variables.extend(backVars)
+            return ops, grad, variables
+
+        return forward, x, planBackward
+
     def dataShapeFrom(self, shape):
         for mod in self.graph:
             shape = mod.dataShapeFrom(shape)

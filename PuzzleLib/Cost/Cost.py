@@ -103,6 +103,20 @@ class Cost:
             return self.getError(), grad
         return grad
 
+    def _planGrad(self, pred):
+        """For a Trainer that replays its step batch after batch: ``(errorAndGrad, grad)``, where
+        ``errorAndGrad(target)`` does what ``calcErrorAndGrad`` does for the prediction held in
+        ``pred`` (a plain array that keeps its place) and the given target (plain), writing the
+        gradient into the device array ``grad`` and returning the error. None when the cost can't
+        be planned (the base class plans nothing)."""
+        return None
+
+    def _runsContractOf(self, cls):
+        """True when this cost computes what ``cls`` does (no override of its error or gradient)."""
+        mine = type(self)
+        return all(getattr(mine, method) is getattr(cls, method)
+                   for method in ("__call__", "calcErrorAndGrad", "calcError", "calcGrad"))
+
     def calcErrorAndGrad(self, pred, target):
         return self.calcError(pred, target), self.calcGrad(pred, target)
 

@@ -73,6 +73,21 @@ class CrossEntropy(_FusedCost):
             return _crossEntropyGradError(pred, target, grad, weights), grad
         return kernel(pred, target, grad, weights), grad
 
+    def _planGrad(self, pred):
+        kernel = getattr(kernels, "crossEntropyGradError", None)
+        if not self._runsContractOf(CrossEntropy) or kernel is None or pred.ndim < 2:
+            return None
+        grad = self._gradBuffer(pred)
+        g = kernels.plain(grad)
+        weights = None if self.weights is None else self.weights.astype(pred.dtype, copy=False)
+        classes = pred.shape[1]
+
+        def errorAndGrad(target):
+            checkLabelRange(self, target, classes)
+            return kernel(pred, target, g, weights)
+
+        return errorAndGrad, grad
+
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])
         return argmaxErrorRate(pred, target)

@@ -25,6 +25,17 @@ class MSE(Cost):
         error = kernels.mseGradError(_plain(pred), _plain(target), g)
         return error, grad
 
+    def _planGrad(self, pred):
+        if not self._runsContractOf(MSE):
+            return None
+        grad, g = self._gradBufferPair(pred)
+        mseGradError = kernels.mseGradError
+
+        def errorAndGrad(target):
+            return mseGradError(pred, target, g)
+
+        return errorAndGrad, grad
+
     def calcError(self, pred, target):
         return kernels.mseError(_plain(pred), _plain(target))
 

@@ -1,7 +1,10 @@
 """Trainer: one optimizer step per batch."""
+from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Errors import HandlerError
 from PuzzleLib.Handlers.Handler import Handler
+from PuzzleLib.Handlers._plan import planTrainingStep
 from PuzzleLib.Optimizers.Optimizer import Optimizer
 
 
@@ -12,6 +15,11 @@ class Trainer(Handler):
     train mode; each batch computes ``grad = cost(mod(x), y, queryError=False)``, zeroes the
     parameter gradients, back-propagates with ``updGrad=False`` and calls ``optimizer.update()``.
     ``cost.getMeanError()`` is then the sample-weighted mean error of the batches seen so far.
+
+    When nothing can look between batches (no ``onBatchFinish``, only the library's modules, no
+    optimizer hooks), the second and later batches of each size replay a captured step: the same
+    kernels on the same buffers, without the Python layers around them (bit for bit the same
+    numbers; ``Config.captureSteps = False`` turns it off; see ``PuzzleLib/Handlers/_plan.py``).
 
     Example::
 
@@ -37,6 +45,7 @@ class Trainer(Handler):
             raise HandlerError("Trainer: expected an optimizer (e.g. MomentumSGD()), got %s" % type(optimizer).__name__)
         self.cost = cost
         self.optimizer = optimizer
+        self._plannedBatches = 0
 
     def train(self, data, target, random=True):
         self._prepare()
@@ -52,6 +61,7 @@ class Trainer(Handler):
             self.optimizer.setupOn(self.module)
         self.cost.resetAccumulator()
         self.module.trainMode()
+        self._plannedBatches = 0  # batches of this call run by a captured step (for tests and benchmarks)
 
     def _beginHandle(self, n, **kwargs):
         self.cost._setReuse(True)
@@ -66,3 +76,36 @@ class Trainer(Handler):
         self.optimizer.zeroGradParams()
         self.module.backward(grad, updGrad=False)
         self.optimizer.update()
+
+    def _batchRunner(self, arrays, state):
+        if not Config.captureSteps or type(self).handleBatch is not Trainer.handleBatch or len(arrays) != 2:
+            return None
+        data, target = arrays
+        plain = gpuarray.kernels.plain
+        X, T = plain(data), plain(target)
+        copyto = gpuarray.xp.copyto
+        cost = self.cost
+        plans = {}  # batch size -> TrainingPlan, or False when it can't be planned
+
+        def runBatch(start, stop, idx):
+            x = X[start:stop]
+            n = x.shape[0]
+            plan = plans.get(n)
+            if not plan:
+                self.handleBatch([data[start:stop], target[start:stop]], idx, state)
+                if plan is None:
+                    plans[n] = planTrainingStep(self, x) or False
+                return
+            copyto(plan.staging, x)
+            for op in plan.forward:
+                op()
+            error = plan.errorAndGrad(T[start:stop])
+            cost.error = error
+            cost.accumErr += error * n
+            cost.accumCount += n
+            for op in plan.backward:
+                op()
+            plan.update()
+            self._plannedBatches += 1
+
+        return runBatch

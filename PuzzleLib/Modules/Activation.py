@@ -1,4 +1,5 @@
 """Activation: an elementwise nonlinearity (sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip)."""
+from functools import partial
 import numbers
 
 from PuzzleLib.Backend import gpuarray
@@ -126,6 +127,23 @@ class Activation(Module):
             o[...] = g
             self._bwd(gs, y[self.slc], o[self.slc], self.actArgs, tmp)
         self.grad = out
+
+    def _planStep(self, x, needInputGrad, ownsInput):
+        """The kernels of updateData and updateGrad with every array bound (see Module)."""
+        if not self._runsContractOf(Activation) or self.slc is not None or (self.inplace and not ownsInput):
+            return None
+        y = x if self.inplace else self._bufferPair("data", x.shape, x.dtype)[1]
+        tmp = self._scratch("tmp", x.shape, x.dtype) if self._fwdTmp else None
+        forward = [partial(self._fwd, x, y, self.actArgs, tmp)]
+
+        def planBackward(grad):
+            if not needInputGrad:
+                return [], None, []
+            out = grad if self.inplace else self._bufferPair("grad", grad.shape, grad.dtype)[1]
+            tmp = self._scratch("tmp", grad.shape, grad.dtype) if self._bwdTmp else None
+            return [partial(self._bwd, grad, y, out, self.actArgs, tmp)], out, []
+
+        return forward, y, planBackward
 
     def getBlueprint(self):
         bp = super().getBlueprint()

@@ -1,4 +1,6 @@
 """Linear: a fully connected layer, ``data = x @ W + b``."""
+from functools import partial
+
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
@@ -113,6 +115,43 @@ class Linear(Module):
             xp.matmul(ones, g, out=out)  # the sum over the batch, as a matrix-vector product
             if fold:
                 self._accumulateParamGrad(bvar, out, scale, momentum)
+
+    def _planStep(self, x, needInputGrad, ownsInput):
+        """The ops of updateData, updateGrad and accGradParams with every array bound (see Module)."""
+        if not self._runsContractOf(Linear) or x.ndim != 2 or x.shape[1] != self.insize:
+            return None
+        Wvar, bvar = self.vars["W"], self.vars.get("b") if self.useBias else None
+        if Wvar._pgrad is None or (bvar is not None and bvar._pgrad is None):
+            return None
+        W = Wvar._pdata
+        Wx = W.T if self.transpose else W  # x @ Wx
+        out = self._bufferPair("data", (x.shape[0], self.outsize), x.dtype)[1]
+        forward = [partial(xp.multiply if self.insize == 1 else xp.matmul, x, Wx, out=out)]
+        if bvar is not None:
+            forward.append(partial(xp.add, out, bvar._pdata, out=out))
+
+        def planBackward(grad):
+            ops = []
+            inputGrad = None
+            if needInputGrad:
+                inputGrad = self._bufferPair("grad", (grad.shape[0], self.insize), grad.dtype)[1]
+                # grad @ Wx.T; an outer product when the output is 1 wide
+                ops.append(partial(xp.multiply if self.outsize == 1 else xp.matmul, grad, Wx.T, out=inputGrad))
+            variables = []
+            if self.train:
+                if self.transpose:
+                    ops.append(partial(xp.matmul, grad.T, x, out=Wvar._pgrad))
+                else:
+                    ops.append(partial(xp.matmul, x.T, grad, out=Wvar._pgrad))
+                variables.append(Wvar)
+                if bvar is not None:
+                    ones = _plain(gpuarray.empty((grad.shape[0],), grad.dtype))
+                    ones.fill(1)
+                    ops.append(partial(xp.matmul, ones, grad, out=bvar._pgrad))
+                    variables.append(bvar)
+            return ops, inputGrad, variables
+
+        return forward, out, planBackward
 
     def checkDataShape(self, shape):
         if len(shape) != 2:

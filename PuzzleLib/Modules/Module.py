@@ -37,6 +37,9 @@ __all__ = ["Module", "ModuleError"]
 
 _UNCHECKED = ("unchecked",)
 
+# the methods a planned step stands in for (see Module._planStep)
+_CONTRACT = ("__call__", "backward", "updateData", "updateGrad", "accGradParams", "reset")
+
 
 class _ModuleMeta(type):
     """Records the constructor arguments of every module, for blueprints (see ``getBlueprint``)."""
@@ -263,6 +266,30 @@ class Module(metaclass=_ModuleMeta):
 
     def optimizeStep(self, learnRate):
         self.updateParams(learnRate)
+
+    # ---- captured training steps (see PuzzleLib/Handlers/_plan.py) ----
+    def _planStep(self, x, needInputGrad, ownsInput):
+        """Plan one training step through this module, for a Trainer that replays it batch after batch.
+
+        ``x`` is the input: an array of the backend's plain type that keeps its place in memory
+        from batch to batch (its values change). ``ownsInput`` says whether the module may write
+        into it (an in-place activation may, unless ``x`` is where the batch arrives).
+
+        Returns ``(forwardOps, out, planBackward)``: ``forwardOps`` are zero-argument callables that
+        do what ``updateData`` does, writing the output into ``out`` (also fixed); and
+        ``planBackward(grad)`` returns ``(backwardOps, inputGrad, variables)``, callables that do
+        what ``backward(grad, updGrad=needInputGrad)`` does right after ``zeroGradParams()``: the
+        input gradient into ``inputGrad`` (None unless ``needInputGrad``) and each parameter
+        gradient of ``variables`` written whole. Returns None when the module can't be planned; the
+        Trainer then runs every batch the usual way. The base class plans nothing.
+        """
+        return None
+
+    def _runsContractOf(self, cls):
+        """True when this module's forward and backward are ``cls``'s own, so that a plan written
+        for ``cls`` does what the module does (a subclass overriding any of them is not planned)."""
+        mine = type(self)
+        return all(getattr(mine, method) is getattr(cls, method) for method in _CONTRACT)
 
     # ---- checks (override to accept other shapes/dtypes) ----
     def checkDataType(self, dtype):

@@ -16,6 +16,7 @@ the same numbers.
 .. note:: Because ``setupOn`` with global state re-homes each Variable's ``data`` into the flat
    buffer, take references to parameter arrays after ``setupOn``, and call ``calcMode`` before it.
 """
+from functools import partial
 import numbers
 
 from PuzzleLib.Backend import gpuarray
@@ -333,6 +334,30 @@ class Optimizer:
                         # weight decay as a descent direction: grad - wc * W
                         grad = grad - var.wc * var._pdata
                     self.updateVar(var._pdata, grad, state, scratch, learnRate * var.learnRate, var.momRate)
+
+    def _planUpdate(self):
+        """For a Trainer that replays its step batch after batch: ``(update, variables, zeroOps)``,
+        where ``update()`` does what ``update()`` does, ``variables`` are the trained Variables and
+        ``zeroOps`` what ``zeroGradParams()`` does to their arrays. None when the step can't be
+        planned: hooks (they may look at anything), variables with their own rates, or a subclass
+        with its own ``update`` or ``zeroGradParams``."""
+        mine = type(self)
+        if (self.module is None or self.hooks or mine.update is not Optimizer.update
+                or mine.zeroGradParams is not Optimizer.zeroGradParams or Variable._rebinds != self._rebinds):
+            return None
+        if not all(group.uniform() for group in self.groups):
+            return None
+        runs = [(run.data, run.grad, run.state, run.scratch) for group in self.groups for run in group.runs]
+        zeroOps = [partial(grad.fill, 0) for _, grad, _, _ in runs]
+        updateVar = self.updateVar
+
+        def update():
+            self.t += 1
+            learnRate = self.learnRate
+            for data, grad, state, scratch in runs:
+                updateVar(data, grad, state, scratch, learnRate, 1.0)
+
+        return update, self.variables(), zeroOps
 
     def updateVar(self, param, grad, state, scratch, learnRate, momRate):
         raise NotImplementedError

@@ -1,0 +1,262 @@
+"""Captured training steps (PuzzleLib/Handlers/_plan.py): the same numbers as the usual path, bit
+for bit, and the usual path wherever a plan can't stand in for it."""
+import numpy as np
+import pytest
+
+from PuzzleLib import Config
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Containers import Graph, Sequential
+from PuzzleLib.Cost import MSE, CrossEntropy
+from PuzzleLib.Errors import CostError
+from PuzzleLib.Handlers import Trainer
+from PuzzleLib.Modules import Activation, Linear
+from PuzzleLib.Modules.Activation import activations
+from PuzzleLib.Optimizers import (SGD, AdaDelta, AdaGrad, Adam, MomentumSGD, NesterovSGD, RMSProp, RMSPropGraves,
+                                  SMORMS3)
+from PuzzleLib.Optimizers.Hooks import WeightDecay
+
+
+@pytest.fixture
+def capture():
+    """Config.captureSteps, restored afterwards."""
+    saved = Config.captureSteps
+    yield
+    Config.captureSteps = saved
+
+
+def _mlp(kinds=("relu", "tanh"), transpose=False, useBias=True, inplace=False, insize=4, outsize=3):
+    np.random.seed(7)
+    net = Sequential()
+    net.append(Linear(insize, 12, useBias=useBias))
+    net.append(Activation(kinds[0]))
+    net.append(Linear(12, 8, transpose=transpose))
+    net.append(Activation(kinds[1], inplace=inplace))
+    net.append(Linear(8, outsize, useBias=useBias))
+    return net
+
+
+def _data(n=60, insize=4, outsize=3, labels=False):
+    rng = np.random.RandomState(11)
+    X = rng.standard_normal((n, insize)).astype(np.float32)
+    if labels:
+        return X, rng.randint(0, outsize, n).astype(np.int32)
+    return X, rng.standard_normal((n, outsize)).astype(np.float32)
+
+
+def _train(capture, makeNet=_mlp, makeOpt=lambda: MomentumSGD(learnRate=0.05), cost=MSE, labels=False,
+           epochs=3, batchsize=7, macro=25, n=60, onBatchFinish=None):
+    """Train a fresh net; every number a program can read afterwards, and the planned batch count."""
+    Config.captureSteps = capture
+    np.random.seed(7)
+    net = makeNet()
+    optimizer = makeOpt()
+    optimizer.setupOn(net)
+    trainer = Trainer(net, cost(), optimizer, batchsize=batchsize, onBatchFinish=onBatchFinish)
+    linears = [mod for _, mod, _ in net._walk("") if isinstance(mod, Linear)]
+    X, Y = _data(n, linears[0].insize, linears[-1].outsize, labels=labels)
+    planned = 0
+    means = []
+    for _ in range(epochs):
+        np.random.seed(5)
+        trainer.trainFromHost(X, Y, macroBatchSize=macro)
+        planned += trainer._plannedBatches
+        means.append(trainer.cost.getMeanError())
+    numbers = {}
+    for var, names in net.getVarTable().items():
+        numbers[names[0]] = var.data.get().copy()
+        numbers[names[0] + ".grad"] = var.grad.get().copy()
+        for sname, buf in optimizer.states.get(var, {}).items():
+            numbers[names[0] + "." + sname] = buf.get().copy()
+    numbers["means"] = np.array(means)
+    numbers["error"] = np.array(trainer.cost.error)
+    numbers["accum"] = np.array([trainer.cost.accumErr, trainer.cost.accumCount])
+    numbers["t"] = np.array(optimizer.t)
+    numbers["costGrad"] = trainer.cost.grad.get().copy()
+    return numbers, planned
+
+
+def _assertSameNumbers(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+OPTIMIZERS = {
+    "SGD": lambda: SGD(learnRate=0.05),
+    "MomentumSGD": lambda: MomentumSGD(learnRate=0.05, momRate=0.8),
+    "NesterovSGD": lambda: NesterovSGD(learnRate=0.05),
+    "Adam": lambda: Adam(alpha=0.01),
+    "AdaGrad": lambda: AdaGrad(learnRate=0.05),
+    "AdaDelta": lambda: AdaDelta(),
+    "RMSProp": lambda: RMSProp(learnRate=0.01),
+    "RMSPropGraves": lambda: RMSPropGraves(learnRate=0.01),
+    "SMORMS3": lambda: SMORMS3(learnRate=0.01),
+}
+
+
+@pytest.mark.parametrize("optName", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("costName", ["MSE", "CrossEntropy"])
+def test_planned_training_is_bit_for_bit_the_usual_path(capture, optName, costName):
+    kwargs = dict(makeOpt=OPTIMIZERS[optName], cost=MSE if costName == "MSE" else CrossEntropy,
+                  labels=costName == "CrossEntropy")
+    usual, plannedOff = _train(False, **kwargs)
+    captured, planned = _train(True, **kwargs)
+    assert plannedOff == 0
+    # 60 samples in macro-batches of 25, 25, 10, batches of 7: 4 + 4 + 2 batches, of which the
+    # first of each size in each macro-batch runs the usual way: 2 + 2 + 0 planned, per epoch
+    assert planned == 3 * 4
+    _assertSameNumbers(usual, captured)
+
+
+@pytest.mark.parametrize("variant", [
+    dict(transpose=True), dict(useBias=False), dict(inplace=True), dict(insize=1), dict(outsize=1),
+    dict(insize=1, outsize=1, transpose=True),
+] + [dict(kinds=(kind, kind)) for kind in activations])
+def test_planned_linear_and_activation_variants(capture, variant):
+    insize, outsize = variant.get("insize", 4), variant.get("outsize", 3)
+
+    def makeNet():
+        return _mlp(**variant)
+
+    usual, _ = _train(False, makeNet=makeNet)
+    captured, planned = _train(True, makeNet=makeNet)
+    assert planned > 0
+    _assertSameNumbers(usual, captured)
+    assert usual["0.W"].shape == (insize, 12) and usual["4.W"].shape == (8, outsize)
+
+
+def test_nested_sequential_is_planned(capture):
+    def makeNet():
+        np.random.seed(3)
+        inner = Sequential().append(Linear(12, 12)).append(Activation("relu"))
+        return Sequential().append(Linear(4, 12)).append(inner).append(Linear(12, 3))
+
+    usual, _ = _train(False, makeNet=makeNet)
+    captured, planned = _train(True, makeNet=makeNet)
+    assert planned > 0
+    _assertSameNumbers(usual, captured)
+
+
+class _MyLinear(Linear):
+    def updateData(self, data):
+        super().updateData(data)
+
+
+def _sharedNet():
+    np.random.seed(3)
+    first, second = Linear(4, 4), Linear(4, 3)
+    third = Linear(4, 4)
+    third.setVar("W", first.getVar("W"))  # one Variable in two modules: its gradient is a sum
+    third.setVar("b", first.getVar("b"))
+    return Sequential().append(first).append(Activation("relu")).append(third).append(second)
+
+
+def _graphNet():
+    np.random.seed(3)
+    a = Linear(4, 8).node()
+    b = Activation("relu").node(a)
+    c = Linear(8, 3).node(b)
+    return Graph(inputs=a, outputs=c)
+
+
+def _hooked():
+    opt = MomentumSGD(learnRate=0.05)
+    opt.addHook(WeightDecay(1e-3))
+    return opt
+
+
+def _firstInplace():
+    np.random.seed(3)
+    return Sequential().append(Activation("relu", inplace=True)).append(Linear(4, 3))
+
+
+UNPLANNED = {
+    "a user's subclass in the net": dict(makeNet=lambda: Sequential().append(_MyLinear(4, 8)).append(Linear(8, 3))),
+    "a Variable shared by two modules": dict(makeNet=_sharedNet),
+    "a Graph": dict(makeNet=_graphNet),
+    "an optimizer hook": dict(makeOpt=_hooked),
+    "an in-place activation on the batch itself": dict(makeNet=_firstInplace),
+    "onBatchFinish": dict(onBatchFinish=lambda trainer: None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNPLANNED))
+def test_what_cannot_be_planned_runs_the_usual_way(capture, case):
+    kwargs = UNPLANNED[case]
+    usual, _ = _train(False, **kwargs)
+    captured, planned = _train(True, **kwargs)
+    assert planned == 0
+    _assertSameNumbers(usual, captured)
+
+
+def test_a_variable_with_its_own_rate_is_not_planned(capture):
+    def makeNet():
+        net = _mlp()
+        net.graph[0].getVar("W").learnRate = 0.5
+        return net
+
+    usual, _ = _train(False, makeNet=makeNet)
+    captured, planned = _train(True, makeNet=makeNet)
+    assert planned == 0
+    _assertSameNumbers(usual, captured)
+
+
+def test_changes_between_calls_are_seen(capture):
+    """Rates, a module's mode and new parameter arrays set between two train calls."""
+    results = []
+    for flag in (False, True):
+        Config.captureSteps = flag
+        net = _mlp()
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        trainer = Trainer(net, MSE(), opt, batchsize=5)
+        X, Y = _data()
+        np.random.seed(1)
+        trainer.train(to_gpu(X), to_gpu(Y))
+        opt.learnRate = 0.01
+        opt.momRate = 0.5
+        net.graph[2].vars["W"].data = to_gpu(np.full((12, 8), 0.1, np.float32))
+        trainer.train(to_gpu(X), to_gpu(Y))
+        results.append(([var.data.get() for var in opt.variables()], trainer.cost.getMeanError(),
+                        trainer._plannedBatches))
+    (usualVars, usualErr, _), (capVars, capErr, planned) = results
+    assert planned > 0
+    assert usualErr == capErr
+    for a, b in zip(usualVars, capVars):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_labels_in_a_planned_batch_raise_the_cost_error(capture):
+    Config.captureSteps = True
+    net = _mlp()
+    opt = MomentumSGD(learnRate=0.05)
+    opt.setupOn(net)
+    trainer = Trainer(net, CrossEntropy(), opt, batchsize=10)
+    X, Y = _data(40, labels=True)
+    Y[35] = 3  # out of range for 3 classes, in the last batch (not the first of its size)
+    with pytest.raises(CostError, match="labels must lie in"):
+        trainer.train(to_gpu(X), to_gpu(Y), random=False)
+    assert trainer._plannedBatches == 2
+    assert opt.t == 3  # the batch with the bad label was not applied
+
+
+def test_capture_switch_off(capture):
+    _, planned = _train(False)
+    assert planned == 0
+    _, planned = _train(True)
+    assert planned > 0
+
+
+def test_only_the_library_contract_is_planned():
+    """A subclass that overrides forward or backward gets no plan from its base class's code."""
+    x = np.zeros((2, 4), np.float32)
+    assert Linear(4, 8)._planStep(x, True, False) is not None
+    assert _MyLinear(4, 8)._planStep(x, True, False) is None
+    assert Linear(5, 8)._planStep(x, True, False) is None  # not its input width
+
+    class MyMSE(MSE):
+        def calcErrorAndGrad(self, pred, target):
+            return super().calcErrorAndGrad(pred, target)
+
+    assert MSE()._planGrad(x) is not None
+    assert MyMSE()._planGrad(x) is None
