@@ -146,16 +146,22 @@ def _reluFwd(x, out, args, tmp=None):
     np.maximum(x, 0, out=out)
 
 
+def _boolTemps(tmp, like, count=1):
+    """``count`` boolean arrays shaped like ``like``, carved out of the bytes of ``tmp`` (a
+    contiguous float temporary shaped like ``like``) instead of allocated, when it is given."""
+    if tmp is None:
+        return [np.empty(like.shape, dtype=np.bool_) for _ in range(count)]
+    raw = tmp.reshape(-1).view(np.bool_)
+    n = like.size
+    return [raw[i * n:(i + 1) * n].reshape(like.shape) for i in range(count)]
+
+
 def _reluBwd(grad, y, out, args, tmp=None):
-    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask; in place when out is grad (an
-    # in-place Activation passes the very same array object, also for a slice)
-    if out is grad:
-        t = _temp(tmp, y)
-        np.sign(y, out=t)
-        out *= t
-    else:
-        np.sign(y, out=out)
-        out *= grad
+    # the derivative is 1 where y > 0: a mask times the gradient (one pass fewer than sign(y) * grad,
+    # and in place when out is grad)
+    mask, = _boolTemps(tmp, y)
+    np.greater(y, 0, out=mask)
+    np.multiply(grad, mask, out=out)
 
 
 def _leakyFactor(v, slope, t):
@@ -210,12 +216,15 @@ def _clipFwd(x, out, args, tmp=None):
 
 def _clipBwd(grad, y, out, args, tmp=None):
     lo, hi = args
-    mask = (y > lo) & (y < hi)
-    np.multiply(grad, mask, out=out)
+    above, below = _boolTemps(tmp, y, 2)
+    np.greater(y, lo, out=above)
+    np.less(y, hi, out=below)
+    np.logical_and(above, below, out=above)
+    np.multiply(grad, above, out=out)
 
 
 # the kernels above that use `tmp` (callers that reuse buffers pass one to them)
-for _kernelFn in (_sigmoidBwd, _tanhBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd):
+for _kernelFn in (_sigmoidBwd, _tanhBwd, _reluBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd, _clipBwd):
     _kernelFn.needsTmp = True
 
 
