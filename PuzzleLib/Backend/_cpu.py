@@ -5,6 +5,7 @@ programs use (``get``, ``set``); everything else (``fill``, ``reshape``, ``astyp
 slicing) is numpy's own. Kernels are plain numpy functions that write into ``out=`` buffers, so a
 training step allocates nothing once its buffers exist.
 """
+import functools
 import operator
 
 import numpy as np
@@ -62,6 +63,12 @@ def asDevice(ary):
 # plain(ary): the backend's own array type for internal math (a plain ndarray view of a GPUArray,
 # free of the subclass's per-operation cost); a C-level callable, as modules call it every step
 plain = operator.methodcaller("view", np.ndarray)
+
+
+def bound(ufunc, *inputs, out):
+    """A zero-argument call of ``ufunc(*inputs, out=out)`` for a captured step (numpy takes the
+    output positionally, which is cheaper than a keyword; not for np.maximum/np.minimum)."""
+    return functools.partial(ufunc, *inputs, out)
 
 
 def address(ary):
@@ -146,22 +153,23 @@ def _reluFwd(x, out, args, tmp=None):
     np.maximum(x, 0, out=out)
 
 
-def _boolTemps(tmp, like, count=1):
-    """``count`` boolean arrays shaped like ``like``, carved out of the bytes of ``tmp`` (a
-    contiguous float temporary shaped like ``like``) instead of allocated, when it is given."""
-    if tmp is None:
-        return [np.empty(like.shape, dtype=np.bool_) for _ in range(count)]
-    raw = tmp.reshape(-1).view(np.bool_)
-    n = like.size
-    return [raw[i * n:(i + 1) * n].reshape(like.shape) for i in range(count)]
+def _masks(tmp, like, count):
+    """``count`` boolean arrays shaped like ``like``, stacked: ``tmp`` when the caller passes one
+    (kernels with a ``masks`` attribute take such a temporary instead of one shaped like ``out``)."""
+    return np.empty((count,) + like.shape, dtype=np.bool_) if tmp is None else tmp
 
 
 def _reluBwd(grad, y, out, args, tmp=None):
-    # the derivative is 1 where y > 0: a mask times the gradient (one pass fewer than sign(y) * grad,
-    # and in place when out is grad)
-    mask, = _boolTemps(tmp, y)
-    np.greater(y, 0, out=mask)
-    np.multiply(grad, mask, out=out)
+    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask (a boolean mask times grad is no
+    # faster: the multiply then casts); in place when out is grad (an in-place Activation passes the
+    # very same array object, also for a slice)
+    if out is grad:
+        t = _temp(tmp, y)
+        np.sign(y, out=t)
+        out *= t
+    else:
+        np.sign(y, out=out)
+        out *= grad
 
 
 def _leakyFactor(v, slope, t):
@@ -216,16 +224,18 @@ def _clipFwd(x, out, args, tmp=None):
 
 def _clipBwd(grad, y, out, args, tmp=None):
     lo, hi = args
-    above, below = _boolTemps(tmp, y, 2)
+    above, below = _masks(tmp, y, 2)
     np.greater(y, lo, out=above)
     np.less(y, hi, out=below)
     np.logical_and(above, below, out=above)
     np.multiply(grad, above, out=out)
 
 
-# the kernels above that use `tmp` (callers that reuse buffers pass one to them)
-for _kernelFn in (_sigmoidBwd, _tanhBwd, _reluBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd, _clipBwd):
+# the kernels above that use `tmp` (callers that reuse buffers pass one to them): shaped like `out`,
+# or, for those with `masks`, that many boolean arrays shaped like `out`, stacked
+for _kernelFn in (_sigmoidBwd, _tanhBwd, _reluBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd):
     _kernelFn.needsTmp = True
+_clipBwd.masks = 2
 
 
 activationKernels = {

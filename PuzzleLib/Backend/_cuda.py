@@ -23,6 +23,8 @@ float32.
 Importing this module imports CuPy (a few hundred milliseconds); ``gpuarray`` only does so when
 the cuda backend is chosen, and ``import PuzzleLib`` never does.
 """
+import functools
+
 import numpy as np
 
 import cupy
@@ -74,6 +76,11 @@ def asDevice(ary):
 def plain(ary):
     """The backend's own array type for internal math: a CuPy array already is one."""
     return ary
+
+
+def bound(ufunc, *inputs, out):
+    """A zero-argument call of ``ufunc(*inputs, out=out)`` for a captured step."""
+    return functools.partial(ufunc, *inputs, out=out)
 
 
 def address(ary):

@@ -31,6 +31,15 @@ _kernels = gpuarray.kernels.activationKernels
 _plain = gpuarray.kernels.plain
 
 
+def _tempSpec(kernel):
+    """What temporary a backend kernel takes: None (none), 0 (one shaped like its output) or k (k
+    boolean masks shaped like its output, stacked)."""
+    masks = getattr(kernel, "masks", 0)
+    if masks:
+        return masks
+    return 0 if getattr(kernel, "needsTmp", False) else None
+
+
 class Activation(Module):
     """An elementwise activation; derivatives are computed from the output.
 
@@ -86,8 +95,8 @@ class Activation(Module):
         self.inplace = bool(inplace)
         self._fwd, self._bwd = _kernels[activation]
         # kernels that need a temporary get a reused one (see Backend/_cpu.py)
-        self._fwdTmp = getattr(self._fwd, "needsTmp", False)
-        self._bwdTmp = getattr(self._bwd, "needsTmp", False)
+        self._fwdTmp = _tempSpec(self._fwd)
+        self._bwdTmp = _tempSpec(self._bwd)
         self._y = None
 
     def updateData(self, data):
@@ -99,7 +108,7 @@ class Activation(Module):
         x = _plain(data)
         self._y = o
         xs = x if self.slc is None else x[self.slc]
-        tmp = self._scratch("tmp", xs.shape, xs.dtype) if self._fwdTmp else None
+        tmp = None if self._fwdTmp is None else self._kernelTemp(self._fwdTmp, xs)
         if self.slc is None:
             self._fwd(x, x if self.inplace else o, self.actArgs, tmp)
         elif self.inplace:
@@ -118,7 +127,7 @@ class Activation(Module):
         g = _plain(grad)
         y = self._y  # the plain view of self.data, kept by updateData
         gs = g if self.slc is None else g[self.slc]
-        tmp = self._scratch("tmp", gs.shape, gs.dtype) if self._bwdTmp else None
+        tmp = None if self._bwdTmp is None else self._kernelTemp(self._bwdTmp, gs)
         if self.slc is None:
             self._bwd(g, y, g if self.inplace else o, self.actArgs, tmp)
         elif self.inplace:
@@ -133,17 +142,25 @@ class Activation(Module):
         if not self._runsContractOf(Activation) or self.slc is not None or (self.inplace and not ownsInput):
             return None
         y = x if self.inplace else self._bufferPair("data", x.shape, x.dtype)[1]
-        tmp = self._scratch("tmp", x.shape, x.dtype) if self._fwdTmp else None
+        tmp = None if self._fwdTmp is None else self._kernelTemp(self._fwdTmp, x)
         forward = [partial(self._fwd, x, y, self.actArgs, tmp)]
 
         def planBackward(grad):
             if not needInputGrad:
                 return [], None, []
             out = grad if self.inplace else self._bufferPair("grad", grad.shape, grad.dtype)[1]
-            tmp = self._scratch("tmp", grad.shape, grad.dtype) if self._bwdTmp else None
+            tmp = None if self._bwdTmp is None else self._kernelTemp(self._bwdTmp, grad)
             return [partial(self._bwd, grad, y, out, self.actArgs, tmp)], out, []
 
         return forward, y, planBackward
+
+    def _kernelTemp(self, spec, like):
+        """The reused temporary a kernel asks for (see ``_tempSpec``), or None."""
+        if spec is None:
+            return None
+        if spec == 0:
+            return self._scratch("tmp", like.shape, like.dtype)
+        return self._scratch("masks", (spec,) + like.shape, gpuarray.xp.bool_)
 
     def getBlueprint(self):
         bp = super().getBlueprint()

@@ -1,6 +1,4 @@
 """Linear: a fully connected layer, ``data = x @ W + b``."""
-from functools import partial
-
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
@@ -10,6 +8,7 @@ from PuzzleLib.Variable import Variable
 xp = gpuarray.xp
 kernels = gpuarray.kernels
 _plain = kernels.plain
+bound = kernels.bound
 
 
 class Linear(Module):
@@ -126,9 +125,9 @@ class Linear(Module):
         W = Wvar._pdata
         Wx = W.T if self.transpose else W  # x @ Wx
         out = self._bufferPair("data", (x.shape[0], self.outsize), x.dtype)[1]
-        forward = [partial(xp.multiply if self.insize == 1 else xp.matmul, x, Wx, out=out)]
+        forward = [bound(xp.multiply if self.insize == 1 else xp.matmul, x, Wx, out=out)]
         if bvar is not None:
-            forward.append(partial(xp.add, out, bvar._pdata, out=out))
+            forward.append(bound(xp.add, out, bvar._pdata, out=out))
 
         def planBackward(grad):
             ops = []
@@ -136,18 +135,18 @@ class Linear(Module):
             if needInputGrad:
                 inputGrad = self._bufferPair("grad", (grad.shape[0], self.insize), grad.dtype)[1]
                 # grad @ Wx.T; an outer product when the output is 1 wide
-                ops.append(partial(xp.multiply if self.outsize == 1 else xp.matmul, grad, Wx.T, out=inputGrad))
+                ops.append(bound(xp.multiply if self.outsize == 1 else xp.matmul, grad, Wx.T, out=inputGrad))
             variables = []
             if self.train:
                 if self.transpose:
-                    ops.append(partial(xp.matmul, grad.T, x, out=Wvar._pgrad))
+                    ops.append(bound(xp.matmul, grad.T, x, out=Wvar._pgrad))
                 else:
-                    ops.append(partial(xp.matmul, x.T, grad, out=Wvar._pgrad))
+                    ops.append(bound(xp.matmul, x.T, grad, out=Wvar._pgrad))
                 variables.append(Wvar)
                 if bvar is not None:
                     ones = _plain(gpuarray.empty((grad.shape[0],), grad.dtype))
                     ones.fill(1)
-                    ops.append(partial(xp.matmul, ones, grad, out=bvar._pgrad))
+                    ops.append(bound(xp.matmul, ones, grad, out=bvar._pgrad))
                     variables.append(bvar)
             return ops, inputGrad, variables
 
