@@ -23,7 +23,7 @@ class UsageError(Exception):
 
 
 class _Stop(Exception):
-    """Raised from onBatchFinish after Ctrl-C, to leave the training loop between batches."""
+    """Raised from onMacroBatchFinish after Ctrl-C, to leave the training loop between macro-batches."""
 
 
 def optimizerClasses():
@@ -228,13 +228,10 @@ def run(cfg, say):
 
     progress = {"steps": 0, "stop": False}
 
-    def onBatchFinish(trainer):
-        progress["steps"] += 1
-        if progress["stop"]:
-            raise _Stop()
-
     cost = MSE()
-    trainer = Trainer(net, cost, optimizer, onBatchFinish=onBatchFinish, batchsize=cfg.batch)
+    # no onBatchFinish: with nothing to look between batches the Trainer replays a captured step;
+    # Ctrl-C is honoured after the current macro-batch (at most MACRO_BATCH samples)
+    trainer = Trainer(net, cost, optimizer, batchsize=cfg.batch)
 
     perm = np.random.permutation(n)
     xs, ys = xtn[perm], ytn[perm]
@@ -261,6 +258,9 @@ def run(cfg, say):
                dynamic_ncols=True, leave=True)
 
     def onMacroBatchFinish(t):
+        progress["steps"] += t.totalBatches
+        if progress["stop"]:
+            raise _Stop()
         bar.set_postfix_str("running error %.4g" % t.cost.getMeanError(), refresh=False)
 
     t0 = time.perf_counter()

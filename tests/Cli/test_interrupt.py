@@ -1,4 +1,4 @@
-"""Ctrl-C during ``puzzlelib restore``: training stops after the current batch and every file is
+"""Ctrl-C during ``puzzlelib restore``: training stops after the current macro-batch and every file is
 still written for the epochs done."""
 import json
 import os
