@@ -96,7 +96,7 @@ class Sequential(_OrderedContainer):
         return grad
 
     def _planStep(self, x, needInputGrad, ownsInput):
-        """The plans of the modules in order; backward in reverse (see Module._planStep)."""
+        """The plans of the modules in order, of either kind; backward in reverse (see Module._planStep)."""
         if not self._runsContractOf(Sequential) or not self.graph:
             return None
         forward = []
@@ -113,7 +113,10 @@ class Sequential(_OrderedContainer):
             ops = []
             variables = []
             for back in reversed(backwards):
-                backOps, grad, backVars = back(grad)
+                planned = back(grad)
+                if planned is None:
+                    return None
+                backOps, grad, backVars = planned
                 ops.extend(backOps)
                 variables.extend(backVars)
             return ops, grad, variables

@@ -105,10 +105,11 @@ class Cost:
 
     def _planGrad(self, pred):
         """For a Trainer that replays its step batch after batch: ``(errorAndGrad, grad)``, where
-        ``errorAndGrad(target)`` does what ``calcErrorAndGrad`` does for the prediction held in
-        ``pred`` (a plain array that keeps its place) and the given target (plain), writing the
-        gradient into the device array ``grad`` and returning the error. None when the cost can't
-        be planned (the base class plans nothing)."""
+        ``errorAndGrad(target)`` does what ``calcErrorAndGrad`` does for the prediction and the
+        given target (a plain array), writing the gradient into the device array ``grad`` (which
+        keeps its place) and returning the error. ``pred`` is a plain array that keeps its place,
+        or a zero-argument callable returning the current prediction (a device array); see
+        ``Module._planStep``. None when the cost can't be planned (the base class plans nothing)."""
         return None
 
     def _runsContractOf(self, cls):

@@ -75,6 +75,9 @@ class CrossEntropy(_FusedCost):
 
     def _planGrad(self, pred):
         kernel = getattr(kernels, "crossEntropyGradError", None)
+        getPred = pred if callable(pred) else None
+        if getPred is not None:
+            pred = getPred()
         if not self._runsContractOf(CrossEntropy) or kernel is None or pred.ndim < 2:
             return None
         grad = self._gradBuffer(pred)
@@ -84,7 +87,7 @@ class CrossEntropy(_FusedCost):
 
         def errorAndGrad(target):
             checkLabelRange(self, target, classes)
-            return kernel(pred, target, g, weights)
+            return kernel(pred if getPred is None else getPred(), target, g, weights)
 
         return errorAndGrad, grad
 

@@ -28,11 +28,14 @@ class MSE(Cost):
     def _planGrad(self, pred):
         if not self._runsContractOf(MSE):
             return None
-        grad, g = self._gradBufferPair(pred)
+        grad, g = self._gradBufferPair(pred() if callable(pred) else pred)
         mseGradError = kernels.mseGradError
-
-        def errorAndGrad(target):
-            return mseGradError(pred, target, g)
+        if callable(pred):
+            def errorAndGrad(target):
+                return mseGradError(_plain(pred()), target, g)
+        else:
+            def errorAndGrad(target):
+                return mseGradError(pred, target, g)
 
         return errorAndGrad, grad
 

@@ -144,9 +144,18 @@ class Handler:
 
 
 def _plainResets(mod):
-    """True when every module in ``mod``'s tree is the library's own (none of which reads the last
-    batch's cache in the next one) and resets nothing but the base cache."""
+    """True when every module in ``mod``'s tree is the library's own and its ``reset`` clears only
+    what its next forward pass overwrites (the base cache, or a class that says so with
+    ``_resetClearsOnlyCaches``), so that none reads the last batch's cache in the next one."""
     from PuzzleLib.Modules.Module import Module
     from PuzzleLib.Modules._composite import _Composite
-    return all(type(m).__module__.startswith("PuzzleLib.") and type(m).reset in (Module.reset, _Composite.reset)
-               for _, m, _ in mod._walk(""))
+    for _, m, _ in mod._walk(""):
+        cls = type(m)
+        if not cls.__module__.startswith("PuzzleLib."):
+            return False
+        if cls.reset in (Module.reset, _Composite.reset):
+            continue
+        owner = next(k for k in cls.__mro__ if "reset" in k.__dict__)
+        if not owner.__dict__.get("_resetClearsOnlyCaches", False):
+            return False
+    return True

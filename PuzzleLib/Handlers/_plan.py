@@ -1,21 +1,29 @@
-"""Captured training steps: a Trainer's step replayed as a list of bound calls.
+"""Captured training steps: a Trainer's step replayed as a list of prepared calls.
 
 A training step through the modules spends most of its time, for small nets, in Python: each
 module's call, checks and buffer lookups, the container's loop, the cost's and the optimizer's
-bookkeeping. Yet from one batch to the next of the same size nothing changes but the numbers: the
-same kernels run on the same buffers. So after a Trainer has run the first batch of a given size
-the usual way (which checks everything and allocates every buffer), it asks the net, the cost and
-the optimizer for a plan of that step (``Module._planStep``, ``Cost._planGrad``,
-``Optimizer._planUpdate``): the same kernel calls with their arrays bound. The later batches of that
-size copy their data into the plan's input buffer and run the calls: the same arithmetic on the same
-buffers in the same order, so the numbers are bit for bit those of the usual path.
+bookkeeping, the zeroing of the gradients. Yet from one batch to the next of the same size nothing
+changes but the numbers. So after a Trainer has run the first batch of a given size the usual way
+(which checks everything and allocates every buffer), it asks the net, the cost and the optimizer
+for a plan of that step (``Module._planStep``, ``Cost._planGrad``, ``Optimizer._planUpdate``), and
+the later batches of that size copy their data into the plan's input buffer and run it. A plan is
+one of two kinds:
+
+- *bound*, when every module knows its own kernels (Linear, Activation, Sequential; costs MSE and
+  CrossEntropy): the kernel calls themselves with every array bound, no Python around them;
+- *calls* otherwise: each module's own ``__call__`` and ``backward``, without the container, cost,
+  optimizer and handler layers (every library module that is not made of modules).
+
+Either way the same arithmetic runs on the same buffers in the same order (random draws and
+running statistics included), so the numbers are bit for bit those of the usual path. The zeroing
+of the gradients is skipped when the backward writes every trained gradient whole.
 
 A plan is only made when nobody can look between two batches (no ``onBatchFinish``, no module of
 the user's own in the tree, no optimizer hook) and lives for one ``train``/``handle`` call, so
 everything a program may change between calls (rates, modes, variables, modules) is seen by the
-next plan. Anything that can't be planned (a module without ``_planStep``, a Variable shared by two
-modules, variables with their own rates) just runs the usual way. ``Config.captureSteps = False``
-turns plans off.
+next plan. Anything that can't be planned (a Graph, a Variable shared by two modules, variables
+with their own rates, a cost other than MSE and CrossEntropy) runs the usual way.
+``Config.captureSteps = False`` turns plans off.
 """
 from PuzzleLib.Backend import gpuarray
 
@@ -34,26 +42,35 @@ class TrainingPlan:
 
 def planTrainingStep(trainer, data):
     """A TrainingPlan for batches shaped like ``data`` (a plain array), or None when the trainer's
-    module, cost or optimizer can't be planned."""
-    staging = gpuarray.kernels.plain(gpuarray.empty(data.shape, data.dtype))
-    planned = trainer.module._planStep(staging, False, False)
-    if planned is None:
-        return None
-    forward, out, planBackward = planned
-    costPlan = trainer.cost._planGrad(out)
-    if costPlan is None:
-        return None
-    errorAndGrad, grad = costPlan
-    backward, _, written = planBackward(gpuarray.kernels.plain(grad))
+    module, cost or optimizer can't be planned: bound kernels where every module knows its own,
+    else calls of every module's methods (see ``Module._planStep``)."""
     updatePlan = trainer.optimizer._planUpdate()
     if updatePlan is None:
         return None
     update, trained, zeroOps = updatePlan
-    writtenIds = set(map(id, written))
-    if len(writtenIds) != len(written):
-        return None  # a Variable shared by two modules: its gradient is a sum, not one write
-    if not all(id(var) in writtenIds for var in trained):
-        # some trained gradient is not written by the backward (a module in eval mode, say): it
-        # must be zeroed as zeroGradParams would
-        backward = zeroOps + backward
-    return TrainingPlan(staging, forward, errorAndGrad, grad, backward, update)
+    plain = gpuarray.kernels.plain
+    stagingDevice = gpuarray.empty(data.shape, data.dtype)
+    staging = plain(stagingDevice)
+
+    for source in (staging, lambda: stagingDevice):
+        planned = trainer.module._planStep(source, False, False)
+        if planned is None:
+            continue
+        forward, out, planBackward = planned
+        costPlan = trainer.cost._planGrad(out)
+        if costPlan is None:
+            return None
+        errorAndGrad, grad = costPlan
+        planned = planBackward(plain(grad) if source is staging else lambda: grad)
+        if planned is None:
+            continue
+        backward, _, written = planned
+        writtenIds = set(map(id, written))
+        if len(writtenIds) != len(written):
+            return None  # a Variable shared by two modules: its gradient is a sum, not one write
+        if not all(id(var) in writtenIds for var in trained):
+            # some trained gradient is not written by the backward (a module in eval mode, say):
+            # it must be zeroed as zeroGradParams would
+            backward = zeroOps + backward
+        return TrainingPlan(staging, forward, errorAndGrad, grad, backward, update)
+    return None

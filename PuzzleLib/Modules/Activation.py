@@ -139,6 +139,8 @@ class Activation(Module):
 
     def _planStep(self, x, needInputGrad, ownsInput):
         """The kernels of updateData and updateGrad with every array bound (see Module)."""
+        if callable(x):
+            return super()._planStep(x, needInputGrad, ownsInput)
         if not self._runsContractOf(Activation) or self.slc is not None or (self.inplace and not ownsInput):
             return None
         y = x if self.inplace else self._bufferPair("data", x.shape, x.dtype)[1]

@@ -85,6 +85,9 @@ class Gelu(Module):
     def checkDataShape(self, shape):
         requireSingle(self, shape)
 
+    # what reset clears, the next forward pass sets again (see Handler: no reset between batches)
+    _resetClearsOnlyCaches = True
+
     def reset(self):
         super().reset()
         self._x = None

@@ -63,6 +63,9 @@ class LCN(LRN):
         xp.subtract(gz, localMeanAdjoint(gz, self.N, self._invCounts(g.shape, g.dtype)), out=o)
         self.grad = out
 
+    # what reset clears, the next forward pass sets again (see Handler: no reset between batches)
+    _resetClearsOnlyCaches = True
+
     def reset(self):
         super().reset()
         self._centred = None

@@ -98,6 +98,9 @@ class LRN(Module):
     def checkDataShape(self, shape):
         requireNdim(self, shape, 4, "(N, C, H, W)")
 
+    # what reset clears, the next forward pass sets again (see Handler: no reset between batches)
+    _resetClearsOnlyCaches = True
+
     def reset(self):
         super().reset()
         self._base = self._factor = None

@@ -117,6 +117,8 @@ class Linear(Module):
 
     def _planStep(self, x, needInputGrad, ownsInput):
         """The ops of updateData, updateGrad and accGradParams with every array bound (see Module)."""
+        if callable(x):
+            return super()._planStep(x, needInputGrad, ownsInput)
         if not self._runsContractOf(Linear) or x.ndim != 2 or x.shape[1] != self.insize:
             return None
         Wvar, bvar = self.vars["W"], self.vars.get("b") if self.useBias else None

@@ -271,19 +271,31 @@ class Module(metaclass=_ModuleMeta):
     def _planStep(self, x, needInputGrad, ownsInput):
         """Plan one training step through this module, for a Trainer that replays it batch after batch.
 
-        ``x`` is the input: an array of the backend's plain type that keeps its place in memory
-        from batch to batch (its values change). ``ownsInput`` says whether the module may write
-        into it (an in-place activation may, unless ``x`` is where the batch arrives).
+        A plan comes in one of two kinds, chosen by what ``x`` is:
 
-        Returns ``(forwardOps, out, planBackward)``: ``forwardOps`` are zero-argument callables that
-        do what ``updateData`` does, writing the output into ``out`` (also fixed); and
-        ``planBackward(grad)`` returns ``(backwardOps, inputGrad, variables)``, callables that do
-        what ``backward(grad, updGrad=needInputGrad)`` does right after ``zeroGradParams()``: the
-        input gradient into ``inputGrad`` (None unless ``needInputGrad``) and each parameter
-        gradient of ``variables`` written whole. Returns None when the module can't be planned; the
-        Trainer then runs every batch the usual way. The base class plans nothing.
+        - *bound*: ``x`` is an array of the backend's plain type that keeps its place in memory
+          from batch to batch (its values change), and the plan is the module's kernels with every
+          array bound: no Python around them. Only modules that know their own kernels (Linear,
+          Activation, Sequential) plan this kind; the base class returns None.
+        - *calls*: ``x`` is a zero-argument callable returning the current input (a device array),
+          and the plan calls the module's own ``__call__`` and ``backward``, without the container,
+          cost, optimizer and handler layers around them. Every library module that is not made of
+          modules plans this kind (here, in the base class).
+
+        ``ownsInput`` says whether the module may write into its input (an in-place module may,
+        unless the input is where the batch arrives).
+
+        Returns ``(forwardOps, out, planBackward)``: ``forwardOps`` are zero-argument callables
+        doing the forward pass, ``out`` is the output (a plain array for a bound plan, a callable
+        returning the device array for a calls plan), and ``planBackward(grad)`` (grad in the same
+        kind) returns ``(backwardOps, inputGrad, variables)`` or None: what ``backward(grad,
+        updGrad=needInputGrad)`` does right after ``zeroGradParams()``, the input gradient (None
+        unless ``needInputGrad``) and the Variables whose gradients it writes whole. Returns None
+        when the module can't be planned; the Trainer then runs every batch the usual way.
         """
-        return None
+        if not callable(x):
+            return None
+        return _planCalls(self, x, needInputGrad, ownsInput)
 
     def _runsContractOf(self, cls):
         """True when this module's forward and backward are ``cls``'s own, so that a plan written
@@ -505,3 +517,37 @@ class Module(metaclass=_ModuleMeta):
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
 
     __repr__ = __str__
+
+
+def _planCalls(mod, getInput, needInputGrad, ownsInput):
+    """The *calls* plan of a library module (see ``Module._planStep``), or None.
+
+    It calls the module's own ``__call__`` and ``backward`` (their checks pass at once: the shapes
+    are those of the batch that ran the usual way) with ``momentum=0``, which writes each parameter
+    gradient whole, as after ``zeroGradParams()``. Modules made of modules are not planned this way
+    (a Variable shared inside them needs its gradients summed).
+    """
+    from PuzzleLib.Modules._composite import _Composite
+    if not type(mod).__module__.startswith("PuzzleLib.") or isinstance(mod, _Composite):
+        return None
+    if getattr(mod, "inplace", False) and not ownsInput:
+        return None  # it would write into the batch itself
+
+    def forward():
+        mod(getInput())
+
+    def getOutput():
+        return mod.data
+
+    def planBackward(getGrad):
+        variables = [var for var in mod.vars.values() if var.grad is not None] if mod.train else []
+
+        def backward():
+            mod.backward(getGrad(), updParamGrads=True, updGrad=needInputGrad, scale=1.0, momentum=0.0)
+
+        def getInputGrad():
+            return mod.grad
+
+        return [backward], getInputGrad if needInputGrad else None, variables
+
+    return [forward], getOutput, planBackward

@@ -89,6 +89,9 @@ class PRelu(Module):
         if len(shape) < 2 or shape[1] != self.maps:
             raise self._error("expected data of shape (N, %d[, ...]), got %s" % (self.maps, tuple(shape)))
 
+    # what reset clears, the next forward pass sets again (see Handler: no reset between batches)
+    _resetClearsOnlyCaches = True
+
     def reset(self):
         super().reset()
         self._x = None

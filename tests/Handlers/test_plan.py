@@ -260,3 +260,65 @@ def test_only_the_library_contract_is_planned():
 
     assert MSE()._planGrad(x) is not None
     assert MyMSE()._planGrad(x) is None
+
+
+def _cnn():
+    from PuzzleLib.Modules import BatchNorm2D, Conv2D, Flatten, MaxPool2D
+    np.random.seed(3)
+    net = Sequential()
+    net.append(Conv2D(1, 4, 3, pad=1))
+    net.append(BatchNorm2D(4))
+    net.append(Activation("relu"))
+    net.append(MaxPool2D(2, 2))
+    net.append(Flatten())
+    net.append(Linear(4 * 2 * 2, 3))
+    return net
+
+
+def _mlpWithDropout():
+    from PuzzleLib.Modules import BatchNorm, Dropout
+    np.random.seed(3)
+    net = Sequential()
+    net.append(Linear(4, 12))
+    net.append(BatchNorm(12))
+    net.append(Activation("relu", inplace=True))
+    net.append(Dropout(p=0.3))
+    net.append(Linear(12, 3))
+    return net
+
+
+
+@pytest.mark.parametrize("makeNet", [_cnn, _mlpWithDropout], ids=["cnn", "dropout-batchnorm"])
+@pytest.mark.parametrize("costName", ["MSE", "CrossEntropy"])
+def test_other_library_modules_are_planned_as_calls(capture, makeNet, costName):
+    """Modules without bound kernels (Conv2D, BatchNorm, MaxPool2D, Flatten, Dropout) are replayed
+    as calls of their own methods: the same numbers, random draws and running statistics."""
+    def train(flag):
+        Config.captureSteps = flag
+        net = makeNet()
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        cost = MSE() if costName == "MSE" else CrossEntropy()
+        trainer = Trainer(net, cost, opt, batchsize=7)
+        rng = np.random.RandomState(11)
+        shape = (40, 1, 4, 4) if makeNet is _cnn else (40, 4)
+        X = rng.standard_normal(shape).astype(np.float32)
+        Y = rng.randint(0, 3, 40).astype(np.int32) if costName == "CrossEntropy" else \
+            rng.standard_normal((40, 3)).astype(np.float32)
+        np.random.seed(5)
+        planned = 0
+        for _ in range(3):
+            trainer.trainFromHost(X, Y)
+            planned += trainer._plannedBatches
+        numbers = [var.data.get() for var in opt.variables()] + [var.grad.get() for var in opt.variables()]
+        numbers += [attr.get() for _, mod, _ in net._walk("") for attr in mod.attrs.values() if hasattr(attr, "get")]
+        numbers.append(np.array([trainer.cost.accumErr, trainer.cost.accumCount, opt.t]))
+        numbers.append(np.random.random_sample(3))  # the random state the draws left behind
+        return numbers, planned
+
+    usual, _ = train(False)
+    captured, planned = train(True)
+    assert planned == 3 * 4  # 40 rows in batches of 7: sizes 7 (5 batches) and 5 (1); first of each runs usual
+    assert len(usual) == len(captured)
+    for a, b in zip(usual, captured):
+        np.testing.assert_array_equal(a, b)
