@@ -31,13 +31,12 @@ from PuzzleLib.Backend import gpuarray
 class TrainingPlan:
     """One Trainer step for batches of one size: forward, cost, backward and update as bound calls."""
 
-    def __init__(self, staging, forward, errorAndGrad, grad, backward, update):
-        self.staging = staging
-        self.forward = forward
-        self.errorAndGrad = errorAndGrad
-        self.grad = grad
-        self.backward = backward
-        self.update = update
+    def __init__(self, staging, forward, errorAndGrad, backward, update):
+        self.staging = staging            # where each batch's data is copied (a plain array)
+        self.forward = forward            # zero-argument callables
+        self.errorAndGrad = errorAndGrad  # errorAndGrad(target) -> the batch's error
+        self.backward = backward          # zero-argument callables
+        self.update = update              # update()
 
 
 def planTrainingStep(trainer, data):
@@ -72,5 +71,5 @@ def planTrainingStep(trainer, data):
             # some trained gradient is not written by the backward (a module in eval mode, say):
             # it must be zeroed as zeroGradParams would
             backward = zeroOps + backward
-        return TrainingPlan(staging, forward, errorAndGrad, grad, backward, update)
+        return TrainingPlan(staging, forward, errorAndGrad, backward, update)
     return None
