@@ -322,6 +322,9 @@ class Graph(Container):
             _addInto(grads, id(parent), slot, g)
 
     # ---- modes and shapes ----
+    # what reset clears, the next forward pass sets again (see Handler: no reset between batches)
+    _resetClearsOnlyCaches = True
+
     def reset(self):
         super().reset()
         self._outs = {}

@@ -78,7 +78,7 @@ class CrossEntropy(_FusedCost):
         getPred = pred if callable(pred) else None
         if getPred is not None:
             pred = getPred()
-        if not self._runsContractOf(CrossEntropy) or kernel is None or pred.ndim < 2:
+        if not self._runsContractOf(CrossEntropy) or kernel is None or getattr(pred, "ndim", 0) < 2:
             return None
         grad = self._gradBuffer(pred)
         g = kernels.plain(grad)

@@ -28,7 +28,10 @@ class MSE(Cost):
     def _planGrad(self, pred):
         if not self._runsContractOf(MSE):
             return None
-        grad, g = self._gradBufferPair(pred() if callable(pred) else pred)
+        current = pred() if callable(pred) else pred
+        if not hasattr(current, "shape"):
+            return None  # a list of outputs: MSE takes one
+        grad, g = self._gradBufferPair(current)
         mseGradError = kernels.mseGradError
         if callable(pred):
             def errorAndGrad(target):

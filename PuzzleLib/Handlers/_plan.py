@@ -12,7 +12,7 @@ one of two kinds:
 - *bound*, when every module knows its own kernels (Linear, Activation, Sequential; costs MSE and
   CrossEntropy): the kernel calls themselves with every array bound, no Python around them;
 - *calls* otherwise: each module's own ``__call__`` and ``backward``, without the container, cost,
-  optimizer and handler layers (every library module that is not made of modules).
+  optimizer and handler layers (every library module; a Graph or Parallel as a whole).
 
 Either way the same arithmetic runs on the same buffers in the same order (random draws and
 running statistics included), so the numbers are bit for bit those of the usual path. The zeroing
@@ -21,8 +21,8 @@ of the gradients is skipped when the backward writes every trained gradient whol
 A plan is only made when nobody can look between two batches (no ``onBatchFinish``, no module of
 the user's own in the tree, no optimizer hook) and lives for one ``train``/``handle`` call, so
 everything a program may change between calls (rates, modes, variables, modules) is seen by the
-next plan. Anything that can't be planned (a Graph, a Variable shared by two modules, variables
-with their own rates, a cost other than MSE and CrossEntropy) runs the usual way.
+next plan. Anything that can't be planned (a Variable shared by two modules, variables with their
+own rates, a cost other than MSE and CrossEntropy) runs the usual way.
 ``Config.captureSteps = False`` turns plans off.
 """
 from PuzzleLib.Backend import gpuarray

@@ -524,14 +524,19 @@ def _planCalls(mod, getInput, needInputGrad, ownsInput):
 
     It calls the module's own ``__call__`` and ``backward`` (their checks pass at once: the shapes
     are those of the batch that ran the usual way) with ``momentum=0``, which writes each parameter
-    gradient whole, as after ``zeroGradParams()``. Modules made of modules are not planned this way
-    (a Variable shared inside them needs its gradients summed).
+    gradient whole, as after ``zeroGradParams()``. A module made of modules (Graph, Parallel) is
+    planned so as a whole unless a Variable is shared by two of its modules (its gradient is a sum
+    that momentum 0 would cut short) or, when it is given the batch itself, any module inside
+    works in place.
     """
     from PuzzleLib.Modules._composite import _Composite
-    if not type(mod).__module__.startswith("PuzzleLib.") or isinstance(mod, _Composite):
+    if not type(mod).__module__.startswith("PuzzleLib."):
         return None
-    if getattr(mod, "inplace", False) and not ownsInput:
+    inner = [m for _, m, _ in mod._walk("")]
+    if not ownsInput and any(getattr(m, "inplace", False) for m in inner):
         return None  # it would write into the batch itself
+    if isinstance(mod, _Composite) and any(len(names) > 1 for names in mod.getVarTable().values()):
+        return None
 
     def forward():
         mod(getInput())
@@ -540,7 +545,7 @@ def _planCalls(mod, getInput, needInputGrad, ownsInput):
         return mod.data
 
     def planBackward(getGrad):
-        variables = [var for var in mod.vars.values() if var.grad is not None] if mod.train else []
+        variables = [var for var in mod.getVarTable() if var.grad is not None and _trains(var, inner)]
 
         def backward():
             mod.backward(getGrad(), updParamGrads=True, updGrad=needInputGrad, scale=1.0, momentum=0.0)
@@ -551,3 +556,8 @@ def _planCalls(mod, getInput, needInputGrad, ownsInput):
         return [backward], getInputGrad if needInputGrad else None, variables
 
     return [forward], getOutput, planBackward
+
+
+def _trains(var, modules):
+    """True when a module in train mode holds ``var`` (its backward then writes the gradient)."""
+    return any(m.train and any(v is var for v in m.vars.values()) for m in modules)

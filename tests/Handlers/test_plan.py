@@ -125,6 +125,13 @@ def test_planned_linear_and_activation_variants(capture, variant):
     assert usual["0.W"].shape == (insize, 12) and usual["4.W"].shape == (8, outsize)
 
 
+def test_a_graph_is_planned_as_calls(capture):
+    usual, _ = _train(False, makeNet=_graphNet)
+    captured, planned = _train(True, makeNet=_graphNet)
+    assert planned == 3 * 4
+    _assertSameNumbers(usual, captured)
+
+
 def test_nested_sequential_is_planned(capture):
     def makeNet():
         np.random.seed(3)
@@ -152,10 +159,26 @@ def _sharedNet():
 
 
 def _graphNet():
+    """A residual block: Linear -> relu -> (Linear, identity) -> Add -> Linear."""
+    from PuzzleLib.Modules import Add
     np.random.seed(3)
     a = Linear(4, 8).node()
     b = Activation("relu").node(a)
-    c = Linear(8, 3).node(b)
+    c = Linear(8, 8).node(b)
+    d = Add().node(b, c)
+    e = Linear(8, 3).node(d)
+    return Graph(inputs=a, outputs=e)
+
+
+def _graphSharingNet():
+    """A Graph whose two Linear modules share one Variable (its gradient is a sum)."""
+    np.random.seed(3)
+    first, second = Linear(4, 4), Linear(4, 3)
+    third = Linear(4, 4)
+    third.setVar("W", first.getVar("W"))
+    a = first.node()
+    b = third.node(a)
+    c = second.node(b)
     return Graph(inputs=a, outputs=c)
 
 
@@ -173,7 +196,7 @@ def _firstInplace():
 UNPLANNED = {
     "a user's subclass in the net": dict(makeNet=lambda: Sequential().append(_MyLinear(4, 8)).append(Linear(8, 3))),
     "a Variable shared by two modules": dict(makeNet=_sharedNet),
-    "a Graph": dict(makeNet=_graphNet),
+    "a Graph sharing a Variable between its modules": dict(makeNet=_graphSharingNet),
     "an optimizer hook": dict(makeOpt=_hooked),
     "an in-place activation on the batch itself": dict(makeNet=_firstInplace),
     "onBatchFinish": dict(onBatchFinish=lambda trainer: None),
