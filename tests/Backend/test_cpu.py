@@ -1,0 +1,29 @@
+"""Kernels of the CPU backend (PuzzleLib/Backend/_cpu.py) tested on their own."""
+import numpy as np
+import pytest
+
+
+@pytest.mark.parametrize("classes", [1, 10, 64, 65, 300])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cpu_cross_entropy_kernel_against_float64_softmax(classes, weighted):
+    """The CPU kernel's paths (few classes: transposed maxima; many; a non-contiguous gradient
+    buffer) against a float64 softmax written out by hand."""
+    from PuzzleLib.Backend import _cpu
+    rng = np.random.RandomState(classes)
+    n = 37
+    scores = (rng.standard_normal((n, classes)) * 5).astype(np.float32)
+    labels = rng.randint(0, classes, n).astype(np.int32)
+    weights = rng.uniform(0.5, 2.0, classes).astype(np.float32) if weighted else None
+    x = scores.astype(np.float64)
+    p = np.exp(x - x.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    w = np.ones(classes) if weights is None else weights.astype(np.float64)
+    hot = np.eye(classes)[labels]
+    errRef = np.mean(w[labels] * -np.log(p[np.arange(n), labels]))
+    gradRef = w[labels][:, None] * (hot - p) / n
+    contiguous = np.empty((n, classes), np.float32)
+    strided = np.empty((n, 2 * classes), np.float32)[:, ::2]
+    for grad in (contiguous, strided):
+        err = _cpu.crossEntropyGradError(scores, labels, grad, weights)
+        assert err == pytest.approx(errRef, rel=1e-5)
+        np.testing.assert_allclose(grad, gradRef, rtol=1e-4, atol=1e-7)
