@@ -11,9 +11,9 @@ from PuzzleLib.Errors import CostError
 from PuzzleLib.Handlers import Trainer
 from PuzzleLib.Modules import Activation, Linear
 from PuzzleLib.Modules.Activation import activations
-from PuzzleLib.Optimizers import (SGD, AdaDelta, AdaGrad, Adam, MomentumSGD, NesterovSGD, RMSProp, RMSPropGraves,
-                                  SMORMS3)
+from PuzzleLib.Optimizers import MomentumSGD
 from PuzzleLib.Optimizers.Hooks import WeightDecay
+from tests.Optimizers.test_Optimizer import FACTORIES
 
 
 @pytest.fixture
@@ -81,17 +81,7 @@ def _assertSameNumbers(a, b):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
-OPTIMIZERS = {
-    "SGD": lambda: SGD(learnRate=0.05),
-    "MomentumSGD": lambda: MomentumSGD(learnRate=0.05, momRate=0.8),
-    "NesterovSGD": lambda: NesterovSGD(learnRate=0.05),
-    "Adam": lambda: Adam(alpha=0.01),
-    "AdaGrad": lambda: AdaGrad(learnRate=0.05),
-    "AdaDelta": lambda: AdaDelta(),
-    "RMSProp": lambda: RMSProp(learnRate=0.01),
-    "RMSPropGraves": lambda: RMSPropGraves(learnRate=0.01),
-    "SMORMS3": lambda: SMORMS3(learnRate=0.01),
-}
+OPTIMIZERS = FACTORIES  # every optimizer, as the optimizer tests build them
 
 
 @pytest.mark.parametrize("optName", sorted(OPTIMIZERS))
