@@ -331,8 +331,12 @@ class Optimizer:
                 for var, state, scratch in group.items():
                     grad = var._pgrad
                     if var.wc != 0.0:
-                        # weight decay as a descent direction: grad - wc * W
-                        grad = grad - var.wc * var._pdata
+                        # weight decay as a descent direction: grad - wc * W (in a reused temporary;
+                        # var.grad itself keeps the gradient the backward wrote)
+                        decayed = self._temp("decayed", grad)
+                        gpuarray.xp.multiply(var._pdata, -var.wc, out=decayed)
+                        decayed += grad
+                        grad = decayed
                     self.updateVar(var._pdata, grad, state, scratch, learnRate * var.learnRate, var.momRate)
 
     def _planUpdate(self):
