@@ -279,8 +279,8 @@ class Module(metaclass=_ModuleMeta):
           Activation, Sequential) plan this kind; the base class returns None.
         - *calls*: ``x`` is a zero-argument callable returning the current input (a device array),
           and the plan calls the module's own ``__call__`` and ``backward``, without the container,
-          cost, optimizer and handler layers around them. Every library module that is not made of
-          modules plans this kind (here, in the base class).
+          cost, optimizer and handler layers around them. Every library module plans this kind
+          (here, in the base class; see ``_planCalls`` for what keeps one from it).
 
         ``ownsInput`` says whether the module may write into its input (an in-place module may,
         unless the input is where the batch arrives).
