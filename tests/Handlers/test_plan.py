@@ -335,3 +335,47 @@ def test_other_library_modules_are_planned_as_calls(capture, makeNet, costName):
     assert len(usual) == len(captured)
     for a, b in zip(usual, captured):
         np.testing.assert_array_equal(a, b)
+
+
+def _imageNet(middle):
+    """Conv2D -> ``middle`` -> Flatten -> Linear, on (N, 2, 4, 4) images."""
+    from PuzzleLib.Modules import Conv2D, Flatten
+    np.random.seed(3)
+    net = Sequential().append(Conv2D(2, 3, 3, pad=1)).append(middle())
+    return net.append(Flatten()).append(Linear(3 * 4 * 4, 3))
+
+
+def _middles():
+    from PuzzleLib.Modules import LCN, CrossMapLRN, Dropout, Gelu, MapLRN, PRelu
+    return {"Dropout": lambda: Dropout(p=0.3), "Gelu": Gelu, "LCN": lambda: LCN(N=3),
+            "CrossMapLRN": lambda: CrossMapLRN(N=3), "MapLRN": lambda: MapLRN(N=3), "PRelu": lambda: PRelu(3)}
+
+
+@pytest.mark.parametrize("middle", sorted(_middles()))
+def test_modules_whose_reset_only_clears_caches(capture, middle):
+    """Dropout, Gelu, LCN, the LRNs and PRelu say their reset only clears what the next forward
+    sets again: trained with a reset after every batch (an onBatchFinish forces it) and with one
+    reset per pass and a captured step, the numbers are the same."""
+    makeMiddle = _middles()[middle]
+
+    def train(onBatchFinish):
+        Config.captureSteps = True
+        net = _imageNet(makeMiddle)
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        trainer = Trainer(net, MSE(), opt, batchsize=6, onBatchFinish=onBatchFinish)
+        rng = np.random.RandomState(11)
+        X = rng.standard_normal((30, 2, 4, 4)).astype(np.float32)
+        Y = rng.standard_normal((30, 3)).astype(np.float32)
+        np.random.seed(5)
+        planned = 0
+        for _ in range(2):
+            trainer.trainFromHost(X, Y)
+            planned += trainer._plannedBatches
+        return [var.data.get() for var in opt.variables()] + [np.array(trainer.cost.accumErr)], planned
+
+    everyBatch, plannedOff = train(lambda trainer: None)
+    oncePerPass, planned = train(None)
+    assert plannedOff == 0 and planned == 2 * 4
+    for a, b in zip(everyBatch, oncePerPass):
+        np.testing.assert_array_equal(a, b)
