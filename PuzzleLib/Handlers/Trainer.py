@@ -94,7 +94,7 @@ class Trainer(Handler):
             if not plan:
                 self.handleBatch([data[start:stop], target[start:stop]], idx, state)
                 if plan is None:
-                    plans[n] = planTrainingStep(self, x) or False
+                    plans[n] = self._planStep(x) or False
                 return
             copyto(plan.staging, x)
             for op in plan.forward:
@@ -109,3 +109,13 @@ class Trainer(Handler):
             self._plannedBatches += 1
 
         return runBatch
+
+    def _planStep(self, data):
+        try:
+            return planTrainingStep(self, data)
+        except Exception as e:  # planning is only a speed-up: a failure in it must not stop training
+            if Config.showWarnings and not self.__dict__.get("_planWarned"):
+                self._planWarned = True
+                Config.getLogger().warning("Trainer: could not capture the training step (%s: %s); every batch "
+                                           "runs the usual way", type(e).__name__, e)
+            return None

@@ -379,3 +379,17 @@ def test_modules_whose_reset_only_clears_caches(capture, middle):
     assert plannedOff == 0 and planned == 2 * 4
     for a, b in zip(everyBatch, oncePerPass):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_failure_while_planning_leaves_training_to_the_usual_path(capture, monkeypatch, caplog):
+    usual, _ = _train(False)
+
+    def broken(self, x, needInputGrad, ownsInput):
+        raise RuntimeError("broken plan")
+
+    monkeypatch.setattr(Linear, "_planStep", broken)
+    with caplog.at_level("WARNING", logger="PuzzleLib"):
+        captured, planned = _train(True)
+    assert planned == 0
+    _assertSameNumbers(usual, captured)
+    assert "could not capture the training step (RuntimeError: broken plan)" in caplog.text
