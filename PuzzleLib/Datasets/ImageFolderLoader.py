@@ -23,7 +23,8 @@ class ImageFolderLoader:
         Scale pixel values from 0..255 to 0..1.
     extensions : str or tuple of str
         File ending(s) taken as images (case-insensitive); other files are ignored. Images must
-        have 8 bits per channel (16-bit and float images are refused rather than clipped).
+        have 8 bits per channel (16-bit and float images are refused rather than clipped); a
+        photo's EXIF orientation is applied, and a class folder without images is an error.
 
     Returns (from ``load(root)``)
     -----------------------------
@@ -64,15 +65,15 @@ class ImageFolderLoader:
 
     def _pil(self):
         try:
-            from PIL import Image
+            from PIL import Image, ImageOps
         except ImportError as e:
             raise DatasetError("ImageFolderLoader: reading images needs Pillow; "
                                "pip install 'puzzlelib[datasets]' (or Pillow)") from e
-        return Image
+        return Image, ImageOps
 
     def load(self, root):
         """(data, labels) for every image under ``root/<class>/``."""
-        Image = self._pil()
+        Image, ImageOps = self._pil()
         if not os.path.isdir(root):
             raise DatasetError("ImageFolderLoader: %r is not a folder" % (root,))
         classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
@@ -80,15 +81,25 @@ class ImageFolderLoader:
             raise DatasetError("ImageFolderLoader: %r has no sub-folders (one per class expected)" % (root,))
 
         files, labels = [], []
+        empty = []
         for label, cname in enumerate(classes):
             folder = os.path.join(root, cname)
+            before = len(files)
             for fname in sorted(os.listdir(folder)):
                 if fname.lower().endswith(self.extensions) and os.path.isfile(os.path.join(folder, fname)):
                     files.append(os.path.join(folder, fname))
                     labels.append(label)
+            if len(files) == before:
+                empty.append(cname)
         if not files:
             raise DatasetError("ImageFolderLoader: no images (%s) in the class folders of %r" % (
                 ", ".join(self.extensions), root))
+        if empty:
+            # a class without samples would still take a label and an output of the net
+            raise DatasetError("ImageFolderLoader: class folder%s %s of %r hold%s no images (%s); remove %s or add "
+                               "images" % ("s" if len(empty) > 1 else "", ", ".join(repr(c) for c in empty), root,
+                                           "" if len(empty) > 1 else "s", ", ".join(self.extensions),
+                                           "them" if len(empty) > 1 else "it"))
 
         mode = "L" if self.grayscale else "RGB"
         images = []
@@ -101,6 +112,7 @@ class ImageFolderLoader:
                         raise DatasetError("ImageFolderLoader: %s has 16-bit, 32-bit or float pixels (mode %s); "
                                            "only 8-bit images are read: convert it to 8 bits per channel"
                                            % (path, img.mode))
+                    img = ImageOps.exif_transpose(img)  # upright, as a photo viewer shows it
                     img = img.convert(mode)
                     if self.size is not None:
                         img = img.resize((self.size[1], self.size[0]), Image.BILINEAR)

@@ -82,3 +82,27 @@ def test_size_accepts_numpy_integers():
     assert ImageFolderLoader(size=(np.int32(3), 5)).size == (3, 5)
     with pytest.raises(DatasetError, match="size must be"):
         ImageFolderLoader(size=(3.0, 5))
+
+
+def test_a_class_folder_without_images_is_named(tmp_path):
+    _write(tmp_path / "cats" / "a.png", np.zeros((4, 4), np.uint8))
+    (tmp_path / "dogs").mkdir()
+    (tmp_path / "dogs" / "a.txt").write_text("not an image")
+    with pytest.raises(DatasetError, match=r"class folder 'dogs' of .* holds no images \(.png"):
+        ImageFolderLoader().load(str(tmp_path))
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    """A photo stored sideways with EXIF orientation 6 (rotate 90 degrees clockwise to view) loads
+    upright, as viewers show it."""
+    stored = np.zeros((2, 3), np.uint8)
+    stored[0, 0] = 255  # top-left as stored
+    path = tmp_path / "a" / "photo.jpg"
+    path.parent.mkdir(parents=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(path, exif=exif, quality=100)
+    data, _ = ImageFolderLoader(grayscale=True, normalize=False).load(str(tmp_path))
+    assert data.shape == (1, 1, 3, 2)  # upright: 3 rows, 2 columns
+    upright = data[0, 0]
+    assert upright[0, 1] > 200 and upright[0, 0] < 50  # the stored top-left is now top-right
