@@ -393,3 +393,27 @@ def test_a_failure_while_planning_leaves_training_to_the_usual_path(capture, mon
     assert planned == 0
     _assertSameNumbers(usual, captured)
     assert "could not capture the training step (RuntimeError: broken plan)" in caplog.text
+
+
+def test_a_float64_net_is_planned(capture):
+    """calcMode(float64): the plan's buffers take the data's dtype."""
+    def makeNet():
+        net = _mlp()
+        net.calcMode(np.float64)
+        return net
+
+    results = []
+    for flag in (False, True):
+        Config.captureSteps = flag
+        net = makeNet()
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        trainer = Trainer(net, MSE(), opt, batchsize=7)
+        X, Y = _data()
+        np.random.seed(5)
+        trainer.train(to_gpu(X.astype(np.float64)), to_gpu(Y.astype(np.float64)))
+        results.append(([var.data.get() for var in opt.variables()], trainer._plannedBatches))
+    (usual, _), (captured, planned) = results
+    assert planned > 0 and usual[0].dtype == np.float64
+    for a, b in zip(usual, captured):
+        np.testing.assert_array_equal(a, b)
