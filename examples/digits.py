@@ -6,7 +6,10 @@ softmax cross-entropy through Trainer (the last 40% of the epochs at a tenth of 
 Validator reports the error rate on the held-out quarter (CrossEntropy's validate returns the
 fraction of argmax misses).
 
-    python examples/digits.py [--epochs 25] [--batchsize 32] [--seed 0] [--threads 1]
+    python examples/digits.py [--epochs 25] [--batchsize 32] [--seed 0] [--threads 1] [--out DIR]
+
+With ``--out DIR`` it also draws ``DIR/digits.png``: the training loss per epoch, the confusion
+matrix of the held-out quarter and the held-out digits it got wrong.
 
 Needs the ``datasets`` extra (scikit-learn ships the digits file; nothing is downloaded).
 ``--threads`` caps numpy's BLAS threads (through threadpoolctl, which comes with scikit-learn):
@@ -22,7 +25,7 @@ import numpy as np
 
 from PuzzleLib.Cost import CrossEntropy
 from PuzzleLib.Datasets import DigitsLoader
-from PuzzleLib.Handlers import Trainer, Validator
+from PuzzleLib.Handlers import Calculator, Trainer, Validator
 from PuzzleLib.Models.Nets import loadLeNet
 from PuzzleLib.Optimizers import MomentumSGD
 
@@ -53,6 +56,7 @@ def main(argv=None):
     parser.add_argument("--learnRate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: leave numpy's default)")
+    parser.add_argument("--out", default=None, help="folder for digits.png (loss, confusion matrix, mistakes)")
     args = parser.parse_args(argv)
     with blasThreads(args.threads):
         return run(args)
@@ -72,11 +76,13 @@ def run(args):
     trainer = Trainer(net, cost, optimizer, batchsize=args.batchsize)
     validator = Validator(net, CrossEntropy(maxlabels=10), batchsize=256)
 
+    losses = []
     start, startCpu = time.perf_counter(), time.process_time()
     for epoch in range(args.epochs):
         # step decay: the last 40% of the epochs at a tenth of the rate
         optimizer.learnRate = args.learnRate * (0.1 if epoch >= 0.6 * args.epochs else 1.0)
         trainer.trainFromHost(trainX, trainY, macroBatchSize=len(trainX))
+        losses.append(cost.getMeanError())
         if (epoch + 1) % 5 == 0 or epoch == args.epochs - 1:
             print("epoch %2d: train loss %.4f" % (epoch + 1, cost.getMeanError()))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - startCpu
@@ -85,7 +91,57 @@ def run(args):
     accuracy = 1.0 - errorRate
     print("held-out accuracy: %.2f%% (%d of %d), training took %.2f s (%.2f s of CPU time)" % (
         100 * accuracy, round(accuracy * len(testX)), len(testX), elapsed, cpu))
+    if args.out:
+        predicted = Calculator(net, batchsize=256).calcFromHost(testX).argmax(axis=1)
+        path = drawFigure(args.out, losses, testX, testY, predicted)
+        print("figure: %s" % path)
     return accuracy, elapsed
+
+
+def drawFigure(folder, losses, images, labels, predicted, most=12):
+    """``folder/digits.png``: loss per epoch, confusion matrix, and up to ``most`` mistakes."""
+    import os
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(folder, exist_ok=True)
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    wrong = np.flatnonzero(predicted != labels)[:most]
+
+    fig = plt.figure(figsize=(12, 7))
+    grid = fig.add_gridspec(2, 6, height_ratios=(3, 2))
+    ax = fig.add_subplot(grid[0, :3])
+    ax.semilogy(np.arange(1, len(losses) + 1), losses, marker="o", color="tab:red")
+    ax.set(title="training loss (mean cross entropy per epoch)", xlabel="epoch")
+    ax.grid(alpha=0.3)
+
+    ax = fig.add_subplot(grid[0, 3:])
+    ax.imshow(confusion, cmap="Blues")
+    for (t, p), count in np.ndenumerate(confusion):
+        if count:
+            ax.text(p, t, str(count), ha="center", va="center", fontsize=8,
+                    color="white" if count > confusion.max() / 2 else "black")
+    ax.set(title="held-out quarter: %d of %d right" % (np.trace(confusion), len(labels)),
+           xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10))
+
+    if len(wrong) == 0:
+        ax = fig.add_subplot(grid[1, :])
+        ax.text(0.5, 0.5, "no mistakes on the held-out quarter", ha="center", va="center")
+        ax.axis("off")
+    inner = grid[1, :].subgridspec(1, most)
+    for slot, i in enumerate(wrong):
+        ax = fig.add_subplot(inner[0, slot])
+        ax.imshow(images[i, 0], cmap="gray_r")
+        ax.set_title("%d as %d" % (labels[i], predicted[i]), fontsize=9, color="tab:red")
+        ax.axis("off")
+    fig.suptitle("PuzzleLib LeNet on scikit-learn's 8x8 digits (held-out mistakes: true as predicted)")
+    fig.tight_layout()
+    path = os.path.join(folder, "digits.png")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 if __name__ == "__main__":

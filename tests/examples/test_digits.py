@@ -22,3 +22,16 @@ def test_split_is_a_held_out_quarter():
     assert len(teX) == 5 and len(trX) == 15
     assert sorted(np.concatenate([trY, teY])) == list(range(20))
     np.testing.assert_array_equal(trX[:, 0], trY)
+
+
+def test_digits_figure(tmp_path):
+    accuracy, _ = digits.main(["--epochs", "1", "--out", str(tmp_path)])
+    assert (tmp_path / "digits.png").stat().st_size > 10000
+
+
+def test_digits_figure_without_mistakes(tmp_path):
+    import numpy as np
+    images = np.zeros((3, 1, 8, 8), np.float32)
+    labels = np.array([0, 1, 2], np.int32)
+    path = digits.drawFigure(str(tmp_path), [1.0, 0.5], images, labels, labels.copy())
+    assert os.path.getsize(path) > 10000
