@@ -417,3 +417,26 @@ def test_a_float64_net_is_planned(capture):
     assert planned > 0 and usual[0].dtype == np.float64
     for a, b in zip(usual, captured):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_net_of_linear_and_activation_gets_bound_kernels(capture):
+    """The tutorial's kind of net is planned as bound kernel calls (no module methods in between);
+    one module without bound kernels turns the whole plan into calls of the modules."""
+    from functools import partial
+    from PuzzleLib.Handlers._plan import planTrainingStep
+    from PuzzleLib.Modules import Identity
+
+    def plan(net):
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        trainer = Trainer(net, MSE(), opt, batchsize=7)
+        X, Y = _data()
+        trainer.train(to_gpu(X), to_gpu(Y))
+        net._setReuse(True)
+        net(to_gpu(X[:7]))  # a plan is made right after a batch ran the usual way
+        return planTrainingStep(trainer, X[:7])
+
+    bound = plan(_mlp())
+    assert bound is not None and all(isinstance(op, partial) for op in bound.forward + bound.backward)
+    calls = plan(_mlp().append(Identity()))
+    assert calls is not None and not any(isinstance(op, partial) for op in calls.forward)
