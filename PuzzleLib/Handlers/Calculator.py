@@ -16,6 +16,9 @@ class Calculator(Handler):
         Called after each batch.
     batchsize : int
 
+    Without ``onBatchFinish``, the later batches of each size replay a captured forward pass
+    (the same numbers; see ``PuzzleLib/Handlers/_plan.py``).
+
     Example::
 
         >>> from PuzzleLib.Modules import Linear
@@ -33,12 +36,14 @@ class Calculator(Handler):
     def calc(self, data):
         self.module.evalMode()
         self._parts = []
+        self._plannedBatches = 0
         self.handle(data, random=False)
         return gpuarray.to_gpu(self._joined())
 
     def calcFromHost(self, data, macroBatchSize=10000, onMacroBatchFinish=None):
         self.module.evalMode()
         self._parts = []
+        self._plannedBatches = 0
         self.handleFromHost(data, macroBatchSize=macroBatchSize, onMacroBatchFinish=onMacroBatchFinish, random=False)
         return self._joined()
 
@@ -48,3 +53,14 @@ class Calculator(Handler):
 
     def handleBatch(self, batch, idx, state):
         self._parts.append(gpuarray.to_host(self.module(batch[0])))
+
+    def _batchRunner(self, arrays, state):
+        if type(self).handleBatch is not Calculator.handleBatch or len(arrays) != 1:
+            return None
+        parts = self._parts
+        toHost = gpuarray.to_host
+
+        def consume(output, start, stop):
+            parts.append(toHost(output))
+
+        return self._forwardRunner(arrays, state, consume)

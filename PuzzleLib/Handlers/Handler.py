@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import HandlerError
 from PuzzleLib.Modules._validate import typeName
@@ -50,6 +51,7 @@ class Handler:
         self.totalBatches = 0
         self.currMacroBatch = 0
         self.totalMacroBatches = 0
+        self._plannedBatches = 0  # batches of the last call run by a captured step (tests, benchmarks)
 
     def _label(self):
         return type(self).__name__
@@ -141,6 +143,47 @@ class Handler:
         ``handleBatch`` would, used when nobody looks between batches; None (the default) to call
         ``handleBatch`` for every batch."""
         return None
+
+    def _tryPlan(self, planner, *args):
+        """``planner(*args)``, or None when it fails: a plan is only a speed-up, and a failure in
+        making one must not stop the work (it is logged once per handler)."""
+        try:
+            return planner(*args)
+        except Exception as e:
+            if Config.showWarnings and not self.__dict__.get("_planWarned"):
+                self._planWarned = True
+                Config.getLogger().warning("%s: could not capture the step (%s: %s); every batch runs the usual "
+                                           "way" % (self._label(), type(e).__name__, e))
+            return None
+
+    def _forwardRunner(self, arrays, state, consume):
+        """A batch runner for handlers whose batch is a forward pass of ``arrays[0]`` followed by
+        ``consume(output, start, stop)``: the first batch of each size runs ``handleBatch``, the
+        later ones a captured forward pass (``Handlers/_plan.py``)."""
+        if not Config.captureSteps:
+            return None
+        from PuzzleLib.Handlers._plan import planForwardPass
+        data = arrays[0]
+        X = gpuarray.kernels.plain(data)
+        copyto = gpuarray.xp.copyto
+        plans = {}  # batch size -> ForwardPlan, or False when it can't be planned
+
+        def runBatch(start, stop, idx):
+            x = X[start:stop]
+            n = x.shape[0]
+            plan = plans.get(n)
+            if not plan:
+                self.handleBatch([ary[start:stop] for ary in arrays], idx, state)
+                if plan is None:
+                    plans[n] = self._tryPlan(planForwardPass, self.module, x) or False
+                return
+            copyto(plan.staging, x)
+            for op in plan.forward:
+                op()
+            consume(plan.output(), start, stop)
+            self._plannedBatches += 1
+
+        return runBatch
 
 
 def _plainResets(mod):

@@ -45,7 +45,6 @@ class Trainer(Handler):
             raise HandlerError("Trainer: expected an optimizer (e.g. MomentumSGD()), got %s" % type(optimizer).__name__)
         self.cost = cost
         self.optimizer = optimizer
-        self._plannedBatches = 0
 
     def train(self, data, target, random=True):
         self._prepare()
@@ -94,7 +93,7 @@ class Trainer(Handler):
             if not plan:
                 self.handleBatch([data[start:stop], target[start:stop]], idx, state)
                 if plan is None:
-                    plans[n] = self._planStep(x) or False
+                    plans[n] = self._tryPlan(planTrainingStep, self, x) or False
                 return
             copyto(plan.staging, x)
             for op in plan.forward:
@@ -109,13 +108,3 @@ class Trainer(Handler):
             self._plannedBatches += 1
 
         return runBatch
-
-    def _planStep(self, data):
-        try:
-            return planTrainingStep(self, data)
-        except Exception as e:  # planning is only a speed-up: a failure in it must not stop training
-            if Config.showWarnings and not self.__dict__.get("_planWarned"):
-                self._planWarned = True
-                Config.getLogger().warning("Trainer: could not capture the training step (%s: %s); every batch "
-                                           "runs the usual way", type(e).__name__, e)
-            return None

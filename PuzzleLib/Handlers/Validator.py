@@ -17,6 +17,9 @@ class Validator(Handler):
         Called after each batch.
     batchsize : int
 
+    Without ``onBatchFinish``, the later batches of each size replay a captured forward pass
+    (the same numbers; see ``PuzzleLib/Handlers/_plan.py``).
+
     Example::
 
         >>> from PuzzleLib.Cost import MSE
@@ -47,6 +50,7 @@ class Validator(Handler):
     def _prepare(self):
         self.module.evalMode()
         self.cost.resetAccumulator()
+        self._plannedBatches = 0
 
     def _finish(self):
         self.error = self.cost.getMeanError()
@@ -55,3 +59,14 @@ class Validator(Handler):
     def handleBatch(self, batch, idx, state):
         data, target = batch
         self.cost.validate(self.module(data), target)
+
+    def _batchRunner(self, arrays, state):
+        if type(self).handleBatch is not Validator.handleBatch or len(arrays) != 2:
+            return None
+        target = arrays[1]
+        validate = self.cost.validate
+
+        def consume(output, start, stop):
+            validate(output, target[start:stop])
+
+        return self._forwardRunner(arrays, state, consume)

@@ -24,6 +24,8 @@ everything a program may change between calls (rates, modes, variables, modules)
 next plan. Anything that can't be planned (a Variable shared by two modules, variables with their
 own rates, a cost other than MSE and CrossEntropy) runs the usual way.
 ``Config.captureSteps = False`` turns plans off.
+
+Validator and Calculator replay their forward passes the same way (``planForwardPass``).
 """
 from PuzzleLib.Backend import gpuarray
 
@@ -72,4 +74,34 @@ def planTrainingStep(trainer, data):
             # it must be zeroed as zeroGradParams would
             backward = zeroOps + backward
         return TrainingPlan(staging, forward, errorAndGrad, backward, update)
+    return None
+
+
+class ForwardPlan:
+    """The forward pass of a module for batches of one size, as prepared calls (Validator, Calculator)."""
+
+    def __init__(self, staging, forward, output):
+        self.staging = staging  # where each batch's data is copied (a plain array)
+        self.forward = forward  # zero-argument callables
+        self.output = output    # output() -> the module's output, a device array
+
+
+def planForwardPass(module, data):
+    """A ForwardPlan for batches shaped like ``data`` (a plain array), or None."""
+    plain = gpuarray.kernels.plain
+    stagingDevice = gpuarray.empty(data.shape, data.dtype)
+    staging = plain(stagingDevice)
+    for source in (staging, lambda: stagingDevice):
+        planned = module._planStep(source, False, False)
+        if planned is None:
+            continue
+        forward, out, _ = planned
+        if source is staging:
+            outDevice = gpuarray.kernels.asDevice(out)
+
+            def output():
+                return outDevice
+        else:
+            output = out
+        return ForwardPlan(staging, forward, output)
     return None

@@ -392,7 +392,7 @@ def test_a_failure_while_planning_leaves_training_to_the_usual_path(capture, mon
         captured, planned = _train(True)
     assert planned == 0
     _assertSameNumbers(usual, captured)
-    assert "could not capture the training step (RuntimeError: broken plan)" in caplog.text
+    assert "Trainer: could not capture the step (RuntimeError: broken plan)" in caplog.text
 
 
 def test_a_float64_net_is_planned(capture):
@@ -520,3 +520,38 @@ def test_random_nets_train_bit_for_bit_the_same(capture):
     check()
     # the property is not vacuous: many drawn cases had batches that ran planned
     assert sum(count > 0 for count in plannedCounts) >= len(plannedCounts) // 3
+
+
+@pytest.mark.parametrize("makeNet", [_mlp, _cnn, _mlpWithDropout, _graphNet],
+                         ids=["bound", "cnn-calls", "dropout-batchnorm-calls", "graph-calls"])
+def test_validator_and_calculator_replay_the_forward_pass(capture, makeNet):
+    """Validator and Calculator: the same errors and outputs, bit for bit, with captured forward
+    passes (eval mode: BatchNorm's running statistics, Dropout passing through)."""
+    from PuzzleLib.Handlers import Calculator, Validator
+    rng = np.random.RandomState(4)
+    shape = (45, 1, 4, 4) if makeNet is _cnn else (45, 4)
+    X = rng.standard_normal(shape).astype(np.float32)
+    labels = rng.randint(0, 3, 45).astype(np.int32)
+    results = []
+    for flag in (False, True):
+        Config.captureSteps = flag
+        net = makeNet()
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        Trainer(net, CrossEntropy(), opt, batchsize=8).trainFromHost(X, labels)  # running statistics move
+        validator = Validator(net, CrossEntropy(), batchsize=7)
+        rate = validator.validateFromHost(X, labels, macroBatchSize=20)
+        calculator = Calculator(net, batchsize=7)
+        outputs = calculator.calcFromHost(X, macroBatchSize=20)
+        device = calculator.calc(to_gpu(X)).get()
+        mse = Validator(net, MSE(), batchsize=7).validate(to_gpu(X), to_gpu(np.eye(3, dtype=np.float32)[labels]))
+        results.append((rate, outputs, device, mse, validator._plannedBatches, calculator._plannedBatches))
+    (rate0, out0, dev0, mse0, v0, c0), (rate1, out1, dev1, mse1, v1, c1) = results
+    assert v0 == c0 == 0
+    # validateFromHost: macro-batches of 20, 20 and 5 rows, batches of 7, 7, 6 / 7, 7, 6 / 5: one
+    # planned in each of the first two; calc on all 45 rows: six batches of 7 (five planned) and 3
+    assert v1 == 2 and c1 == 5
+    assert rate0 == rate1 and mse0 == mse1
+    np.testing.assert_array_equal(out0, out1)
+    np.testing.assert_array_equal(dev0, dev1)
+    np.testing.assert_array_equal(out0, dev0)
