@@ -156,34 +156,43 @@ class Handler:
                                            "way" % (self._label(), type(e).__name__, e))
             return None
 
-    def _forwardRunner(self, arrays, state, consume):
-        """A batch runner for handlers whose batch is a forward pass of ``arrays[0]`` followed by
-        ``consume(output, start, stop)``: the first batch of each size runs ``handleBatch``, the
-        later ones a captured forward pass (``Handlers/_plan.py``)."""
-        if not Config.captureSteps:
-            return None
-        from PuzzleLib.Handlers._plan import planForwardPass
-        data = arrays[0]
-        X = gpuarray.kernels.plain(data)
+    def _plannedRunner(self, arrays, state, makePlan, replay):
+        """A batch runner (see ``_batchRunner``) with captured steps: the first batch of each size
+        runs ``handleBatch``, then ``makePlan(x)`` (``x``: that batch's data, a plain array) makes a
+        plan of it; each later batch of that size is copied into ``plan.staging`` and handled by
+        ``replay(plan, start, stop)``."""
+        X = gpuarray.kernels.plain(arrays[0])
         copyto = gpuarray.xp.copyto
-        plans = {}  # batch size -> ForwardPlan, or False when it can't be planned
+        plans = {}  # batch size -> plan, or False when it can't be planned
 
         def runBatch(start, stop, idx):
             x = X[start:stop]
-            n = x.shape[0]
-            plan = plans.get(n)
+            plan = plans.get(x.shape[0])
             if not plan:
                 self.handleBatch([ary[start:stop] for ary in arrays], idx, state)
                 if plan is None:
-                    plans[n] = self._tryPlan(planForwardPass, self.module, x) or False
+                    plans[x.shape[0]] = self._tryPlan(makePlan, x) or False
                 return
             copyto(plan.staging, x)
-            for op in plan.forward:
-                op()
-            consume(plan.output(), start, stop)
+            replay(plan, start, stop)
             self._plannedBatches += 1
 
         return runBatch
+
+    def _forwardRunner(self, arrays, state, consume):
+        """``_plannedRunner`` for handlers whose batch is a forward pass of ``arrays[0]`` followed
+        by ``consume(output, start, stop)`` (Validator, Calculator)."""
+        if not Config.captureSteps:
+            return None
+        from PuzzleLib.Handlers._plan import planForwardPass
+        module = self.module
+
+        def replay(plan, start, stop):
+            for op in plan.forward:
+                op()
+            consume(plan.output(), start, stop)
+
+        return self._plannedRunner(arrays, state, lambda x: planForwardPass(module, x), replay)
 
 
 def _plainResets(mod):

@@ -79,25 +79,13 @@ class Trainer(Handler):
     def _batchRunner(self, arrays, state):
         if not Config.captureSteps or type(self).handleBatch is not Trainer.handleBatch or len(arrays) != 2:
             return None
-        data, target = arrays
-        plain = gpuarray.kernels.plain
-        X, T = plain(data), plain(target)
-        copyto = gpuarray.xp.copyto
+        T = gpuarray.kernels.plain(arrays[1])
         cost = self.cost
-        plans = {}  # batch size -> TrainingPlan, or False when it can't be planned
 
-        def runBatch(start, stop, idx):
-            x = X[start:stop]
-            n = x.shape[0]
-            plan = plans.get(n)
-            if not plan:
-                self.handleBatch([data[start:stop], target[start:stop]], idx, state)
-                if plan is None:
-                    plans[n] = self._tryPlan(planTrainingStep, self, x) or False
-                return
-            copyto(plan.staging, x)
+        def replay(plan, start, stop):
             for op in plan.forward:
                 op()
+            n = plan.staging.shape[0]
             error = plan.errorAndGrad(T[start:stop])
             cost.error = error
             cost.accumErr += error * n
@@ -105,6 +93,5 @@ class Trainer(Handler):
             for op in plan.backward:
                 op()
             plan.update()
-            self._plannedBatches += 1
 
-        return runBatch
+        return self._plannedRunner(arrays, state, lambda x: planTrainingStep(self, x), replay)

@@ -214,25 +214,32 @@ def test_a_variable_with_its_own_rate_is_not_planned(capture):
     _assertSameNumbers(usual, captured)
 
 
+def _trainOnDevice(capture, makeNet=_mlp, dtype=np.float32, between=None):
+    """Train a fresh net with ``Trainer.train`` on device data (batches of 5), then, when
+    ``between(net, optimizer)`` is given, call it and train again: (parameters, mean error, planned)."""
+    Config.captureSteps = capture
+    net = makeNet()
+    opt = MomentumSGD(learnRate=0.05)
+    opt.setupOn(net)
+    trainer = Trainer(net, MSE(), opt, batchsize=5)
+    X, Y = (to_gpu(ary.astype(dtype)) for ary in _data())
+    np.random.seed(1)
+    trainer.train(X, Y)
+    if between is not None:
+        between(net, opt)
+        trainer.train(X, Y)
+    return [var.data.get() for var in opt.variables()], trainer.cost.getMeanError(), trainer._plannedBatches
+
+
 def test_changes_between_calls_are_seen(capture):
-    """Rates, a module's mode and new parameter arrays set between two train calls."""
-    results = []
-    for flag in (False, True):
-        Config.captureSteps = flag
-        net = _mlp()
-        opt = MomentumSGD(learnRate=0.05)
-        opt.setupOn(net)
-        trainer = Trainer(net, MSE(), opt, batchsize=5)
-        X, Y = _data()
-        np.random.seed(1)
-        trainer.train(to_gpu(X), to_gpu(Y))
+    """Rates and new parameter arrays set between two train calls."""
+    def between(net, opt):
         opt.learnRate = 0.01
         opt.momRate = 0.5
         net.graph[2].vars["W"].data = to_gpu(np.full((12, 8), 0.1, np.float32))
-        trainer.train(to_gpu(X), to_gpu(Y))
-        results.append(([var.data.get() for var in opt.variables()], trainer.cost.getMeanError(),
-                        trainer._plannedBatches))
-    (usualVars, usualErr, _), (capVars, capErr, planned) = results
+
+    usualVars, usualErr, _ = _trainOnDevice(False, between=between)
+    capVars, capErr, planned = _trainOnDevice(True, between=between)
     assert planned > 0
     assert usualErr == capErr
     for a, b in zip(usualVars, capVars):
@@ -402,18 +409,8 @@ def test_a_float64_net_is_planned(capture):
         net.calcMode(np.float64)
         return net
 
-    results = []
-    for flag in (False, True):
-        Config.captureSteps = flag
-        net = makeNet()
-        opt = MomentumSGD(learnRate=0.05)
-        opt.setupOn(net)
-        trainer = Trainer(net, MSE(), opt, batchsize=7)
-        X, Y = _data()
-        np.random.seed(5)
-        trainer.train(to_gpu(X.astype(np.float64)), to_gpu(Y.astype(np.float64)))
-        results.append(([var.data.get() for var in opt.variables()], trainer._plannedBatches))
-    (usual, _), (captured, planned) = results
+    usual, _, _ = _trainOnDevice(False, makeNet, np.float64)
+    captured, _, planned = _trainOnDevice(True, makeNet, np.float64)
     assert planned > 0 and usual[0].dtype == np.float64
     for a, b in zip(usual, captured):
         np.testing.assert_array_equal(a, b)
