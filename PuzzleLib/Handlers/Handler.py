@@ -100,13 +100,13 @@ class Handler:
         mod = self.module
         onBatchFinish = self.onBatchFinish
         # The module's cache is reset after every batch. Where nobody can tell the difference (no
-        # callback to look; every module in the tree is the library's own and resets only
-        # inData/data/grad, which the next batch overwrites) it is reset once, after the last batch.
+        # callback to look; every module in the tree is the library's own and resets only what the
+        # next batch overwrites) it is reset once, after the last batch.
         resetEachBatch = onBatchFinish is not None or not _plainResets(mod)
         state = self._beginHandle(n, **kwargs)
         mod._setReuse(True)
         try:
-            # where nobody can look between batches, a handler may run them faster (see Trainer)
+            # where nobody can look between batches, a handler may replay captured steps (_plan.py)
             runBatch = None if resetEachBatch else self._batchRunner(arrays, state)
             for i, idx in enumerate(order):
                 self.currBatch = i
