@@ -320,8 +320,11 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
     g = np.asarray(grad)
     y = np.asarray(labels)
     count = y.size
-    if x.ndim == 2 and g.flags.c_contiguous:
+    out = g
+    if x.ndim == 2:
         n, c = x.shape
+        if not g.flags.c_contiguous:
+            g = np.empty(g.shape, g.dtype)  # the flat label positions below need a contiguous buffer
         # numpy reduces a short last axis slowly (a row maximum of (256, 10) takes 16 us): for few
         # classes the maxima come from a transposed copy, reduced over its first axis (3 us), and
         # the row sums from a matrix-vector product
@@ -338,17 +341,6 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         g /= s[:, None]
         gFlat[flat] -= 1.0
         wshape = (n, 1)
-    elif x.ndim == 2:
-        np.subtract(x, x.max(axis=1, keepdims=True), out=g)
-        rows = np.arange(x.shape[0])
-        picked = g[rows, y]
-        np.exp(g, out=g)
-        s = g.sum(axis=1)
-        nll = np.log(s)
-        nll -= picked
-        g /= s[:, None]
-        g[rows, y] -= 1.0
-        wshape = (x.shape[0], 1)
     else:
         np.subtract(x, x.max(axis=1, keepdims=True), out=g)
         yi = np.expand_dims(y, 1)
@@ -368,6 +360,8 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         wy = np.asarray(weights)[y].astype(g.dtype, copy=False)
         error = np.dot(nll.ravel(), wy.ravel()) / count
         g *= (wy * (-1.0 / count)).reshape(wshape)
+    if g is not out:
+        out[...] = g
     return float(error)
 
 

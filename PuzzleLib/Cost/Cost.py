@@ -95,10 +95,8 @@ class Cost:
             if not checked:
                 self._checkInputs(pred, target)
         error, grad = self.calcErrorAndGrad(pred, target)
-        self.error = error
         self.grad = grad
-        self.accumErr += error * pred.shape[0]
-        self.accumCount += pred.shape[0]
+        self._account(error, pred.shape[0])
         if queryError:
             return self.getError(), grad
         return grad
@@ -111,6 +109,15 @@ class Cost:
         or a zero-argument callable returning the current prediction (a device array); see
         ``Module._planStep``. None when the cost can't be planned (the base class plans nothing)."""
         return None
+
+    @staticmethod
+    def _plannedPrediction(pred):
+        """For ``_planGrad``: (the prediction now, a zero-argument callable giving the prediction of
+        the step being replayed as the backend's plain array), from either kind of ``pred``."""
+        if callable(pred):
+            plain = gpuarray.kernels.plain
+            return pred(), lambda: plain(pred())
+        return pred, lambda: pred
 
     def _runsContractOf(self, cls):
         """True when this cost computes what ``cls`` does (no override of its error or gradient)."""
@@ -135,10 +142,15 @@ class Cost:
         if not Config.disableDtypeShapeChecks:
             self._checkInputs(pred, target, validation=True)
         error = self.calcVal(pred, target)
-        self.error = error
-        self.accumErr += error * pred.shape[0]
-        self.accumCount += pred.shape[0]
+        self._account(error, pred.shape[0])
         return gpuarray.kernels.toScalar(error)
+
+    def _account(self, error, count):
+        """Keep a batch's error: the last one in ``error``, weighted by its ``count`` samples in the
+        accumulator that ``getMeanError()`` reads."""
+        self.error = error
+        self.accumErr += error * count
+        self.accumCount += count
 
     def getError(self):
         """The last batch's error (a float)."""

@@ -75,19 +75,17 @@ class CrossEntropy(_FusedCost):
 
     def _planGrad(self, pred):
         kernel = getattr(kernels, "crossEntropyGradError", None)
-        getPred = pred if callable(pred) else None
-        if getPred is not None:
-            pred = getPred()
-        if not self._runsContractOf(CrossEntropy) or kernel is None or getattr(pred, "ndim", 0) < 2:
+        current, read = self._plannedPrediction(pred)
+        if not self._runsContractOf(CrossEntropy) or kernel is None or getattr(current, "ndim", 0) < 2:
             return None
-        grad = self._gradBuffer(pred)
+        grad = self._gradBuffer(current)
         g = kernels.plain(grad)
-        weights = None if self.weights is None else self.weights.astype(pred.dtype, copy=False)
-        classes = pred.shape[1]
+        weights = None if self.weights is None else self.weights.astype(current.dtype, copy=False)
+        classes = current.shape[1]
 
         def errorAndGrad(target):
             checkLabelRange(self, target, classes)
-            return kernel(pred if getPred is None else getPred(), target, g, weights)
+            return kernel(read(), target, g, weights)
 
         return errorAndGrad, grad
 

@@ -28,17 +28,14 @@ class MSE(Cost):
     def _planGrad(self, pred):
         if not self._runsContractOf(MSE):
             return None
-        current = pred() if callable(pred) else pred
+        current, read = self._plannedPrediction(pred)
         if not hasattr(current, "shape"):
             return None  # a list of outputs: MSE takes one
         grad, g = self._gradBufferPair(current)
         mseGradError = kernels.mseGradError
-        if callable(pred):
-            def errorAndGrad(target):
-                return mseGradError(_plain(pred()), target, g)
-        else:
-            def errorAndGrad(target):
-                return mseGradError(pred, target, g)
+
+        def errorAndGrad(target):
+            return mseGradError(read(), target, g)
 
         return errorAndGrad, grad
 

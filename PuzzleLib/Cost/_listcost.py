@@ -20,11 +20,8 @@ class _ListCost(_FusedCost):
         if not Config.disableDtypeShapeChecks:
             self._checkLists(pred, target, False)
         error, grad = self.calcErrorAndGrad(pred, target)
-        self.error = error
         self.grad = grad
-        n = self._batchSize(pred)
-        self.accumErr += error * n
-        self.accumCount += n
+        self._account(error, self._batchSize(pred))
         if queryError:
             return self.getError(), grad
         return grad
@@ -33,8 +30,5 @@ class _ListCost(_FusedCost):
         if not Config.disableDtypeShapeChecks:
             self._checkLists(pred, target, True)
         error = self.calcVal(pred, target)
-        self.error = error
-        n = self._batchSize(pred)
-        self.accumErr += error * n
-        self.accumCount += n
+        self._account(error, self._batchSize(pred))
         return gpuarray.kernels.toScalar(error)

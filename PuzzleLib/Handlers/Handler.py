@@ -160,7 +160,9 @@ class Handler:
         """A batch runner (see ``_batchRunner``) with captured steps: the first batch of each size
         runs ``handleBatch``, then ``makePlan(x)`` (``x``: that batch's data, a plain array) makes a
         plan of it; each later batch of that size is copied into ``plan.staging`` and handled by
-        ``replay(plan, start, stop)``."""
+        ``replay(plan, start, stop)``. None when ``Config.captureSteps`` is off."""
+        if not Config.captureSteps:
+            return None
         X = gpuarray.kernels.plain(arrays[0])
         copyto = gpuarray.xp.copyto
         plans = {}  # batch size -> plan, or False when it can't be planned
@@ -182,8 +184,6 @@ class Handler:
     def _forwardRunner(self, arrays, state, consume):
         """``_plannedRunner`` for handlers whose batch is a forward pass of ``arrays[0]`` followed
         by ``consume(output, start, stop)`` (Validator, Calculator)."""
-        if not Config.captureSteps:
-            return None
         from PuzzleLib.Handlers._plan import planForwardPass
         module = self.module
 

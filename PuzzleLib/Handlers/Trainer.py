@@ -1,5 +1,4 @@
 """Trainer: one optimizer step per batch."""
-from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Errors import HandlerError
@@ -77,19 +76,15 @@ class Trainer(Handler):
         self.optimizer.update()
 
     def _batchRunner(self, arrays, state):
-        if not Config.captureSteps or type(self).handleBatch is not Trainer.handleBatch or len(arrays) != 2:
+        if type(self).handleBatch is not Trainer.handleBatch or len(arrays) != 2:
             return None
         T = gpuarray.kernels.plain(arrays[1])
-        cost = self.cost
+        account = self.cost._account
 
         def replay(plan, start, stop):
             for op in plan.forward:
                 op()
-            n = plan.staging.shape[0]
-            error = plan.errorAndGrad(T[start:stop])
-            cost.error = error
-            cost.accumErr += error * n
-            cost.accumCount += n
+            account(plan.errorAndGrad(T[start:stop]), plan.staging.shape[0])
             for op in plan.backward:
                 op()
             plan.update()

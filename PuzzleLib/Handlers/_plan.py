@@ -41,6 +41,19 @@ class TrainingPlan:
         self.update = update              # update()
 
 
+def _modulePlans(module, data):
+    """The module's plans for batches shaped like ``data`` (a plain array), the bound kind first:
+    yields (staging, device, planned) where ``staging`` is the plain input buffer, ``device``
+    says whether the plan's arrays are handed around as callables returning device arrays (the
+    calls kind) and ``planned`` is what ``module._planStep`` returned (never None)."""
+    stagingDevice = gpuarray.empty(data.shape, data.dtype)
+    staging = gpuarray.kernels.plain(stagingDevice)
+    for device, source in ((False, staging), (True, lambda: stagingDevice)):
+        planned = module._planStep(source, False, False)
+        if planned is not None:
+            yield staging, device, planned
+
+
 def planTrainingStep(trainer, data):
     """A TrainingPlan for batches shaped like ``data`` (a plain array), or None when the trainer's
     module, cost or optimizer can't be planned: bound kernels where every module knows its own,
@@ -49,20 +62,12 @@ def planTrainingStep(trainer, data):
     if updatePlan is None:
         return None
     update, trained, zeroOps = updatePlan
-    plain = gpuarray.kernels.plain
-    stagingDevice = gpuarray.empty(data.shape, data.dtype)
-    staging = plain(stagingDevice)
-
-    for source in (staging, lambda: stagingDevice):
-        planned = trainer.module._planStep(source, False, False)
-        if planned is None:
-            continue
-        forward, out, planBackward = planned
+    for staging, device, (forward, out, planBackward) in _modulePlans(trainer.module, data):
         costPlan = trainer.cost._planGrad(out)
         if costPlan is None:
             return None
         errorAndGrad, grad = costPlan
-        planned = planBackward(plain(grad) if source is staging else lambda: grad)
+        planned = planBackward((lambda: grad) if device else gpuarray.kernels.plain(grad))
         if planned is None:
             continue
         backward, _, written = planned
@@ -88,20 +93,9 @@ class ForwardPlan:
 
 def planForwardPass(module, data):
     """A ForwardPlan for batches shaped like ``data`` (a plain array), or None."""
-    plain = gpuarray.kernels.plain
-    stagingDevice = gpuarray.empty(data.shape, data.dtype)
-    staging = plain(stagingDevice)
-    for source in (staging, lambda: stagingDevice):
-        planned = module._planStep(source, False, False)
-        if planned is None:
-            continue
-        forward, out, _ = planned
-        if source is staging:
-            outDevice = gpuarray.kernels.asDevice(out)
-
-            def output():
-                return outDevice
-        else:
-            output = out
-        return ForwardPlan(staging, forward, output)
+    for staging, device, (forward, out, _) in _modulePlans(module, data):
+        if device:
+            return ForwardPlan(staging, forward, out)
+        outDevice = gpuarray.kernels.asDevice(out)
+        return ForwardPlan(staging, forward, lambda: outDevice)
     return None

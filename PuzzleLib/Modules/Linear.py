@@ -105,15 +105,20 @@ class Linear(Module):
 
         if self.useBias:
             bvar = self.vars["b"]
-            ones = self._ones
-            if ones is None or ones.shape[0] != g.shape[0] or ones.dtype != g.dtype:
-                ones = _plain(gpuarray.empty((g.shape[0],), g.dtype))
-                ones.fill(1)
-                self._ones = ones
             out, fold = self._paramGradTarget(bvar, "db", scale, momentum)
-            xp.matmul(ones, g, out=out)  # the sum over the batch, as a matrix-vector product
+            xp.matmul(self._onesFor(g), g, out=out)  # the sum over the batch, as a matrix-vector product
             if fold:
                 self._accumulateParamGrad(bvar, out, scale, momentum)
+
+    def _onesFor(self, grad):
+        """A vector of ones as long as the batch of ``grad`` (the bias gradient is ones @ grad),
+        kept while the batch size stays (a new one replaces it, never changes it)."""
+        ones = self._ones
+        if ones is None or ones.shape[0] != grad.shape[0] or ones.dtype != grad.dtype:
+            ones = _plain(gpuarray.empty((grad.shape[0],), grad.dtype))
+            ones.fill(1)
+            self._ones = ones
+        return ones
 
     def _planStep(self, x, needInputGrad, ownsInput):
         """The ops of updateData, updateGrad and accGradParams with every array bound (see Module)."""
@@ -146,9 +151,7 @@ class Linear(Module):
                     ops.append(bound(xp.matmul, x.T, grad, out=Wvar._pgrad))
                 variables.append(Wvar)
                 if bvar is not None:
-                    ones = _plain(gpuarray.empty((grad.shape[0],), grad.dtype))
-                    ones.fill(1)
-                    ops.append(bound(xp.matmul, ones, grad, out=bvar._pgrad))
+                    ops.append(bound(xp.matmul, self._onesFor(grad), grad, out=bvar._pgrad))
                     variables.append(bvar)
             return ops, inputGrad, variables
 
