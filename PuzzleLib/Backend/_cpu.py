@@ -200,8 +200,11 @@ def _eluFwd(x, out, args, tmp=None):
 
 
 def _eluBwd(grad, y, out, args, tmp=None):
-    alpha = args[0]
-    np.multiply(grad, np.where(y > 0, 1.0, y + alpha).astype(grad.dtype, copy=False), out=out)
+    # d/dx = 1 where y > 0, y + alpha elsewhere
+    d = _temp(tmp, y)
+    np.add(y, args[0], out=d)
+    np.copyto(d, 1.0, where=y > 0)
+    np.multiply(grad, d, out=out)
 
 
 def _softPlusFwd(x, out, args, tmp=None):
@@ -233,7 +236,8 @@ def _clipBwd(grad, y, out, args, tmp=None):
 
 # the kernels above that use `tmp` (callers that reuse buffers pass one to them): shaped like `out`,
 # or, for those with `masks`, that many boolean arrays shaped like `out`, stacked
-for _kernelFn in (_sigmoidBwd, _tanhBwd, _reluBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _softPlusBwd):
+for _kernelFn in (_sigmoidBwd, _tanhBwd, _reluBwd, _leakyReluFwd, _leakyReluBwd, _eluFwd, _eluBwd,
+                  _softPlusBwd):
     _kernelFn.needsTmp = True
 _clipBwd.masks = 2
 
@@ -288,11 +292,16 @@ def sgdUpdate(param, grad, lr, scratch=None):
         param += tmp
 
 
-def momentumUpdate(param, grad, mom, lr, momRate, scratch):
-    """mom = momRate * mom + lr * grad; param += mom."""
+def _momentumStep(grad, mom, lr, momRate, scratch):
+    # mom = momRate * mom + lr * grad, leaving lr * grad in scratch
     np.multiply(grad, lr, out=scratch)
     mom *= momRate
     mom += scratch
+
+
+def momentumUpdate(param, grad, mom, lr, momRate, scratch):
+    """mom = momRate * mom + lr * grad; param += mom."""
+    _momentumStep(grad, mom, lr, momRate, scratch)
     param += mom
 
 
@@ -478,9 +487,7 @@ def smorms3Update(param, grad, mem, mg, ms, learnRate, epsilon, scratch, temp):
 
 def nesterovUpdate(param, grad, mom, learnRate, momRate, scratch):
     """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``."""
-    np.multiply(grad, learnRate, out=scratch)
-    mom *= momRate
-    mom += scratch
+    _momentumStep(grad, mom, learnRate, momRate, scratch)
     param += scratch
     np.multiply(mom, momRate, out=scratch)
     param += scratch
