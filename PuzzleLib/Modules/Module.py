@@ -150,8 +150,15 @@ class Module(metaclass=_ModuleMeta):
             # the common case first: the same shape and dtype as last time, already checked
             if getattr(data, "shape", None) != self._inShape or data.dtype != self._inDtype:
                 self._checkInput(data)
+        prev = self.inData
         self.inData = data
-        self.updateData(data)
+        try:
+            self.updateData(data)
+        except BaseException:
+            # a call refused inside updateData (a word index out of range, a pool's mask of another
+            # shape) leaves the module as it was: the next backward still pairs with the last output
+            self.inData = prev
+            raise
         return self.data
 
     def _checkInput(self, data):
@@ -451,10 +458,14 @@ class Module(metaclass=_ModuleMeta):
 
         Call it before ``optimizer.setupOn``.
         """
-        if not gpuarray.isDtypeSupported(dtype):
+        try:
+            given = gpuarray.xp.dtype(dtype).name
+        except TypeError:  # not a dtype at all (calcMode("half"), calcMode(None) is float64 to numpy)
+            given = None
+        if given is None or not gpuarray.isDtypeSupported(dtype):
             supported = ", ".join(gpuarray.xp.dtype(d).name for d, _ in gpuarray.dtypesSupported())
             raise self._error("calcMode: dtype %s is not supported by the %s backend (supported: %s)" % (
-                gpuarray.xp.dtype(dtype).name, gpuarray.backendName, supported))
+                given or repr(dtype), gpuarray.backendName, supported))
         dtype = gpuarray.xp.dtype(dtype).type
         for var in self.vars.values():
             var.data = var.data.astype(dtype)

@@ -56,3 +56,13 @@ def test_errors():
         emb(to_gpu(np.zeros((1, 4), np.int32)))
     with pytest.raises(ModuleError, match=r"word index 5 is out of range for a vocabulary of 5"):
         emb(to_gpu(np.array([[0, 5, 1]], np.int32)))
+
+
+def test_refused_indices_leave_the_last_batch_for_backward():
+    emb = Embedder(10, 5, 4)
+    good = to_gpu(np.arange(10, dtype=np.int32).reshape(2, 5))
+    emb(good)
+    with pytest.raises(ModuleError, match="out of range"):
+        emb(to_gpu(np.full((3, 5), 10, np.int32)))
+    emb.backward(to_gpu(np.ones((2, 5, 4), np.float32)))
+    np.testing.assert_allclose(emb.vars["W"].grad.get(), np.ones((10, 4)))

@@ -113,3 +113,12 @@ def test_trains_through_a_trainer_with_a_short_last_batch():
         trainer.trainFromHost(x, y)
         errors.append(cost.getMeanError())
     assert np.all(np.isfinite(errors)) and errors[-1] < 0.8 * errors[0]
+
+
+def test_refused_shape_leaves_the_last_batch_for_backward():
+    pool = MaxPool2D(useMask=True)
+    unpool = MaxUnpool2D(pool)
+    unpool(pool(to_gpu(np.random.randn(1, 2, 4, 4).astype(np.float32))))
+    with pytest.raises(ModuleError, match="last output"):
+        unpool(to_gpu(np.zeros((1, 3, 2, 2), np.float32)))
+    assert unpool.backward(to_gpu(np.ones((1, 2, 4, 4), np.float32))).shape == (1, 2, 2, 2)

@@ -179,3 +179,23 @@ def test_module_classes_take_class_keywords():
         pass
 
     assert Child.tag == "x"
+
+
+def test_call_refused_inside_updateData_leaves_inData():
+    """A module that refuses its input inside updateData (not in checkDataShape) keeps the last
+    accepted input, so a following backward still pairs with the last output."""
+
+    class Picky(Scale):
+        def updateData(self, data):
+            if float(data.get().max()) > 10.0:
+                raise self._error("values above 10")
+            super().updateData(data)
+
+    mod = Picky(3)
+    x = to_gpu(np.ones((2, 3), np.float32))
+    mod(x)
+    with pytest.raises(ModuleError, match="above 10"):
+        mod(to_gpu(np.full((4, 3), 20.0, np.float32)))
+    assert mod.inData is x
+    mod.backward(to_gpu(np.ones((2, 3), np.float32)))
+    np.testing.assert_allclose(mod.vars["s"].grad.get(), [2.0, 2.0, 2.0])
