@@ -460,7 +460,7 @@ class Module(metaclass=_ModuleMeta):
         """
         try:
             given = gpuarray.xp.dtype(dtype).name
-        except TypeError:  # not a dtype at all (calcMode("half"), calcMode(None) is float64 to numpy)
+        except TypeError:  # not a dtype at all, e.g. calcMode("half16")
             given = None
         if given is None or not gpuarray.isDtypeSupported(dtype):
             supported = ", ".join(gpuarray.xp.dtype(d).name for d, _ in gpuarray.dtypesSupported())

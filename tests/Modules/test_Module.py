@@ -114,6 +114,10 @@ def test_calcMode():
     if np.dtype(np.int8) not in supported:
         with pytest.raises(ModuleError, match=r"Linear 'fc'.*calcMode.*int8"):
             mod.calcMode(np.int8)
+    # a name that is no dtype at all is refused the same way (numpy's TypeError was leaking out)
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*calcMode.*'half16'.*float32"):
+        mod.calcMode("half16")
+    assert mod.vars["W"].data.dtype == np.float64
 
 
 def test_bad_calls():
