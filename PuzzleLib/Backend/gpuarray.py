@@ -55,8 +55,21 @@ def _cudaUsable():
     return True, "%d CUDA device(s)" % count
 
 
+def _chosenBackend():
+    """Config.backend as a Config.Backend member (a string is taken as the environment variable is)."""
+    value = Config.backend
+    if isinstance(value, str) and not isinstance(value, Config.Backend):
+        value = value.strip().lower()
+    try:
+        return Config.Backend(value)
+    except ValueError:
+        from PuzzleLib.Errors import ConfigError
+        raise ConfigError("Config.backend = %r is not a backend; expected one of %s" % (
+            Config.backend, ", ".join(b.value for b in Config.Backend))) from None
+
+
 def _select():
-    choice = Config.Backend(Config.backend)
+    choice = _chosenBackend()
     if choice is Config.Backend.auto:
         usable, reason = _cudaUsable()
         choice = Config.Backend.cuda if usable else Config.Backend.cpu

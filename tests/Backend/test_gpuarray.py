@@ -62,3 +62,21 @@ def test_empty_and_supported_dtypes():
     pairs = list(gpuarray.dtypesSupported())
     assert any(np.dtype(d) == np.float32 for d, _ in pairs)
     assert all(atol > 0 for _, atol in pairs)
+
+
+def test_unknown_config_backend_is_a_config_error():
+    # Config.backend = "gpu" was a raw ValueError from the enum; the environment variable's spelling
+    # rules (case, spaces) now hold for Config.backend too
+    import subprocess
+    import sys
+    code = ("from PuzzleLib import Config\n"
+            "from PuzzleLib.Errors import ConfigError\n"
+            "Config.backend = 'gpu'\n"
+            "try:\n    import PuzzleLib.Backend.gpuarray\nexcept ConfigError as e:\n    print('ConfigError:', e)\n"
+            "Config.backend = ' CPU '\n"
+            "import PuzzleLib.Backend.gpuarray as g\nprint(g.backendName)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    first, second = res.stdout.splitlines()
+    assert first.startswith("ConfigError: Config.backend = 'gpu' is not a backend") and "cpu, cuda" in first
+    assert second == "cpu"
