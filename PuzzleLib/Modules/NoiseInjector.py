@@ -66,6 +66,10 @@ class NoiseInjector(Module):
             raise ModuleError("%s: slicing must be a slice or a tuple of slices, got %r" % (owner, slicing))
         self.mode, self.noisetype = mode, noisetype
         self.params = (float(params[0]), float(params[1]))
+        draw = "uniform" if noisetype == "uniform" else "normal"
+        if rng is not None and not callable(getattr(rng, draw, None)):
+            raise ModuleError("%s: rng must have a %s(a, b, size) method for %s noise (e.g. np.random), got %r"
+                              % (owner, draw, noisetype, rng))
         self.rng = xp.random if rng is None else rng
         self.inplace = bool(inplace)
         self.slicing = slicing

@@ -63,3 +63,12 @@ def test_bad_arguments():
 def test_list_input_is_refused():
     with pytest.raises(ModuleError, match=r"NoiseInjector: expected one array, got a list of 1"):
         NoiseInjector()([to_gpu(np.zeros((1, 2), np.float32))])
+
+
+def test_rng_without_the_draw_method_is_refused_at_construction():
+    with pytest.raises(ModuleError, match="NoiseInjector: rng must have a uniform"):
+        NoiseInjector(rng=5)
+    with pytest.raises(ModuleError, match="rng must have a normal"):
+        NoiseInjector(noisetype="gaussian", rng=object())
+    y = NoiseInjector(params=(0.5, 0.5), rng=np.random.RandomState(0))(to_gpu(np.zeros((2, 2), np.float32)))
+    np.testing.assert_allclose(y.get(), 0.5)
