@@ -79,12 +79,14 @@ class Trainer(Handler):
         if type(self).handleBatch is not Trainer.handleBatch or len(arrays) != 2:
             return None
         T = gpuarray.kernels.plain(arrays[1])
-        account = self.cost._account
+        cost = self.cost
+        account = cost._account
 
         def replay(plan, start, stop):
             for op in plan.forward:
                 op()
             account(plan.errorAndGrad(T[start:stop]), plan.staging.shape[0])
+            cost.grad = plan.grad  # as cost(...) sets it: the batch sizes' gradients are different arrays
             for op in plan.backward:
                 op()
             plan.update()

@@ -33,12 +33,13 @@ from PuzzleLib.Backend import gpuarray
 class TrainingPlan:
     """One Trainer step for batches of one size: forward, cost, backward and update as bound calls."""
 
-    def __init__(self, staging, forward, errorAndGrad, backward, update):
+    def __init__(self, staging, forward, errorAndGrad, backward, update, grad=None):
         self.staging = staging            # where each batch's data is copied (a plain array)
         self.forward = forward            # zero-argument callables
         self.errorAndGrad = errorAndGrad  # errorAndGrad(target) -> the batch's error
         self.backward = backward          # zero-argument callables
         self.update = update              # update()
+        self.grad = grad                  # the device array errorAndGrad writes (the cost's .grad)
 
 
 def _modulePlans(module, data):
@@ -78,7 +79,7 @@ def planTrainingStep(trainer, data):
             # some trained gradient is not written by the backward (a module in eval mode, say):
             # it must be zeroed as zeroGradParams would
             backward = zeroOps + backward
-        return TrainingPlan(staging, forward, errorAndGrad, backward, update)
+        return TrainingPlan(staging, forward, errorAndGrad, backward, update, grad)
     return None
 
 

@@ -552,3 +552,29 @@ def test_validator_and_calculator_replay_the_forward_pass(capture, makeNet):
     np.testing.assert_array_equal(out0, out1)
     np.testing.assert_array_equal(dev0, dev1)
     np.testing.assert_array_equal(out0, dev0)
+
+
+def test_the_cost_grad_is_the_last_batch_gradient_after_a_replayed_batch(capture):
+    """cost.grad after training is the last batch's gradient, also when that batch was replayed
+    after a short batch (whose gradient is another array)."""
+    def lastGrad(flag, seed):
+        Config.captureSteps = flag
+        net = _mlp()
+        opt = MomentumSGD(learnRate=0.05)
+        opt.setupOn(net)
+        trainer = Trainer(net, MSE(), opt, batchsize=5)
+        X, Y = (to_gpu(ary) for ary in _data(13))  # batches of 5, 5 and 3
+        np.random.seed(seed)
+        trainer.train(X, Y)
+        return trainer.cost.grad.get(), trainer._plannedBatches
+
+    shortNotLast = 0
+    for seed in range(6):
+        order = np.random.RandomState(seed).permutation(3).tolist()
+        usual, _ = lastGrad(False, seed)
+        captured, planned = lastGrad(True, seed)
+        assert planned == 1
+        assert usual.shape == ((3, 3) if order[-1] == 2 else (5, 3))
+        np.testing.assert_array_equal(usual, captured)
+        shortNotLast += order[-1] != 2
+    assert shortNotLast > 0
