@@ -28,7 +28,8 @@ def _checkRate(owner, argname, value, allowZero=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         raise OptimizerError("%s: invalid %s: %r (expected a number)" % (owner, argname, value))
     if value < 0 or (value == 0 and not allowZero):
-        raise OptimizerError("%s: invalid %s: %r" % (owner, argname, value))
+        raise OptimizerError("%s: invalid %s: %r (expected a %s number)" % (
+            owner, argname, value, "non-negative" if allowZero else "positive"))
     return float(value)
 
 

@@ -105,6 +105,13 @@ def test_invalid_learnRate(learnRate):
         SGD(learnRate=learnRate)
 
 
+def test_invalid_learnRate_says_what_is_expected():
+    with pytest.raises(OptimizerError, match=r"SGD: invalid learnRate: 0 \(expected a positive number\)"):
+        SGD(learnRate=0)
+    with pytest.raises(OptimizerError, match=r"SGD: invalid learnRate: -1 \(expected a positive number\)"):
+        SGD(learnRate=-1)
+
+
 def test_invalid_learnRate_is_a_ValueError():
     with pytest.raises(ValueError):
         SGD(-1)
