@@ -8,6 +8,10 @@ xp = gpuarray.xp
 class Add(_Elementwise):
     """``data = x0 + x1 + ...`` for a list of arrays of one shape; each input gets the gradient.
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     [s, s, ...] -> s. ``backward(grad)`` returns a list: the gradient itself for the first input

@@ -12,6 +12,10 @@ class DepthConcat(Module):
     in the centre of a zero-padded map of the largest size on every spatial axis (offset
     ``(max - size) // 2``). Backward cuts each input's gradient back out of the same place.
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     [(N, C_0, H_0, W_0), ..., (N, C_k, H_k, W_k)] -> (N, sum C_i, max H_i, max W_i); any number

@@ -8,6 +8,10 @@ class Identity(Module):
 
     Useful as a placeholder (a skip branch of a Graph, a removed layer).
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     any -> the same.

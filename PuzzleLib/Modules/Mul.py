@@ -8,6 +8,10 @@ xp = gpuarray.xp
 class Mul(_Elementwise):
     """``data = x0 * x1 * ...`` elementwise; input i gets ``grad * prod(x_j, j != i)``.
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     [s, s, ...] -> s; ``backward`` returns a list of gradients, one per input.

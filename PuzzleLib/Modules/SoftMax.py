@@ -12,6 +12,10 @@ class SoftMax(Module):
     For training a classifier, prefer raw scores into :class:`~PuzzleLib.Cost.CrossEntropy`,
     which applies the softmax itself; use this module for probabilities at inference time.
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     (N, C[, ...]) -> the same; each (n, :, ...) fibre sums to 1.

@@ -9,6 +9,10 @@ class ToList(Module):
     Useful in front of modules and containers that take a list (Parallel, a multi-input Graph,
     DepthConcat). The gradient goes back in the input's form: ``[g]`` gives ``g``.
 
+    Parameters
+    ----------
+    name : str, optional
+
     Shape
     -----
     x -> [x]; [x_0, ..., x_k] -> [x_0, ..., x_k].
