@@ -89,7 +89,8 @@ class Activation(Module):
                 owner, activation, "slope" if activation == leakyRelu else "alpha", args[0]))
         self.actArgs = tuple(float(a) for a in args)
 
-        if slc is not None and not isinstance(slc, (slice, tuple)):
+        if slc is not None and (not isinstance(slc, (slice, tuple)) or
+                                (isinstance(slc, tuple) and not all(isinstance(s, slice) for s in slc))):
             raise ModuleError("%s: slc must be a slice or a tuple of slices, got %r" % (owner, slc))
         self.slc = slc
         self.inplace = bool(inplace)
@@ -136,6 +137,13 @@ class Activation(Module):
             o[...] = g
             self._bwd(gs, y[self.slc], o[self.slc], self.actArgs, tmp)
         self.grad = out
+
+    def checkDataShape(self, shape):
+        if isinstance(shape, list):  # a list of arrays (Module._checkInputList passes their shapes)
+            raise self._error("expected one device array, got a list of %d" % len(shape))
+        if isinstance(self.slc, tuple) and len(self.slc) > len(shape):
+            raise self._error("slc %r indexes %d axes, got %d-d data of shape %s" % (
+                self.slc, len(self.slc), len(shape), tuple(shape)))
 
     def _planStep(self, x, needInputGrad, ownsInput):
         """The kernels of updateData and updateGrad with every array bound (see Module)."""

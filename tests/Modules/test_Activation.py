@@ -218,3 +218,16 @@ def test_shapes_and_str():
 def test_args_must_be_a_tuple():
     with pytest.raises(ModuleError, match=r"Activation.*args must be a tuple of numbers, got 0.1"):
         Activation("leakyRelu", args=0.1)
+
+
+def test_bad_slc_and_list_input_are_module_errors():
+    # an integer inside slc made the kernels write into a copy (or fail with numpy's TypeError), an
+    # slc with more axes than the data was numpy's IndexError, and a list of arrays an AttributeError
+    with pytest.raises(ModuleError, match=r"Activation 'a'.*slc.*tuple of slices.*\(0, 1\)"):
+        Activation(relu, slc=(0, 1), name="a")
+    mod = Activation(relu, slc=(slice(None), slice(None), slice(0, 1)), name="a")
+    with pytest.raises(ModuleError, match=r"Activation 'a'.*slc.*3 axes.*2-d.*\(2, 3\)"):
+        mod(to_gpu(np.zeros((2, 3), np.float32)))
+    x = to_gpu(np.zeros((2, 3), np.float32))
+    with pytest.raises(ModuleError, match=r"Activation 'act'.*one device array.*list of 2"):
+        Activation(relu, name="act")([x, x])
