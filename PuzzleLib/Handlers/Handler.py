@@ -23,6 +23,14 @@ class Handler:
 
     Counters: ``currBatch``, ``totalBatches``, ``currMacroBatch``, ``totalMacroBatches``.
 
+    Parameters
+    ----------
+    mod : Module
+    onBatchFinish : callable(handler), optional
+        Called after each batch.
+    batchsize : int
+        Samples per batch (the last batch of a macro-batch may be shorter).
+
     Example::
 
         >>> from PuzzleLib.Modules import Identity

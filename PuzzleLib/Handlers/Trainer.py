@@ -15,6 +15,17 @@ class Trainer(Handler):
     parameter gradients, back-propagates with ``updGrad=False`` and calls ``optimizer.update()``.
     ``cost.getMeanError()`` is then the sample-weighted mean error of the batches seen so far.
 
+    Parameters
+    ----------
+    mod : Module
+    cost : Cost
+        Gives each batch's (negative) gradient and error.
+    optimizer : Optimizer
+        Set up on ``mod`` at the first call if ``setupOn`` was not called.
+    onBatchFinish : callable(handler), optional
+        Called after each batch.
+    batchsize : int
+
     When nothing can look between batches (no ``onBatchFinish``, only the library's modules, no
     optimizer hooks), the second and later batches of each size replay a captured step: the same
     kernels on the same buffers, without the Python layers around them (bit for bit the same
