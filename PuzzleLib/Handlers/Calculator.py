@@ -7,7 +7,8 @@ from PuzzleLib.Handlers.Handler import Handler
 
 class Calculator(Handler):
     """``calc(data)`` returns the outputs as one device array; ``calcFromHost(data)`` as a host
-    (numpy) array. Eval mode, in order.
+    (numpy) array. Eval mode, in order. A module with several outputs (a list) gives a list of
+    such arrays, one per output.
 
     Parameters
     ----------
@@ -38,7 +39,10 @@ class Calculator(Handler):
         self._parts = []
         self._plannedBatches = 0
         self.handle(data, random=False)
-        return gpuarray.to_gpu(self._joined())
+        joined = self._joined()
+        if isinstance(joined, list):
+            return [gpuarray.to_gpu(ary) for ary in joined]
+        return gpuarray.to_gpu(joined)
 
     def calcFromHost(self, data, macroBatchSize=10000, onMacroBatchFinish=None):
         self.module.evalMode()
@@ -49,18 +53,26 @@ class Calculator(Handler):
 
     def _joined(self):
         parts, self._parts = self._parts, None
+        if isinstance(parts[0], list):  # a module with several outputs: one array per output
+            return [np.concatenate(outputs, axis=0) for outputs in zip(*parts)]
         return np.concatenate(parts, axis=0)
 
     def handleBatch(self, batch, idx, state):
-        self._parts.append(gpuarray.to_host(self.module(batch[0])))
+        self._parts.append(_toHost(self.module(batch[0])))
 
     def _batchRunner(self, arrays, state):
         if type(self).handleBatch is not Calculator.handleBatch or len(arrays) != 1:
             return None
         parts = self._parts
-        toHost = gpuarray.to_host
 
         def consume(output, start, stop):
-            parts.append(toHost(output))
+            parts.append(_toHost(output))
 
         return self._forwardRunner(arrays, state, consume)
+
+
+def _toHost(output):
+    """A batch's output as a host array, or a list of them for a module with several outputs."""
+    if isinstance(output, (list, tuple)):
+        return [gpuarray.to_host(out) for out in output]
+    return gpuarray.to_host(output)

@@ -69,3 +69,21 @@ def test_bad_input():
         Calculator(net, batchsize=-2)
     # still works after refusals
     assert calc.calcFromHost(np.zeros((3, 3), np.float32)).shape == (3, 2)
+
+
+def test_a_module_with_several_outputs_gives_one_array_per_output():
+    # was a raw numpy ValueError (np.concatenate of lists of outputs)
+    from PuzzleLib.Containers import Parallel
+    from PuzzleLib.Modules import Replicate
+    net = Sequential().append(Replicate(2)).append(
+        Parallel().append(Linear(2, 3, initscheme="gaussian")).append(Linear(2, 1, initscheme="gaussian")))
+    x = np.random.randn(10, 2).astype(np.float32)
+    expected = [x @ net[1][i].W.get() + net[1][i].b.get() for i in range(2)]
+    calc = Calculator(net, batchsize=4)
+    host = calc.calcFromHost(x, macroBatchSize=6)
+    device = calc.calc(to_gpu(x))
+    assert isinstance(host, list) and isinstance(device, list) and len(host) == len(device) == 2
+    for h, d, e in zip(host, device, expected):
+        assert isinstance(h, np.ndarray) and isinstance(d, gpuarray.GPUArray)
+        np.testing.assert_allclose(h, e, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(d.get(), h)
