@@ -2,6 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._args import requireSingle
 from PuzzleLib.Modules._validate import ownerName, positiveInt
 
 xp = gpuarray.xp
@@ -45,6 +46,7 @@ class KMaxPool(Module):
         return self.axis % ndim
 
     def checkDataShape(self, shape):
+        requireSingle(self, shape)
         ndim = len(shape)
         if not -ndim <= self.axis < ndim:
             raise self._error("axis %d is out of range for %d-d data of shape %s" % (self.axis, ndim, tuple(shape)))

@@ -34,3 +34,10 @@ def test_errors():
         KMaxPool(topk=5, axis=1)(to_gpu(np.zeros((2, 3), np.float32)))
     with pytest.raises(ModuleError, match=r"axis 3 is out of range"):
         KMaxPool(topk=1, axis=3)(to_gpu(np.zeros((2, 3), np.float32)))
+
+
+def test_list_input_is_refused():
+    x = to_gpu(np.zeros((2, 3), np.float32))
+    for data in ([x], (x, x)):
+        with pytest.raises(ModuleError, match=r"KMaxPool: expected one array, got a list"):
+            KMaxPool(topk=1, axis=1)(data)
