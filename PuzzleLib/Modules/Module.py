@@ -205,7 +205,17 @@ class Module(metaclass=_ModuleMeta):
         else:
             self.grad = None
         if updParamGrads and self.train:
-            self.accGradParams(grad, scale, momentum)
+            try:
+                self.accGradParams(grad, scale, momentum)
+            except AttributeError:
+                # most layers' accGradParams take a gradient buffer for granted: say why there is none
+                missing = sorted(n for n, v in self.vars.items() if v.grad is None)
+                if not missing:
+                    raise
+                raise self._error(
+                    "cannot train: parameter(s) %s have no gradient buffer (made under "
+                    "Config.globalEvalMode or with Variable(withgrad=False)); build the module with "
+                    "Config.globalEvalMode = False to train it" % ", ".join(repr(n) for n in missing)) from None
             if not self._honoursZeroed:
                 for var in self.vars.values():
                     var._zeroed = False

@@ -75,6 +75,19 @@ def test_global_eval_mode(monkeypatch):
     assert mod.vars["W"].grad is None
 
 
+def test_training_a_module_without_gradient_buffers_says_why(monkeypatch):
+    # built under globalEvalMode, then switched to train mode: backward with momentum (as any
+    # container's) was a raw AttributeError on the missing buffer
+    monkeypatch.setattr(Config, "globalEvalMode", True)
+    mod = Linear(2, 3, name="fc")
+    W = mod.W.get()
+    mod.trainMode()
+    mod(to_gpu(np.ones((4, 2), np.float32)))
+    with pytest.raises(ModuleError, match=r"Linear 'fc': cannot train.*'W', 'b'.*no gradient buffer.*globalEvalMode"):
+        mod.backward(to_gpu(np.ones((4, 3), np.float32)), momentum=1.0)
+    np.testing.assert_array_equal(mod.W.get(), W)
+
+
 def test_var_table_and_sizes():
     mod = Linear(3, 4, name="fc")
     table = mod.getVarTable()
