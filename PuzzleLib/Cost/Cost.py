@@ -186,6 +186,8 @@ class Cost:
         self.checkDataShape(predShape, targetShape)
 
     def checkDataType(self, predDtype, targetDtype):
+        if gpuarray.xp.dtype(predDtype).kind != "f":
+            raise self._error("expected a floating-point prediction, got dtype %s" % gpuarray.xp.dtype(predDtype).name)
         if predDtype != targetDtype:
             raise self._error("expected target of the prediction's dtype %s, got %s" % (
                 gpuarray.xp.dtype(predDtype).name, gpuarray.xp.dtype(targetDtype).name))

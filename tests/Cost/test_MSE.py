@@ -120,6 +120,17 @@ def test_dtype_mismatch_names_cost_expected_and_given():
         MSE()(to_gpu(np.zeros((4, 1), np.float32)), to_gpu(np.zeros((4, 1), np.float64)))
 
 
+def test_integer_predictions_are_refused():
+    # were a raw numpy UFuncTypeError (the gradient can't be written into an int32 buffer)
+    ints = to_gpu(np.array([[1], [2]], np.int32))
+    mse = MSE()
+    with pytest.raises(CostError, match=r"MSE: expected a floating-point prediction, got dtype int32"):
+        mse(ints, ints)
+    with pytest.raises(CostError, match=r"MSE: expected a floating-point prediction, got dtype int32"):
+        mse.validate(ints, ints)
+    assert mse.getMeanError() == 0.0 and mse.getError() is None
+
+
 def test_non_arrays_are_refused():
     with pytest.raises(CostError, match=r"MSE.*device arrays.*list"):
         MSE()([[1.0]], to_gpu(np.zeros((1, 1), np.float32)))
