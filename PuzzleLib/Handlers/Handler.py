@@ -46,7 +46,7 @@ class Handler:
     def __init__(self, mod, onBatchFinish=None, batchsize=128):
         from PuzzleLib.Modules.Module import Module
         if not isinstance(mod, Module):
-            raise HandlerError("%s: expected a module, got %s" % (type(self).__name__, type(mod).__name__))
+            raise HandlerError("%s: expected a module, got %s" % (type(self).__name__, _given(mod)))
         if isinstance(batchsize, bool) or not isinstance(batchsize, numbers.Integral) or batchsize <= 0:
             raise HandlerError("%s: batchsize must be a positive integer, got %r" % (type(self).__name__, batchsize))
         if onBatchFinish is not None and not callable(onBatchFinish):
@@ -219,3 +219,10 @@ def _plainResets(mod):
         if not owner.__dict__.get("_resetClearsOnlyCaches", False):
             return False
     return True
+
+
+def _given(value):
+    """How an error names a wrong argument: its type, or a class passed where an instance belongs."""
+    if isinstance(value, type):
+        return "the class %s itself (an instance is expected, e.g. %s(...))" % (value.__name__, value.__name__)
+    return typeName(value)

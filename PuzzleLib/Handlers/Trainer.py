@@ -2,7 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Errors import HandlerError
-from PuzzleLib.Handlers.Handler import Handler
+from PuzzleLib.Handlers.Handler import Handler, _given
 from PuzzleLib.Handlers._plan import planTrainingStep
 from PuzzleLib.Optimizers.Optimizer import Optimizer
 
@@ -50,9 +50,9 @@ class Trainer(Handler):
     def __init__(self, mod, cost, optimizer, onBatchFinish=None, batchsize=128):
         super().__init__(mod, onBatchFinish, batchsize)
         if not isinstance(cost, Cost):
-            raise HandlerError("Trainer: expected a cost (e.g. MSE()), got %s" % type(cost).__name__)
+            raise HandlerError("Trainer: expected a cost (e.g. MSE()), got %s" % _given(cost))
         if not isinstance(optimizer, Optimizer):
-            raise HandlerError("Trainer: expected an optimizer (e.g. MomentumSGD()), got %s" % type(optimizer).__name__)
+            raise HandlerError("Trainer: expected an optimizer (e.g. MomentumSGD()), got %s" % _given(optimizer))
         self.cost = cost
         self.optimizer = optimizer
 

@@ -1,7 +1,7 @@
 """Validator: the mean error of a module over a data set, in eval mode."""
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Errors import HandlerError
-from PuzzleLib.Handlers.Handler import Handler
+from PuzzleLib.Handlers.Handler import Handler, _given
 
 
 class Validator(Handler):
@@ -32,7 +32,7 @@ class Validator(Handler):
     def __init__(self, mod, cost, onBatchFinish=None, batchsize=128):
         super().__init__(mod, onBatchFinish, batchsize)
         if not isinstance(cost, Cost):
-            raise HandlerError("Validator: expected a cost (e.g. MSE()), got %s" % type(cost).__name__)
+            raise HandlerError("Validator: expected a cost (e.g. MSE()), got %s" % _given(cost))
         self.cost = cost
         self.error = None
 

@@ -245,7 +245,9 @@ class Optimizer:
         """
         from PuzzleLib.Modules.Module import Module
         if not isinstance(mod, Module):
-            raise OptimizerError("%s.setupOn: expected a module, got %s" % (self._label(), type(mod).__name__))
+            given = ("the class %s itself (an instance is expected)" % mod.__name__ if isinstance(mod, type)
+                     else type(mod).__name__)
+            raise OptimizerError("%s.setupOn: expected a module, got %s" % (self._label(), given))
         self.module = mod
         variables = [var for var in mod.getVarTable() if var.grad is not None]
         byDtype = {}

@@ -155,6 +155,17 @@ def test_bad_constructor_arguments():
         Trainer(net, MSE(), SGD(), batchsize=0)
 
 
+def test_a_class_passed_instead_of_an_instance_is_named():
+    # the error said "got type" (or "got _ModuleMeta" for a module class)
+    net = Linear(1, 1)
+    with pytest.raises(HandlerError, match=r"Trainer: expected a cost.*got the class MSE itself"):
+        Trainer(net, MSE, SGD())
+    with pytest.raises(HandlerError, match=r"Trainer: expected an optimizer.*got the class SGD itself"):
+        Trainer(net, MSE(), SGD)
+    with pytest.raises(HandlerError, match=r"Trainer: expected a module, got the class Linear itself"):
+        Trainer(Linear, MSE(), SGD())
+
+
 def test_bad_data_leaves_parameters_unchanged():
     net = Sequential(name="net").append(Linear(1, 3, initscheme="gaussian")).append(Linear(3, 1, initscheme="gaussian"))
     trainer = Trainer(net, MSE(), SGD(0.1), batchsize=4)

@@ -137,6 +137,8 @@ def test_use_before_setupOn():
         opt.zeroGradParams()
     with pytest.raises(OptimizerError, match=r"SGD.*module.*int"):
         opt.setupOn(3)
+    with pytest.raises(OptimizerError, match=r"SGD.setupOn: expected a module, got the class Linear itself"):
+        opt.setupOn(Linear)  # was "got _ModuleMeta"
 
 
 @pytest.mark.parametrize("useGlobalState", GLOBAL)
