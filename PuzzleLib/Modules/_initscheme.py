@@ -34,6 +34,8 @@ def parseInitScheme(initscheme, owner):
 def createTensorWithScheme(initscheme, shape, wscale, fanIn, fanOut, dtype=np.float32, owner="Module"):
     """A device array of ``shape`` initialised by ``initscheme``."""
     scheme, fanMode = parseInitScheme(initscheme, owner)
+    if not math.isfinite(wscale):  # numpy's own refusal ("Range exceeds valid bounds") names nothing
+        raise ModuleError("%s: wscale must be a finite number, got %r" % (owner, wscale))
     fan = {"in": fanIn, "out": fanOut, "avg": (fanIn + fanOut) / 2.0}[fanMode]
     fan = max(fan, 1)
 

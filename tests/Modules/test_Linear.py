@@ -92,6 +92,10 @@ def test_bad_constructor_arguments():
                             ({"insize": 2, "outsize": 2.5}, r"Linear.*outsize.*2.5"),
                             ({"insize": 2, "outsize": 2, "wscale": "x"}, r"Linear.*wscale.*'x'"),
                             ({"insize": 2, "outsize": 2, "initscheme": ("he", "sideways")}, r"Linear.*fan.*'sideways'"),
-                            ({"insize": 2, "outsize": 2, "initscheme": ("he",)}, r"Linear.*initscheme.*\('he',\)")]:
+                            ({"insize": 2, "outsize": 2, "initscheme": ("he",)}, r"Linear.*initscheme.*\('he',\)"),
+                            # numpy's own "Range exceeds valid bounds" named nothing
+                            ({"insize": 2, "outsize": 2, "wscale": float("nan")}, r"Linear.*wscale.*finite.*nan"),
+                            ({"insize": 2, "outsize": 2, "wscale": float("inf"), "initscheme": "he"},
+                             r"Linear.*wscale.*finite.*inf")]:
         with pytest.raises(ModuleError, match=pattern):
             Linear(**kwargs)
