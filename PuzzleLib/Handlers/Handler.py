@@ -69,8 +69,15 @@ class Handler:
         for i, ary in enumerate(arrays):
             if not hasattr(ary, "shape") or not hasattr(ary, "dtype"):
                 raise HandlerError("%s: argument %d must be an array, got %s" % (self._label(), i, type(ary).__name__))
-            if host and gpuarray.isGPU and not isinstance(ary, np.ndarray):
-                raise HandlerError("%s: ...FromHost takes host (numpy) arrays, got %s" % (self._label(), typeName(ary)))
+            if gpuarray.isGPU:
+                # host data may be any array-like sliced into numpy arrays (numpy, an h5py dataset)
+                if host and isinstance(ary, gpuarray.GPUArray):
+                    raise HandlerError("%s: ...FromHost takes host arrays (numpy, h5py datasets), got a device array "
+                                       "(GPUArray) as argument %d; pass device data to the call without FromHost" % (
+                                           self._label(), i))
+                if not host and not isinstance(ary, gpuarray.GPUArray):
+                    raise HandlerError("%s: expected device arrays (GPUArray), got %s as argument %d; pass host data "
+                                       "to the ...FromHost call" % (self._label(), typeName(ary), i))
             if len(ary.shape) == 0:
                 raise HandlerError("%s: argument %d must have a batch axis, got a scalar" % (self._label(), i))
             if n is None:

@@ -170,3 +170,23 @@ def test_user_module_sees_its_cache_reset_after_every_batch():
     Forward(net, batchsize=2).handle(to_gpu(np.zeros((6, 1), np.float32)), random=False)
     assert reader.seen == [True, True, True]
     assert net.data is None and reader.data is None
+
+
+@pytest.mark.parametrize("isGPU", [False, True])
+def test_host_data_may_be_an_h5py_dataset_on_either_backend(monkeypatch, isGPU):
+    # On a GPU backend ...FromHost refused anything but a numpy array (an h5py dataset, the usual
+    # way to feed a large data set a macro-batch at a time, worked on the CPU backend only), and
+    # the device calls took numpy arrays only to fail inside the modules. Simulated here by
+    # flagging the CPU backend as a GPU one: what the checks let through must still run.
+    import h5py
+    monkeypatch.setattr(gpuarray, "isGPU", isGPU)
+    with h5py.File("handler-data.h5", "w", driver="core", backing_store=False) as f:
+        f["x"] = indexedData(7)
+        h = Collecting(Recorder(), batchsize=3)
+        h.handleFromHost(f["x"], macroBatchSize=4, random=False)
+        assert [rows for _, rows, _ in h.seen] == [[0, 1, 2], [3], [4, 5, 6]]
+    if isGPU:
+        with pytest.raises(HandlerError, match=r"Collecting: \.\.\.FromHost takes host arrays.*device array.*argument 0"):
+            h.handleFromHost(to_gpu(indexedData(4)))
+        with pytest.raises(HandlerError, match=r"Collecting: expected device arrays \(GPUArray\), got ndarray as argument 1"):
+            h.handle(to_gpu(indexedData(4)), indexedData(4))
