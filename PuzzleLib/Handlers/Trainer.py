@@ -68,9 +68,23 @@ class Trainer(Handler):
     def _prepare(self):
         if self.optimizer.module is None:
             self.optimizer.setupOn(self.module)
+        elif self.optimizer.module is not self.module:
+            self._checkOptimizerCovers()
         self.cost.resetAccumulator()
         self.module.trainMode()
         self._plannedBatches = 0  # batches of this call run by a captured step (for tests and benchmarks)
+
+    def _checkOptimizerCovers(self):
+        # an optimizer set up on a part of the net (fine-tuning the head) or on a net around it is
+        # fine; one set up on an unrelated net would silently train nothing
+        trainable = [var for var in self.module.getVarTable() if var.grad is not None]
+        if trainable and not any(var in self.optimizer.states for var in trainable):
+            other = self.optimizer.module
+            raise HandlerError(
+                "Trainer: the optimizer was set up on another net (%s %r), which shares no parameter with "
+                "the module being trained (%s %r); call optimizer.setupOn(mod) on it, or pass a new optimizer"
+                % (type(other).__name__, other.name, type(self.module).__name__, self.module.name)
+            )
 
     def _beginHandle(self, n, **kwargs):
         self.cost._setReuse(True)

@@ -166,6 +166,35 @@ def test_a_class_passed_instead_of_an_instance_is_named():
         Trainer(Linear, MSE(), SGD())
 
 
+def test_an_optimizer_set_up_on_an_unrelated_net_is_refused():
+    # it used to train nothing, silently
+    net = Sequential(name="net").append(Linear(1, 3)).append(Linear(3, 1))
+    other = Linear(1, 1, name="other")
+    opt = SGD(0.1)
+    opt.setupOn(other)
+    trainer = Trainer(net, MSE(), opt, batchsize=4)
+    before = _params(net)
+    x, y = _data(8)
+    with pytest.raises(HandlerError, match=r"Trainer: the optimizer was set up on another net \(Linear 'other'\).*"
+                                           r"Sequential 'net'.*setupOn"):
+        trainer.trainFromHost(x, y)
+    _assertSame(before, _params(net))
+
+
+def test_an_optimizer_on_a_part_of_the_net_trains_that_part_only():
+    # fine-tuning the head: the optimizer set up on the last layer only
+    net = Sequential(name="net").append(Linear(1, 3)).append(Linear(3, 1))
+    opt = SGD(0.1)
+    opt.setupOn(net[1])
+    trainer = Trainer(net, MSE(), opt, batchsize=4)
+    before = _params(net)
+    x, y = _data(8)
+    trainer.trainFromHost(x, y)
+    after = _params(net)
+    np.testing.assert_array_equal(before["0.W"], after["0.W"])
+    assert not np.array_equal(before["1.W"], after["1.W"])
+
+
 def test_bad_data_leaves_parameters_unchanged():
     net = Sequential(name="net").append(Linear(1, 3, initscheme="gaussian")).append(Linear(3, 1, initscheme="gaussian"))
     trainer = Trainer(net, MSE(), SGD(0.1), batchsize=4)
