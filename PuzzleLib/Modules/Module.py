@@ -422,6 +422,12 @@ class Module(metaclass=_ModuleMeta):
     def setVar(self, name, var):
         if not isinstance(var, Variable):
             raise self._error("setVar(%r): expected a Variable, got %s" % (name, type(var).__name__))
+        old = self.vars.get(name)
+        if old is not None and (old.data.shape != var.data.shape or old.data.dtype != var.data.dtype):
+            # the module's computation is fixed by its constructor: a replacement of another shape
+            # (a PyTorch-layout (out, in) weight, say) would fail later, deep inside a product
+            raise self._error("setVar(%r): expected %s %s like the variable it replaces, got %s %s" % (
+                name, tuple(old.data.shape), old.data.dtype, tuple(var.data.shape), var.data.dtype))
         if var.name is None:
             var.name = name
         self.vars[name] = var

@@ -109,6 +109,21 @@ def test_var_table_and_sizes():
         mod.setVar("c", 3)
 
 
+def test_setVar_refuses_a_replacement_of_another_shape_or_dtype():
+    # a PyTorch-layout (out, in) weight used to be taken, then fail inside the product
+    mod = Linear(3, 5, name="fc")
+    W = mod.vars["W"]
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*setVar\('W'\).*\(3, 5\) float32.*\(5, 3\) float32"):
+        mod.setVar("W", Variable(to_gpu(np.zeros((5, 3), np.float32))))
+    with pytest.raises(ModuleError, match=r"Linear 'fc'.*setVar\('W'\).*float32.*float64"):
+        mod.setVar("W", Variable(to_gpu(np.zeros((3, 5), np.float64))))
+    assert mod.vars["W"] is W
+    same = Variable(to_gpu(np.ones((3, 5), np.float32)))
+    mod.setVar("W", same)
+    assert mod.vars["W"] is same
+    np.testing.assert_array_equal(mod(to_gpu(np.ones((2, 3), np.float32))).get(), np.full((2, 5), 3.0))
+
+
 def test_shape_inference_without_computing():
     mod = Linear(3, 5)
     assert mod.dataShapeFrom((7, 3)) == (7, 5)
