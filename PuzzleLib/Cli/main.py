@@ -5,8 +5,9 @@
     puzzlelib predict restore-out/model.h5 -1 0 1.5
 
 Exit status: 0 on success, 2 when the input is refused (a bad formula, a bad data row, a bad
-option; one line on stderr, no traceback), 1 when the library fails, 130 after Ctrl-C (restore
-still writes its files for the epochs done).
+option; one line on stderr, no traceback), 1 when the library fails or training diverged (restore
+still writes its files, with a warning), 130 after Ctrl-C (restore still writes its files for the
+epochs done).
 """
 import argparse
 import math
@@ -17,6 +18,7 @@ PROG = "puzzlelib"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip")
 MAX_POINTS = 10_000_000
 MAX_WIDTH = 100_000
+FLOAT32_MAX = 3.4028234663852886e38
 _SHIELD = "\x00"  # put in front of arguments that start with '-' but are values (formulas, numbers)
 
 
@@ -55,6 +57,14 @@ def _finite(text):
         raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError("expected a finite number, got %r" % text)
+    return value
+
+
+def _xValue(text):
+    """A finite number that float32 can hold (x values go through the net in float32)."""
+    value = _finite(text)
+    if abs(value) > FLOAT32_MAX:
+        raise argparse.ArgumentTypeError("%r is too large for float32 (|x| at most %.4g)" % (_plain(text), FLOAT32_MAX))
     return value
 
 
@@ -103,9 +113,9 @@ def buildParser():
     restore.add_argument("expr", nargs="?", metavar="EXPR", type=_path, help="the formula in x, e.g. \"2*sin(x)+5\"")
     restore.add_argument("--data", metavar="FILE.csv", type=_path,
                          help="restore measurements instead: columns x,y (a header line is optional)")
-    restore.add_argument("--range", nargs=2, type=_finite, metavar=("LOW", "HIGH"), default=[-3.0, 3.0],
+    restore.add_argument("--range", nargs=2, type=_xValue, metavar=("LOW", "HIGH"), default=[-3.0, 3.0],
                          help="x range of the grid (default: -3 3)")
-    restore.add_argument("--points", type=_wholeNumber("points", 1, MAX_POINTS), default=1024,
+    restore.add_argument("--points", type=_wholeNumber("points", 2, MAX_POINTS), default=1024,
                          help="grid points (default: 1024)")
     width = restore.add_mutually_exclusive_group()
     width.add_argument("--neurons", type=_wholeNumber("neurons", 1, MAX_WIDTH), default=100,
@@ -140,7 +150,7 @@ def buildParser():
                              description="Load a model file written by restore (or any net saved with "
                                          "withBlueprint=True taking one input column) and print x,y lines.")
     predict.add_argument("model", metavar="MODEL.h5", type=_path)
-    predict.add_argument("x", nargs="*", metavar="X", type=_finite, help="x values")
+    predict.add_argument("x", nargs="*", metavar="X", type=_xValue, help="x values")
     predict.add_argument("--x-file", metavar="FILE", type=_path, help="x values, one per line (CSV: first column)")
     predict.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
@@ -229,8 +239,8 @@ def _restore(args, prog):
     lo, hi = args.range
     if not lo < hi:
         raise UsageError("--range needs LOW < HIGH, got %g %g" % (lo, hi))
-    if args.points < 2:
-        raise UsageError("--points must be at least 2")
+    if not args.out:
+        raise UsageError("--out needs a folder name, got an empty one")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError("--out %s exists and is not a folder" % args.out)
     cfg = _Config(args, tree)
@@ -281,11 +291,18 @@ def _predict(args, prog):
     values = list(args.x)
     if args.x_file is not None:
         from PuzzleLib.Cli.csvdata import readX
-        values.extend(float(v) for v in readX(args.x_file))
+        fromFile = readX(args.x_file)
+        tooLarge = [v for v in fromFile if abs(v) > FLOAT32_MAX]
+        if tooLarge:
+            raise UsageError("%s: x = %g is too large for float32 (|x| at most %.4g)" % (
+                args.x_file, tooLarge[0], FLOAT32_MAX))
+        values.extend(float(v) for v in fromFile)
     if not values:
         raise UsageError("no x values: give them after the model file, or --x-file FILE")
-    if not os.path.isfile(args.model):
+    if not os.path.exists(args.model):
         raise UsageError("model file %s does not exist" % args.model)
+    if not os.path.isfile(args.model):
+        raise UsageError("model file %s is not a file" % args.model)
 
     _chooseBackend(args.backend)
     from PuzzleLib import Blueprint

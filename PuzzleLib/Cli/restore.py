@@ -173,6 +173,10 @@ def prepareData(cfg, say):
     if cfg.data is not None:
         from PuzzleLib.Cli.csvdata import readXY
         x64, y64 = readXY(cfg.data)
+        tooLarge = np.abs(x64) > np.finfo(np.float32).max
+        if tooLarge.any():
+            raise UsageError("%s: x = %g is too large for float32 (|x| at most %.4g); rescale x" % (
+                cfg.data, x64[tooLarge][0], np.finfo(np.float32).max))
     else:
         from PuzzleLib.Cli.formula import evaluate
         x32 = np.linspace(cfg.range[0], cfg.range[1], cfg.points, dtype=np.float32)
@@ -218,7 +222,8 @@ def run(cfg, say):
 
     np.random.seed(cfg.seed)
     net = buildNet(cfg.hidden, cfg.activation)
-    before = scaling.outY(predict(net, scaling.inX(x)))
+    with np.errstate(all="ignore"):  # an untrained net on a huge range may overflow: drawn as such
+        before = scaling.outY(predict(net, scaling.inX(x)))
     initialWeights = _linearWeights(net) if cfg.compare_scratch else None
 
     optimizer, note = makeOptimizer(cfg.optimizer, cfg.lr)

@@ -50,9 +50,14 @@ def test_x_file(model, tmp_path, capsys):
     (lambda tmp: ["predict", str(tmp / "notes.txt"), "1"], "cannot load"),
     (lambda tmp: ["predict", str(tmp / "notes.txt")], "no x values"),
     (lambda tmp: ["predict", str(tmp / "notes.txt"), "abc"], "expected a number"),
+    (lambda tmp: ["predict", str(tmp), "1"], "is not a file"),
+    (lambda tmp: ["predict", str(tmp / "notes.txt"), "1e39"], "'1e39' is too large for float32"),
+    (lambda tmp: ["predict", str(tmp / "notes.txt"), "--x-file", str(tmp / "big.txt")],
+     "x = 1e+39 is too large for float32"),
 ])
 def test_refusals_are_one_line(model, tmp_path, capsys, setup, words):
     (tmp_path / "notes.txt").write_text("not hdf5\n")
+    (tmp_path / "big.txt").write_text("1\n1e39\n")
     try:
         status = main(setup(tmp_path))
     except SystemExit as e:

@@ -170,7 +170,10 @@ def test_data_file_is_normalised_and_folded_back(tmp_path):
 
 @pytest.mark.parametrize("args,words", [
     (["--range", "3", "-3"], "LOW < HIGH"),
-    (["--points", "0"], "points must be between"),
+    (["--points", "0"], "points must be between 2 and"),
+    (["--points", "1"], "points must be between 2 and"),
+    (["--range", "1e39", "2e39"], "'1e39' is too large for float32"),
+    (["--out", ""], "--out needs a folder name"),
     (["--lr", "-1"], "expected a number > 0"),
     (["--layers", "8,,8"], "layers must be"),
     (["--activation", "swish"], "unknown activation 'swish'"),
@@ -182,3 +185,25 @@ def test_bad_options_are_one_line_and_status_2(tmp_path, capsys, args, words):
         raise SystemExit(status)
     err = capsys.readouterr().err
     assert info.value.code == 2 and len(err.splitlines()) == 1 and words in err, err
+
+
+def test_data_x_too_large_for_float32_is_refused(tmp_path, capsys):
+    data = tmp_path / "big.csv"
+    data.write_text("x,y\n1e300,1\n2,2\n3,1\n")
+    status, out, metrics = restore(tmp_path, "--data", str(data), *SMALL)
+    err = capsys.readouterr().err
+    assert status == 2 and err.splitlines() == [
+        "puzzlelib restore: error: %s: x = 1e+300 is too large for float32 (|x| at most 3.403e+38); rescale x" % data]
+    assert metrics is None
+
+
+def test_huge_range_warns_only_through_the_command(tmp_path, capsys):
+    # the untrained net overflows on x near 3e38: no numpy RuntimeWarning may leak out
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status, out, metrics = restore(tmp_path, "x", "--range", "1e38", "3e38", *SMALL, "--epochs", "1")
+    err = capsys.readouterr().err
+    assert status == 1 and err.splitlines() == [
+        "puzzlelib restore: warning: training diverged: the net's predictions are not finite; try a smaller "
+        "--lr or --normalize on (files are written all the same)"]
