@@ -24,19 +24,32 @@ def _predPanel(ax, x, y, finite, pred, label, title, isData, color="orange"):
     ax.set_title(title)
     if not np.isfinite(pred).all():
         ax.text(0.5, 0.5, "some predictions are not finite (nan/inf)", ha="center", va="center", transform=ax.transAxes,
-                color="tab:red")
+                color="tab:red", bbox={"facecolor": "white", "edgecolor": "tab:red", "alpha": 0.9})
     ax.set_xlabel("x")
     ax.legend(loc="best", fontsize=9)
     # keep the true curve in view even when the untrained net's outputs are far off
-    ys = y[finite]
+    bottom, ceiling = _yLimits(y[finite], pred)
+    pad = 0.06 * (ceiling - bottom)
+    ax.set_ylim(bottom - pad, ceiling + pad)
+
+
+def _yLimits(ys, pred):
+    """(bottom, top) showing the true values and as much of ``pred`` as fits within four spans of
+    them. A (nearly) constant function is measured against its size (or 1 for zero), so its panel
+    is not a window of rounding noise, and shows at least a tenth of that around it."""
     lo, hi = float(np.min(ys)), float(np.max(ys))
     shownPred = pred[np.isfinite(pred)]
     plo, phi = (float(shownPred.min()), float(shownPred.max())) if shownPred.size else (lo, hi)
-    span = max(hi - lo, 1e-6)
+    span = hi - lo
+    constant = not span > 1e-3 * max(abs(lo), abs(hi))
+    if constant:
+        span = max(abs(lo), abs(hi)) or 1.0
     bottom = max(min(lo, plo), lo - 4 * span)
     ceiling = min(max(hi, phi), hi + 4 * span)
-    pad = 0.06 * (ceiling - bottom)
-    ax.set_ylim(bottom - pad, ceiling + pad)
+    if constant and ceiling - bottom < 0.1 * span:
+        middle = 0.5 * (lo + hi)
+        bottom, ceiling = min(bottom, middle - 0.05 * span), max(ceiling, middle + 0.05 * span)
+    return bottom, ceiling
 
 
 def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=None, firstLayer=None,
@@ -45,7 +58,10 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.gridspec import GridSpec
+    from matplotlib.ticker import MaxNLocator
 
+    if contributions is not None and not np.isfinite(contributions).all():
+        contributions = None  # a diverged net: nothing to say about its neurons
     isData = cfg.data is not None
     what = cfg.data if isData else "y = %s" % cfg.expr
     top = 3 if scratch is not None else 2
@@ -72,7 +88,12 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
 
     # error per epoch, log scale
     ax = fig.add_subplot(grid[1, 0:top])
-    if metrics["errorPerEpoch"]:
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    perEpoch = np.array(metrics["errorPerEpoch"], dtype=np.float64)
+    if perEpoch.size and not np.isfinite(perEpoch).any():
+        ax.text(0.5, 0.5, "training diverged: the error is not finite after epoch %d" % perEpoch.size, ha="center",
+                va="center", transform=ax.transAxes, color="tab:red")
+    elif perEpoch.size:
         ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
         ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, label="whole grid (after the epoch)")
         ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1,
@@ -94,6 +115,11 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     absErr = np.where(finite, absErr, np.nan)
     finiteErr = absErr[np.isfinite(absErr)]
     floor = max(float(finiteErr.max()) * 1e-6, 1e-12) if finiteErr.size else 1e-12
+    if not finiteErr.size:
+        ax.text(0.5, 0.5, "no finite error: the net's predictions are not finite", ha="center", va="center",
+                transform=ax.transAxes, color="tab:red")
+        if x.max() > x.min():
+            ax.set_xlim(float(x.min()), float(x.max()))
     ax.semilogy(x, np.maximum(absErr, floor), color="orange", linewidth=1.5, label="PuzzleLib net")
     if scratch is not None:
         sErr = np.where(finite, np.abs(scratch["pred"][:, 0] - y.astype(np.float64)), np.nan)
