@@ -19,6 +19,7 @@ times slower.
 """
 import argparse
 import contextlib
+import os
 import time
 
 import numpy as np
@@ -49,15 +50,34 @@ def blasThreads(count):
     return threadpool_limits(limits=count, user_api="blas")
 
 
+def _number(kind, low, high=None):
+    """An argparse type: ``kind`` (int or float) in [low, high] (floats: finite and above ``low``)."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("expected %s, got %r" % (
+                "a whole number" if kind is int else "a number", text)) from None
+        tooLow = value < low if kind is int else not low < value < float("inf")
+        if tooLow or (high is not None and value > high):
+            raise argparse.ArgumentTypeError("expected %s %s%s, got %r" % (
+                "a whole number" if kind is int else "a number", (">= %d" if kind is int else "> %g") % low,
+                "" if high is None else " and <= %d" % high, text))
+        return value
+    return convert
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--batchsize", type=int, default=32)
-    parser.add_argument("--learnRate", type=float, default=0.05)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: leave numpy's default)")
+    parser.add_argument("--epochs", type=_number(int, 1), default=25)
+    parser.add_argument("--batchsize", type=_number(int, 1), default=32)
+    parser.add_argument("--learnRate", type=_number(float, 0.0), default=0.05)
+    parser.add_argument("--seed", type=_number(int, 0, 2 ** 32 - 1), default=0)
+    parser.add_argument("--threads", type=_number(int, 0), default=1, help="BLAS threads (0: leave numpy's default)")
     parser.add_argument("--out", default=None, help="folder for digits.png (loss, confusion matrix, mistakes)")
     args = parser.parse_args(argv)
+    if args.out is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error("argument --out: %s exists and is not a folder" % args.out)
     with blasThreads(args.threads):
         return run(args)
 

@@ -120,6 +120,10 @@ def main():
     parser.add_argument("--out", default="example-out")
     parser.add_argument("--epochs", type=int, default=100)
     args = parser.parse_args()
+    if args.epochs < 1:
+        parser.error("argument --epochs: expected a whole number >= 1, got %d" % args.epochs)
+    if not args.out or (os.path.exists(args.out) and not os.path.isdir(args.out)):
+        parser.error("argument --out: %r is not a folder" % args.out)
     os.makedirs(args.out, exist_ok=True)
 
     print("hand-made numpy net: grid error %.6f" % handMade(args.out))

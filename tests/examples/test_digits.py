@@ -35,3 +35,18 @@ def test_digits_figure_without_mistakes(tmp_path):
     labels = np.array([0, 1, 2], np.int32)
     path = digits.drawFigure(str(tmp_path), [1.0, 0.5], images, labels, labels.copy())
     assert os.path.getsize(path) > 10000
+
+
+def test_bad_arguments_are_one_line_and_status_2(tmp_path, capsys):
+    import pytest
+    (tmp_path / "file").write_text("")
+    for args, words in [(["--epochs", "0"], "--epochs: expected a whole number >= 1"),
+                        (["--batchsize", "0"], "--batchsize: expected a whole number >= 1"),
+                        (["--learnRate", "-1"], "--learnRate: expected a number > 0"),
+                        (["--learnRate", "nan"], "--learnRate: expected a number > 0"),
+                        (["--threads", "-3"], "--threads: expected a whole number >= 0"),
+                        (["--out", str(tmp_path / "file")], "exists and is not a folder")]:
+        with pytest.raises(SystemExit) as info:
+            digits.main(args)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and words in err.splitlines()[-1], err
