@@ -262,10 +262,12 @@ def run(cfg, say):
     bar = tqdm(total=cfg.epochs, desc="training", unit="epoch", file=sys.stderr, disable=cfg.quiet,
                dynamic_ncols=True, leave=True)
 
+    perEpoch = _batchesPerEpoch(n, cfg.batch)
+
     def onMacroBatchFinish(t):
         progress["steps"] += t.totalBatches
-        if progress["stop"]:
-            raise _Stop()
+        if progress["stop"] and progress["steps"] % perEpoch:
+            raise _Stop()  # at an epoch's end the loop below records the epoch and stops
         bar.set_postfix_str("running error %.4g" % t.cost.getMeanError(), refresh=False)
 
     t0 = time.perf_counter()
@@ -281,6 +283,9 @@ def run(cfg, say):
                 bar.set_postfix_str("running error %.4g, grid error %.4g" % (trainErrors[-1], gridErrors[-1]),
                                     refresh=False)
                 bar.update(1)
+                if progress["stop"]:
+                    interrupted = True
+                    break
                 if not np.isfinite(gridErrors[-1]):
                     break  # diverged: more epochs cannot bring it back
     except (_Stop, KeyboardInterrupt):
@@ -294,9 +299,10 @@ def run(cfg, say):
     epochsDone = len(gridErrors)
     del trainErrors[epochsDone:]
     if interrupted:
-        extra = progress["steps"] - epochsDone * _batchesPerEpoch(n, cfg.batch)
-        say("interrupted: stopped after %d full epoch%s (and %d batch%s of the next); writing results" % (
-            epochsDone, "" if epochsDone == 1 else "s", extra, "" if extra == 1 else "es"), always=True)
+        extra = progress["steps"] - epochsDone * perEpoch
+        say("interrupted: stopped after %d full epoch%s%s; writing results" % (
+            epochsDone, "" if epochsDone == 1 else "s",
+            " (and %d batch%s of the next)" % (extra, "" if extra == 1 else "es") if extra else ""), always=True)
 
     with np.errstate(all="ignore"):
         scaling.fold(net)
@@ -327,7 +333,7 @@ def run(cfg, say):
     modelPath = os.path.join(cfg.out, "model.h5")
     net.save(modelPath, withBlueprint=True)
 
-    samples = min(progress["steps"] * cfg.batch, n * (epochsDone + 1)) if interrupted else n * epochsDone
+    samples = n * epochsDone + (min(extra * cfg.batch, n) if interrupted else 0)
     # the best whole-grid error after any epoch (or of the final, possibly part-epoch, state)
     allErrors = np.array(gridErrors + [finalError], dtype=np.float64)
     if np.isfinite(allErrors).any():
