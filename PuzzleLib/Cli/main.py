@@ -185,8 +185,9 @@ class _Config:
         self.expr = args.expr
         self.tree = tree
         self.data = args.data
-        self.range = list(args.range)
-        self.points = args.points
+        # the grid is the formula's; with --data the x values come from the file
+        self.range = list(args.range) if args.data is None else None
+        self.points = args.points if args.data is None else None
         self.hidden = list(args.layers) if args.layers else [args.neurons]
         self.activation = args.activation
         self.optimizer = args.optimizer
@@ -230,6 +231,10 @@ def _restore(args, prog):
 
     if (args.expr is None) == (args.data is None):
         raise UsageError("give a formula EXPR or --data FILE.csv (exactly one)")
+    gridOptions = [name for name in ("--range", "--points") if name in getattr(args, "given", ())]
+    if args.data is not None and gridOptions:
+        raise UsageError("%s set%s the formula's grid; with --data the x values come from the file" % (
+            " and ".join(gridOptions), "" if len(gridOptions) > 1 else "s"))
     tree = None
     if args.expr is not None:
         try:
@@ -336,6 +341,7 @@ def main(argv=None):
     parser = buildParser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_shield(argv, parser))
+    args.given = set(argv[:argv.index("--")] if "--" in argv else argv)  # to tell an option given from a default
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

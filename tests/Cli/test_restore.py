@@ -207,3 +207,15 @@ def test_huge_range_warns_only_through_the_command(tmp_path, capsys):
     assert status == 1 and err.splitlines() == [
         "puzzlelib restore: warning: training diverged: the net's predictions are not finite; try a smaller "
         "--lr or --normalize on (files are written all the same)"]
+
+
+def test_grid_options_with_data_are_refused_not_ignored(tmp_path, capsys):
+    # --range and --points were silently ignored with --data, and metrics.json recorded -3 3 / 1024
+    data = tmp_path / "m.csv"
+    data.write_text("0,1\n1,2\n2,1\n")
+    status, out, metrics = restore(tmp_path, "--data", str(data), "--range", "0", "1", "-q")
+    err = capsys.readouterr().err
+    assert status == 2 and err.splitlines() == [
+        "puzzlelib restore: error: --range sets the formula's grid; with --data the x values come from the file"]
+    status, out, metrics = restore(tmp_path, "--data", str(data), "--neurons", "4", "--epochs", "1", "-q")
+    assert status == 0 and metrics["config"]["range"] is None and metrics["config"]["points"] is None
