@@ -346,6 +346,9 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return 2
     prog = "%s %s" % (PROG, args.command)
+    if args.backend is not None and "PuzzleLib.Config" not in sys.modules:
+        # --backend wins over PUZZLELIB_BACKEND, which Config reads (and checks) when first imported
+        os.environ["PUZZLELIB_BACKEND"] = args.backend
 
     from PuzzleLib.Cli.csvdata import DataError
     from PuzzleLib.Cli.restore import UsageError

@@ -65,3 +65,15 @@ def test_refusals_are_one_line(model, tmp_path, capsys, setup, words):
     err = capsys.readouterr().err
     assert status == 2 and len(err.splitlines()) == 1 and words in err, err
     assert os.path.exists(model)
+
+
+def test_backend_option_wins_over_the_environment(model):
+    # a fresh process: PUZZLELIB_BACKEND is read when PuzzleLib.Config is first imported, and a bad
+    # value there used to fail the command even with --backend cpu given
+    import subprocess
+    import sys
+    env = dict(os.environ, PUZZLELIB_BACKEND="bogus")
+    done = subprocess.run([sys.executable, "-m", "PuzzleLib", "predict", model, "0.5", "--backend", "cpu"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert parse(done.stdout)[:, 0].tolist() == [0.5]
