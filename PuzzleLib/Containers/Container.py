@@ -30,6 +30,8 @@ class Container(_Composite):
     def _addModule(self, mod, index):
         if not isinstance(mod, Module):
             raise ContainerError("%s: can only hold modules, got %s" % (self._label(), type(mod).__name__))
+        if any(inner is self for _, inner, _ in mod._walk("")):
+            raise ContainerError("%s: cannot hold %s, which is or contains this container" % (self._label(), mod._label()))
         if mod.name is None:
             # named by position; after a pop that name may be taken, so take the next free number
             while isinstance(index, int) and str(index) in self.modules:

@@ -1,4 +1,6 @@
 """Sequential: modules applied one after another."""
+import numbers
+
 from PuzzleLib import Config
 from PuzzleLib.Errors import ContainerError
 from PuzzleLib.Containers._ordered import _OrderedContainer
@@ -30,6 +32,9 @@ class Sequential(_OrderedContainer):
     _indexKinds = "an int, a name or a slice"
 
     def insert(self, index, mod):
+        """Put ``mod`` before position ``index`` (an unnamed one is named by the next free number); returns the container."""
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise ContainerError("%s: insert index %r is not an int" % (self._label(), index))
         if not -len(self.graph) <= index <= len(self.graph):
             raise ContainerError("%s: insert index %d out of range for %d modules" % (self._label(), index, len(self.graph)))
         self._addModule(mod, len(self.graph))
@@ -38,11 +43,14 @@ class Sequential(_OrderedContainer):
         return self
 
     def pop(self, index=-1):
+        """Remove and return the module at position ``index`` (the last by default)."""
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise ContainerError("%s: pop index %r is not an int" % (self._label(), index))
         if not self.graph:
             raise ContainerError("%s: pop from an empty container" % self._label())
         try:
             mod = self.graph.pop(index)
-        except (IndexError, TypeError):
+        except IndexError:
             raise ContainerError("%s: pop index %r out of range for %d modules" % (self._label(), index, len(self.graph))) from None
         del self.modules[mod.name]
         return mod

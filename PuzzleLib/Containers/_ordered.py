@@ -1,6 +1,7 @@
 """The part Sequential and Parallel share: modules kept in order in ``graph``."""
 from PuzzleLib.Containers.Container import Container
 from PuzzleLib.Errors import ContainerError
+from PuzzleLib.Modules.Module import Module
 
 
 class _OrderedContainer(Container):
@@ -18,13 +19,30 @@ class _OrderedContainer(Container):
         self.graph = []
 
     def append(self, mod):
+        """Add ``mod`` at the end (an unnamed module is named by its position); returns the container."""
         self._addModule(mod, len(self.graph))
         self.graph.append(mod)
         return self
 
     def extend(self, mods):
-        for mod in mods:
-            self.append(mod)
+        """Append each module of ``mods`` in order; returns the container. A refused module adds none."""
+        try:
+            mods = list(mods)
+        except TypeError:
+            raise ContainerError("%s: extend takes an iterable of modules, got %s" % (
+                self._label(), type(mods).__name__)) from None
+        count = len(self.graph)
+        named = [mod for mod in mods if isinstance(mod, Module) and mod.name is None]
+        try:
+            for mod in mods:
+                self.append(mod)
+        except ContainerError:
+            for mod in self.graph[count:]:
+                del self.modules[mod.name]
+            del self.graph[count:]
+            for mod in named:
+                mod.name = None
+            raise
         return self
 
     def __getitem__(self, item):

@@ -332,3 +332,34 @@ def test_blueprint_keeps_activation_slice_and_inplace():
     assert rebuilt[1].slc == (slice(None), slice(1, 3)) and rebuilt[1].inplace
     x = np.random.randn(3, 2).astype(np.float32)
     np.testing.assert_array_equal(net(to_gpu(x)).get(), rebuilt(to_gpu(x)).get())
+
+
+def test_insert_and_pop_refuse_non_int_indices_and_change_nothing():
+    net = _net(name="net")
+    with pytest.raises(ContainerError, match=r"Sequential 'net': insert index 'a' is not an int"):
+        net.insert("a", Linear(2, 2))
+    with pytest.raises(ContainerError, match=r"Sequential 'net': pop index 1.5 is not an int"):
+        net.pop(1.5)
+    assert list(net.modules) == ["0", "1", "2"] and len(net.graph) == 3
+
+
+def test_extend_refuses_a_non_iterable_and_a_bad_module_adds_none():
+    net = _net(name="net")
+    with pytest.raises(ContainerError, match=r"Sequential 'net': extend takes an iterable of modules, got int"):
+        net.extend(3)
+    lin, act = Linear(2, 2), Activation(relu)
+    with pytest.raises(ContainerError, match=r"can only hold modules, got str"):
+        net.extend([lin, act, "relu"])
+    assert list(net.modules) == ["0", "1", "2"] and len(net.graph) == 3
+    assert lin.name is None and act.name is None
+    assert net.extend([lin, act]) is net and list(net.modules) == ["0", "1", "2", "3", "4"]
+
+
+def test_a_container_cannot_hold_itself():
+    net = _net(name="net")
+    with pytest.raises(ContainerError, match=r"Sequential 'net': cannot hold Sequential 'net'"):
+        net.append(net)
+    outer = Sequential(name="outer").append(net)
+    with pytest.raises(ContainerError, match=r"cannot hold Sequential 'outer', which is or contains"):
+        net.append(outer)
+    assert list(net.modules) == ["0", "1", "2"] and len(net.graph) == 3
