@@ -23,8 +23,10 @@ Example::
 import inspect
 import json
 
+import h5py
+
 from PuzzleLib import Serialization
-from PuzzleLib.Errors import BlueprintError
+from PuzzleLib.Errors import BlueprintError, SerializationError
 
 
 def _registry():
@@ -125,7 +127,7 @@ def load(path_or_bytes):
         raw = f.get("blueprint")
         if raw is None:
             raise BlueprintError("model file %s has no blueprint; save it with withBlueprint=True" % what)
-        if not hasattr(raw, "dtype") or raw.shape != () or raw.dtype.kind not in "SOU":
+        if not isinstance(raw, h5py.Dataset) or raw.shape != () or raw.dtype.kind not in "SOU":
             raise BlueprintError("model file %s: 'blueprint' is not a scalar string" % what)
         try:
             raw = raw[()]
@@ -142,7 +144,15 @@ def load(path_or_bytes):
             raise BlueprintError("model file %s: %s" % (what, e)) from None
         except RecursionError:
             raise BlueprintError("model file %s: the blueprint nests too deeply" % what) from None
+        except Exception as e:  # a malformed blueprint must not surface as a raw traceback
+            raise BlueprintError("model file %s: the blueprint could not be built: %s: %s" % (
+                what, type(e).__name__, e)) from None
         Serialization.loadModule(net, f, name=what)
+    except (BlueprintError, SerializationError):
+        raise
+    except Exception as e:
+        raise SerializationError("model file %s could not be read (corrupted?): %s: %s" % (
+            what, type(e).__name__, e)) from None
     finally:
         if close:
             root.close()

@@ -413,3 +413,36 @@ def test_a_file_written_by_hand_to_the_documented_layout_loads():
     manual = Sequential().append(Linear(3, 5)).append(Activation("relu"))
     manual.load(buf.getvalue())
     np.testing.assert_array_equal(manual[0].vars["W"].data.get(), W)
+
+
+def test_a_blueprint_that_is_a_committed_datatype_is_a_blueprint_error():
+    # a named HDF5 datatype has a dtype but no shape; it once escaped as a raw AttributeError
+    buf = io.BytesIO(Sequential().append(Linear(3, 4)).save())
+    with h5py.File(buf, "a") as f:
+        f["blueprint"] = np.dtype("float32")
+    with pytest.raises(BlueprintError, match="not a scalar string"):
+        Blueprint.load(buf.getvalue())
+
+
+def _graphFile():
+    from PuzzleLib.Containers import Graph
+    inp = Linear(3, 4, name="a").node()
+    net = Graph(inputs=inp, outputs=Activation("relu", name="r").node(inp))
+    return net.save(), net.getBlueprint()
+
+
+@pytest.mark.parametrize("change,pattern", [
+    ({"graph": {"a": [], "r": [["a", "x"]]}}, "node 'r'.*slot must be a non-negative int"),
+    ({"graph": {"a": [], "r": [["a", -1]]}}, "node 'r'.*slot must be a non-negative int"),
+    ({"inputs": 5}, "'inputs' must be a node name or a list"),
+    ({"outputs": {"r": 0}}, "'outputs' must be a node name or a list"),
+    ({"nodeModules": [1]}, "'nodeModules' must map node names"),
+    ({"nodeModules": {"r": [1]}}, "'nodeModules' must map node names"),
+])
+def test_a_malformed_graph_blueprint_is_a_blueprint_error(change, pattern):
+    # these were raw TypeError / AttributeError / ContainerError out of Blueprint.load
+    saved, blueprint = _graphFile()
+    blueprint.update(change)
+    saved = _withBlueprint(saved, json.dumps(blueprint))
+    with pytest.raises(BlueprintError, match=pattern):
+        Blueprint.load(saved)

@@ -393,6 +393,8 @@ class Graph(Container):
         if not isinstance(modules, dict) or not isinstance(graph, dict):
             raise BlueprintError("blueprint of Graph: 'modules' and 'graph' must be objects")
         aliases = blueprint.get("nodeModules") or {}
+        if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+            raise BlueprintError("blueprint of Graph: 'nodeModules' must map node names to module names, got %.200r" % (aliases,))
         built = {}
         for mname, mbp in modules.items():
             mod = build(mbp, classes)
@@ -417,8 +419,14 @@ class Graph(Container):
             except (TypeError, ValueError):
                 raise BlueprintError("blueprint of Graph: parents of node %r must be [name, slot] pairs, got %r" % (
                     nname, parents)) from None
-            nodes[nname].addParents(*links)
+            try:
+                nodes[nname].addParents(*links)
+            except ContainerError as e:
+                raise BlueprintError("blueprint of Graph: node %r: %s" % (nname, e)) from None
 
+        for what, names in (("inputs", inputs), ("outputs", outputs)):
+            if not isinstance(names, (str, list)):
+                raise BlueprintError("blueprint of Graph: %r must be a node name or a list of them, got %.200r" % (what, names))
         ins = lookup(inputs) if isinstance(inputs, str) else [lookup(n) for n in inputs]
         outs = lookup(outputs) if isinstance(outputs, str) else [lookup(n) for n in outputs]
         scheme = blueprint.get("scheme") or {}
