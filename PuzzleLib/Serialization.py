@@ -65,15 +65,30 @@ def _collect(mod):
     moduleAttrs = {}
     containerAttrs = {}
     root = mod.name or ""
+    owners = {}
     for path, m, isContainer in mod._walk(root):
+        if "/" in path:
+            raise SerializationError("%s: a module name holds '/', which HDF5 reads as a group separator (module "
+                                     "path %r); rename the module" % (m._label(), path))
         for pname, var in m.vars.items():
+            _claim(owners, "%s.%s" % (path, pname), m)
             links["%s.%s" % (path, pname)] = var
         if isContainer:
+            _claim(owners, "attrs.%s" % path, m)
             containerAttrs["attrs.%s" % path] = dict(m.attrs)
         else:
             for aname, attr in m.attrs.items():
+                _claim(owners, "attrs/%s.%s" % (path, aname), m)
                 moduleAttrs["%s.%s" % (path, aname)] = attr
     return links, moduleAttrs, containerAttrs
+
+
+def _claim(owners, name, mod):
+    """Refuse two modules whose dotted paths give the same stored name (names holding dots)."""
+    other = owners.setdefault(name, mod)
+    if other is not mod:
+        raise SerializationError("%s and %s would both be stored as %r (a module name holds a dot); rename one" % (
+            other._label(), mod._label(), name))
 
 
 def describe(hdf):

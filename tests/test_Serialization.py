@@ -245,3 +245,21 @@ def test_blueprint_of_other_roots(build):
     assert str(rebuilt) == str(net)
     x = np.random.randn(3, 2).astype(np.float32)
     np.testing.assert_array_equal(_predict(rebuilt, x), _predict(net, x))
+
+
+def test_a_module_name_with_a_slash_is_refused_on_save_and_load():
+    # HDF5 reads '/' as a group separator: such a net was saved, then refused by its own load
+    net = Sequential().append(Linear(2, 3, name="conv1/fc"))
+    with pytest.raises(SerializationError, match=r"Linear 'conv1/fc'.*'/'.*group separator"):
+        net.save()
+    with pytest.raises(SerializationError, match=r"Linear 'conv1/fc'.*'/'"):
+        net.load(Sequential().append(Linear(2, 3, name="fc")).save())
+
+
+def test_dotted_names_that_collide_are_refused_instead_of_dropping_a_parameter():
+    # '.a' + '.b' and '.a.b' both gave links '.a.b.W': one Linear's parameters were silently lost
+    net = Sequential().append(Sequential(name="a").append(Linear(2, 2, name="b"))).append(Linear(2, 2, name="a.b"))
+    with pytest.raises(SerializationError, match=r"Linear 'b' and Linear 'a.b' would both be stored as '\.a\.b\.W'"):
+        net.save()
+    dotted = Sequential().append(Linear(2, 3, name="a.b"))
+    dotted.load(dotted.save())  # a dot alone is fine
