@@ -13,6 +13,11 @@ class Parallel(_OrderedContainer):
     per branch, defaults to ``momentum=1.0`` like every container, and sets ``grad`` to the list
     of input gradients.
 
+    Parameters
+    ----------
+    name : str, optional
+        The container's name (the first part of its parameters' names in a model file).
+
     Shape
     -----
     [x_0, ..., x_{k-1}] -> [branch_0(x_0), ..., branch_{k-1}(x_{k-1})]

@@ -14,6 +14,15 @@ class Sequential(_OrderedContainer):
     ``backward`` defaults to ``momentum=1.0``: parameter gradients accumulate until the
     optimizer's ``zeroGradParams()``.
 
+    Parameters
+    ----------
+    name : str, optional
+        The container's name (the first part of its parameters' names in a model file).
+
+    Shape
+    -----
+    Whatever the modules make of it: x -> mod_{n-1}(... mod_0(x)).
+
     Example::
 
         >>> from PuzzleLib.Modules import Linear, Activation
