@@ -268,9 +268,12 @@ def _restore(args, prog):
 
     if not cfg.quiet:
         out = cfg.out
-        print("whole-grid error %s (best %s at epoch %s; before training %s); max |error| %s at x = %s" % (
-            _fmt(metrics["finalError"]), _fmt(metrics["bestError"]), metrics["bestEpoch"],
-            _fmt(metrics["initialError"]), _fmt(metrics["maxAbsError"], "%.3g"), _fmt(metrics["maxAbsErrorAt"])))
+        best = "n/a" if metrics["bestEpoch"] is None else "%s at epoch %d" % (_fmt(metrics["bestError"]),
+                                                                             metrics["bestEpoch"])
+        worst = "n/a" if metrics["maxAbsError"] is None else "%s at x = %s" % (
+            _fmt(metrics["maxAbsError"], "%.3g"), _fmt(metrics["maxAbsErrorAt"]))
+        print("whole-grid error %s (best %s; before training %s); max |error| %s" % (
+            _fmt(metrics["finalError"]), best, _fmt(metrics["initialError"]), worst))
         rate = metrics["samplesPerSecond"]
         print("%d epoch%s in %.2f s of training (%s samples/s), %.2f s in all" % (
             metrics["epochsDone"], "" if metrics["epochsDone"] == 1 else "s", metrics["trainSeconds"],
@@ -371,3 +374,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("%s: interrupted" % prog, file=sys.stderr)
         return 130
+    except MemoryError as e:
+        print("%s: error: out of memory (%s); try fewer --points or a smaller net" % (prog, e), file=sys.stderr)
+        return 1

@@ -3,6 +3,7 @@
 import numpy as np
 
 TRUE_STYLE = {"linewidth": 5, "color": "black", "antialiased": True, "label": "True values"}
+MAX_NEURONS_DRAWN = 2000
 PRED_STYLE = {"linewidth": 2, "color": "orange", "antialiased": True}
 
 
@@ -95,8 +96,10 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
                 va="center", transform=ax.transAxes, color="tab:red")
     elif perEpoch.size:
         ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
-        ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, label="whole grid (after the epoch)")
-        ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1,
+        dots = "o" if len(ep) == 1 else None  # one epoch: a line of one point would not show
+        ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, marker=dots,
+                    label="whole grid (after the epoch)")
+        ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1, marker=dots,
                     label="training (mean over the epoch's batches)")
         best = metrics["bestEpoch"]
         if best and best <= len(ep) and np.isfinite(metrics["errorPerEpoch"][best - 1]):
@@ -155,13 +158,20 @@ def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
     span = np.ptp(contributions, axis=0)
     active = span > 1e-9 * max(float(span.max()), 1e-30)
     inside = active & np.isfinite(kink) & (kink >= lo) & (kink <= hi)
+    # a very wide net: draw the MAX_NEURONS_DRAWN widest-ranging terms (drawing 100000 lines takes
+    # minutes and its map gigabytes); the counts in the title are over every neuron
+    drawn = active.copy()
+    if active.sum() > MAX_NEURONS_DRAWN:
+        drawn[:] = False
+        drawn[np.argsort(np.where(active, span, -np.inf))[-MAX_NEURONS_DRAWN:]] = True
+    which = "" if drawn.sum() == active.sum() else "\nthe %d widest-ranging of %d drawn" % (drawn.sum(), active.sum())
 
     ax = fig.add_subplot(grid[2, 0:top])
     cmap = plt.get_cmap("viridis")
     norm = Normalize(lo, hi)
     order = np.argsort(np.where(np.isfinite(kink), kink, np.inf))
     for j in order:
-        if not active[j]:
+        if not drawn[j]:
             continue
         if inside[j]:
             ax.plot(x, contributions[:, j], color=cmap(norm(kink[j])), linewidth=1.2, alpha=0.85)
@@ -172,14 +182,14 @@ def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
     fig.colorbar(sm, ax=ax, pad=0.01).set_label("x where the neuron bends (-b1/w1)")
     ax.axhline(0.0, color="black", linewidth=0.5)
     ax.set_title("each hidden neuron's term w2[j] * %s(w1[j] x + b1[j])\n"
-                 "%d bend in the range (colour: where), %d straight (gray), %d never active"
-                 % (cfg.activation, int(inside.sum()), int((active & ~inside).sum()), int((~active).sum())),
+                 "%d bend in the range (colour: where), %d straight (gray), %d never active%s"
+                 % (cfg.activation, int(inside.sum()), int((active & ~inside).sum()), int((~active).sum()), which),
                  fontsize=10)
     ax.set_xlabel("x")
 
     # a map of the same: neurons sorted by bend point, colour = contribution
     ax = fig.add_subplot(grid[2, top:2 * top])
-    shown = [j for j in order if active[j]]
+    shown = [j for j in order if drawn[j]]
     if shown:
         values = contributions[:, shown].T
         limit = float(np.percentile(np.abs(values), 99)) or 1.0
@@ -191,6 +201,6 @@ def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
         ax.set_xlim(lo, hi)
         ax.legend(loc="upper right", fontsize=8)
         fig.colorbar(image, ax=ax, pad=0.01).set_label("contribution to the output")
-    ax.set_title("the same as a map\none row per active neuron, sorted by bend point", fontsize=10)
+    ax.set_title("the same as a map\none row per active neuron, sorted by bend point%s" % which, fontsize=10)
     ax.set_xlabel("x")
     ax.set_ylabel("neuron (sorted)")

@@ -15,6 +15,7 @@ import numpy as np
 
 MACRO_BATCH = 1000
 PREDICT_CHUNK = 65536
+PREDICT_ELEMENTS = 1 << 24
 PLOT_POINTS = 4096
 
 
@@ -88,11 +89,15 @@ def buildNet(hidden, activation):
 
 
 def predict(net, x):
-    """Host predictions of ``net`` in eval mode for host float32 ``x`` of shape (N, 1)."""
+    """Host predictions of ``net`` in eval mode for host float32 ``x`` of shape (N, 1), in chunks of
+    rows that keep each layer's output under about PREDICT_ELEMENTS values."""
     from PuzzleLib.Backend.gpuarray import to_gpu
+    from PuzzleLib.Modules import Linear
 
+    widest = max([max(mod.vars["W"].data.shape) for mod in net.graph if isinstance(mod, Linear)] or [1])
+    rows = max(1, min(PREDICT_CHUNK, PREDICT_ELEMENTS // widest))
     net.evalMode()
-    parts = [net(to_gpu(np.ascontiguousarray(x[i:i + PREDICT_CHUNK]))).get() for i in range(0, len(x), PREDICT_CHUNK)]
+    parts = [net(to_gpu(np.ascontiguousarray(x[i:i + rows]))).get() for i in range(0, len(x), rows)]
     return np.concatenate(parts, axis=0)
 
 
@@ -110,13 +115,14 @@ def _linearWeights(net):
 
 
 def neuronContributions(net, x):
-    """For one hidden layer: w2[j] * act(w1[j] x + b1[j]) for every hidden neuron j, shape (N, n)."""
+    """For one hidden layer: w2[j] * act(w1[j] x + b1[j]) for every hidden neuron j, float32 (N, n)."""
     from PuzzleLib.Backend.gpuarray import to_gpu
 
     net.evalMode()
-    hidden = net[1](net[0](to_gpu(np.ascontiguousarray(x)))).get().astype(np.float64)
-    w2 = net[2].vars["W"].data.get().astype(np.float64)[:, 0]
-    return hidden * w2
+    hidden = net[1](net[0](to_gpu(np.ascontiguousarray(x)))).get()
+    w2 = net[2].vars["W"].data.get()[:, 0]
+    hidden *= w2  # float32, in place: (N, n) can be large for a wide net
+    return hidden
 
 
 class _Scaling:

@@ -31,3 +31,29 @@ def test_constant_function_and_diverged_run_draw_without_warnings(tmp_path, caps
     assert status == 1 and metrics["diverged"]
     assert plt.imread(out + "/restore.png").shape[0] > 400
     assert "UserWarning" not in capsys.readouterr().err
+
+
+def test_a_very_wide_net_draws_only_its_widest_ranging_neurons(monkeypatch):
+    # 100000 hidden neurons took minutes to draw and its map needed gigabytes (a MemoryError traceback)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.gridspec import GridSpec
+    from types import SimpleNamespace
+    from PuzzleLib.Cli import plotting
+
+    monkeypatch.setattr(plotting, "MAX_NEURONS_DRAWN", 4)
+    x = np.linspace(-1, 1, 9)
+    w1, b1, w2 = np.ones(7), -np.linspace(-0.9, 0.9, 7), np.arange(1.0, 8.0)
+    contributions = np.maximum(np.outer(x, w1) + b1, 0) * w2
+    contributions[:, 0] = 0.0  # never active
+    fig = plt.figure()
+    plotting._drawNeurons(fig, GridSpec(3, 2, figure=fig), 1, x, contributions, (w1[None, :], b1),
+                          SimpleNamespace(activation="relu"))
+    lines, image = fig.axes[0], fig.axes[2]
+    assert len(lines.lines) == 4 + 1  # the four widest terms and the zero line
+    assert "6 bend in the range" in lines.get_title() and "1 never active" in lines.get_title()
+    assert "the 4 widest-ranging of 6 drawn" in lines.get_title()
+    assert image.images[0].get_array().shape == (4, 9)
+    plt.close(fig)
+

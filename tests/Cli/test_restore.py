@@ -221,3 +221,32 @@ def test_grid_options_with_data_are_refused_not_ignored(tmp_path, capsys):
         "puzzlelib restore: error: --range sets the formula's grid; with --data the x values come from the file"]
     status, out, metrics = restore(tmp_path, "--data", str(data), "--neurons", "4", "--epochs", "1", "-q")
     assert status == 0 and metrics["config"]["range"] is None and metrics["config"]["points"] is None
+
+
+def test_predictions_are_the_same_in_chunks_of_rows(monkeypatch):
+    # the chunk keeps a wide layer's output bounded (65536 rows x 100000 neurons needed 24 GiB)
+    from PuzzleLib.Cli import restore as restoreModule
+    np.random.seed(0)
+    net = restoreModule.buildNet([6], "tanh")
+    x = np.linspace(-2, 2, 50, dtype=np.float32).reshape(-1, 1)
+    whole = restoreModule.predict(net, x)
+    monkeypatch.setattr(restoreModule, "PREDICT_ELEMENTS", 6 * 7)  # 7 rows a chunk
+    np.testing.assert_allclose(restoreModule.predict(net, x), whole, rtol=1e-5, atol=1e-6)
+
+
+def test_out_of_memory_is_one_line(monkeypatch, tmp_path, capsys):
+    from PuzzleLib.Cli import restore as restoreModule
+
+    def tooBig(cfg, say):
+        raise MemoryError("Unable to allocate 24.4 GiB")
+    monkeypatch.setattr(restoreModule, "run", tooBig)
+    status, out, metrics = restore(tmp_path, "x", "-q")
+    assert status == 1 and capsys.readouterr().err.splitlines() == [
+        "puzzlelib restore: error: out of memory (Unable to allocate 24.4 GiB); try fewer --points or a smaller net"]
+
+
+def test_summary_of_a_diverged_run_says_n_a_not_none(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "1e30*x", *[a for a in SMALL if a != "-q"])
+    printed = capsys.readouterr().out
+    assert status == 1 and "None" not in printed
+    assert printed.splitlines()[0].startswith("whole-grid error n/a (best n/a; before training ")
