@@ -344,7 +344,8 @@ def main(argv=None):
     parser = buildParser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_shield(argv, parser))
-    args.given = set(argv[:argv.index("--")] if "--" in argv else argv)  # to tell an option given from a default
+    # the options given (``--points 5`` or ``--points=5``), to tell them from defaults
+    args.given = {a.split("=", 1)[0] for a in (argv[:argv.index("--")] if "--" in argv else argv)}
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

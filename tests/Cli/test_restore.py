@@ -219,6 +219,8 @@ def test_grid_options_with_data_are_refused_not_ignored(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and err.splitlines() == [
         "puzzlelib restore: error: --range sets the formula's grid; with --data the x values come from the file"]
+    status, out, metrics = restore(tmp_path, "--data", str(data), "--points=5", "-q")
+    assert status == 2 and "--points sets the formula's grid" in capsys.readouterr().err
     status, out, metrics = restore(tmp_path, "--data", str(data), "--neurons", "4", "--epochs", "1", "-q")
     assert status == 0 and metrics["config"]["range"] is None and metrics["config"]["points"] is None
 
