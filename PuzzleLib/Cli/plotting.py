@@ -64,13 +64,14 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     if contributions is not None and not np.isfinite(contributions).all():
         contributions = None  # a diverged net: nothing to say about its neurons
     isData = cfg.data is not None
-    what = cfg.data if isData else "y = %s" % cfg.expr
     top = 3 if scratch is not None else 2
     rows = 3 if contributions is not None else 2
+    title = _title(cfg, metrics, width=55 * top)
     fig = plt.figure(figsize=(5.6 * top, 4.4 * rows + 0.6))
     # fixed margins: tight_layout costs a second per figure here
+    lower = 0.025 * title.count("\n") * (3 / rows)  # room for a second title line
     grid = GridSpec(rows, top * 2, figure=fig, left=0.055, right=0.975, bottom=0.06 if rows == 2 else 0.045,
-                    top=0.91 if rows == 2 else 0.93, hspace=0.42, wspace=0.5)
+                    top=(0.91 if rows == 2 else 0.93) - lower, hspace=0.42, wspace=0.5)
 
     epochs = metrics["epochsDone"]
     ax = fig.add_subplot(grid[0, 0:2])
@@ -138,11 +139,25 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     if contributions is not None:
         _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg)
 
-    fig.suptitle("PuzzleLib restore: %s  |  %s hidden, %s, %s, lr %g, batch %d%s" % (
-        what, "-".join(str(h) for h in cfg.hidden), cfg.activation, metrics["optimizer"].split("(")[0], cfg.lr,
-        cfg.batch, ", trained on standardised x and y" if cfg.normalize else ""), fontsize=13)
+    fig.suptitle(title, fontsize=13)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _title(cfg, metrics, width):
+    """The figure's title: what was restored and how; on two lines, each cut to ``width``
+    characters, when one line would run off the figure (a long data path, formula or --layers)."""
+    import os
+
+    what = os.path.basename(cfg.data) if cfg.data is not None else "y = %s" % cfg.expr
+    how = "%s hidden, %s, %s, lr %g, batch %d%s" % (
+        "-".join(str(h) for h in cfg.hidden), cfg.activation, metrics["optimizer"].split("(")[0], cfg.lr,
+        cfg.batch, ", trained on standardised x and y" if cfg.normalize else "")
+    line = "PuzzleLib restore: %s  |  %s" % (what, how)
+    if len(line) <= width:
+        return line
+    cut = [text if len(text) <= width else text[:width - 3] + "..." for text in ("PuzzleLib restore: " + what, how)]
+    return "\n".join(cut)
 
 
 def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):

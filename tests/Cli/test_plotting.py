@@ -57,3 +57,20 @@ def test_a_very_wide_net_draws_only_its_widest_ranging_neurons(monkeypatch):
     assert image.images[0].get_array().shape == (4, 9)
     plt.close(fig)
 
+
+
+def test_a_long_title_goes_on_two_cut_lines():
+    # a data file's full path, or a long formula, ran off both sides of the figure
+    from types import SimpleNamespace
+    from PuzzleLib.Cli.plotting import _title
+
+    cfg = SimpleNamespace(data="/some/where/deep/" * 8 + "readings.csv", expr=None, hidden=[64] * 10,
+                          activation="relu", lr=0.01, batch=10, normalize=True)
+    metrics = {"optimizer": "MomentumSGD(learnRate=0.01, momRate=0.9)"}
+    first, second = _title(cfg, metrics, width=80).split("\n")
+    assert first == "PuzzleLib restore: readings.csv"
+    assert len(second) == 80 and second.startswith("64-64-64") and second.endswith("...")
+    cfg = SimpleNamespace(data=None, expr="2*sin(x)+5", hidden=[100], activation="relu", lr=0.01, batch=10,
+                          normalize=False)
+    assert _title(cfg, metrics, width=110) == \
+        "PuzzleLib restore: y = 2*sin(x)+5  |  100 hidden, relu, MomentumSGD, lr 0.01, batch 10"
