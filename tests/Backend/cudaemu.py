@@ -11,6 +11,7 @@
   ``T``), and every other name is numpy's, its array results made device arrays.
 
 What this cannot see: CuPy's own API differences from numpy, implicit host conversions, speed.
+Like CuPy, it never warns about floating-point overflow or invalid values.
 ``python -m tests.Backend.cudaemu [pytest args]`` runs the suite on the cuda backend over it (Python
 subprocesses the tests start, such as the tutorial run, import it as ``cupy`` too).
 """
@@ -153,7 +154,8 @@ class DeviceArray(np.ndarray):
         given = kwargs.get("out")
         if given is not None:
             kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, DeviceArray) else x for x in given)
-        result = getattr(ufunc, method)(*inputs, **kwargs)
+        with np.errstate(all="ignore"):  # CuPy never warns about overflow or nan
+            result = getattr(ufunc, method)(*inputs, **kwargs)
         if given is not None and method == "__call__":
             return given[0] if len(given) == 1 else given  # the very arrays passed as out
         return _device(result)
@@ -190,7 +192,8 @@ def _wrap(fn):
             _checkNoHostArrays(name, args, kwargs)
         outer, _inside[0] = _inside[0], True
         try:
-            return _device(fn(*args, **kwargs))
+            with np.errstate(all="ignore"):  # CuPy never warns about overflow or nan
+                return _device(fn(*args, **kwargs))
         finally:
             _inside[0] = outer
     wrapper.__name__ = getattr(fn, "__name__", "fn")
