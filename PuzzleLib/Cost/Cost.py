@@ -41,6 +41,11 @@ class Cost:
     def _label(self):
         return type(self).__name__
 
+    def _checkTargetsFor(self, module, data, target):
+        """Check a whole data set's targets before a handler's first batch (so a bad one is refused
+        before any parameter changes); costs whose per-batch checks look at target values override
+        it. ``data`` and ``target`` are whole host or device arrays; the base checks nothing."""
+
     def _error(self, message):
         return CostError("%s: %s" % (self._label(), message))
 

@@ -1,7 +1,7 @@
 """CrossEntropy: softmax over the class axis, then the negative log-likelihood of integer labels."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkMaxlabels,
+from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkLabelsFor, checkMaxlabels,
                                     checkScoresAndLabels, oneHot, softmax)
 from PuzzleLib.Errors import CostError
 
@@ -88,6 +88,9 @@ class CrossEntropy(_FusedCost):
             return kernel(read(), target, g, weights)
 
         return errorAndGrad, grad
+
+    def _checkTargetsFor(self, module, data, target):
+        checkLabelsFor(self, module, data, target)
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

@@ -1,7 +1,8 @@
 """SVM: the multiclass hinge error (one margin per wrong class) against integer labels."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
-from PuzzleLib.Cost._labels import argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkScoresAndLabels, oneHot
+from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkLabelsFor,
+                                    checkScoresAndLabels, oneHot)
 from PuzzleLib.Errors import CostError
 
 xp = gpuarray.xp
@@ -59,6 +60,9 @@ class SVM(_FusedCost):
         grad -= dm
         grad *= 1.0 / count
         return error, grad
+
+    def _checkTargetsFor(self, module, data, target):
+        checkLabelsFor(self, module, data, target)
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

@@ -57,6 +57,21 @@ def checkLabelRange(cost, target, classes):
         raise cost._error("labels must lie in [0, %d) for %d classes, got values in [%d, %d]" % (classes, classes, lo, hi))
 
 
+def checkLabelsFor(cost, module, data, target):
+    """A handler's whole-set check of the labels (see Cost._checkTargetsFor): the class count
+    comes from the module's output shape for the data, without computing; when the module cannot
+    tell it, the per-batch checks alone remain."""
+    if Config.disableDtypeShapeChecks or xp.dtype(target.dtype).kind not in "iu":
+        return  # a wrong dtype is refused by the first batch's checks, before any update
+    try:
+        shape = module.dataShapeFrom(tuple(data.shape))
+    except Exception:
+        return
+    if not isinstance(shape, tuple) or len(shape) < 2:
+        return
+    checkLabelRange(cost, target, shape[1])
+
+
 def softmax(scores, axis=1):
     """(probabilities, log-sum-exp shifted scores): softmax along `axis`, computed stably."""
     shifted = scores - scores.max(axis=axis, keepdims=True)

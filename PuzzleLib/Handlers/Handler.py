@@ -92,6 +92,8 @@ class Handler:
     def handleFromHost(self, data, *args, macroBatchSize=10000, onMacroBatchFinish=None, random=True, **kwargs):
         arrays = (data,) + args
         n = self._checkArrays(arrays, host=True)
+        if all(isinstance(ary, np.ndarray) for ary in arrays):  # not an h5py dataset: checked whole
+            self._checkTargets(arrays)
         if isinstance(macroBatchSize, bool) or not isinstance(macroBatchSize, numbers.Integral) or macroBatchSize <= 0:
             raise HandlerError("%s: macroBatchSize must be a positive integer, got %r" % (self._label(), macroBatchSize))
         if onMacroBatchFinish is not None and not callable(onMacroBatchFinish):
@@ -109,6 +111,7 @@ class Handler:
     def handle(self, data, *args, random=True, **kwargs):
         arrays = (data,) + args
         n = self._checkArrays(arrays, host=False)
+        self._checkTargets(arrays)
         bs = self.batchsize
         self.totalBatches = int(math.ceil(n / bs))
         order = np.random.permutation(self.totalBatches).tolist() if random else range(self.totalBatches)
@@ -143,6 +146,9 @@ class Handler:
             if not resetEachBatch:
                 mod.reset()
         return self._endHandle(state)
+
+    def _checkTargets(self, arrays):
+        """Refuse bad targets in the whole set before the first batch (Trainer, Validator)."""
 
     def _beginHandle(self, n, **kwargs):
         return None

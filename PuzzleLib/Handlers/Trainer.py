@@ -86,6 +86,10 @@ class Trainer(Handler):
                 % (type(other).__name__, other.name, type(self.module).__name__, self.module.name)
             )
 
+    def _checkTargets(self, arrays):
+        if len(arrays) == 2:
+            self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+
     def _beginHandle(self, n, **kwargs):
         self.cost._setReuse(True)
         return None

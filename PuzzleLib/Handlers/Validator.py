@@ -56,6 +56,10 @@ class Validator(Handler):
         self.error = self.cost.getMeanError()
         return self.error
 
+    def _checkTargets(self, arrays):
+        if len(arrays) == 2:
+            self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+
     def handleBatch(self, batch, idx, state):
         data, target = batch
         self.cost.validate(self.module(data), target)

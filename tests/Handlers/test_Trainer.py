@@ -3,7 +3,7 @@ import pytest
 
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Containers import Sequential
-from PuzzleLib.Cost import MSE
+from PuzzleLib.Cost import MSE, SVM, CrossEntropy
 from PuzzleLib.Errors import CostError, HandlerError, ModuleError
 from PuzzleLib.Handlers import Trainer
 from PuzzleLib.Modules import Activation, Linear
@@ -193,6 +193,24 @@ def test_an_optimizer_on_a_part_of_the_net_trains_that_part_only():
     after = _params(net)
     np.testing.assert_array_equal(before["0.W"], after["0.W"])
     assert not np.array_equal(before["1.W"], after["1.W"])
+
+
+@pytest.mark.parametrize("costClass", [CrossEntropy, SVM])
+@pytest.mark.parametrize("host", [True, False])
+def test_a_bad_label_late_in_the_set_is_refused_before_any_update(costClass, host):
+    # it used to be refused only when its batch came up, after the earlier batches had trained
+    net = Sequential(name="net").append(Linear(4, 3))
+    x = np.random.randn(100, 4).astype(np.float32)
+    y = np.random.randint(0, 3, 100).astype(np.int32)
+    y[95] = 3
+    trainer = Trainer(net, costClass(), SGD(0.1), batchsize=10)
+    before = _params(net)
+    with pytest.raises(CostError, match=r"%s: labels must lie in \[0, 3\).*\[0, 3\]" % costClass.__name__):
+        if host:
+            trainer.trainFromHost(x, y, macroBatchSize=50)
+        else:
+            trainer.train(to_gpu(x), to_gpu(y))
+    _assertSame(before, _params(net))
 
 
 def test_bad_data_leaves_parameters_unchanged():

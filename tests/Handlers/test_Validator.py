@@ -86,3 +86,16 @@ def test_bad_input():
         validator.validate(to_gpu(x), [[0.0, 0.0]] * 6)
     with pytest.raises(CostError, match=r"MSE.*\(4, 2\).*\(4, 3\)"):
         validator.validateFromHost(x, np.zeros((6, 3), np.float32))
+
+
+def test_a_bad_label_is_refused_before_the_first_batch():
+    from PuzzleLib.Cost import CrossEntropy
+    net = Sequential(name="net").append(Linear(4, 3))
+    x = np.random.randn(20, 4).astype(np.float32)
+    y = np.zeros(20, np.int32)
+    y[-1] = -1
+    seen = []
+    validator = Validator(net, CrossEntropy(), onBatchFinish=lambda v: seen.append(v.currBatch), batchsize=4)
+    with pytest.raises(CostError, match=r"CrossEntropy: labels must lie in \[0, 3\).*\[-1, 0\]"):
+        validator.validateFromHost(x, y)
+    assert seen == []
