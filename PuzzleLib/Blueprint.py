@@ -26,6 +26,7 @@ import json
 import h5py
 
 from PuzzleLib import Serialization
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import BlueprintError, SerializationError
 
 
@@ -110,12 +111,28 @@ def build(blueprint, classes=None):
     return mod
 
 
+def _adoptStoredDtype(net, f):
+    """A net saved after ``calcMode(float64)`` stores its parameters in float64: rebuild it computing
+    in that dtype (before loading, so no value is rounded), when all of them share one dtype the
+    backend supports."""
+    params = f.get("params")
+    if not isinstance(params, h5py.Group):
+        return  # loadModule names the problem
+    dtypes = {ds.dtype for ds in (params.get(k) for k in params)
+              if isinstance(ds, h5py.Dataset) and ds.dtype.kind == "f"}
+    if len(dtypes) == 1:
+        dtype = dtypes.pop()
+        if gpuarray.isDtypeSupported(dtype) and gpuarray.xp.dtype(net.calctype) != dtype:
+            net.calcMode(dtype)
+
+
 def load(path_or_bytes):
     """Build the net a model file describes and load its parameters into it.
 
     ``path_or_bytes``: a path, the bytes ``save()`` returned, an open h5py file, or a checkpoint
-    written by ``PuzzleLib.Handlers.saveCheckpoint``. Errors
-    (:class:`BlueprintError`, :class:`SerializationError`) name the file.
+    written by ``PuzzleLib.Handlers.saveCheckpoint``. A net saved after ``calcMode(float64)``
+    comes back computing in float64. Errors (:class:`BlueprintError`, :class:`SerializationError`)
+    name the file.
     """
     what = Serialization.describe(path_or_bytes)
     root, close = Serialization.openForReading(path_or_bytes)
@@ -147,6 +164,7 @@ def load(path_or_bytes):
         except Exception as e:  # a malformed blueprint must not surface as a raw traceback
             raise BlueprintError("model file %s: the blueprint could not be built: %s: %s" % (
                 what, type(e).__name__, e)) from None
+        _adoptStoredDtype(net, f)
         Serialization.loadModule(net, f, name=what)
     except (BlueprintError, SerializationError):
         raise

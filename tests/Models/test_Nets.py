@@ -63,3 +63,19 @@ def test_residual_adds_the_input():
 def test_bad_arguments(builder, kwargs, match):
     with pytest.raises(ModuleError, match=builder.__name__ + ".*" + match):
         builder(**kwargs)
+
+
+def test_float64_net_rebuilt_from_its_blueprint_computes_in_float64():
+    """A net trained after calcMode(float64) and saved with its blueprint came back computing in
+    float32: its parameters were rounded on load and float64 data was refused."""
+    net = loadResNet(insize=4, maps=(2, 3), classes=3)
+    net.calcMode(np.float64)
+    net.evalMode()
+    x = to_gpu(np.random.rand(2, 1, 4, 4))
+    y = net(x).get()
+    rebuilt = Blueprint.load(net.save(withBlueprint=True))
+    rebuilt.evalMode()
+    assert rebuilt.getByName("fc").vars["W"].data.dtype == np.float64
+    np.testing.assert_array_equal(rebuilt(x).get(), y)
+    assert Blueprint.load(loadLeNet(insize=4).save(withBlueprint=True)).getByName("fc2").vars["W"].data.dtype \
+        == np.float32
