@@ -11,7 +11,8 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
 
 class ImageFolderLoader:
     """Loads ``root/<class name>/<image>`` files into arrays; classes are the sub-folders in sorted
-    order and labels index them.
+    order and labels index them. Images in folders inside a class folder belong to that class
+    (``root/cats/2019/a.jpg`` is a cat); rows follow the paths, sorted folder by folder.
 
     Parameters
     ----------
@@ -74,21 +75,22 @@ class ImageFolderLoader:
     def load(self, root):
         """(data, labels) for every image under ``root/<class>/``."""
         Image, ImageOps = self._pil()
+        if not isinstance(root, (str, bytes, os.PathLike)):
+            raise DatasetError("ImageFolderLoader: root must be a folder path, got %r" % (root,))
+        root = os.fsdecode(root)
         if not os.path.isdir(root):
             raise DatasetError("ImageFolderLoader: %r is not a folder" % (root,))
-        classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+        classes = sorted(d for d in _listdir(root) if os.path.isdir(os.path.join(root, d)))
         if not classes:
             raise DatasetError("ImageFolderLoader: %r has no sub-folders (one per class expected)" % (root,))
 
         files, labels = [], []
         empty = []
         for label, cname in enumerate(classes):
-            folder = os.path.join(root, cname)
             before = len(files)
-            for fname in sorted(os.listdir(folder)):
-                if fname.lower().endswith(self.extensions) and os.path.isfile(os.path.join(folder, fname)):
-                    files.append(os.path.join(folder, fname))
-                    labels.append(label)
+            for path in _imagesUnder(os.path.join(root, cname), self.extensions):
+                files.append(path)
+                labels.append(label)
             if len(files) == before:
                 empty.append(cname)
         if not files:
@@ -117,6 +119,8 @@ class ImageFolderLoader:
                     if self.size is not None:
                         img = img.resize((self.size[1], self.size[0]), Image.BILINEAR)
                     ary = np.asarray(img, dtype=np.float32)
+            except DatasetError:
+                raise
             except (OSError, ValueError) as e:
                 raise DatasetError("ImageFolderLoader: cannot read image %s: %s" % (path, e)) from e
             if expected is None:
@@ -138,3 +142,28 @@ class ImageFolderLoader:
 
     def __repr__(self):
         return "ImageFolderLoader(size=%r, grayscale=%s)" % (self.size, self.grayscale)
+
+
+def _listdir(folder):
+    try:
+        return os.listdir(folder)
+    except OSError as e:
+        raise DatasetError("ImageFolderLoader: cannot list folder %s: %s" % (folder, e)) from e
+
+
+def _imagesUnder(folder, extensions, seen=None):
+    """Paths of the files ending in one of ``extensions`` in ``folder`` and the folders inside it,
+    in sorted order; a folder reached again through a symbolic link is visited once."""
+    seen = set() if seen is None else seen
+    real = os.path.realpath(folder)
+    if real in seen:
+        return []
+    seen.add(real)
+    found = []
+    for name in sorted(_listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path):
+            found.extend(_imagesUnder(path, extensions, seen))
+        elif name.lower().endswith(extensions) and os.path.isfile(path):
+            found.append(path)
+    return found

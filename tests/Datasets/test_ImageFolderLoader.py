@@ -106,3 +106,35 @@ def test_exif_orientation_is_applied(tmp_path):
     assert data.shape == (1, 1, 3, 2)  # upright: 3 rows, 2 columns
     upright = data[0, 0]
     assert upright[0, 1] > 200 and upright[0, 0] < 50  # the stored top-left is now top-right
+
+
+def test_images_in_folders_inside_a_class_belong_to_it(tmp_path):
+    """They used to be skipped without a word (a class of sub-folders was 'without images')."""
+    _write(tmp_path / "cats" / "a.png", np.full((2, 2), 1, np.uint8))
+    _write(tmp_path / "cats" / "2019" / "b.png", np.full((2, 2), 2, np.uint8))
+    _write(tmp_path / "dogs" / "2020" / "deeper" / "c.png", np.full((2, 2), 3, np.uint8))
+    (tmp_path / "cats" / "2019" / "loop").symlink_to(tmp_path / "cats", target_is_directory=True)
+    loader = ImageFolderLoader(grayscale=True, normalize=False)
+    data, labels = loader.load(str(tmp_path))
+    assert [p[len(str(tmp_path)) + 1:] for p in loader.files] == ["cats/2019/b.png", "cats/a.png",
+                                                                  "dogs/2020/deeper/c.png"]
+    np.testing.assert_array_equal(labels, [0, 0, 1])
+    np.testing.assert_array_equal(data[:, 0, 0, 0], [2, 1, 3])
+
+
+def test_root_errors_and_own_errors_are_not_wrapped(tmp_path, monkeypatch):
+    with pytest.raises(DatasetError, match="root must be a folder path, got None"):
+        ImageFolderLoader().load(None)
+    _write(tmp_path / "a" / "x.png", np.zeros((2, 2), np.uint8))
+    assert ImageFolderLoader().load(str(tmp_path).encode())[0].shape == (1, 3, 2, 2)
+    _write(tmp_path / "a" / "deep.png", np.full((2, 2), 60000, np.uint16))
+    with pytest.raises(DatasetError) as info:
+        ImageFolderLoader().load(tmp_path)
+    assert str(info.value).count("ImageFolderLoader") == 1 and "cannot read" not in str(info.value)
+
+    import os
+    def denied(path):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(os, "listdir", denied)
+    with pytest.raises(DatasetError, match="cannot list folder .*Permission denied"):
+        ImageFolderLoader().load(tmp_path)
