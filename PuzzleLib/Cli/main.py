@@ -19,6 +19,9 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip"
 MAX_POINTS = 10_000_000
 MAX_WIDTH = 100_000
 FLOAT32_MAX = 3.4028234663852886e38
+# --normalize auto, for a formula: beyond this reach of x or of the values the tutorial's settings
+# diverge (x**3 on -3..3 does, 10*sin(x) does not), so training runs on standardised data
+AUTO_NORMALIZE_REACH = 10.0
 _SHIELD = "\x00"  # put in front of arguments that start with '-' but are values (formulas, numbers)
 
 
@@ -143,7 +146,8 @@ def buildParser():
                               "plain gradient descent) and draw it beside")
     restore.add_argument("--normalize", choices=("auto", "on", "off"), default="auto",
                          help="train on standardised x and y (folded back into model.h5 afterwards); "
-                              "auto: on for --data, off for a formula, as in the tutorial (default: auto)")
+                              "auto: on for --data; for a formula, on when x or its values reach beyond "
+                              "+-%g (off within it, as in the tutorial) (default: auto)" % AUTO_NORMALIZE_REACH)
     restore.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     predict = sub.add_parser("predict", allow_abbrev=False, help="print a saved net's predictions",
@@ -199,6 +203,8 @@ class _Config:
         self.out = args.out
         self.quiet = args.quiet
         self.compare_scratch = args.compare_scratch
+        self.normalizeMode = args.normalize
+        # auto for a formula is settled by restore.run once the values are known
         self.normalize = args.normalize == "on" or (args.normalize == "auto" and args.data is not None)
 
     def asDict(self):

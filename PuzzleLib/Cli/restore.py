@@ -223,6 +223,13 @@ def run(cfg, say):
     from PuzzleLib.Cost import MSE
     from PuzzleLib.Handlers import Trainer
 
+    if getattr(cfg, "normalizeMode", None) == "auto" and not cfg.normalize:
+        from PuzzleLib.Cli.main import AUTO_NORMALIZE_REACH
+        reach = max(float(np.abs(xt).max()), float(np.abs(yt).max())) if n else 0.0
+        if reach > AUTO_NORMALIZE_REACH:
+            cfg.normalize = True
+            say("note: x or the values reach %.3g, beyond +-%g: training on standardised x and y "
+                "(--normalize auto; --normalize off to train on them as they are)" % (reach, AUTO_NORMALIZE_REACH))
     scaling = _Scaling(xt, yt, cfg.normalize)
     xtn, ytn = scaling.inX(xt), scaling.inY(yt)
 

@@ -146,7 +146,7 @@ def test_nothing_finite_is_refused(tmp_path, capsys):
 
 
 def test_divergence_is_reported_and_files_still_written(tmp_path, capsys):
-    status, out, metrics = restore(tmp_path, "1e30*x", *SMALL)
+    status, out, metrics = restore(tmp_path, "1e30*x", *SMALL, "--normalize", "off")
     assert status == 1
     assert "diverged" in capsys.readouterr().err
     assert metrics["diverged"] and metrics["finalError"] is None
@@ -204,7 +204,7 @@ def test_huge_range_warns_only_through_the_command(tmp_path, capsys):
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        status, out, metrics = restore(tmp_path, "x", "--range", "1e38", "3e38", *SMALL, "--epochs", "1")
+        status, out, metrics = restore(tmp_path, "x", "--range", "1e38", "3e38", *SMALL, "--epochs", "1", "--normalize", "off")
     err = capsys.readouterr().err
     assert status == 1 and err.splitlines() == [
         "puzzlelib restore: warning: training diverged: the net's predictions are not finite; try a smaller "
@@ -248,7 +248,23 @@ def test_out_of_memory_is_one_line(monkeypatch, tmp_path, capsys):
 
 
 def test_summary_of_a_diverged_run_says_n_a_not_none(tmp_path, capsys):
-    status, out, metrics = restore(tmp_path, "1e30*x", *[a for a in SMALL if a != "-q"])
+    status, out, metrics = restore(tmp_path, "1e30*x", *[a for a in SMALL if a != "-q"], "--normalize", "off")
     printed = capsys.readouterr().out
     assert status == 1 and "None" not in printed
     assert printed.splitlines()[0].startswith("whole-grid error n/a (best n/a; before training ")
+
+
+def test_auto_normalizes_a_formula_beyond_the_tutorial_scale(tmp_path, capsys):
+    # x**3 on -3..3 diverged with the tutorial's settings and the default --normalize auto
+    status, out, metrics = restore(tmp_path, "x**3", *[a for a in SMALL if a != "-q"])
+    err = capsys.readouterr().err
+    assert status == 0 and not metrics["diverged"]
+    assert metrics["config"]["normalize"] is True and metrics["data"]["normalized"] is not None
+    assert "reach 27, beyond +-10: training on standardised x and y" in err
+    status, out, metrics = restore(tmp_path, "x**3", *SMALL, "--normalize", "off")
+    assert metrics["config"]["normalize"] is False and metrics["data"]["normalized"] is None
+
+
+def test_auto_leaves_the_tutorial_scale_alone(tmp_path):
+    status, out, metrics = restore(tmp_path, "2*sin(x)+5", *SMALL)
+    assert status == 0 and metrics["config"]["normalize"] is False and metrics["data"]["normalized"] is None
