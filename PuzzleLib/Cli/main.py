@@ -278,15 +278,17 @@ def _restore(args, prog):
                                                                              metrics["bestEpoch"])
         worst = "n/a" if metrics["maxAbsError"] is None else "%s at x = %s" % (
             _fmt(metrics["maxAbsError"], "%.3g"), _fmt(metrics["maxAbsErrorAt"]))
-        print("whole-grid error %s (best %s; before training %s); max |error| %s" % (
-            _fmt(metrics["finalError"]), best, _fmt(metrics["initialError"]), worst))
+        print("%s error %s (best %s; before training %s); max |error| %s" % (
+            "all-data" if cfg.data is not None else "whole-grid", _fmt(metrics["finalError"]), best,
+            _fmt(metrics["initialError"]), worst))
         rate = metrics["samplesPerSecond"]
         print("%d epoch%s in %.2f s of training (%s samples/s), %.2f s in all" % (
             metrics["epochsDone"], "" if metrics["epochsDone"] == 1 else "s", metrics["trainSeconds"],
             "%.0f" % rate if rate else "-", metrics["wallSeconds"]))
         if "scratch" in metrics:
-            print("hand-made numpy net, same %d steps with plain gradient descent: whole-grid error %s" % (
-                metrics["scratch"]["steps"], _fmt(metrics["scratch"]["finalError"])))
+            print("hand-made numpy net, same %d steps with plain gradient descent: %s error %s" % (
+                metrics["scratch"]["steps"], "all-data" if cfg.data is not None else "whole-grid",
+                _fmt(metrics["scratch"]["finalError"])))
         print("wrote %s, %s, %s" % tuple(os.path.join(out, f) for f in ("restore.png", "metrics.json", "model.h5")))
     if interrupted:
         return 130

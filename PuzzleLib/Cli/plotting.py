@@ -99,7 +99,7 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
         ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
         dots = "o" if len(ep) == 1 else None  # one epoch: a line of one point would not show
         ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, marker=dots,
-                    label="whole grid (after the epoch)")
+                    label="all data points (after the epoch)" if isData else "whole grid (after the epoch)")
         ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1, marker=dots,
                     label="training (mean over the epoch's batches)")
         best = metrics["bestEpoch"]
@@ -131,7 +131,7 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     if metrics["maxAbsError"] is not None:
         ax.semilogy([metrics["maxAbsErrorAt"]], [max(metrics["maxAbsError"], floor)], "v", color="black",
                     markersize=8, label="max %.3g at x = %.4g" % (metrics["maxAbsError"], metrics["maxAbsErrorAt"]))
-    ax.set_title("absolute error |prediction - true| across x (log scale)")
+    ax.set_title("absolute error |prediction - %s| across x (log scale)" % ("data" if isData else "true"))
     ax.set_xlabel("x")
     ax.legend(loc="best", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
