@@ -43,6 +43,10 @@ class Flatten(Module):
 
     def gradShapeFrom(self, shape):
         if self.inData is not None:
-            return tuple(self.inData.shape)
+            features = tuple(self.inData.shape[1:])
+            if len(shape) != 2 or shape[1] != math.prod(features):
+                raise self._error("gradShapeFrom: expected a gradient of shape (N, %d) for the last input %s, "
+                                  "got %s" % (math.prod(features), tuple(self.inData.shape), tuple(shape)))
+            return (shape[0],) + features  # the batch of the given shape, not of the last input
         raise self._error("gradShapeFrom cannot recover the unflattened shape from %s alone; "
                           "run a forward pass first" % (tuple(shape),))

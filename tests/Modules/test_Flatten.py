@@ -36,3 +36,12 @@ def test_empty_batch():
     mod = Flatten()
     assert mod(to_gpu(np.zeros((0, 3, 4), np.float32))).shape == (0, 12)
     assert mod.backward(to_gpu(np.zeros((0, 12), np.float32))).shape == (0, 3, 4)
+
+
+def test_grad_shape_takes_the_batch_of_the_given_shape():
+    """It returned the last input's shape whatever batch was asked for ((3, 60) gave (2, 3, 4, 5))."""
+    mod = Flatten(name="f")
+    mod(to_gpu(np.zeros((2, 3, 4, 5), np.float32)))
+    assert mod.gradShapeFrom((3, 60)) == (3, 3, 4, 5)
+    with pytest.raises(ModuleError, match=r"Flatten 'f': gradShapeFrom: expected .*\(N, 60\).*got \(3, 7\)"):
+        mod.gradShapeFrom((3, 7))
