@@ -43,6 +43,8 @@ def loadLeNet(modelpath=None, inmaps=1, insize=28, classes=10, maps=(16, 32), si
         Put a ``BatchNorm2D`` after each convolution.
     initscheme : str
         Initialisation of every weight (as for Linear / Conv2D).
+    name : str
+        Name of the returned Sequential (the first part of its parameters' names in a file).
 
     Shape
     -----

@@ -52,6 +52,10 @@ def loadResNet(modelpath=None, inmaps=1, insize=8, classes=10, maps=(16, 32), bl
         Channels of each stage.
     blocks : int
         Residual blocks per stage.
+    initscheme : str
+        Initialisation of every weight (as for Linear / Conv2D).
+    name : str
+        Name of the returned Sequential (the first part of its parameters' names in a file).
 
     Shape
     -----
