@@ -164,6 +164,6 @@ def _imagesUnder(folder, extensions, seen=None):
         path = os.path.join(folder, name)
         if os.path.isdir(path):
             found.extend(_imagesUnder(path, extensions, seen))
-        elif name.lower().endswith(extensions) and os.path.isfile(path):
-            found.append(path)
+        elif name.lower().endswith(extensions) and (os.path.isfile(path) or os.path.islink(path)):
+            found.append(path)  # a broken link is an image that cannot be read, not one to skip
     return found

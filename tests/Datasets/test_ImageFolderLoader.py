@@ -138,3 +138,10 @@ def test_root_errors_and_own_errors_are_not_wrapped(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "listdir", denied)
     with pytest.raises(DatasetError, match="cannot list folder .*Permission denied"):
         ImageFolderLoader().load(tmp_path)
+
+
+def test_a_broken_link_is_named_not_skipped(tmp_path):
+    _write(tmp_path / "a" / "x.png", np.zeros((2, 2), np.uint8))
+    (tmp_path / "a" / "y.png").symlink_to(tmp_path / "gone.png")
+    with pytest.raises(DatasetError, match=r"cannot read image .*y.png: .*No such file"):
+        ImageFolderLoader().load(tmp_path)
