@@ -23,9 +23,10 @@ class ImageFolderLoader:
     normalize : bool
         Scale pixel values from 0..255 to 0..1.
     extensions : str or tuple of str
-        File ending(s) taken as images (case-insensitive); other files are ignored. Images must
-        have 8 bits per channel (16-bit and float images are refused rather than clipped); a
-        photo's EXIF orientation is applied, and a class folder without images is an error.
+        File ending(s) taken as images (case-insensitive); other files are ignored. Pixels are
+        read at 8 bits per channel: Pillow scales 16-bit colour PNGs down, while 16-bit grey,
+        32-bit and float images are refused rather than clipped; a photo's EXIF orientation is
+        applied, and a class folder without images is an error.
 
     Returns (from ``load(root)``)
     -----------------------------

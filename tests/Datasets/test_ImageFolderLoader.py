@@ -145,3 +145,20 @@ def test_a_broken_link_is_named_not_skipped(tmp_path):
     (tmp_path / "a" / "y.png").symlink_to(tmp_path / "gone.png")
     with pytest.raises(DatasetError, match=r"cannot read image .*y.png: .*No such file"):
         ImageFolderLoader().load(tmp_path)
+
+
+def test_16_bit_colour_png_is_read_scaled_to_8_bits(tmp_path):
+    """As the docstring says: Pillow gives such a PNG as 8-bit RGB (high byte), so it loads."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff)
+
+    rows = b"".join(b"\0" + np.full((2, 3), 0x8000, ">u2").tobytes() for _ in range(2))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "deep.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 16, 2, 0, 0, 0)) +
+        chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    data, _ = ImageFolderLoader(normalize=False).load(tmp_path)
+    np.testing.assert_array_equal(data, np.full((1, 3, 2, 2), 128, np.float32))
