@@ -12,7 +12,9 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
 class ImageFolderLoader:
     """Loads ``root/<class name>/<image>`` files into arrays; classes are the sub-folders in sorted
     order and labels index them. Images in folders inside a class folder belong to that class
-    (``root/cats/2019/a.jpg`` is a cat); rows follow the paths, sorted folder by folder.
+    (``root/cats/2019/a.jpg`` is a cat); rows follow the paths, sorted folder by folder. Hidden
+    files and folders (names starting with ".", such as ``.ipynb_checkpoints`` or macOS's
+    ``._a.jpg``) are skipped.
 
     Parameters
     ----------
@@ -146,8 +148,9 @@ class ImageFolderLoader:
 
 
 def _listdir(folder):
+    """The entries of ``folder`` but hidden ones (``.ipynb_checkpoints``, macOS's ``._a.jpg``)."""
     try:
-        return os.listdir(folder)
+        return [name for name in os.listdir(folder) if not name.startswith(".")]
     except OSError as e:
         raise DatasetError("ImageFolderLoader: cannot list folder %s: %s" % (folder, e)) from e
 

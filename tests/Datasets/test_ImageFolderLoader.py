@@ -162,3 +162,18 @@ def test_16_bit_colour_png_is_read_scaled_to_8_bits(tmp_path):
         chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
     data, _ = ImageFolderLoader(normalize=False).load(tmp_path)
     np.testing.assert_array_equal(data, np.full((1, 3, 2, 2), 128, np.float32))
+
+
+def test_hidden_files_and_folders_are_skipped(tmp_path):
+    # a notebook's .ipynb_checkpoints became a class of its own, and macOS's ._a.png (not an image)
+    # an unreadable one
+    _write(tmp_path / "cats" / "a.png", np.zeros((4, 4, 3), np.uint8))
+    _write(tmp_path / "dogs" / "b.png", np.full((4, 4, 3), 255, np.uint8))
+    _write(tmp_path / ".ipynb_checkpoints" / "c.png", np.zeros((4, 4, 3), np.uint8))
+    _write(tmp_path / "cats" / ".hidden" / "d.png", np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / "dogs" / "._b.png").write_bytes(b"\x00\x05\x16\x07 not an image")
+    loader = ImageFolderLoader()
+    data, labels = loader.load(str(tmp_path))
+    assert loader.classes == ["cats", "dogs"]
+    assert data.shape == (2, 3, 4, 4) and labels.tolist() == [0, 1]
+    assert [p.rsplit("/", 2)[-2:] for p in loader.files] == [["cats", "a.png"], ["dogs", "b.png"]]
