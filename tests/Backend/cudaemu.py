@@ -143,14 +143,44 @@ class DeviceArray(np.ndarray):
     def data(self):
         return types.SimpleNamespace(ptr=self.__array_interface__["data"][0], device_id=0)
 
+    # an element, a reduction or an argmax of a CuPy array is a 0-d device array, not a numpy scalar
+    def __getitem__(self, index):
+        return _device(super().__getitem__(index))
+
+    def __setitem__(self, index, value):
+        # with basic indexing (ints, slices, ...), CuPy copies a device array or fills with a scalar:
+        # a host array or a list is refused ("non-scalar numpy.ndarray cannot be used for fill")
+        if not _inside[0] and not _advanced(index) and (
+                isinstance(value, (list, tuple)) or (type(value) is np.ndarray and value.ndim > 0)):
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill: a host %s assigned into a device "
+                             "array; copy it with to_gpu first" % type(value).__name__)
+        super().__setitem__(index, value)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def argmax(self, *args, **kwargs):
+        return _device(super().argmax(*args, **kwargs))
+
+    def argmin(self, *args, **kwargs):
+        return _device(super().argmin(*args, **kwargs))
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # CuPy refuses host arrays mixed into device arithmetic (TypeError: Unsupported type ndarray)
         if not _inside[0]:
+            # CuPy's ufuncs take out, dtype and casting, not where; its reductions take no where/initial
+            # (numpy's own methods, such as ndarray.sum, pass where=True, which changes nothing)
+            if (method == "__call__" and "where" in kwargs) or (method == "reduce" and (
+                    kwargs.get("where", True) is not True or "initial" in kwargs)):
+                raise TypeError("Wrong arguments %s: CuPy's %s.%s takes no where/initial"
+                                % (sorted(kwargs), ufunc.__name__, method))
             for x in inputs + tuple(kwargs.get("out", ())):
                 if isinstance(x, np.ndarray) and not isinstance(x, DeviceArray) and x.ndim > 0:
                     raise TypeError("Unsupported type <class 'numpy.ndarray'>: a host array in device arithmetic "
                                     "(%s); copy it with to_gpu first" % ufunc.__name__)
         inputs = tuple(x.view(np.ndarray) if isinstance(x, DeviceArray) else x for x in inputs)
+        if isinstance(kwargs.get("where"), DeviceArray):
+            kwargs["where"] = kwargs["where"].view(np.ndarray)
         given = kwargs.get("out")
         if given is not None:
             kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, DeviceArray) else x for x in given)
@@ -164,9 +194,23 @@ class DeviceArray(np.ndarray):
 _inside = [False]  # True while a stand-in CuPy function runs numpy's own code
 
 
+def _advanced(index):
+    """Whether an index holds an array or a list (advanced indexing), which CuPy scatters from any value."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (np.ndarray, list)) for i in items)
+
+
+def _requireDevice(what, a):
+    """CuPy's kernels take device arrays and scalars, never host arrays (no implicit copy to the device)."""
+    if isinstance(a, np.ndarray) and not isinstance(a, DeviceArray):
+        raise TypeError("Unsupported type <class 'numpy.ndarray'>: %s was given a host array" % what)
+
+
 def _device(value):
     if type(value) is np.ndarray:
         return value.view(DeviceArray)
+    if isinstance(value, np.generic) and not _inside[0]:
+        return np.asarray(value).view(DeviceArray)  # CuPy returns 0-d device arrays, never scalars
     if isinstance(value, tuple):
         return tuple(_device(v) for v in value)
     return value
@@ -190,12 +234,16 @@ def _wrap(fn):
     def wrapper(*args, **kwargs):
         if not _inside[0] and name not in _HOST_INPUT_OK:
             _checkNoHostArrays(name, args, kwargs)
+        if not _inside[0] and ("initial" in kwargs or ("where" in kwargs and name != "copyto")):
+            # cupy.sum, cupy.max, cupy.multiply, ... take no where/initial (cupy.copyto takes where)
+            raise TypeError("cupy.%s takes no where/initial argument (got %s)" % (name, sorted(kwargs)))
         outer, _inside[0] = _inside[0], True
         try:
             with np.errstate(all="ignore"):  # CuPy never warns about overflow or nan
-                return _device(fn(*args, **kwargs))
+                result = fn(*args, **kwargs)
         finally:
             _inside[0] = outer
+        return _device(result)
     wrapper.__name__ = getattr(fn, "__name__", "fn")
     return wrapper
 
@@ -236,6 +284,7 @@ class _ElementwiseKernel:
                 flat.append(a)
                 continue
             assert isinstance(a, np.ndarray), "%s: %s must be an array, got %r" % (self.name, pname, type(a))
+            _requireDevice("ElementwiseKernel %s (%s)" % (self.name, pname), a)
             if typ == "T":
                 assert a.dtype == dtype, "%s: %s has dtype %s, the outputs %s" % (self.name, pname, a.dtype, dtype)
             else:
@@ -244,7 +293,7 @@ class _ElementwiseKernel:
             flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).astype(np.int32 if typ == "Y" else dtype))
         call(self.lib, self.name, dtype, *flat)
         for out, result in zip(outs, flat[len(self.ins):]):
-            out[...] = result
+            out.view(np.ndarray)[...] = result
 
 
 class _ReductionKernel:
@@ -255,7 +304,23 @@ class _ReductionKernel:
 
     def __call__(self, p, t, scale):
         assert isinstance(p, np.ndarray) and p.dtype == t.dtype and isinstance(scale, float)
+        _requireDevice("ReductionKernel", p)
+        _requireDevice("ReductionKernel", t)
         return sumSqDiff(self.lib, p, t, scale, self.outType).view(DeviceArray)
+
+
+def _scatterAdd(a, slices, value):
+    """cupyx.scatter_add: ``a.scatter_add(slices, value)`` (a device array), atomic adds for the dtypes
+    CUDA's atomicAdd takes; numpy's add.at otherwise."""
+    if not isinstance(a, DeviceArray):
+        raise AttributeError("cupyx.scatter_add: %r object has no attribute 'scatter_add'" % type(a).__name__)
+    if a.dtype not in (np.int32, np.float16, np.float32, np.float64, np.uint32, np.uint64):
+        raise TypeError("scatter_add only supports int32, float16, float32, float64, uint32, uint64, got %s" % a.dtype)
+    outer, _inside[0] = _inside[0], True
+    try:
+        np.add.at(a, slices, value)
+    finally:
+        _inside[0] = outer
 
 
 class _Device:
@@ -279,7 +344,7 @@ def fakeCupy(lib):
         "cuda": cuda, "__version__": "emulated",
     })
     cupyx = types.ModuleType("cupyx")
-    cupyx.scatter_add = np.add.at
+    cupyx.scatter_add = _scatterAdd
     return cupy, cupyx
 
 

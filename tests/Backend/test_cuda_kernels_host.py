@@ -191,6 +191,15 @@ def emulated(lib):
     return module
 
 
+def _dev(ary):
+    """A host array as a stand-in device array (CuPy's kernels refuse host arrays)."""
+    return ary.view(cudaemu.DeviceArray)
+
+
+def _host(ary):
+    return np.array(ary, copy=True, subok=False)
+
+
 @pytest.mark.parametrize("act", sorted(_cpu.activationKernels))
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
 def test_emulated_activation_wrappers(emulated, act, dtype, rtol, atol):
@@ -200,17 +209,17 @@ def test_emulated_activation_wrappers(emulated, act, dtype, rtol, atol):
     x, g = _rand((6, 8), dtype), _rand((6, 8), dtype)
     yRef = np.empty(x.shape, _ref(dtype))
     cpuFwd(x.astype(_ref(dtype)), yRef, args)
-    y = x.copy()
+    y = _dev(x.copy())
     fwd(y[:, 1:5], y[:, 1:5], args)  # in place, on a strided slice
-    np.testing.assert_allclose(y[:, 1:5].astype(np.float64), yRef[:, 1:5], rtol=rtol, atol=atol)
-    np.testing.assert_array_equal(y[:, 5:], x[:, 5:])
-    y = np.empty_like(x)
-    fwd(x, y, args)
+    np.testing.assert_allclose(_host(y[:, 1:5]).astype(np.float64), yRef[:, 1:5], rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(_host(y[:, 5:]), x[:, 5:])
+    y = _dev(np.empty_like(x))
+    fwd(_dev(x), y, args)
     dRef = np.empty(x.shape, _ref(dtype))
-    cpuBwd(g.astype(_ref(dtype)), y.astype(_ref(dtype)), dRef, args)
-    d = np.empty_like(g)
-    bwd(g, y, d, args)
-    np.testing.assert_allclose(d.astype(np.float64), dRef, rtol=rtol, atol=atol)
+    cpuBwd(g.astype(_ref(dtype)), _host(y).astype(_ref(dtype)), dRef, args)
+    d = _dev(np.empty_like(g))
+    bwd(_dev(g), y, d, args)
+    np.testing.assert_allclose(_host(d).astype(np.float64), dRef, rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
@@ -220,31 +229,31 @@ def test_emulated_gradient_cost_and_optimizer_wrappers(emulated, dtype, rtol, at
     for scale, momentum in ((1.0, 0.0), (0.5, 0.0), (0.5, 0.9), (1.0, 1.0)):
         expected = dst.astype(ref)
         _cpu.accumulate(expected, src.astype(ref), scale, momentum)
-        out = dst.copy()
-        emulated.accumulate(out, src.copy(), scale, momentum)
-        np.testing.assert_allclose(out.astype(np.float64), expected, rtol=rtol, atol=atol)
+        out = _dev(dst.copy())
+        emulated.accumulate(out, _dev(src.copy()), scale, momentum)
+        np.testing.assert_allclose(_host(out).astype(np.float64), expected, rtol=rtol, atol=atol)
 
     pred, target = _rand((6, 3), dtype), _rand((6, 3), dtype)
     gRef = np.empty(pred.shape, ref)
     errRef = _cpu.mseGradError(pred.astype(ref), target.astype(ref), gRef)
-    grad = np.empty_like(pred)
-    err = emulated.mseGradError(pred, target, grad)
-    np.testing.assert_allclose(grad.astype(np.float64), gRef, rtol=rtol, atol=atol)
+    grad = _dev(np.empty_like(pred))
+    err = emulated.mseGradError(_dev(pred), _dev(target), grad)
+    np.testing.assert_allclose(_host(grad).astype(np.float64), gRef, rtol=rtol, atol=atol)
     assert err.shape == () and emulated.toScalar(err) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
-    assert float(emulated.mseError(pred, target)) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
+    assert float(emulated.mseError(_dev(pred), _dev(target))) == pytest.approx(float(errRef), rel=max(rtol, 1e-5))
 
     param, g, mom = _rand((13,), dtype), _rand((13,), dtype), _rand((13,), dtype)
     pRef = param.astype(ref)
     _cpu.sgdUpdate(pRef, g.astype(ref), 0.01)
-    p = param.copy()
-    emulated.sgdUpdate(p, g, 0.01)
-    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+    p = _dev(param.copy())
+    emulated.sgdUpdate(p, _dev(g), 0.01)
+    np.testing.assert_allclose(_host(p).astype(np.float64), pRef, rtol=rtol, atol=atol)
     pRef, mRef = param.astype(ref), mom.astype(ref)
     _cpu.momentumUpdate(pRef, g.astype(ref), mRef, 0.01, 0.9, np.empty_like(pRef))
-    p, m = param.copy(), mom.copy()
-    emulated.momentumUpdate(p, g, m, 0.01, 0.9, np.empty_like(p))
-    np.testing.assert_allclose(m.astype(np.float64), mRef, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(p.astype(np.float64), pRef, rtol=rtol, atol=atol)
+    p, m = _dev(param.copy()), _dev(mom.copy())
+    emulated.momentumUpdate(p, _dev(g), m, 0.01, 0.9, None)
+    np.testing.assert_allclose(_host(m).astype(np.float64), mRef, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(_host(p).astype(np.float64), pRef, rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("fname", sorted(RULES))
@@ -255,19 +264,19 @@ def test_emulated_optimizer_rule_wrappers(emulated, fname, dtype, rtol, atol):
     param, grad, states = draw(fname, (4, 6), dtype)
     pRef, sRef = reference(_cpu, fname, param, grad, states, _ref(dtype))
     _, _, hypers, temp = RULES[fname]
-    p, st = param.copy(), [x.copy() for x in states]
-    getattr(emulated, fname)(p, grad, *st, *hypers, None, *((None,) if temp else ()))
+    p, st = _dev(param.copy()), [_dev(x.copy()) for x in states]
+    getattr(emulated, fname)(p, _dev(grad), *st, *hypers, None, *((None,) if temp else ()))
     for actual, expected in zip([p] + st, [pRef] + sRef):
-        np.testing.assert_allclose(actual.astype(np.float64), expected, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(_host(actual).astype(np.float64), expected, rtol=rtol, atol=atol)
     # in place on a column slice: only that part changes
-    p, st = param.copy(), [x.copy() for x in states]
+    p, st = _dev(param.copy()), [_dev(x.copy()) for x in states]
     view = (slice(None), slice(1, 4))
-    getattr(emulated, fname)(p[view], grad[view], *(x[view] for x in st), *hypers, np.empty_like(p[view]),
-                             *((np.empty_like(p[view]),) if temp else ()))
-    np.testing.assert_allclose(p[view].astype(np.float64), pRef[view], rtol=rtol, atol=atol)
-    np.testing.assert_array_equal(p[:, 4:], param[:, 4:])
+    getattr(emulated, fname)(p[view], _dev(grad)[view], *(x[view] for x in st), *hypers, None,
+                             *((None,) if temp else ()))
+    np.testing.assert_allclose(_host(p[view]).astype(np.float64), pRef[view], rtol=rtol, atol=atol)
+    np.testing.assert_array_equal(_host(p[:, 4:]), param[:, 4:])
     for actual, start in zip(st, states):
-        np.testing.assert_array_equal(actual[:, :1], start[:, :1])
+        np.testing.assert_array_equal(_host(actual[:, :1]), start[:, :1])
 
 
 @pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3)])
@@ -288,5 +297,33 @@ def test_emulated_cross_entropy_and_scatter_add(emulated, shape, weights):
     indices = np.array([0, 2, 2, 5, 0, 0])
     expected = dst.copy()
     _cpu.scatterAdd(expected, indices, values)
-    emulated.scatterAdd(dst, indices, values)
+    emulated.scatterAdd(dst.view(dev), indices.view(dev), values.view(dev))
     np.testing.assert_allclose(dst, expected, rtol=1e-6)
+
+
+def test_stand_in_refuses_what_cupy_refuses(emulated):
+    """The stand-in CuPy refuses, as CuPy does, host arrays in its kernels and in a device array's
+    basic-index assignment, and ufunc arguments CuPy lacks; reductions give 0-d device arrays."""
+    dev = cudaemu.DeviceArray
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(TypeError, match="host array"):
+        emulated.sgdUpdate(x.view(dev), x, 0.5)  # a host gradient
+    with pytest.raises(TypeError, match="host array"):
+        emulated.mseError(x.view(dev), x)
+    with pytest.raises(AttributeError):
+        emulated.scatterAdd(x, np.array([0]), x[:1])  # a host destination
+    d = x.copy().view(dev)
+    with pytest.raises(ValueError, match="cannot be used for fill"):
+        d[...] = x
+    with pytest.raises(ValueError, match="cannot be used for fill"):
+        d[0] = [1.0, 2.0, 3.0]
+    d[np.array([0]).view(dev)] = x[:1]  # advanced indexing takes host values, as CuPy's does
+    d[...] = x.view(dev)
+    d[0, 1] = 2.0
+    cupy = emulated.cupy
+    with pytest.raises(TypeError, match="where"):
+        cupy.multiply(d, 2.0, out=d, where=d > 1)
+    with pytest.raises(TypeError, match="where"):
+        cupy.sum(d, where=d > 1)
+    for value in (d.sum(), cupy.sum(d), d.max(), d[0, 1], d.argmax(), cupy.dot(d[0], d[0])):
+        assert isinstance(value, dev) and value.shape == ()
