@@ -309,6 +309,17 @@ class _ReductionKernel:
         return sumSqDiff(self.lib, p, t, scale, self.outType).view(DeviceArray)
 
 
+def _sorter(fn):
+    """cupy.sort / cupy.argsort: always stable, and ``kind`` may only be None ("Unlike in NumPy any other
+    options are not accepted here")."""
+    def sorter(a, axis=-1, kind=None):
+        if kind is not None:
+            raise ValueError("cupy.%s takes only kind=None (it always sorts stably), got kind=%r" % (fn.__name__, kind))
+        return fn(a, axis=axis, kind="stable")
+    sorter.__name__ = fn.__name__
+    return _wrap(sorter)
+
+
 def _scatterAdd(a, slices, value):
     """cupyx.scatter_add: ``a.scatter_add(slices, value)`` (a device array), atomic adds for the dtypes
     CUDA's atomicAdd takes; numpy's add.at otherwise."""
@@ -341,7 +352,7 @@ def fakeCupy(lib):
     cuda = types.SimpleNamespace(runtime=runtime, Device=_Device)
     cupy = _Namespace("cupy", np, {
         "ndarray": DeviceArray, "ElementwiseKernel": _ElementwiseKernel, "ReductionKernel": _ReductionKernel,
-        "cuda": cuda, "__version__": "emulated",
+        "cuda": cuda, "__version__": "emulated", "sort": _sorter(np.sort), "argsort": _sorter(np.argsort),
     })
     cupyx = types.ModuleType("cupyx")
     cupyx.scatter_add = _scatterAdd

@@ -327,3 +327,7 @@ def test_stand_in_refuses_what_cupy_refuses(emulated):
         cupy.sum(d, where=d > 1)
     for value in (d.sum(), cupy.sum(d), d.max(), d[0, 1], d.argmax(), cupy.dot(d[0], d[0])):
         assert isinstance(value, dev) and value.shape == ()
+    with pytest.raises(ValueError, match="kind"):
+        cupy.argsort(d, axis=1, kind="stable")
+    ties = np.zeros(40, np.float32).view(dev)
+    assert (cupy.argsort(ties).get() == np.arange(40)).all()  # stable, as CuPy's sort is
