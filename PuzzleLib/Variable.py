@@ -102,7 +102,13 @@ class Variable:
             raise VariableError(
                 "Variable %r: cannot set data of shape %s into shape %s" % (self.name, data.shape, self.data.shape)
             )
-        self.data.set(data.get() if hasattr(data, "get") and gpuarray.isGPU else data)
+        src = data.get() if hasattr(data, "get") and gpuarray.isGPU else data
+        dtype = self.data.dtype
+        if src.dtype != dtype:  # CuPy's set takes only its own dtype: cast here, as numpy's copy would
+            if not gpuarray.xp.can_cast(src.dtype, dtype, "same_kind"):
+                raise VariableError("Variable %r: cannot set data of dtype %s into dtype %s" % (self.name, src.dtype, dtype))
+            src = src.astype(dtype)
+        self.data.set(src)
 
     def __str__(self):
         return "Variable(name=%r, shape=%s, dtype=%s, grad=%s)" % (

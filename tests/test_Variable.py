@@ -60,3 +60,17 @@ def test_a_new_gradient_array_is_not_taken_for_zeros():
     W.grad = gpuarray.to_gpu(np.ones((3, 2), np.float32))
     lin.backward(gpuarray.to_gpu(g), momentum=1.0)
     np.testing.assert_allclose(W.grad.get(), 1.0 + x.T @ g, rtol=1e-5)
+
+
+def test_set_casts_a_host_array_of_another_float_dtype_on_every_backend():
+    # CuPy's ndarray.set takes only an array of the same dtype; numpy's copy casts (same_kind): the
+    # Variable gives both backends the CPU's meaning, and refuses what no same_kind cast allows
+    var = Variable(np.zeros((2, 2), np.float32), name="v")
+    var.set(np.full((2, 2), 0.5))  # float64 values
+    assert var.dtype == np.float32
+    np.testing.assert_array_equal(var.data.get(), np.full((2, 2), 0.5, np.float32))
+    var.set(gpuarray.to_gpu(np.full((2, 2), 2.0)))  # a float64 device array
+    np.testing.assert_array_equal(var.data.get(), np.full((2, 2), 2.0, np.float32))
+    with pytest.raises(VariableError, match=r"'v'.*complex128.*float32"):
+        var.set(np.ones((2, 2), np.complex128))
+    np.testing.assert_array_equal(var.data.get(), np.full((2, 2), 2.0, np.float32))
