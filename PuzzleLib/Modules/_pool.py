@@ -148,8 +148,11 @@ class MaxPoolND(PoolND):
         """Index (0..K-1) of the first maximum of each window, over the grid."""
         win, best = self._win, self._best
         idx = gpuarray.zeros(best.shape, xp.int32)
+        # each k as a 0-d device array: CuPy 13 before cupy/cupy#8430 refuses a Python int source
+        # under NumPy 2 (its copyto checks it with numpy.can_cast)
+        ks = xp.arange(win.shape[0], dtype=xp.int32)
         for k in range(win.shape[0] - 1, -1, -1):
-            xp.copyto(idx, k, where=win[k] == best)
+            xp.copyto(idx, ks[k], where=win[k] == best)
         return idx
 
     def _flatIndices(self, idx, inShape, outShape):

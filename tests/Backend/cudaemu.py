@@ -320,6 +320,19 @@ def _sorter(fn):
     return _wrap(sorter)
 
 
+def _copyto(dst, src, casting="same_kind", where=None):
+    """cupy.copyto. A Python scalar ``src`` is refused: CuPy 13 releases before the fix of cupy/cupy#8430
+    (July 2024) check it with ``numpy.can_cast(src, ...)``, which NumPy 2 refuses ("can_cast() does not
+    support Python ints, floats, and complex"); a device array (a 0-d one too) works on every version."""
+    if type(src) in (bool, int, float, complex):
+        raise TypeError("cupy.copyto(dst, %r): a Python scalar source fails in CuPy 13 before cupy/cupy#8430 "
+                        "under NumPy 2; pass a device array (e.g. a 0-d one) or use fill" % (src,))
+    return np.copyto(dst, src, casting=casting, where=True if where is None else where)
+
+
+_copyto.__name__ = "copyto"
+
+
 def _scatterAdd(a, slices, value):
     """cupyx.scatter_add: ``a.scatter_add(slices, value)`` (a device array), atomic adds for the dtypes
     CUDA's atomicAdd takes; numpy's add.at otherwise."""
@@ -353,6 +366,7 @@ def fakeCupy(lib):
     cupy = _Namespace("cupy", np, {
         "ndarray": DeviceArray, "ElementwiseKernel": _ElementwiseKernel, "ReductionKernel": _ReductionKernel,
         "cuda": cuda, "__version__": "emulated", "sort": _sorter(np.sort), "argsort": _sorter(np.argsort),
+        "copyto": _wrap(_copyto),
     })
     cupyx = types.ModuleType("cupyx")
     cupyx.scatter_add = _scatterAdd

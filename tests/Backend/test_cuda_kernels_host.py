@@ -331,3 +331,8 @@ def test_stand_in_refuses_what_cupy_refuses(emulated):
         cupy.argsort(d, axis=1, kind="stable")
     ties = np.zeros(40, np.float32).view(dev)
     assert (cupy.argsort(ties).get() == np.arange(40)).all()  # stable, as CuPy's sort is
+    idx = np.zeros(3, np.int32).view(dev)
+    with pytest.raises(TypeError, match="Python scalar"):
+        cupy.copyto(idx, 2, where=(d[0] > 1))  # CuPy 13 before cupy/cupy#8430, under NumPy 2
+    cupy.copyto(idx, cupy.arange(3, dtype=np.int32)[2], where=(d[0] > 1))
+    assert idx.get().tolist() == [0, 2, 0]
