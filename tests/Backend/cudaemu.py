@@ -309,6 +309,16 @@ class _ReductionKernel:
         return sumSqDiff(self.lib, p, t, scale, self.outType).view(DeviceArray)
 
 
+def _deviceRandom():
+    """cupy.random: a generator of its own, as CuPy's is on the device; np.random.seed does not reach
+    it (cupy.random.seed does), and numpy's global state is not advanced by device draws."""
+    state = np.random.RandomState(0)
+
+    def seed(seed=None):
+        state.seed(seed)
+    return _Namespace("cupy.random", state, {"seed": seed})
+
+
 def _sorter(fn):
     """cupy.sort / cupy.argsort: always stable, and ``kind`` may only be None ("Unlike in NumPy any other
     options are not accepted here")."""
@@ -367,6 +377,7 @@ def fakeCupy(lib):
         "ndarray": DeviceArray, "ElementwiseKernel": _ElementwiseKernel, "ReductionKernel": _ReductionKernel,
         "cuda": cuda, "__version__": "emulated", "sort": _sorter(np.sort), "argsort": _sorter(np.argsort),
         "copyto": _wrap(_copyto),
+        "random": _deviceRandom(),
     })
     cupyx = types.ModuleType("cupyx")
     cupyx.scatter_add = _scatterAdd

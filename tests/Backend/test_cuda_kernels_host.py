@@ -336,3 +336,12 @@ def test_stand_in_refuses_what_cupy_refuses(emulated):
         cupy.copyto(idx, 2, where=(d[0] > 1))  # CuPy 13 before cupy/cupy#8430, under NumPy 2
     cupy.copyto(idx, cupy.arange(3, dtype=np.int32)[2], where=(d[0] > 1))
     assert idx.get().tolist() == [0, 2, 0]
+    # CuPy's generator is its own: np.random.seed does not reach it, cupy.random.seed does
+    np.random.seed(3)
+    a = cupy.random.random(4).get()
+    np.random.seed(3)
+    assert not np.array_equal(cupy.random.random(4).get(), a)
+    cupy.random.seed(3)
+    a = cupy.random.random(4).get()
+    cupy.random.seed(3)
+    assert np.array_equal(cupy.random.random(4).get(), a) and isinstance(a, np.ndarray)

@@ -35,7 +35,7 @@ def build(optName, seed):
     net.append(Linear(3, 8, initscheme="he"))
     net.append(BatchNorm(8))
     net.append(Activation("relu"))
-    net.append(Dropout(p=0.2))
+    net.append(Dropout(p=0.2, rng=np.random))  # numpy's global generator, which a checkpoint saves (CuPy's is not)
     net.append(Linear(8, 1))
     net[0].vars["W"].learnRate = 0.5     # per-variable multipliers belong to the program, not the file
     net[4].vars["b"].wc = 0.001

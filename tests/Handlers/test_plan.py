@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from PuzzleLib import Config
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Containers import Graph, Sequential
 from PuzzleLib.Cost import MSE, CrossEntropy
@@ -16,6 +17,13 @@ from PuzzleLib.Optimizers.Hooks import WeightDecay
 from tests.Optimizers.test_Optimizer import FACTORIES
 
 
+def _seed(seed):
+    """Seed numpy's generator and the backend's (CuPy's, which Dropout draws from on CUDA)."""
+    np.random.seed(seed)
+    if gpuarray.xp is not np:
+        gpuarray.xp.random.seed(seed)
+
+
 @pytest.fixture
 def capture():
     """Config.captureSteps, restored afterwards."""
@@ -25,7 +33,7 @@ def capture():
 
 
 def _mlp(kinds=("relu", "tanh"), transpose=False, useBias=True, inplace=False, insize=4, outsize=3):
-    np.random.seed(7)
+    _seed(7)
     net = Sequential()
     net.append(Linear(insize, 12, useBias=useBias))
     net.append(Activation(kinds[0]))
@@ -47,7 +55,7 @@ def _train(capture, makeNet=_mlp, makeOpt=lambda: MomentumSGD(learnRate=0.05), c
            epochs=3, batchsize=7, macro=25, n=60, onBatchFinish=None):
     """Train a fresh net; every number a program can read afterwards, and the planned batch count."""
     Config.captureSteps = capture
-    np.random.seed(7)
+    _seed(7)
     net = makeNet()
     optimizer = makeOpt()
     optimizer.setupOn(net)
@@ -57,7 +65,7 @@ def _train(capture, makeNet=_mlp, makeOpt=lambda: MomentumSGD(learnRate=0.05), c
     planned = 0
     means = []
     for _ in range(epochs):
-        np.random.seed(5)
+        _seed(5)
         trainer.trainFromHost(X, Y, macroBatchSize=macro)
         planned += trainer._plannedBatches
         means.append(trainer.cost.getMeanError())
@@ -124,7 +132,7 @@ def test_a_graph_is_planned_as_calls(capture):
 
 def test_nested_sequential_is_planned(capture):
     def makeNet():
-        np.random.seed(3)
+        _seed(3)
         inner = Sequential().append(Linear(12, 12)).append(Activation("relu"))
         return Sequential().append(Linear(4, 12)).append(inner).append(Linear(12, 3))
 
@@ -140,7 +148,7 @@ class _MyLinear(Linear):
 
 
 def _sharedNet():
-    np.random.seed(3)
+    _seed(3)
     first, second = Linear(4, 4), Linear(4, 3)
     third = Linear(4, 4)
     third.setVar("W", first.getVar("W"))  # one Variable in two modules: its gradient is a sum
@@ -151,7 +159,7 @@ def _sharedNet():
 def _graphNet():
     """A residual block: Linear -> relu -> (Linear, identity) -> Add -> Linear."""
     from PuzzleLib.Modules import Add
-    np.random.seed(3)
+    _seed(3)
     a = Linear(4, 8).node()
     b = Activation("relu").node(a)
     c = Linear(8, 8).node(b)
@@ -162,7 +170,7 @@ def _graphNet():
 
 def _graphSharingNet():
     """A Graph whose two Linear modules share one Variable (its gradient is a sum)."""
-    np.random.seed(3)
+    _seed(3)
     first, second = Linear(4, 4), Linear(4, 3)
     third = Linear(4, 4)
     third.setVar("W", first.getVar("W"))
@@ -179,7 +187,7 @@ def _hooked():
 
 
 def _firstInplace():
-    np.random.seed(3)
+    _seed(3)
     return Sequential().append(Activation("relu", inplace=True)).append(Linear(4, 3))
 
 
@@ -223,7 +231,7 @@ def _trainOnDevice(capture, makeNet=_mlp, dtype=np.float32, between=None):
     opt.setupOn(net)
     trainer = Trainer(net, MSE(), opt, batchsize=5)
     X, Y = (to_gpu(ary.astype(dtype)) for ary in _data())
-    np.random.seed(1)
+    _seed(1)
     trainer.train(X, Y)
     if between is not None:
         between(net, opt)
@@ -287,7 +295,7 @@ def test_only_the_library_contract_is_planned():
 
 def _cnn():
     from PuzzleLib.Modules import BatchNorm2D, Conv2D, Flatten, MaxPool2D
-    np.random.seed(3)
+    _seed(3)
     net = Sequential()
     net.append(Conv2D(1, 4, 3, pad=1))
     net.append(BatchNorm2D(4))
@@ -300,7 +308,7 @@ def _cnn():
 
 def _mlpWithDropout():
     from PuzzleLib.Modules import BatchNorm, Dropout
-    np.random.seed(3)
+    _seed(3)
     net = Sequential()
     net.append(Linear(4, 12))
     net.append(BatchNorm(12))
@@ -328,7 +336,7 @@ def test_other_library_modules_are_planned_as_calls(capture, makeNet, costName):
         X = rng.standard_normal(shape).astype(np.float32)
         Y = rng.randint(0, 3, 40).astype(np.int32) if costName == "CrossEntropy" else \
             rng.standard_normal((40, 3)).astype(np.float32)
-        np.random.seed(5)
+        _seed(5)
         planned = 0
         for _ in range(3):
             trainer.trainFromHost(X, Y)
@@ -350,7 +358,7 @@ def test_other_library_modules_are_planned_as_calls(capture, makeNet, costName):
 def _imageNet(middle):
     """Conv2D -> ``middle`` -> Flatten -> Linear, on (N, 2, 4, 4) images."""
     from PuzzleLib.Modules import Conv2D, Flatten
-    np.random.seed(3)
+    _seed(3)
     net = Sequential().append(Conv2D(2, 3, 3, pad=1)).append(middle())
     return net.append(Flatten()).append(Linear(3 * 4 * 4, 3))
 
@@ -377,7 +385,7 @@ def test_modules_whose_reset_only_clears_caches(capture, middle):
         rng = np.random.RandomState(11)
         X = rng.standard_normal((30, 2, 4, 4)).astype(np.float32)
         Y = rng.standard_normal((30, 3)).astype(np.float32)
-        np.random.seed(5)
+        _seed(5)
         planned = 0
         for _ in range(2):
             trainer.trainFromHost(X, Y)
@@ -498,7 +506,7 @@ def test_random_nets_train_bit_for_bit_the_same(capture):
         runs = []
         for flag in (False, True):
             Config.captureSteps = flag
-            np.random.seed(seed)
+            _seed(seed)
             net = _buildNet(layers)
             opt = OPTIMIZERS[optName]()
             opt.setupOn(net)
@@ -567,7 +575,7 @@ def test_the_cost_grad_is_the_last_batch_gradient_after_a_replayed_batch(capture
         opt.setupOn(net)
         trainer = Trainer(net, MSE(), opt, batchsize=5)
         X, Y = (to_gpu(ary) for ary in _data(13))  # batches of 5, 5 and 3
-        np.random.seed(seed)
+        _seed(seed)
         trainer.train(X, Y)
         return trainer.cost.grad.get(), trainer._plannedBatches
 

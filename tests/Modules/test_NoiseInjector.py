@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules import NoiseInjector
@@ -40,9 +41,9 @@ def test_values_and_eval_mode():
 
 def test_global_generator_is_seedable_and_blueprint_drops_rng():
     x = to_gpu(np.zeros((2, 3), np.float32))
-    np.random.seed(5)
+    gpuarray.xp.random.seed(5)  # the backend's generator (np.random on the CPU, CuPy's on CUDA)
     a = NoiseInjector(noisetype="gaussian", params=(0.0, 1.0))(x).get()
-    np.random.seed(5)
+    gpuarray.xp.random.seed(5)
     b = NoiseInjector(noisetype="gaussian", params=(0.0, 1.0))(x).get()
     np.testing.assert_array_equal(a, b)
     bp = NoiseInjector(rng=np.random.RandomState(1)).getBlueprint()
