@@ -144,7 +144,8 @@ def load(path_or_bytes):
         raw = f.get("blueprint")
         if raw is None:
             raise BlueprintError("model file %s has no blueprint; save it with withBlueprint=True" % what)
-        if not isinstance(raw, h5py.Dataset) or raw.shape != () or raw.dtype.kind not in "SOU":
+        # a string type, checked before reading: a corrupted type read as a string can crash HDF5
+        if not isinstance(raw, h5py.Dataset) or raw.shape != () or h5py.check_string_dtype(raw.dtype) is None:
             raise BlueprintError("model file %s: 'blueprint' is not a scalar string" % what)
         try:
             raw = raw[()]

@@ -141,7 +141,9 @@ def _writeInto(f, mod, compress, withBlueprint):
         for aname, attr in attrs.items():
             _createArray(group, aname, _host(attr), compress)
     if blueprint is not None:
-        f.create_dataset("blueprint", data=blueprint, dtype=h5py.string_dtype())
+        # a fixed-length string: its bytes sit in the dataset itself, not in HDF5's global heap,
+        # whose corruption can hang or crash the HDF5 library while reading (vlen strings still load)
+        f.create_dataset("blueprint", data=np.bytes_(blueprint.encode("utf-8")))
 
 
 def _newFileMode(path):

@@ -446,3 +446,20 @@ def test_a_malformed_graph_blueprint_is_a_blueprint_error(change, pattern):
     saved = _withBlueprint(saved, json.dumps(blueprint))
     with pytest.raises(BlueprintError, match=pattern):
         Blueprint.load(saved)
+
+
+def test_the_blueprint_is_a_fixed_length_string_outside_the_global_heap():
+    # a vlen string lives in HDF5's global heap: one corrupted byte there hung HDF5 while reading it,
+    # and one in its type (read as a vlen of bytes) crashed the process; a fixed-length string holds
+    # its bytes in the dataset itself, and a 'blueprint' that is not a string type is refused unread
+    saved = Sequential().append(Linear(3, 4)).save(withBlueprint=True)
+    with h5py.File(io.BytesIO(saved), "r") as f:
+        assert f["blueprint"].shape == () and f["blueprint"].dtype.kind == "S"
+        assert json.loads(f["blueprint"][()])["classname"] == "Sequential"
+    buf = io.BytesIO(saved)
+    with h5py.File(buf, "a") as f:
+        text = f["blueprint"][()]
+        del f["blueprint"]
+        f.create_dataset("blueprint", shape=(), dtype=h5py.vlen_dtype(np.uint8))[()] = np.frombuffer(text, np.uint8)
+    with pytest.raises(BlueprintError, match="not a scalar string"):
+        Blueprint.load(buf.getvalue())
