@@ -28,6 +28,9 @@ class Container(_Composite):
 
     # ---- children ----
     def _addModule(self, mod, index):
+        if isinstance(mod, type) and issubclass(mod, Module):
+            raise ContainerError("%s: got the class %s itself; pass a module made from it, e.g. %s(...)" % (
+                self._label(), mod.__name__, mod.__name__))
         if not isinstance(mod, Module):
             raise ContainerError("%s: can only hold modules, got %s" % (self._label(), type(mod).__name__))
         if any(inner is self for _, inner, _ in mod._walk("")):

@@ -363,3 +363,10 @@ def test_a_container_cannot_hold_itself():
     with pytest.raises(ContainerError, match=r"cannot hold Sequential 'outer', which is or contains"):
         net.append(outer)
     assert list(net.modules) == ["0", "1", "2"] and len(net.graph) == 3
+
+
+def test_appending_a_module_class_instead_of_a_module_says_so():
+    net = _net(name="net")
+    with pytest.raises(ContainerError, match=r"Sequential 'net': got the class Linear itself; pass a module made from it"):
+        net.append(Linear)
+    assert len(net) == 3
