@@ -466,8 +466,8 @@ class Module(metaclass=_ModuleMeta):
         nbytes = sum(var.data.nbytes for var in self.getVarTable())
         divisors = {None: 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3}
         if unit not in divisors:
-            raise self._error("paramSize: unit must be one of None, 'kb', 'mb', 'gb'; got %r" % (unit,))
-        return nbytes / divisors[unit] if unit else nbytes
+            raise self._error("paramSize: unit must be one of None, 'b', 'kb', 'mb', 'gb'; got %r" % (unit,))
+        return nbytes if divisors[unit] == 1 else nbytes / divisors[unit]
 
     def calcMode(self, dtype):
         """Compute in ``dtype`` (one of ``gpuarray.dtypesSupported()``); converts the parameters.

@@ -33,6 +33,39 @@ class _Composite(Module):
         for mod in self.modules.values():
             mod._setReuse(reuse)
 
+    def getVar(self, name):
+        """A Variable by its dotted name in ``getVarTable`` ("0.W", "block.fc1.b")."""
+        mod, pname = self._varOwner(name)
+        if mod is None:
+            raise self._error("no variable %r (has %s)" % (name, _someNames(self)))
+        return mod.vars[pname]
+
+    def setVar(self, name, var):
+        """Replace the Variable at a dotted name of ``getVarTable`` in the module that holds it
+        (same shape and dtype); a name without a dot is this module's own, as for any module."""
+        mod, pname = self._varOwner(name)
+        if mod is None and "." in name:
+            raise self._error("setVar(%r): no variable at that name (has %s)" % (name, _someNames(self)))
+        if mod is None or mod is self:
+            return super().setVar(name, var)
+        return mod.setVar(pname, var)
+
+    def _varOwner(self, name):
+        """(module, its own name for the variable) for a dotted name, or (None, None)."""
+        if name in self.vars:
+            return self, name
+        for key, mod in self.modules.items():
+            if not name.startswith(key + "."):
+                continue
+            rest = name[len(key) + 1:]
+            if isinstance(mod, _Composite):
+                found = mod._varOwner(rest)
+                if found[0] is not None:
+                    return found
+            elif rest in mod.vars:
+                return mod, rest
+        return None, None
+
     def calcMode(self, dtype):
         for mod in self.modules.values():
             mod.calcMode(dtype)
@@ -50,3 +83,9 @@ class _Composite(Module):
 
     def checkGradType(self, dtype):
         pass
+
+
+def _someNames(mod, most=8):
+    names = [name for names in mod.getVarTable().values() for name in names]
+    shown = ", ".join(repr(name) for name in names[:most])
+    return "[%s%s]" % (shown, ", ... %d more" % (len(names) - most) if len(names) > most else "")

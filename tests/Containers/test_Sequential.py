@@ -370,3 +370,22 @@ def test_appending_a_module_class_instead_of_a_module_says_so():
     with pytest.raises(ContainerError, match=r"Sequential 'net': got the class Linear itself; pass a module made from it"):
         net.append(Linear)
     assert len(net) == 3
+
+
+def test_getVar_and_setVar_take_the_dotted_names_of_getVarTable():
+    # getVarTable names a container's parameters "block.fc1.W", "1.b", ... but getVar refused them
+    from PuzzleLib.Variable import Variable
+    block = Sequential(name="block").append(Linear(2, 3, name="fc1"))
+    net = Sequential().append(block).append(Linear(3, 1))
+    for var, names in net.getVarTable().items():
+        assert net.getVar(names[0]) is var
+    with pytest.raises(ModuleError, match=r"Sequential: no variable 'W' \(has \['block.fc1.W', 'block.fc1.b', '1.W'"):
+        net.getVar("W")
+    new = Variable(to_gpu(np.ones((3, 1), np.float32)))
+    net.setVar("1.W", new)
+    assert net[1].vars["W"] is new and net.getVar("1.W") is new
+    with pytest.raises(ModuleError, match=r"Linear '1'.*setVar\('W'\).*\(3, 1\).*\(1, 3\)"):
+        net.setVar("1.W", Variable(to_gpu(np.ones((1, 3), np.float32))))
+    with pytest.raises(ModuleError, match=r"Sequential: setVar\('9.W'\): no variable at that name"):
+        net.setVar("9.W", new)
+    assert net[1].vars["W"] is new

@@ -95,6 +95,7 @@ def test_var_table_and_sizes():
     assert mod.numOfParams() == 3 * 4 + 4
     assert mod.paramSize() == 16 * 4
     assert mod.paramSize("kb") == pytest.approx(64 / 1024)
+    assert mod.paramSize("b") == 64 and isinstance(mod.paramSize("b"), int)  # was 64.0
     with pytest.raises(ModuleError, match=r"Linear 'fc'.*unit.*'tb'"):
         mod.paramSize("tb")
     assert mod.getVar("W") is mod.vars["W"]
