@@ -1,4 +1,5 @@
 """KLDivergence: the Kullback-Leibler divergence from a target distribution to softmax(pred)."""
+from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import checkFloatScores, checkMaxlabels, softmax
@@ -23,7 +24,8 @@ class KLDivergence(_FusedCost):
 
     Shape
     -----
-    pred: (N, classes[, ...]) raw scores; target: the same shape, non-negative, pred's dtype.
+    pred: (N, classes[, ...]) raw scores; target: the same shape, non-negative, pred's dtype (a
+    negative value, or with normTarget a position whose target sums to 0, is refused).
 
     Example::
 
@@ -37,7 +39,26 @@ class KLDivergence(_FusedCost):
         self.maxlabels = checkMaxlabels("KLDivergence", maxlabels)
         self.normTarget = bool(normTarget)
 
+    def _checkTarget(self, target):
+        """Refuse what has no distribution: negative values; with normTarget, a zero sum."""
+        if Config.disableDtypeShapeChecks or target.size == 0:
+            return
+        lo = float(target.min())
+        if not lo >= 0:
+            raise self._error("expected a non-negative target distribution, got a minimum of %g" % lo)
+        if self.normTarget:
+            sums = target.sum(axis=1)
+            if not float(sums.min()) > 0:
+                sample = int(sums.argmin()) // (sums.size // sums.shape[0])
+                raise self._error("normTarget: the target of sample %d sums to 0 over the classes (axis 1); "
+                                  "it cannot be normalised" % sample)
+
+    def _checkTargetsFor(self, module, data, target):
+        if getattr(target, "ndim", 0) >= 2 and target.dtype.kind == "f":  # else the first batch's checks refuse it
+            self._checkTarget(target)
+
     def _target(self, target):
+        self._checkTarget(target)
         if self.normTarget:
             return target / target.sum(axis=1, keepdims=True)
         return target

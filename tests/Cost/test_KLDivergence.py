@@ -40,3 +40,19 @@ def test_errors():
         KLDivergence(maxlabels=3)(to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.zeros((2, 4), np.float32)))
     with pytest.raises(CostError, match=r"KLDivergence.*target distribution.*\(2, 4\), got \(2,\)"):
         KLDivergence()(to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.zeros(2, np.float32)))
+
+
+def test_refuses_targets_without_a_distribution():
+    s = to_gpu(np.zeros((2, 3), np.float32))
+    # normTarget with an all-zero row used to give a nan error and nan gradients without a word
+    with pytest.raises(CostError, match=r"KLDivergence.*normTarget.*sample 1 sums to 0"):
+        KLDivergence(normTarget=True)(s, to_gpu(np.array([[1, 1, 0], [0, 0, 0]], np.float32)))
+    # a negative target used to give a number (here 1/3 * log 3 - ...) as if it were a distribution
+    with pytest.raises(CostError, match=r"KLDivergence.*non-negative.*minimum of -1"):
+        KLDivergence()(s, to_gpu(np.array([[-1, 1, 1], [1, 0, 0]], np.float32)))
+    with pytest.raises(CostError, match=r"non-negative"):
+        KLDivergence(normTarget=True).validate(s, to_gpu(np.array([[-1, 2, 1], [1, 0, 0]], np.float32)))
+    # zeros inside a row are fine (0 log 0 = 0); uniform scores: log 3 - log 2 for [0.5, 0.5, 0], log 3 for [0, 1, 0]
+    err, grad = KLDivergence(normTarget=True)(s, to_gpu(np.array([[1, 1, 0], [0, 2, 0]], np.float32)))
+    assert err == pytest.approx(((np.log(3) - np.log(2)) + np.log(3)) / 2, rel=1e-6)
+    np.testing.assert_allclose(grad.get(), np.array([[1, 1, -2], [-2, 4, -2]]) / 12, rtol=1e-6, atol=1e-7)
