@@ -15,6 +15,7 @@ class BatchNorm(BatchNormND):
     initFactor, minFactor : float in (0, 1]
         The running statistics move by ``f = max(initFactor / t, minFactor)`` on the t-th training
         batch: ``mean = (1 - f) * mean + f * batchMean`` (likewise ``var``, unbiased).
+        A training batch with one value per feature neither moves them nor counts in t (PyTorch refuses it).
     sscale : float
         ``scale`` starts as normal(1, sscale) draws (ones when 0); ``bias`` starts at zeros.
     affine : bool
