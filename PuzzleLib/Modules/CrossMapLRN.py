@@ -8,6 +8,7 @@ class CrossMapLRN(LRN):
     ``y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N * sum_j x[n, j, h, w]**2) ** beta``, with
     ``j`` over ``c - (N - 1) // 2 .. c + N // 2``, limited to existing channels (as Caffe's and
     cuDNN's across-channel LRN).
+    For even N, PyTorch's ``LocalResponseNorm`` reaches one channel further back instead.
 
     Parameters
     ----------

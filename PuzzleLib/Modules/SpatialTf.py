@@ -16,6 +16,7 @@ class SpatialTf(Module):
     pixel, at normalised coordinates ``(x, y)`` in [-1, 1] (corners on the corner pixels' centres),
     reads the input at ``transform @ (x, y, 1)`` by bilinear interpolation; points outside the
     input read zeros. Backward gives ``[grad of data, grad of transform]``.
+    It matches PyTorch's ``affine_grid`` + ``grid_sample`` with ``align_corners=True`` (zeros padding).
 
     Parameters
     ----------
