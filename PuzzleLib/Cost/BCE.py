@@ -1,4 +1,5 @@
 """BCE: binary cross-entropy on raw scores (the sigmoid is applied inside)."""
+from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import checkFloatAndBinary
@@ -17,7 +18,7 @@ class BCE(_FusedCost):
     Shape
     -----
     pred: raw scores, any shape; target: the same shape (or pred (N, 1) with target (N,)), float
-    probabilities of pred's dtype or integer 0/1 labels.
+    probabilities of pred's dtype or integer 0/1 labels (a target outside [0, 1] is refused).
 
     Example::
 
@@ -26,8 +27,18 @@ class BCE(_FusedCost):
         (0.6931, array([-0.25,  0.25], dtype=float32))
     """
 
-    @staticmethod
-    def _target(pred, target):
+    def _checkRange(self, target):
+        if Config.disableDtypeShapeChecks or target.size == 0:
+            return
+        lo, hi = float(target.min()), float(target.max())
+        if not (lo >= 0 and hi <= 1):
+            raise self._error("expected targets in [0, 1] (probabilities or 0/1 labels), got values in [%g, %g]" % (lo, hi))
+
+    def _checkTargetsFor(self, module, data, target):
+        self._checkRange(target)
+
+    def _target(self, pred, target):
+        self._checkRange(target)
         t = target.reshape(pred.shape)
         return t if t.dtype == pred.dtype else t.astype(pred.dtype)
 

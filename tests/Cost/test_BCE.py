@@ -45,3 +45,18 @@ def test_errors():
         BCE()(to_gpu(np.zeros((4, 2), np.float32)), to_gpu(np.zeros(4, np.int32)))
     with pytest.raises(CostError, match=r"BCE.*float32 or integer labels, got float64"):
         BCE()(to_gpu(np.zeros(4, np.float32)), to_gpu(np.zeros(4, np.float64)))
+
+
+def test_refuses_targets_outside_0_1():
+    s = to_gpu(np.zeros((3, 1), np.float32))
+    # a label 2 (or a float 1.5) used to be taken at face value: log(2) error, gradient (t - 0.5) / N
+    with pytest.raises(CostError, match=r"BCE.*\[0, 1\].*got values in \[0, 2\]"):
+        BCE()(s, to_gpu(np.array([0, 2, 1], np.int32)))
+    with pytest.raises(CostError, match=r"BCE.*\[-0.5, 1\]"):
+        BCE()(s, to_gpu(np.array([[-0.5], [1.0], [0.0]], np.float32)))
+    with pytest.raises(CostError, match=r"BCE.*\[0, 1\]"):
+        BCE().validate(s, to_gpu(np.array([0, 3, 1], np.int32)))
+    # the ends of the range are fine: sigmoid(0) = 0.5 against 0, 1 and 0.25
+    err, grad = BCE()(s, to_gpu(np.array([[0.0], [1.0], [0.25]], np.float32)))
+    assert err == pytest.approx(np.log(2.0), rel=1e-6)
+    np.testing.assert_allclose(grad.get().ravel(), np.array([-0.5, 0.5, -0.25]) / 3, rtol=1e-6)
