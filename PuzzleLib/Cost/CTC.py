@@ -18,7 +18,8 @@ class CTC(_ListCost):
     frame-wise path that collapses to the label sequence (merge repeats, then drop blanks).
     Computed with the forward-backward recursions in log space. The gradient handed back is the
     negative gradient of the error with respect to ``pred`` (zero on frames past a sample's
-    length).
+    length). Each sample's ``-log p`` is not divided by its label length (PyTorch's
+    ``reduction="mean"`` divides by it; its ``"sum"`` divided by N is this error).
 
     Parameters
     ----------
@@ -28,7 +29,9 @@ class CTC(_ListCost):
         Number of symbols including the blank; when given, ``pred``'s last axis must have it.
     normalized : bool
         False (default): ``pred`` holds raw scores and the softmax over symbols is taken inside.
-        True: ``pred`` already holds log-probabilities (log-softmax applied by the net).
+        True: ``pred`` already holds log-probabilities (log-softmax applied by the net); the
+        gradient is then the exact one with respect to them (PyTorch's ctc_loss adds exp(pred),
+        which cancels only through a log-softmax before it).
 
     Target
     ------

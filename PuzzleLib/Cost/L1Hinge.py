@@ -20,7 +20,8 @@ class L1Hinge(_ListCost):
 
     Shape
     -----
-    pred: [(N, D), (N, D)] (or any equal shapes, batch first); target: (N,) int32 labels, 1 or 0.
+    pred: [(N, D), (N, D)] (or any equal shapes, batch first); target: (N,) int32 labels, 1 or 0
+    (any positive label counts as "same", zero or negative as "different", as in Hinge).
 
     Example::
 
