@@ -60,6 +60,9 @@ class CrossEntropy(_FusedCost):
                 weights = xp.asarray(weights, dtype=xp.float32).reshape(-1)
             except (TypeError, ValueError):
                 raise CostError("CrossEntropy: weights must be a sequence of numbers (one per class), got %r" % (weights,)) from None
+            if not bool(xp.isfinite(weights).all()) or bool((weights < 0).any()):
+                raise CostError("CrossEntropy: class weights must be finite and non-negative, got %r" % (
+                    weights.tolist(),))
             if maxlabels is not None and weights.size != maxlabels:
                 raise CostError("CrossEntropy: expected %d weights (maxlabels), got %d" % (maxlabels, weights.size))
         self.weights = weights

@@ -106,3 +106,11 @@ def test_trains_a_classifier_with_dropout_through_handlers():
     rate = Validator(net, CrossEntropy(), batchsize=64).validateFromHost(data, labels)
     assert rate < 0.05
     assert not net[2].train  # the validator put the net in eval mode: dropout off
+
+
+@pytest.mark.parametrize("weights", [[1.0, -0.5, 2.0], [1.0, float("nan"), 1.0], [float("inf"), 1.0, 1.0]])
+def test_negative_or_non_finite_class_weights_are_refused(weights):
+    # they were taken and gave a negative or nan error without a word
+    with pytest.raises(CostError, match=r"CrossEntropy: class weights must be finite and non-negative"):
+        CrossEntropy(weights=weights)
+    assert CrossEntropy(weights=[0.0, 1.0, 2.0]).weights.tolist() == [0.0, 1.0, 2.0]
