@@ -223,7 +223,7 @@ def run(cfg, say):
     from PuzzleLib.Cost import MSE
     from PuzzleLib.Handlers import Trainer
 
-    if getattr(cfg, "normalizeMode", None) == "auto" and not cfg.normalize:
+    if cfg.normalizeMode == "auto" and not cfg.normalize:
         from PuzzleLib.Cli.main import AUTO_NORMALIZE_REACH
         reach = max(float(np.abs(xt).max()), float(np.abs(yt).max())) if n else 0.0
         if reach > AUTO_NORMALIZE_REACH:

@@ -40,27 +40,30 @@ class KLDivergence(_FusedCost):
         self.normTarget = bool(normTarget)
 
     def _checkTarget(self, target):
-        """Refuse what has no distribution: negative values; with normTarget, a zero sum."""
+        """Refuse what has no distribution: negative values; with normTarget, a zero sum. Returns
+        the sums over the classes (keepdims) when it computed them, else None."""
         if Config.disableDtypeShapeChecks or target.size == 0:
-            return
+            return None
         lo = float(target.min())
         if not lo >= 0:
             raise self._error("expected a non-negative target distribution, got a minimum of %g" % lo)
+        sums = None
         if self.normTarget:
-            sums = target.sum(axis=1)
+            sums = target.sum(axis=1, keepdims=True)
             if not float(sums.min()) > 0:
                 sample = int(sums.argmin()) // (sums.size // sums.shape[0])
                 raise self._error("normTarget: the target of sample %d sums to 0 over the classes (axis 1); "
                                   "it cannot be normalised" % sample)
+        return sums
 
     def _checkTargetsFor(self, module, data, target):
         if getattr(target, "ndim", 0) >= 2 and target.dtype.kind == "f":  # else the first batch's checks refuse it
             self._checkTarget(target)
 
     def _target(self, target):
-        self._checkTarget(target)
+        sums = self._checkTarget(target)
         if self.normTarget:
-            return target / target.sum(axis=1, keepdims=True)
+            return target / (target.sum(axis=1, keepdims=True) if sums is None else sums)
         return target
 
     def calcErrorAndGrad(self, pred, target):
