@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Backend.gpuarray import isDtypeSupported, to_gpu
 from PuzzleLib.Modules import BatchNorm2D, ModuleError
 from tests.gradcheck import checkModule
 
@@ -93,3 +93,30 @@ def test_empty_batch_train_refused_eval_passes_through():
     mod.evalMode()
     assert mod(to_gpu(np.zeros((0, 3, 2, 2), np.float32))).shape == (0, 3, 2, 2)
     assert mod.backward(to_gpu(np.zeros((0, 3, 2, 2), np.float32))).shape == (0, 3, 2, 2)
+
+
+def test_float16_statistics_are_summed_in_float32():
+    # per-channel sums of 8 * 32 * 32 = 8192 values with E[x**2] = 16 pass float16's 65504: summed in
+    # float16 the variance was inf and every output 0 (issue 20, finding 1)
+    from PuzzleLib.Modules import _norm
+    x = (np.random.randn(8, 2, 32, 32) * 4 + 1).astype(np.float16)
+    dev = to_gpu(x)
+    xhat, sq = to_gpu(np.empty_like(x)), to_gpu(np.empty_like(x))
+    mean, var, invstd = _norm.normalize(dev, (0, 2, 3), 1e-5, xhat, sq)
+    ref = x.astype(np.float64)
+    np.testing.assert_allclose(np.asarray(mean.get(), np.float64).ravel(), ref.mean(axis=(0, 2, 3)), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(np.asarray(var.get(), np.float64).ravel(), ref.var(axis=(0, 2, 3)), rtol=2e-3)
+    y = xhat.get().astype(np.float64)
+    np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1, rtol=2e-3)
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=2e-3)
+
+
+@pytest.mark.skipif(not isDtypeSupported(np.float16), reason="this backend has no float16 (the cuda one has)")
+def test_float16_module_output_is_normalised():
+    mod = BatchNorm2D(4, sscale=0)
+    mod.calcMode(np.float16)
+    x = (np.random.randn(32, 4, 56, 56) * 3).astype(np.float16)
+    y = mod(to_gpu(x)).get().astype(np.float64)
+    np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1, rtol=5e-3)
+    grad = mod.backward(to_gpu(np.random.randn(*x.shape).astype(np.float16))).get()
+    assert np.isfinite(grad).all() and np.isfinite(mod.vars["scale"].grad.get()).all()

@@ -40,3 +40,15 @@ def test_empty_data_gives_empty_output_and_gradients(shape):
     assert mod.backward(to_gpu(np.zeros(shape, np.float32))).shape == shape
     np.testing.assert_array_equal(mod.vars["scale"].grad.get(), 0)
     np.testing.assert_array_equal(mod.vars["bias"].grad.get(), 0)
+
+
+def test_float16_statistics_are_summed_in_float32():
+    # each map's sum of squares over 64 * 64 values with E[x**2] = 64 passes float16's 65504
+    # (issue 20, finding 1: InstanceNorm overflowed from about 256x256 maps of unit data)
+    from PuzzleLib.Modules import _norm
+    x = (np.random.randn(2, 3, 64, 64) * 8).astype(np.float16)
+    xhat, sq = to_gpu(np.empty_like(x)), to_gpu(np.empty_like(x))
+    _, var, _ = _norm.normalize(to_gpu(x), (2, 3), 1e-5, xhat, sq)
+    np.testing.assert_allclose(np.asarray(var.get(), np.float64).reshape(2, 3), x.astype(np.float64).var(axis=(2, 3)),
+                               rtol=2e-3)
+    np.testing.assert_allclose(xhat.get().astype(np.float64).std(axis=(2, 3)), 1, rtol=2e-3)
