@@ -13,7 +13,7 @@ class Conv1D(ConvND):
         Kernel size, step, zero padding on both sides, spacing of kernel taps.
     wscale, initscheme : as for Linear (fan in = inmaps // groups * kernel elements).
     useBias : bool
-        Add ``b`` of shape (1, outmaps, 1) (zeros at start).
+        Add ``b`` of shape (1, outmaps, 1, 1), PuzzleLib's layout (zeros at start).
     empty : bool
         Allocate W without initialising it (to be loaded from a file).
     groups : int
@@ -22,7 +22,7 @@ class Conv1D(ConvND):
     Shape
     -----
     data: (N, inmaps, L) -> (N, outmaps, Lout), each spatial size becoming
-    ``(S + 2 * pad - dilation * (size - 1) - 1) // stride + 1``. W: (outmaps, inmaps // groups, size).
+    ``(S + 2 * pad - dilation * (size - 1) - 1) // stride + 1``. W: (outmaps, inmaps // groups, 1, size).
 
     Example::
 

@@ -16,7 +16,7 @@ class Deconv1D(DeconvND):
         Extra rows added at the end of each output axis (smaller than stride or dilation).
     wscale, initscheme : as for Linear (fan in = inmaps // groups * kernel elements).
     useBias : bool
-        Add ``b`` of shape (1, outmaps, 1) (zeros at start).
+        Add ``b`` of shape (1, outmaps, 1, 1), PuzzleLib's layout (zeros at start).
     empty : bool
         Allocate W without initialising it (to be loaded from a file).
     groups : int
@@ -25,7 +25,7 @@ class Deconv1D(DeconvND):
     Shape
     -----
     data: (N, inmaps, L) -> (N, outmaps, Lout), each spatial size becoming
-    ``(S - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad``. W: (inmaps, outmaps // groups, size).
+    ``(S - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad``. W: (inmaps, outmaps // groups, 1, size).
 
     Example::
 

@@ -252,8 +252,21 @@ class _ConvBase(Module):
             W = createTensorWithScheme(initscheme, wshape, self.wscale, fanIn, fanOut, owner=owner)
         self.setVar("W", Variable(W))
         if self.useBias:
-            self.setVar("b", Variable(gpuarray.zeros((1, self.outmaps) + (1,) * nd, self.calctype)))
+            self.setVar("b", Variable(gpuarray.zeros((1, self.outmaps) + (1,) * self._paramNd(), self.calctype)))
         self._bwdCache = None
+
+    def _paramNd(self):
+        """Spatial axes of W and b: a 1-d convolution keeps PuzzleLib's 2-d layout, W (.., 1, size) and
+        b (1, outmaps, 1, 1), so that PuzzleLib files load (upstream's Conv1D is a Conv2D on one row)."""
+        return max(self.nd, 2)
+
+    def _kernelShape(self):
+        """The spatial part of W's shape."""
+        return (1,) * (self._paramNd() - self.nd) + self.size
+
+    def _biasView(self):
+        """b as (1, outmaps, 1, ...) with one axis per spatial axis of the data."""
+        return self.vars["b"].data.reshape((1, self.outmaps) + (1,) * self.nd)
 
     # -- shared pieces --
     def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
@@ -346,7 +359,8 @@ class _ConvBase(Module):
 class ConvND(_ConvBase):
     """An N-d convolution (cross-correlation, as every deep-learning library computes it).
 
-    ``W`` has shape ``(outmaps, inmaps // groups, *size)``, ``b`` ``(1, outmaps, 1, ...)``; the
+    ``W`` has shape ``(outmaps, inmaps // groups, *size)``, ``b`` ``(1, outmaps, 1, ...)`` (in 1-d
+    ``(outmaps, inmaps // groups, 1, size)`` and ``(1, outmaps, 1, 1)``, as PuzzleLib's); the
     output has ``(S + 2 * pad - dilation * (size - 1) - 1) // stride + 1`` positions per axis.
     """
 
@@ -357,7 +371,7 @@ class ConvND(_ConvBase):
 
     def _wshape(self):
         k = prod(self.size)
-        wshape = (self.outmaps, self.inmaps // self.groups) + self.size
+        wshape = (self.outmaps, self.inmaps // self.groups) + self._kernelShape()
         return wshape, (self.inmaps // self.groups) * k, self.outmaps * k
 
     def _makeGeometry(self, inShape):
@@ -378,7 +392,7 @@ class ConvND(_ConvBase):
         res = self._scratch("res", (O, N * geo.gridSize), data.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(O, -1), colsm, res)
         out = self._buffer("data", (N, O) + geo.out, data.dtype)
-        self._fromGrid(res, N, geo, out, self.vars["b"].data if self.useBias else None)
+        self._fromGrid(res, N, geo, out, self._biasView() if self.useBias else None)
         self._colsm = colsm
         self.data = out
 
@@ -479,8 +493,8 @@ class ConvND(_ConvBase):
 class DeconvND(_ConvBase):
     """An N-d transposed convolution: the adjoint (input gradient) of ConvND.
 
-    ``W`` has shape ``(inmaps, outmaps // groups, *size)``, ``b`` ``(1, outmaps, 1, ...)``; the
-    output has ``(S - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad`` positions.
+    ``W`` has shape ``(inmaps, outmaps // groups, *size)``, ``b`` ``(1, outmaps, 1, ...)`` (in 1-d
+    ``(inmaps, outmaps // groups, 1, size)`` and ``(1, outmaps, 1, 1)``); the output has ``(S - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad`` positions.
     """
 
     def __init__(self, inmaps, outmaps, size, stride=1, pad=0, dilation=1, postpad=0, wscale=1.0, useBias=True,
@@ -490,7 +504,7 @@ class DeconvND(_ConvBase):
 
     def _wshape(self):
         k = prod(self.size)
-        wshape = (self.inmaps, self.outmaps // self.groups) + self.size
+        wshape = (self.inmaps, self.outmaps // self.groups) + self._kernelShape()
         return wshape, (self.inmaps // self.groups) * k, self.outmaps * k
 
     def _outShape(self, inShape):
@@ -514,7 +528,7 @@ class DeconvND(_ConvBase):
         out = self._buffer("data", (N, O) + self._outShape(data.shape[2:]), data.dtype)
         padded = image[:O * N * geo.plane].reshape((O, N) + geo.padded)
         if self.useBias:
-            xp.add(padded[geo.interior].swapaxes(0, 1), self.vars["b"].data, out=out)
+            xp.add(padded[geo.interior].swapaxes(0, 1), self._biasView(), out=out)
         else:
             xp.copyto(out, padded[geo.interior].swapaxes(0, 1))
         self._xT = xT

@@ -24,3 +24,17 @@ def test_adjoint_and_gradients(size, stride, pad, dilation, postpad, groups):
     assert out.shape == (2, 4, (4 - 1) * stride - 2 * pad + dilation * (size - 1) + 1 + postpad)
     conv(to_gpu(np.zeros(out.shape)))
     np.testing.assert_allclose(out, conv.backward(to_gpu(y)).get(), rtol=1e-10, atol=1e-12)
+
+
+def test_parameters_in_puzzlelib_layout():
+    # as PuzzleLib's Deconv1D: W (inmaps, outmaps // groups, 1, size), b (1, outmaps, 1, 1)
+    deconv = Deconv1D(4, 6, 3, stride=2, groups=2)
+    assert deconv.W.shape == (4, 3, 1, 3) and deconv.b.shape == (1, 6, 1, 1)
+    b = np.arange(6, dtype=np.float32).reshape(1, 6, 1, 1)
+    deconv.vars["b"].data.set(b)
+    deconv.vars["W"].data.fill(0)
+    out = deconv(to_gpu(np.ones((2, 4, 5), np.float32))).get()
+    assert out.shape == (2, 6, 11)
+    np.testing.assert_array_equal(out, np.broadcast_to(b[..., 0], out.shape))
+    deconv.backward(to_gpu(np.ones(out.shape, np.float32)))
+    np.testing.assert_array_equal(deconv.vars["b"].grad.get(), np.full((1, 6, 1, 1), 22, np.float32))
