@@ -38,7 +38,11 @@ EXPORTS = {
     "PuzzleLib.Handlers": ["Handler", "Trainer", "Validator", "Calculator", "saveCheckpoint", "loadCheckpoint"],
     "PuzzleLib.Serialization": [],
     "PuzzleLib.Blueprint": ["load"],
-    "PuzzleLib.Datasets": ["DigitsLoader", "ImageFolderLoader"],
+    "PuzzleLib.Datasets": ["DigitsLoader", "ImageFolderLoader", "Cifar10Loader", "IMDBLoader", "MnistLoader",
+                           "PathLoader", "SmallNorbLoader", "TarLoader", "ZipLoader", "InputLoader", "Utils"],
+    "PuzzleLib.Datasets.Utils": ["validate", "splitData", "replicateData", "permutateData", "checkShape", "getDim",
+                                 "merge", "merge2D", "split2D", "resizeDataToSize"],
+    "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
 }
 
@@ -162,6 +166,18 @@ CONSTRUCTORS = {
     "PuzzleLib.Modules.MapLRN:MapLRN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, name=None)",
     "PuzzleLib.Modules.LCN:LCN": "(N=5, alpha=0.0001, beta=0.75, K=2.0, includePad=True, name=None)",
     "PuzzleLib.Modules.SubtractMean:SubtractMean": "(size=5, includePad=True, name=None)",
+    "PuzzleLib.Datasets.DataLoader:DataLoader": "(datanames=None, cachename=None)",
+    "PuzzleLib.Datasets.MnistLoader:MnistLoader": "(onSample=None, cachename='mnist.hdf')",
+    "PuzzleLib.Datasets.Cifar10Loader:Cifar10Loader": "(onSample=None, onSampleBatch=None, cachename='cifar10.hdf')",
+    "PuzzleLib.Datasets.IMDBLoader:IMDBLoader":
+        "(numwords=None, skiptop=0, maxlen=None, padchar=0, startchar=1, oovchar=2, indexFrom=3)",
+    "PuzzleLib.Datasets.SmallNorbLoader:SmallNorbLoader": "(onSample=None, sampleInfo=None, cachename=None)",
+    "PuzzleLib.Datasets.InputLoader:InputLoader":
+        "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None)",
+    "PuzzleLib.Datasets.ZipLoader:ZipLoader": "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None)",
+    "PuzzleLib.Datasets.TarLoader:TarLoader": "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None)",
+    "PuzzleLib.Datasets.PathLoader:PathLoader":
+        "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None, doOpen=True)",
 }
 
 METHOD_SIGNATURES = {
@@ -198,6 +214,20 @@ METHOD_SIGNATURES = {
         "(data, target, macroBatchSize=10000, onMacroBatchFinish=None)",
     "PuzzleLib.Handlers.Calculator:Calculator.calc": "(data)",
     "PuzzleLib.Handlers.Calculator:Calculator.calcFromHost": "(data, macroBatchSize=10000, onMacroBatchFinish=None)",
+    "PuzzleLib.Datasets.MnistLoader:MnistLoader.load": "(path, compress='gzip', log=True)",
+    "PuzzleLib.Datasets.Cifar10Loader:Cifar10Loader.load": "(path, compress='gzip', log=True)",
+    "PuzzleLib.Datasets.IMDBLoader:IMDBLoader.load": "(path, compress='gzip', log=True)",
+    "PuzzleLib.Datasets.SmallNorbLoader:SmallNorbLoader.load":
+        "(path, sort=False, compress='gzip', log=True, onlyTest=False)",
+    "PuzzleLib.Datasets.InputLoader:InputLoader.load":
+        "(inputnames, maxsamples=None, filepacksize=5000, compress='gzip', log=True)",
+    "PuzzleLib.Datasets.Utils:splitData":
+        "(data, labels=None, dim=0, validation=0.1, permutation=True, uniformVal=True)",
+    "PuzzleLib.Datasets.Utils:validate": "(net, valData, valLabels, dim=0, batchsize=128, log=False)",
+    "PuzzleLib.Datasets.Utils:replicateData": "(data, labels, dim=0, permutation=True)",
+    "PuzzleLib.Datasets.Utils:permutateData": "(data, labels=None, constantMemory=False)",
+    "PuzzleLib.Statistics:confusion": "(labels, predictions, dim=0, log=True)",
+    "PuzzleLib.Statistics:fullstats": "(labels, predictions, dim=0, printing=True, verbose=True)",
 }
 
 METHODS = {

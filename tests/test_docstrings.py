@@ -85,9 +85,20 @@ def _photos(folder):
             Image.new("RGB", size, (40 * i, 100, 200)).save(os.path.join(folder, "photos", cls, "%d.jpg" % i))
 
 
+def _datasetFolder(writer, name):
+    def make(folder):
+        from tests.Datasets import _formats
+        getattr(_formats, writer)(os.path.join(folder, name))
+    return make
+
+
 # docstrings whose example reads something a user would already have, made in the working folder
 _READY = {
     "PuzzleLib.Datasets.ImageFolderLoader.ImageFolderLoader": _photos,
+    "PuzzleLib.Datasets.MnistLoader.MnistLoader": _datasetFolder("writeMnist", "mnist"),
+    "PuzzleLib.Datasets.Cifar10Loader.Cifar10Loader": _datasetFolder("writeCifar", "cifar10"),
+    "PuzzleLib.Datasets.IMDBLoader.IMDBLoader": _datasetFolder("writeImdb", "imdb"),
+    "PuzzleLib.Datasets.SmallNorbLoader.SmallNorbLoader": _datasetFolder("writeNorb", "smallnorb"),
 }
 
 _TESTS = _docTests()
