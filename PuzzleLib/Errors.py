@@ -49,3 +49,8 @@ class BlueprintError(SerializationError):
 
 class DatasetError(PuzzleLibError, ValueError):
     """A data set could not be found or read (missing files, unreadable images, missing extras)."""
+
+
+class WorkbenchError(PuzzleLibError, ValueError):
+    """The workbench (``puzzlelib restore``) was asked for something it cannot do: a bad formula,
+    range, data file or setting. The command line prints it on one line with exit status 2."""

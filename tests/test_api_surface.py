@@ -44,6 +44,7 @@ EXPORTS = {
                                  "merge", "merge2D", "split2D", "resizeDataToSize"],
     "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
+    "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
 }
 
 CONSTRUCTORS = {
@@ -231,6 +232,8 @@ METHOD_SIGNATURES = {
 }
 
 METHODS = {
+    "PuzzleLib.Workbench.engine:Run": ["listen", "start", "stop", "stopping"],
+    "PuzzleLib.Workbench.problem:Problem": ["fromFormula", "fromCsv", "inputs", "asDict"],
     "PuzzleLib.Modules.Module:Module": [
         "__call__", "backward", "updateData", "updateGrad", "accGradParams", "dataShapeFrom", "gradShapeFrom",
         "checkDataShape", "checkDataType", "checkGradShape", "checkGradType", "trainMode", "evalMode", "reset",

@@ -232,7 +232,7 @@ def _chooseBackend(name):
 
 
 def _restore(args, prog):
-    from PuzzleLib.Cli.formula import FormulaError, parse
+    from PuzzleLib.Workbench.formula import FormulaError, parse
     from PuzzleLib.Cli.restore import UsageError
 
     if (args.expr is None) == (args.data is None):
@@ -306,7 +306,7 @@ def _predict(args, prog):
 
     values = list(args.x)
     if args.x_file is not None:
-        from PuzzleLib.Cli.csvdata import readX
+        from PuzzleLib.Workbench.csvdata import readX
         fromFile = readX(args.x_file)
         tooLarge = [v for v in fromFile if abs(v) > FLOAT32_MAX]
         if tooLarge:
@@ -362,15 +362,15 @@ def main(argv=None):
         # --backend wins over PUZZLELIB_BACKEND, which Config reads (and checks) when first imported
         os.environ["PUZZLELIB_BACKEND"] = args.backend
 
-    from PuzzleLib.Cli.csvdata import DataError
+    from PuzzleLib.Workbench.csvdata import DataError
     from PuzzleLib.Cli.restore import UsageError
-    from PuzzleLib.Errors import PuzzleLibError
+    from PuzzleLib.Errors import PuzzleLibError, WorkbenchError
 
     try:
         if args.command == "restore":
             return _restore(args, prog)
         return _predict(args, prog)
-    except UsageError as e:
+    except (UsageError, WorkbenchError) as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)
         return 2
     except DataError as e:

@@ -227,7 +227,7 @@ def test_grid_options_with_data_are_refused_not_ignored(tmp_path, capsys):
 
 def test_predictions_are_the_same_in_chunks_of_rows(monkeypatch):
     # the chunk keeps a wide layer's output bounded (65536 rows x 100000 neurons needed 24 GiB)
-    from PuzzleLib.Cli import restore as restoreModule
+    from PuzzleLib.Workbench import engine as restoreModule
     np.random.seed(0)
     net = restoreModule.buildNet([6], "tanh")
     x = np.linspace(-2, 2, 50, dtype=np.float32).reshape(-1, 1)

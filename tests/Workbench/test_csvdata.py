@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from PuzzleLib.Cli.csvdata import MAX_REPORTED, DataError, readX, readXY
+from PuzzleLib.Workbench.csvdata import MAX_REPORTED, DataError, readX, readXY
 from PuzzleLib.Cli.main import main
 
 

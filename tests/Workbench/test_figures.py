@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from PuzzleLib.Cli.plotting import _yLimits
+from PuzzleLib.Workbench.figures import _yLimits
 from tests.Cli.test_restore import restore
 
 
@@ -41,7 +41,7 @@ def test_a_very_wide_net_draws_only_its_widest_ranging_neurons(monkeypatch):
     import matplotlib.pyplot as plt
     from matplotlib.gridspec import GridSpec
     from types import SimpleNamespace
-    from PuzzleLib.Cli import plotting
+    from PuzzleLib.Workbench import figures as plotting
 
     monkeypatch.setattr(plotting, "MAX_NEURONS_DRAWN", 4)
     x = np.linspace(-1, 1, 9)
@@ -63,7 +63,7 @@ def test_a_very_wide_net_draws_only_its_widest_ranging_neurons(monkeypatch):
 def test_a_long_title_goes_on_two_cut_lines():
     # a data file's full path, or a long formula, ran off both sides of the figure
     from types import SimpleNamespace
-    from PuzzleLib.Cli.plotting import _title
+    from PuzzleLib.Workbench.figures import _title
 
     cfg = SimpleNamespace(data="/some/where/deep/" * 8 + "readings.csv", expr=None, hidden=[64] * 10,
                           activation="relu", lr=0.01, batch=10, normalize=True)

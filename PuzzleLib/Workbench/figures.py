@@ -219,3 +219,46 @@ def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
     ax.set_title("the same as a map\none row per active neuron, sorted by bend point%s" % which, fontsize=10)
     ax.set_xlabel("x")
     ax.set_ylabel("neuron (sorted)")
+
+
+PLOT_POINTS = 4096
+
+
+def plotIndex(n, worst, limit=PLOT_POINTS):
+    """Rows to draw: all of them, or about ``limit`` evenly spaced ones plus the worst point."""
+    if n <= limit:
+        return np.arange(n)
+    index = np.linspace(0, n - 1, limit).round().astype(np.int64)
+    if worst is not None:
+        index = np.union1d(index, [worst])
+    return index
+
+
+class _Labels:
+    """What the panels and the title say about the run (the problem and the settings)."""
+
+    def __init__(self, run):
+        p, s = run.problem, run.settings
+        self.data = p.path if p.isData else None
+        self.expr = p.expr
+        self.hidden = s.hidden
+        self.activation = s.activation
+        self.lr = s.lr
+        self.batch = s.batch
+        self.normalize = run.normalized
+
+
+def drawRun(path, run, metrics):
+    """restore.png of a finished :class:`~PuzzleLib.Workbench.engine.Run`."""
+    from PuzzleLib.Workbench.engine import linearWeights, neuronContributions
+
+    p = run.problem
+    x, y = p.x, p.y
+    shown = plotIndex(len(x), run.worst)
+    contributions = neuronContributions(run.net, x[shown]) if len(run.settings.hidden) == 1 else None
+    scratch = run.scratch
+    if scratch is not None:
+        scratch = dict(scratch, pred=scratch["pred"][shown])
+    drawRestore(path, cfg=_Labels(run), x=x[shown, 0], y=y[shown, 0], finite=p.finite[shown],
+                before=run.before[shown, 0], after=run.after[shown, 0], metrics=metrics, contributions=contributions,
+                firstLayer=linearWeights(run.net)[0] if contributions is not None else None, scratch=scratch)

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from PuzzleLib.Cli.formula import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, FormulaError, evaluate, parse, toText
+from PuzzleLib.Workbench.formula import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, FormulaError, evaluate, parse, toText
 from PuzzleLib.Cli.main import main
 
 X = np.linspace(-3, 3, 101)

@@ -1,0 +1,236 @@
+"""A Problem: what the workbench is asked to restore, from a formula or from a CSV file.
+
+All checking of what a user typed or gave (the formula, the ranges, the data file, the columns)
+happens here, before any training; what is refused raises :class:`PuzzleLib.Errors.WorkbenchError`
+(or :class:`PuzzleLib.Workbench.csvdata.DataError` for a data file) with one line per problem.
+"""
+import numpy as np
+
+from PuzzleLib.Errors import WorkbenchError
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+DEFAULT_POINTS = 1024
+
+
+class Problem:
+    """Inputs ``x`` (N, d) and target ``y`` (N, 1), both float32, with what judges a restoration.
+
+    Rows where the target is not finite are kept (to draw) but left out of training and of every
+    error (``finite`` marks the others). ``trainIndex`` and ``valIndex`` are row indices into
+    ``x``; for a formula both are every finite grid row (the net is judged on its dense grid, as
+    in the tutorial); for data ``valIndex`` is a held-out part, or the training rows themselves
+    when no part is held out.
+
+    Build one with :meth:`fromFormula` or :meth:`fromCsv`.
+    """
+
+    def __init__(self, x, y, names, kind, expr=None, tree=None, ranges=None, points=None, path=None,
+                 valFraction=0.0, targetName="y"):
+        self.x = x
+        self.y = y
+        self.names = list(names)
+        self.targetName = targetName
+        self.kind = kind
+        self.expr = expr
+        self.tree = tree
+        self.ranges = ranges
+        self.points = points
+        self.path = path
+        self.valFraction = valFraction
+        self.notes = []  # (level, text) the front end should say: "warning" always, "note" unless quiet
+        self.finite = np.isfinite(y[:, 0])
+        self.nonFinite = None
+        self._checkFinite()
+        rows = np.flatnonzero(self.finite)
+        self.trainIndex, self.valIndex = rows, rows
+
+    @property
+    def inputs(self):
+        """How many input columns (``x.shape[1]``)."""
+        return self.x.shape[1]
+
+    @property
+    def isData(self):
+        return self.kind == "data"
+
+    @property
+    def heldOut(self):
+        """True when validation rows are held out of training."""
+        return self.valFraction > 0 and len(self.valIndex) > 0 and self.valIndex is not self.trainIndex
+
+    def describe(self):
+        """A short name for titles: ``y = 2*sin(x)+5`` or the data file's name."""
+        import os
+        return "y = %s" % self.expr if self.kind == "formula" else os.path.basename(self.path)
+
+    def asDict(self):
+        """What metrics.json records about the problem (plain JSON types)."""
+        return {
+            "kind": self.kind, "expr": self.expr, "data": self.path, "inputs": self.names, "target": self.targetName,
+            "ranges": self.ranges, "points": self.points, "rows": int(len(self.x)),
+            "trainRows": int(len(self.trainIndex)), "validationRows": int(len(self.valIndex)) if self.heldOut else 0,
+            "validationFraction": self.valFraction if self.heldOut else 0.0,
+            "xMin": [float(v) for v in self.x.min(axis=0)], "xMax": [float(v) for v in self.x.max(axis=0)],
+        }
+
+    # -- building --------------------------------------------------------------------------------
+
+    @classmethod
+    def fromFormula(cls, expr, ranges=None, points=DEFAULT_POINTS):
+        """The grid of ``expr`` (a formula in x): ``points`` evenly spaced x in ``ranges[0]``.
+
+        Parameters
+        ----------
+        expr : str
+            The formula, e.g. ``"2*sin(x)+5"``; parsed, never evaluated as Python.
+        ranges : list of (low, high)
+            One range per variable (default: ``[(-3, 3)]``).
+        points : int
+            Grid points (at least 2).
+
+        Example
+        -------
+        >>> p = Problem.fromFormula("2*sin(x)+5", [(-3, 3)], 5)
+        >>> p.x[:, 0].tolist(), p.inputs
+        ([-3.0, -1.5, 0.0, 1.5, 3.0], 1)
+        """
+        from PuzzleLib.Workbench.formula import FormulaError, evaluate, parse
+
+        if not isinstance(expr, str) or not expr.strip():
+            raise WorkbenchError("formula: expected a formula in x, e.g. \"2*sin(x)+5\", got %r" % (expr,))
+        try:
+            tree = parse(expr)
+        except FormulaError as e:
+            raise WorkbenchError("bad formula: " + e.oneLine()) from None
+        ranges = [(-3.0, 3.0)] if ranges is None else [tuple(float(v) for v in r) for r in ranges]
+        if len(ranges) != 1:
+            raise WorkbenchError("formula in x: expected one range, got %d" % len(ranges))
+        points = _wholeNumber("points", points, 2)
+        for lo, hi in ranges:
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise WorkbenchError("range: expected finite numbers, got %g %g" % (lo, hi))
+            if abs(lo) > FLOAT32_MAX or abs(hi) > FLOAT32_MAX:
+                raise WorkbenchError("range: %g %g is too large for float32 (|x| at most %.4g)" % (lo, hi, FLOAT32_MAX))
+            if not lo < hi:
+                raise WorkbenchError("range needs LOW < HIGH, got %g %g" % (lo, hi))
+        lo, hi = ranges[0]
+        x32 = np.linspace(lo, hi, points, dtype=np.float32)
+        with np.errstate(all="ignore"):
+            y64 = evaluate(tree, x32.astype(np.float64))
+            y = np.asarray(y64, dtype=np.float64).astype(np.float32).reshape(-1, 1)
+        return cls(x32.reshape(-1, 1), y, ["x"], "formula", expr=expr, tree=tree, ranges=[list(r) for r in ranges],
+                   points=points)
+
+    @classmethod
+    def fromCsv(cls, path, valFraction=0.0, seed=1234):
+        """Measurements from a CSV file of x,y rows (a header line is optional).
+
+        ``valFraction`` of the rows (chosen at random with ``seed``, at least one when the
+        fraction is above 0) is held out of training to judge the net on; 0 trains and judges on
+        every row.
+        """
+        from PuzzleLib.Workbench.csvdata import readXY
+
+        valFraction = float(valFraction)
+        if not 0.0 <= valFraction < 1.0:
+            raise WorkbenchError("validation part: expected a fraction in [0, 1), got %g" % valFraction)
+        x64, y64 = readXY(path)
+        tooLarge = np.abs(x64) > FLOAT32_MAX
+        if tooLarge.any():
+            raise WorkbenchError("%s: x = %g is too large for float32 (|x| at most %.4g); rescale x" % (
+                path, x64[tooLarge][0], FLOAT32_MAX))
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = y64.astype(np.float32).reshape(-1, 1)
+        problem = cls(x64.astype(np.float32).reshape(-1, 1), y, ["x"], "data", path=path, valFraction=valFraction)
+        problem._split(valFraction, seed)
+        return problem
+
+    def _checkFinite(self):
+        finite = self.finite
+        if finite.all():
+            return
+        x = self.x
+        bad = x[~finite, 0].astype(np.float64)
+        self.nonFinite = {"count": int(bad.size), "x": [float(v) for v in bad[:20]]}
+        shown = ", ".join("%.6g" % v for v in bad[:5]) + (", ..." if bad.size > 5 else "")
+        what = "the formula" if self.kind == "formula" else "y"
+        if finite.sum() < 2:
+            raise WorkbenchError("%s is not finite (or too large for float32) at %d of %d points (x = %s); "
+                                 "nothing left to train on" % (what, bad.size, len(x), shown))
+        self.notes.append(("warning", "%s is not finite (or too large for float32) at %d of %d points, x = %s; "
+                                      "they are left out of training and of the errors" % (what, bad.size, len(x), shown)))
+
+    def _split(self, valFraction, seed):
+        rows = np.flatnonzero(self.finite)
+        if valFraction <= 0:
+            return
+        held = max(1, int(round(valFraction * len(rows))))
+        if len(rows) - held < 2:
+            raise WorkbenchError("%s: %d usable rows are too few to hold out %g of them for validation "
+                                 "(at least 2 must be left to train on)" % (self.path, len(rows), valFraction))
+        order = np.random.RandomState(seed).permutation(len(rows))
+        self.valIndex = np.sort(rows[order[:held]])
+        self.trainIndex = np.sort(rows[order[held:]])
+
+
+def _wholeNumber(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise WorkbenchError("%s: expected a whole number >= %d, got %r" % (name, low, value))
+    return int(value)
+
+
+class Scaling:
+    """Standardisation of the inputs and the target for training, folded into the net afterwards.
+
+    Training sees ``x' = (x - xShift) / xScale`` (per input column) and ``y' = (y - yShift) /
+    yScale``. :meth:`fold` rewrites the first and last Linear so the net takes x and gives y in the
+    data's own units, so model.h5 needs nothing beside it. Off, every method hands its input back.
+    """
+
+    def __init__(self, x, y, on):
+        self.on = bool(on)
+        d = x.shape[1]
+        self.xShift, self.xScale = np.zeros(d), np.ones(d)
+        self.yShift, self.yScale = 0.0, 1.0
+        if self.on:
+            x64, y64 = x.astype(np.float64), y.astype(np.float64)
+            self.xShift = x64.mean(axis=0)
+            self.xScale = x64.std(axis=0)
+            self.xScale[self.xScale == 0] = 1.0
+            self.yShift = float(y64.mean())
+            self.yScale = float(y64.std()) or 1.0
+
+    def inX(self, x):
+        return x if not self.on else ((x.astype(np.float64) - self.xShift) / self.xScale).astype(np.float32)
+
+    def inY(self, y):
+        return y if not self.on else ((y.astype(np.float64) - self.yShift) / self.yScale).astype(np.float32)
+
+    def outY(self, y):
+        return y if not self.on else (y.astype(np.float64) * self.yScale + self.yShift).astype(np.float32)
+
+    def fold(self, net):
+        if not self.on:
+            return
+        from PuzzleLib.Modules import Linear
+        linears = [mod for mod in net.graph if isinstance(mod, Linear)]
+        first, last = linears[0], linears[-1]
+        W = first.vars["W"].data.get().astype(np.float64)
+        b = first.vars["b"].data.get().astype(np.float64)
+        for i in range(W.shape[0]):
+            b = b - (self.xShift[i] / self.xScale[i]) * W[i]
+        W = W / self.xScale[:, None]
+        first.vars["W"].data.set(W.astype(np.float32))
+        first.vars["b"].data.set(b.astype(np.float32))
+        W = last.vars["W"].data.get().astype(np.float64) * self.yScale
+        b = last.vars["b"].data.get().astype(np.float64) * self.yScale + self.yShift
+        last.vars["W"].data.set(W.astype(np.float32))
+        last.vars["b"].data.set(b.astype(np.float32))
+
+    def describe(self):
+        if not self.on:
+            return None
+        one = len(self.xShift) == 1
+        return {"xShift": float(self.xShift[0]) if one else [float(v) for v in self.xShift],
+                "xScale": float(self.xScale[0]) if one else [float(v) for v in self.xScale],
+                "yShift": self.yShift, "yScale": self.yScale}
