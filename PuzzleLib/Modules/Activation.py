@@ -5,26 +5,46 @@ import numbers
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._validate import ownerName
 
-sigmoid = "sigmoid"
-tanh = "tanh"
-relu = "relu"
-leakyRelu = "leakyRelu"
-elu = "elu"
-softPlus = "softPlus"
-clip = "clip"
 
-activations = (sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip)
+
+class ActivationType(_Choice):
+    """The activations ``Activation`` computes; each member equals its string (``relu == "relu"``).
+
+    Example::
+
+        >>> ActivationType.relu == "relu", ActivationType("elu") is elu
+        (True, True)
+    """
+    sigmoid = "sigmoid"
+    tanh = "tanh"
+    relu = "relu"
+    leakyRelu = "leakyRelu"
+    elu = "elu"
+    softPlus = "softPlus"
+    clip = "clip"
+
+
+sigmoid = ActivationType.sigmoid
+tanh = ActivationType.tanh
+relu = ActivationType.relu
+leakyRelu = ActivationType.leakyRelu
+elu = ActivationType.elu
+softPlus = ActivationType.softPlus
+clip = ActivationType.clip
+
+activations = tuple(member.value for member in ActivationType)
 
 _defaultArgs = {
-    sigmoid: (),
-    tanh: (),
-    relu: (),
-    leakyRelu: (0.01,),
-    elu: (1.0,),
-    softPlus: (),
-    clip: (0.0, 6.0),
+    "sigmoid": (),
+    "tanh": (),
+    "relu": (),
+    "leakyRelu": (0.01,),
+    "elu": (1.0,),
+    "softPlus": (),
+    "clip": (0.0, 6.0),
 }
 
 _kernels = gpuarray.kernels.activationKernels
@@ -45,8 +65,9 @@ class Activation(Module):
 
     Parameters
     ----------
-    activation : str
-        One of ``sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip`` (constants in this module).
+    activation : ActivationType or str
+        One of ``sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip`` (constants in this module and
+        in ``PuzzleLib.Modules``, members of ``ActivationType``; the plain strings work too).
     slc : slice or tuple of slices, optional
         Apply the activation only to ``data[slc]``; the rest passes through unchanged.
     inplace : bool

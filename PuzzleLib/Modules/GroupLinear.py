@@ -2,13 +2,28 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
 from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
 from PuzzleLib.Variable import Variable
 
 xp = gpuarray.xp
 
-modes = ("full", "one")
+
+
+class GroupMode(_Choice):
+    """GroupLinear's inmode / wmode: one input (weight) per group, or one shared by every group.
+
+    Example::
+
+        >>> GroupLinear(groups=3, insize=4, outsize=2, wmode=GroupMode.one).vars["W"].data.shape
+        (1, 4, 2)
+    """
+    full = "full"
+    one = "one"
+
+
+modes = tuple(member.value for member in GroupMode)
 
 
 class GroupLinear(Module):

@@ -4,13 +4,40 @@ import numbers
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._args import blueprintWithoutRng, requireSingle
 from PuzzleLib.Modules._validate import choiceArg, ownerName
 
 xp = gpuarray.xp
 
-modes = ("add", "mul")
-noisetypes = ("uniform", "gaussian")
+
+
+class InjectMode(_Choice):
+    """How NoiseInjector applies its noise: added to the data or multiplied into it.
+
+    Example::
+
+        >>> NoiseInjector(mode=InjectMode.mul, params=(0.9, 1.1)).mode
+        'mul'
+    """
+    add = "add"
+    mul = "mul"
+
+
+class NoiseType(_Choice):
+    """The distribution NoiseInjector draws from.
+
+    Example::
+
+        >>> NoiseInjector(noisetype=NoiseType.gaussian, params=(0.0, 0.1)).noisetype
+        'gaussian'
+    """
+    uniform = "uniform"
+    gaussian = "gaussian"
+
+
+modes = tuple(member.value for member in InjectMode)
+noisetypes = tuple(member.value for member in NoiseType)
 
 
 class NoiseInjector(Module):

@@ -1,5 +1,5 @@
 """Pad1D: pad the length axis of (N, C, L) data."""
-from PuzzleLib.Modules._pad import _Pad, parsePairs
+from PuzzleLib.Modules._pad import PadMode, _Pad, parsePairs
 
 
 class Pad1D(_Pad):
@@ -9,7 +9,7 @@ class Pad1D(_Pad):
     ----------
     pad : int or (left, right)
         Values added before and after.
-    mode : str
+    mode : PadMode or str
         "constant" (``fillValue``, 0 by default) or "reflect" (mirror without repeating the edge,
         as ``numpy.pad``'s "reflect"; each pad must be shorter than L).
     fillValue : float, optional

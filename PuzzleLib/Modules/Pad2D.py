@@ -1,5 +1,5 @@
 """Pad2D: pad the height and width axes of (N, C, H, W) data."""
-from PuzzleLib.Modules._pad import _Pad, parsePairs
+from PuzzleLib.Modules._pad import PadMode, _Pad, parsePairs
 
 
 class Pad2D(_Pad):
@@ -9,7 +9,7 @@ class Pad2D(_Pad):
     ----------
     pad : int, (padH, padW) or (top, bottom, left, right)
         Values added on each side.
-    mode : str
+    mode : PadMode or str
         "constant" (``fillValue``, 0 by default) or "reflect" (mirror without repeating the edge,
         as ``numpy.pad``'s "reflect"; each pad must be shorter than its axis).
     fillValue : float, optional

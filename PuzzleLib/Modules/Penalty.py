@@ -2,12 +2,27 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._args import requireSingle
 from PuzzleLib.Modules._validate import choiceArg, ownerName, realNumber
 
 xp = gpuarray.xp
 
-modes = ("l1", "l2")
+
+
+class PenaltyMode(_Choice):
+    """Which norm Penalty adds: the sum of absolute values or half the sum of squares.
+
+    Example::
+
+        >>> Penalty(mode=PenaltyMode.l2).mode
+        'l2'
+    """
+    l1 = "l1"
+    l2 = "l2"
+
+
+modes = tuple(member.value for member in PenaltyMode)
 
 
 class Penalty(Module):

@@ -4,14 +4,43 @@ import numpy as np  # host-side initialisation only (orthogonal matrices); the m
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
 from PuzzleLib.Modules._validate import choiceArg, ownerName, positiveInt, realNumber
 from PuzzleLib.Variable import Variable
 
 xp = gpuarray.xp
 
-modes = ("relu", "tanh", "lstm", "gru")
-directions = ("uni", "bi")
+
+
+class RNNMode(_Choice):
+    """The RNN cell: plain recurrence with relu or tanh, LSTM or GRU.
+
+    Example::
+
+        >>> RNN(insize=3, hsize=4, mode=RNNMode.lstm).mode
+        'lstm'
+    """
+    relu = "relu"
+    tanh = "tanh"
+    lstm = "lstm"
+    gru = "gru"
+
+
+class DirectionMode(_Choice):
+    """Whether an RNN reads its sequence forwards only or both ways.
+
+    Example::
+
+        >>> RNN(insize=3, hsize=4, direction=DirectionMode.bi).direction
+        'bi'
+    """
+    uni = "uni"
+    bi = "bi"
+
+
+modes = tuple(member.value for member in RNNMode)
+directions = tuple(member.value for member in DirectionMode)
 modifiers = (None, "orthogonal")
 _gates = {"relu": 1, "tanh": 1, "lstm": 4, "gru": 3}
 

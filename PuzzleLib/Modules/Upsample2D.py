@@ -1,6 +1,6 @@
 """Upsample2D: enlarge (N, C, H, W) maps by an integer factor (nearest or bilinear)."""
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Modules._upsample import _Upsample
+from PuzzleLib.Modules._upsample import UpsampleMode, _Upsample
 
 xp = gpuarray.xp
 
@@ -12,7 +12,7 @@ class Upsample2D(_Upsample):
     ----------
     scale : int
         The factor for both axes.
-    mode : str
+    mode : UpsampleMode or str
         "nearest" (each value becomes a scale x scale block) or "linear" (bilinear
         interpolation with half-pixel centres and clamped edges, like PyTorch's
         ``align_corners=False``).

@@ -2,7 +2,7 @@
 import itertools
 
 from PuzzleLib.Backend import gpuarray
-from PuzzleLib.Modules._upsample import _Upsample
+from PuzzleLib.Modules._upsample import UpsampleMode, _Upsample
 
 xp = gpuarray.xp
 _plain = gpuarray.kernels.plain
@@ -15,7 +15,7 @@ class Upsample3D(_Upsample):
     ----------
     scale : int
         The factor for all three axes.
-    mode : str
+    mode : UpsampleMode or str
         "nearest" (each value becomes a scale**3 block) or "linear" (trilinear interpolation with
         half-pixel centres and clamped edges, as Upsample2D's bilinear mode on each axis).
 

@@ -1,7 +1,9 @@
 """Layers. Each public class lives in a file of its own name (``PuzzleLib/Modules/Linear.py``)."""
 from PuzzleLib.Modules.Module import Module, ModuleError
+from PuzzleLib.Modules._initscheme import InitScheme
 from PuzzleLib.Modules.Linear import Linear
-from PuzzleLib.Modules.Activation import Activation
+from PuzzleLib.Modules.Activation import (Activation, ActivationType, sigmoid, tanh, relu, leakyRelu, elu, softPlus,
+                                          clip)
 from PuzzleLib.Modules.Flatten import Flatten
 from PuzzleLib.Modules.Conv1D import Conv1D
 from PuzzleLib.Modules.Conv2D import Conv2D
@@ -21,13 +23,13 @@ from PuzzleLib.Modules.BatchNorm2D import BatchNorm2D
 from PuzzleLib.Modules.BatchNorm3D import BatchNorm3D
 from PuzzleLib.Modules.InstanceNorm2D import InstanceNorm2D
 from PuzzleLib.Modules.ToList import ToList
-from PuzzleLib.Modules.Penalty import Penalty
-from PuzzleLib.Modules.NoiseInjector import NoiseInjector
+from PuzzleLib.Modules.Penalty import Penalty, PenaltyMode
+from PuzzleLib.Modules.NoiseInjector import NoiseInjector, InjectMode, NoiseType
 from PuzzleLib.Modules.KMaxPool import KMaxPool
 from PuzzleLib.Modules.DepthConcat import DepthConcat
 from PuzzleLib.Modules.Glue import Glue
 from PuzzleLib.Modules.Embedder import Embedder
-from PuzzleLib.Modules.GroupLinear import GroupLinear
+from PuzzleLib.Modules.GroupLinear import GroupLinear, GroupMode
 from PuzzleLib.Modules.Dropout import Dropout
 from PuzzleLib.Modules.Dropout2D import Dropout2D
 from PuzzleLib.Modules.Reshape import Reshape
@@ -40,8 +42,8 @@ from PuzzleLib.Modules.Split import Split
 from PuzzleLib.Modules.Gelu import Gelu
 from PuzzleLib.Modules.PRelu import PRelu
 from PuzzleLib.Modules.Pad1D import Pad1D
-from PuzzleLib.Modules.Pad2D import Pad2D
-from PuzzleLib.Modules.Upsample2D import Upsample2D
+from PuzzleLib.Modules.Pad2D import Pad2D, PadMode
+from PuzzleLib.Modules.Upsample2D import Upsample2D, UpsampleMode
 from PuzzleLib.Modules.Sum import Sum
 from PuzzleLib.Modules.Transpose import Transpose
 from PuzzleLib.Modules.SwapAxes import SwapAxes
@@ -51,7 +53,7 @@ from PuzzleLib.Modules.Tile import Tile
 from PuzzleLib.Modules.Replicate import Replicate
 from PuzzleLib.Modules.Cast import Cast
 from PuzzleLib.Modules.MulAddConst import MulAddConst
-from PuzzleLib.Modules.RNN import RNN
+from PuzzleLib.Modules.RNN import RNN, RNNMode, DirectionMode
 from PuzzleLib.Modules.SpatialTf import SpatialTf
 from PuzzleLib.Modules.MaxUnpool2D import MaxUnpool2D
 from PuzzleLib.Modules.Upsample3D import Upsample3D

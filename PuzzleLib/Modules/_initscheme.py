@@ -9,8 +9,22 @@ import numpy as np
 
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules._enum import _Choice
 
-SCHEMES = ("xavier_uniform", "xavier", "xavier_normal", "he", "gaussian", "uniform", "none")
+
+
+class InitScheme(_Choice):
+    """The weight initialisations (``initscheme=``); ``none`` leaves the weights uninitialised."""
+    none = "none"
+    xavier = "xavier"
+    xavierUniform = "xavier_uniform"
+    xavierNormal = "xavier_normal"
+    he = "he"
+    gaussian = "gaussian"
+    uniform = "uniform"
+
+
+SCHEMES = tuple(member.value for member in InitScheme)
 FANS = ("in", "out", "avg")
 
 
@@ -22,6 +36,8 @@ def parseInitScheme(initscheme, owner):
         if len(initscheme) != 2:
             raise ModuleError("%s: initscheme tuple must be (scheme, fan), got %r" % (owner, initscheme))
         scheme, fan = initscheme
+    scheme = getattr(scheme, "value", scheme)
+    fan = getattr(fan, "value", fan)
     if scheme is None:
         scheme = "xavier_uniform"
     if scheme not in SCHEMES:

@@ -2,12 +2,21 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._args import intTuple, requireNdim
 from PuzzleLib.Modules._validate import choiceArg, ownerName, realNumber
 
 xp = gpuarray.xp
 
-MODES = ("constant", "reflect")
+
+
+class PadMode(_Choice):
+    """How Pad1D and Pad2D fill the border: with a constant or with the data's reflection."""
+    constant = "constant"
+    reflect = "reflect"
+
+
+MODES = tuple(member.value for member in PadMode)
 
 
 def _along(axis, ndim, index):

@@ -1,12 +1,21 @@
 """What Upsample2D and Upsample3D share: arguments, interpolation matrices, shapes."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._args import requireNdim
 from PuzzleLib.Modules._validate import choiceArg, ownerName, positiveInt
 
 xp = gpuarray.xp
 
-MODES = ("nearest", "linear")
+
+
+class UpsampleMode(_Choice):
+    """How Upsample2D and Upsample3D fill the new positions: copies or linear interpolation."""
+    nearest = "nearest"
+    linear = "linear"
+
+
+MODES = tuple(member.value for member in UpsampleMode)
 
 
 def _interpMatrix(size, scale, dtype):
