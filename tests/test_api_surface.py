@@ -146,7 +146,7 @@ CONSTRUCTORS = {
         "(learnRate=0.0001, alpha=0.95, momRate=0.9, epsilon=0.0001, nodeinfo=None)",
     "PuzzleLib.Optimizers.SMORMS3:SMORMS3": "(learnRate=0.001, epsilon=1e-16, nodeinfo=None)",
     "PuzzleLib.Handlers.Handler:Handler": "(mod, onBatchFinish=None, batchsize=128)",
-    "PuzzleLib.Handlers.Trainer:Trainer": "(mod, cost, optimizer, onBatchFinish=None, batchsize=128)",
+    "PuzzleLib.Handlers.Trainer:Trainer": "(mod, cost, optimizer, onBatchFinish=None, batchsize=128, onNonFinite='warn')",
     "PuzzleLib.Handlers.Validator:Validator": "(mod, cost, onBatchFinish=None, batchsize=128)",
     "PuzzleLib.Handlers.Calculator:Calculator": "(mod, onBatchFinish=None, batchsize=128)",
     "PuzzleLib.Containers.Parallel:Parallel": "(name=None)",

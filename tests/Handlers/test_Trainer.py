@@ -328,3 +328,49 @@ def test_a_failed_call_leaves_cost_and_module_out_of_buffer_reuse():
     keep = out1.get()
     net(to_gpu(np.full((2, 1), 5.0, np.float32)))
     np.testing.assert_array_equal(out1.get(), keep)
+
+
+def _divergingSetup(**kwargs):
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Cost import MSE
+    from PuzzleLib.Handlers import Trainer
+    from PuzzleLib.Modules import Activation, Linear
+    from PuzzleLib.Optimizers import SGD
+
+    np.random.seed(0)
+    net = Sequential().append(Linear(1, 4)).append(Activation("relu")).append(Linear(4, 1))
+    x = np.linspace(0, 1, 40, dtype=np.float32).reshape(-1, 1)
+    return Trainer(net, MSE(), SGD(learnRate=1e6), batchsize=10, **kwargs), x, 1e3 * x
+
+
+def test_divergence_is_warned_once_with_epoch_and_batch(caplog):
+    import warnings
+    trainer, x, y = _divergingSetup()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warnings do not leak out of training
+        with caplog.at_level("WARNING", logger="PuzzleLib"):
+            for _ in range(3):
+                trainer.trainFromHost(x, y, random=False)
+    lines = [r.getMessage() for r in caplog.records if "not finite" in r.getMessage()]
+    assert len(lines) == 1, lines
+    epoch, batch = trainer.nonFinite
+    assert lines[0].startswith("Trainer: the error is not finite (")
+    assert "training has diverged; try a smaller learnRate" in lines[0]
+    if batch is None:  # the GPU: the running error, after each macro-batch
+        assert "at epoch %d (the running error" % epoch in lines[0]
+    else:
+        assert "at epoch %d, batch %d of 4:" % (epoch, batch + 1) in lines[0]
+
+
+def test_divergence_can_raise_instead():
+    from PuzzleLib.Errors import HandlerError
+    trainer, x, y = _divergingSetup(onNonFinite="raise")
+    with pytest.raises(HandlerError, match="not finite .* at epoch 1[ ,]"):
+        for _ in range(3):
+            trainer.trainFromHost(x, y, random=False)
+
+
+def test_on_non_finite_is_checked():
+    from PuzzleLib.Errors import HandlerError
+    with pytest.raises(HandlerError, match="onNonFinite must be one of 'warn', 'raise', 'ignore', got 'loud'"):
+        _divergingSetup(onNonFinite="loud")
