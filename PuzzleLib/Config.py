@@ -52,7 +52,9 @@ _logger = None
 
 
 def getLogger():
-    """The library's logger, named "PuzzleLib" (INFO to stderr unless the program configures it)."""
+    """The library's logger, named "PuzzleLib": warnings go to stderr as ``[PuzzleLib] ...`` unless
+    the program configures logging; what it merely reports (the backend ``auto`` chose) is logged
+    at INFO, shown after ``Config.getLogger().setLevel("INFO")``."""
     global _logger
     if _logger is None:
         _logger = logging.getLogger("PuzzleLib")
@@ -60,6 +62,6 @@ def getLogger():
             handler = logging.StreamHandler()
             handler.setFormatter(logging.Formatter("[PuzzleLib] %(message)s"))
             _logger.addHandler(handler)
-            _logger.setLevel(logging.INFO)
+            _logger.setLevel(logging.WARNING)
             _logger.propagate = False
     return _logger

@@ -74,6 +74,9 @@ def _select():
         usable, reason = _cudaUsable()
         choice = Config.Backend.cuda if usable else Config.Backend.cpu
         Config.getLogger().info("backend: %s (auto: %s; set PUZZLELIB_BACKEND to choose)", choice.value, reason)
+    elif choice in (Config.Backend.hip, Config.Backend.intel):
+        Config.getLogger().warning("backend %s: this library has no %s backend; it runs on the CPU (numpy)",
+                                   choice.value, "ROCm" if choice is Config.Backend.hip else "Intel GPU")
 
     if choice is Config.Backend.cuda:
         try:

@@ -92,12 +92,25 @@ def test_cpu_backend_never_imports_cupy():
     assert res.stdout.split() == ["cpu", "False"]
 
 
-def test_auto_choice_is_logged_once():
-    res = _run("import PuzzleLib.Backend.gpuarray as g; import PuzzleLib.Variable; print(g.backendName)", "auto")
+def test_auto_choice_is_logged_once_at_info():
+    res = _run("from PuzzleLib import Config; Config.getLogger().setLevel('INFO'); "
+               "import PuzzleLib.Backend.gpuarray as g; import PuzzleLib.Variable; print(g.backendName)", "auto")
     assert res.returncode == 0, res.stderr
     chosen = res.stdout.strip()
     lines = [ln for ln in res.stderr.splitlines() if "backend:" in ln]
     assert len(lines) == 1 and lines[0].startswith("[PuzzleLib] backend: %s (auto: " % chosen), res.stderr
+
+
+def test_a_plain_program_prints_nothing_about_the_backend():
+    # a library logs; it does not print on import (it printed "[PuzzleLib] backend: cpu ..." every run)
+    res = _run("import PuzzleLib.Backend.gpuarray as g; from PuzzleLib.Modules import Linear; Linear(2, 2)", "auto")
+    assert res.returncode == 0 and res.stderr == "" and res.stdout == "", res.stderr
+
+
+def test_hip_says_it_runs_on_the_cpu():
+    res = _run("import PuzzleLib.Backend.gpuarray as g; print(g.backendName)", "hip")
+    assert res.returncode == 0 and res.stdout.strip() == "cpu"
+    assert res.stderr.strip() == "[PuzzleLib] backend hip: this library has no ROCm backend; it runs on the CPU (numpy)"
 
 
 def test_cuda_without_cupy_is_a_clear_error():
