@@ -349,7 +349,7 @@ class Graph(Container):
             known.setdefault(id(node), s)
         result = {}
         for node in reversed(self.nodes):
-            s = known.get(id(node))
+            s = self._outputGradShape(node, known.get(id(node)))
             if s is None:
                 continue
             ins = node.module.gradShapeFrom(s)
@@ -360,8 +360,30 @@ class Graph(Container):
             for (parent, slot), p in zip(node.parents, parts):
                 if slot is None:
                     known.setdefault(id(parent), p)
+                else:
+                    entry = known.setdefault(id(parent), {})
+                    if isinstance(entry, dict):
+                        entry.setdefault(slot, p)
         out = [result.get(id(n)) for n in self.inputs]
         return out[0] if self._singleIn else out
+
+    def _outputGradShape(self, node, known):
+        """The gradient shape of a node's output, given what its children read: a shape, or
+        {slot: shape} for a list output read by slot (slots no child reads take the shape of the
+        last forward pass's output; None when that is unknown)."""
+        if not isinstance(known, dict):
+            return known
+        last = self._outs.get(id(node))
+        count = len(last) if isinstance(last, (list, tuple)) else max(known) + 1
+        shapes = []
+        for i in range(count):
+            if i in known:
+                shapes.append(known[i])
+            elif isinstance(last, (list, tuple)) and i < len(last):
+                shapes.append(tuple(last[i].shape))
+            else:
+                return None
+        return shapes
 
     # ---- blueprints ----
     def getBlueprint(self):

@@ -12,9 +12,11 @@ class Node:
     module : Module
         The module this node runs. The same module may sit at several nodes (its parameters are
         then shared; a Graph keeps each node's forward state apart).
-    parents : Node or (Node, slot)
+    parents : Node, (Node, slot) or (Node, [slot, ...])
         The nodes whose outputs feed this one, in order. ``(node, slot)`` takes element ``slot``
-        of a parent whose output is a list. A node with no parents is an input of the graph.
+        of a parent whose output is a list; ``(node, [1, 2])`` takes elements 1 and 2 of it, as
+        two inputs in that order (the same as ``(node, 1), (node, 2)``). A node with no parents is
+        an input of the graph.
 
     A node with one parent gives its module that parent's output; a node with several parents
     gives it a list, one entry per parent.
@@ -52,7 +54,7 @@ class Node:
         This allows linking nodes in any order; a Graph refuses the result if it has a cycle.
         """
         for parent in parents:
-            self.parents.append(_parseParent(parent, self))
+            self.parents.extend(_parseParent(parent, self))
         return self
 
     def __str__(self):
@@ -67,14 +69,21 @@ def _parentLabel(node, slot):
     return label if slot is None else "%s[%d]" % (label, slot)
 
 
+def _isSlot(slot):
+    return not isinstance(slot, bool) and isinstance(slot, numbers.Integral) and slot >= 0
+
+
 def _parseParent(parent, child):
+    """The (node, slot) links one entry of ``parents`` stands for (a list of slots gives several)."""
     if isinstance(parent, Node):
-        return parent, None
+        return [(parent, None)]
     if isinstance(parent, (tuple, list)) and len(parent) == 2 and isinstance(parent[0], Node):
         slot = parent[1]
-        if slot is not None and (isinstance(slot, bool) or not isinstance(slot, numbers.Integral) or slot < 0):
-            raise ContainerError("Node of %s: a parent's slot must be a non-negative int or None, got %r" % (
-                child.module._label(), slot))
-        return parent[0], None if slot is None else int(slot)
+        if isinstance(slot, (list, tuple)) and slot and all(_isSlot(s) for s in slot):
+            return [(parent[0], int(s)) for s in slot]
+        if slot is not None and not _isSlot(slot):
+            raise ContainerError("Node of %s: a parent's slot must be a non-negative int, a non-empty list of them "
+                                 "or None, got %r" % (child.module._label(), slot))
+        return [(parent[0], None if slot is None else int(slot))]
     raise ContainerError("Node of %s: parents must be nodes (made with mod.node(...)) or (node, slot) pairs, got %r" % (
         child.module._label(), parent))

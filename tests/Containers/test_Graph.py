@@ -311,3 +311,41 @@ def test_list_of_one_input_also_takes_a_bare_array():
     assert [o.shape for o in graph([x])] == [(4, 3)]
     graph.backward([_x(4, 3)])
     assert isinstance(graph.grad, list) and graph.grad[0].shape == (4, 2)
+
+
+def test_a_list_of_slots_feeds_those_entries_in_order():
+    # PuzzleLib 1.0 programs write Concat().node((split, [1, 2]), other)
+    from PuzzleLib.Modules import Concat, Split
+    inp = Linear(4, 5, name="fc").node()
+    other = Linear(3, 2, name="other").node()
+    sp = Split(axis=1, sections=(2, 2, 1), name="split").node(inp)
+    cat = Concat(axis=1, name="cat").node((sp, [2, 0]), other)
+    assert [(p.name, slot) for p, slot in cat.parents] == [("split", 2), ("split", 0), ("other", None)]
+    graph = Graph(inputs=[inp, other], outputs=cat)
+    x, y = np.random.randn(3, 4), np.random.randn(3, 3)
+    out = graph([to_gpu(x.astype(np.float32)), to_gpu(y.astype(np.float32))]).get()
+    fc = graph.getByName("fc")
+    h = x @ fc.vars["W"].data.get() + fc.vars["b"].data.get()
+    oth = graph.getByName("other")
+    o = y @ oth.vars["W"].data.get() + oth.vars["b"].data.get()
+    np.testing.assert_allclose(out, np.concatenate([h[:, 4:5], h[:, 0:2], o], axis=1), rtol=1e-5, atol=1e-6)
+    checkModule(graph, [x, y])
+    # the split's middle entry is read by no one: gradShapeFrom takes its shape from the forward pass
+    assert graph.gradShapeFrom((3, 5)) == [(3, 4), (3, 3)]
+
+
+def test_gradShapeFrom_through_slots():
+    from PuzzleLib.Modules import Concat, Split
+    inp = Linear(4, 6, name="fc").node()
+    sp = Split(axis=1, sections=(2, 4), name="split").node(inp)
+    cat = Concat(axis=1, name="cat").node((sp, 1), (sp, 0))
+    graph = Graph(inputs=inp, outputs=cat)
+    graph(_x(3, 4))  # Concat learns its input shapes from a forward pass
+    assert graph.gradShapeFrom((3, 6)) == (3, 4)
+
+
+def test_a_bad_slot_list_is_refused():
+    a = Linear(2, 2, name="a").node()
+    for slots in ([], [1, -1], [0, "1"]):
+        with pytest.raises(ContainerError, match=r"slot must be a non-negative int, a non-empty list of them"):
+            Activation("relu").node((a, slots))
