@@ -9,7 +9,8 @@ class Parallel(_OrderedContainer):
     """Modules run side by side: branch ``i`` takes ``data[i]`` and gives ``out[i]``.
 
     ``append(mod)`` adds a branch (an unnamed module is named by its position, "0", "1", ...);
-    ``par[i]`` and ``par["name"]`` look branches up. ``backward`` takes a list of gradients, one
+    ``par[i]`` and ``par["name"]`` look branches up; ``par[a:b]`` is a new Parallel of those
+    branches (the modules are shared). ``backward`` takes a list of gradients, one
     per branch, defaults to ``momentum=1.0`` like every container, and sets ``grad`` to the list
     of input gradients.
 

@@ -38,8 +38,6 @@ class Sequential(_OrderedContainer):
         (10, 1)
     """
 
-    _indexKinds = "an int, a name or a slice"
-
     def insert(self, index, mod):
         """Put ``mod`` before position ``index`` (an unnamed one is named by the next free number); returns the container."""
         if isinstance(index, bool) or not isinstance(index, numbers.Integral):
@@ -66,14 +64,6 @@ class Sequential(_OrderedContainer):
 
     def _reorder(self):
         self.modules = {mod.name: mod for mod in self.graph}
-
-    def __getitem__(self, item):
-        if isinstance(item, slice):
-            seq = Sequential()
-            seq.graph = self.graph[item]
-            seq.modules = {mod.name: mod for mod in seq.graph}
-            return seq
-        return super().__getitem__(item)
 
     def __call__(self, data):
         if not self.graph:

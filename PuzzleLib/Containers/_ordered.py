@@ -12,7 +12,7 @@ class _OrderedContainer(Container):
     """
 
     _unit = "modules"
-    _indexKinds = "an int or a name"
+    _indexKinds = "an int, a name or a slice"
 
     def __init__(self, name=None):
         super().__init__(name)
@@ -46,6 +46,12 @@ class _OrderedContainer(Container):
         return self
 
     def __getitem__(self, item):
+        if isinstance(item, slice):
+            # a container of the same kind over those modules (shared, not copied)
+            part = type(self)()
+            part.graph = self.graph[item]
+            part.modules = {mod.name: mod for mod in part.graph}
+            return part
         if isinstance(item, str):
             try:
                 return self.modules[item]

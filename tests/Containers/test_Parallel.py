@@ -89,3 +89,15 @@ def test_sequential_ending_in_parallel_with_recurrent_and_pooling_modules():
     np.testing.assert_allclose(rebuilt(x)[0].get(), out[0].get(), rtol=1e-6)
     analytic, _ = checkModule(net, np.random.randn(4, 2, 3))
     assert {"input0", "0.W0", "0.R0r", "gl.W", "gl.b"} <= set(analytic)
+
+
+def test_slicing_gives_a_parallel_of_those_branches():
+    par = Parallel().append(Linear(3, 2, name="a")).append(Activation("relu", name="b")).append(Linear(4, 1, name="c"))
+    part = par[::2]
+    assert isinstance(part, Parallel)
+    assert [m.name for m in part.graph] == ["a", "c"] and part[1] is par[2]
+    x, z = to_gpu(np.random.randn(5, 3).astype(np.float32)), to_gpu(np.random.randn(5, 4).astype(np.float32))
+    outs = part([x, z])
+    np.testing.assert_allclose(outs[1].get(), par[2](z).get(), rtol=1e-6)
+    assert [o.shape for o in outs] == [(5, 2), (5, 1)]
+    assert len(par) == 3
