@@ -25,6 +25,8 @@ return a list, and their ``backward`` takes a list of gradients the same way.
    ``zeroGradParams()``), unlike PyTorch, where every backward accumulates.
 """
 import inspect
+import math
+import numbers
 
 from PuzzleLib import Config
 from PuzzleLib.Backend import gpuarray
@@ -275,9 +277,23 @@ class Module(metaclass=_ModuleMeta):
         gpuarray.kernels.accumulate(var._pgrad, new, scale, 0.0 if var._zeroed else momentum)
         var._zeroed = False
 
+    def zeroGradParams(self):
+        """Set the gradients of the parameters to zero (every parameter inside, for a container).
+
+        What an optimizer's ``zeroGradParams()`` does for the net it was set up on; the next
+        backward then writes the gradients instead of adding to them.
+        """
+        for var in self.getVarTable():
+            if var.grad is not None:
+                var.grad.fill(0)
+                var._zeroed = True
+
     def updateParams(self, learnRate):
-        """Plain SGD on this module's variables: ``W += learnRate * W.grad``."""
-        for var in self.vars.values():
+        """Plain SGD on the parameters (every parameter inside, for a container):
+        ``W += learnRate * W.learnRate * W.grad`` (the gradients are descent directions)."""
+        if isinstance(learnRate, bool) or not isinstance(learnRate, numbers.Real) or not math.isfinite(learnRate):
+            raise self._error("updateParams: learnRate must be a finite number, got %r" % (learnRate,))
+        for var in self.getVarTable():
             if var.grad is not None:
                 gpuarray.kernels.sgdUpdate(var.data, var.grad, learnRate * var.learnRate)
 

@@ -389,3 +389,32 @@ def test_getVar_and_setVar_take_the_dotted_names_of_getVarTable():
     with pytest.raises(ModuleError, match=r"Sequential: setVar\('9.W'\): no variable at that name"):
         net.setVar("9.W", new)
     assert net[1].vars["W"] is new
+
+
+def test_zeroGradParams_and_updateParams_reach_every_module_inside():
+    # PuzzleLib 1.0 programs call net.zeroGradParams() and net.updateParams(lr) without an optimizer
+    inner = _net(sizes=(3, 4))
+    net = Sequential().append(inner).append(Activation(tanh)).append(Linear(4, 2))
+    x, g = to_gpu(np.random.randn(5, 3).astype(np.float32)), to_gpu(np.random.randn(5, 2).astype(np.float32))
+    net(x)
+    net.backward(g)
+    table = net.getVarTable()
+    assert len(table) == 4
+    before = {var: (var.data.get().copy(), var.grad.get().copy()) for var in table}
+    assert all(np.abs(gr).max() > 0 for _, gr in before.values())
+    net.updateParams(1e-2)
+    for var, (data, grad) in before.items():
+        np.testing.assert_allclose(var.data.get(), data + 1e-2 * grad, rtol=1e-6, atol=1e-7)
+    net.zeroGradParams()
+    assert all(not var.grad.get().any() for var in table)
+    # containers accumulate (momentum=1): after zeroing, one backward gives one batch's gradients
+    net(x)
+    net.backward(g)
+    net(x)
+    net.backward(g)
+    twice = [var.grad.get().copy() for var in table]
+    net.zeroGradParams()
+    net(x)
+    net.backward(g)
+    for var, t in zip(table, twice):
+        np.testing.assert_allclose(2 * var.grad.get(), t, rtol=1e-5, atol=1e-7)

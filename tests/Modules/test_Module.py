@@ -232,3 +232,21 @@ def test_call_refused_inside_updateData_leaves_inData():
     assert mod.inData is x
     mod.backward(to_gpu(np.ones((2, 3), np.float32)))
     np.testing.assert_allclose(mod.vars["s"].grad.get(), [2.0, 2.0, 2.0])
+
+
+def test_zeroGradParams_and_updateParams_on_a_module():
+    fc = Linear(3, 2)
+    x, g = to_gpu(np.random.randn(4, 3).astype(np.float32)), to_gpu(np.random.randn(4, 2).astype(np.float32))
+    fc(x)
+    fc.backward(g)
+    W0, gW = fc.vars["W"].data.get().copy(), fc.vars["W"].grad.get().copy()
+    assert np.abs(gW).max() > 0
+    fc.updateParams(0.1)  # W += 0.1 * W.grad
+    np.testing.assert_allclose(fc.vars["W"].data.get(), W0 + 0.1 * gW, rtol=1e-6)
+    fc.zeroGradParams()
+    assert not fc.vars["W"].grad.get().any() and not fc.vars["b"].grad.get().any()
+    # a backward with momentum=1 after zeroing gives the gradient of that one batch
+    fc.backward(g, momentum=1.0)
+    np.testing.assert_allclose(fc.vars["W"].grad.get(), x.get().T @ g.get(), rtol=1e-5)
+    with pytest.raises(ModuleError, match=r"Linear.*updateParams: learnRate must be a finite number, got 'x'"):
+        fc.updateParams("x")
