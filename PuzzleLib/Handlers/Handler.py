@@ -21,7 +21,11 @@ class Handler:
     ``np.random.permutation(totalBatches)``, as upstream PuzzleLib draws them. After each batch
     the module's cache is reset and ``onBatchFinish(handler)`` is called.
 
-    Counters: ``currBatch``, ``totalBatches``, ``currMacroBatch``, ``totalMacroBatches``.
+    Counters, as PuzzleLib 1.0 keeps them: ``currBatch`` is the number of batches of the current
+    macro-batch (or ``handle`` call) done so far, ``currMacroBatch`` the number of macro-batches
+    done so far; so the first ``onBatchFinish`` sees ``currBatch == 1`` and the first
+    ``onMacroBatchFinish`` sees ``currMacroBatch == 1``. ``totalBatches`` and
+    ``totalMacroBatches`` are the counts of the current call.
 
     Parameters
     ----------
@@ -41,6 +45,13 @@ class Handler:
         batch 0 of 3 holds 4 samples
         batch 1 of 3 holds 4 samples
         batch 2 of 3 holds 2 samples
+        >>> done = []
+        >>> BatchSizes(Identity(), batchsize=4, onBatchFinish=lambda h: done.append(h.currBatch)).handleFromHost(
+        ...     np.zeros((6, 3), np.float32), random=False)
+        batch 0 of 2 holds 4 samples
+        batch 1 of 2 holds 2 samples
+        >>> done
+        [1, 2]
     """
 
     def __init__(self, mod, onBatchFinish=None, batchsize=128):
@@ -105,6 +116,7 @@ class Handler:
             start = int(idx) * macroBatchSize
             macro = [gpuarray.to_gpu(ary[start:start + macroBatchSize]) for ary in arrays]
             self.handle(*macro, random=random, **kwargs)
+            self.currMacroBatch = i + 1
             if onMacroBatchFinish is not None:
                 onMacroBatchFinish(self)
 
@@ -131,9 +143,11 @@ class Handler:
                 start = idx * bs
                 if runBatch is not None:
                     runBatch(start, start + bs, idx)
+                    self.currBatch = i + 1
                     continue
                 batch = list(map(itemgetter(slice(start, start + bs)), arrays))
                 self.handleBatch(batch, idx, state)
+                self.currBatch = i + 1
                 if resetEachBatch:
                     mod.reset()
                 if onBatchFinish is not None:

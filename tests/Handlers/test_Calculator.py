@@ -42,7 +42,7 @@ def test_eval_mode_in_order_and_callbacks():
     out = calc.calcFromHost(x, macroBatchSize=5, onMacroBatchFinish=lambda c: macros.append(len(batches)))
     assert batchRows(rec.batches) == [[0, 1, 2], [3, 4], [5, 6, 7]]
     assert not any(rec.modes) and not net.train
-    assert batches == [(0, 0), (0, 1), (1, 0)] and macros == [2, 3]
+    assert batches == [(0, 1), (0, 2), (1, 1)] and macros == [2, 3]
     assert out.shape == (8, 1)
 
 

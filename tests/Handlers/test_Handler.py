@@ -43,7 +43,7 @@ def test_handle_counts_with_short_last_batch():
     x = indexedData(23)
     h.handle(to_gpu(x), random=False)
     assert h.totalBatches == 5
-    assert [e[2] for e in events] == [0, 1, 2, 3, 4]
+    assert [e[2] for e in events] == [1, 2, 3, 4, 5]  # batches done so far, as upstream counts
     assert all(e[3] == 5 for e in events)
     assert [len(b) for b in rec.batches] == [5, 5, 5, 5, 3]
     assert [idx for idx, _, _ in h.seen] == [0, 1, 2, 3, 4]
@@ -58,13 +58,13 @@ def test_handleFromHost_macro_batches_and_callback_order():
     h.handleFromHost(x, macroBatchSize=10, onMacroBatchFinish=onMacro, random=False)
     assert h.totalMacroBatches == 3
     assert events == [
-        ("batch", 0, 0, 2, 3), ("batch", 0, 1, 2, 3), ("macro", 0, 3),
-        ("batch", 1, 0, 2, 3), ("batch", 1, 1, 2, 3), ("macro", 1, 3),
-        ("batch", 2, 0, 1, 3), ("macro", 2, 3),
+        ("batch", 0, 1, 2, 3), ("batch", 0, 2, 2, 3), ("macro", 1, 3),
+        ("batch", 1, 1, 2, 3), ("batch", 1, 2, 2, 3), ("macro", 2, 3),
+        ("batch", 2, 1, 1, 3), ("macro", 3, 3),
     ]
     assert [len(b) for b in rec.batches] == [5, 5, 5, 5, 3]
     assert sum(batchRows(rec.batches), []) == list(range(23))
-    assert h.currMacroBatch == 2 and h.currBatch == 0 and h.totalBatches == 1
+    assert h.currMacroBatch == 3 and h.currBatch == 1 and h.totalBatches == 1
 
 
 def test_one_macro_batch_when_data_fits():
@@ -72,7 +72,7 @@ def test_one_macro_batch_when_data_fits():
     calls = []
     h.handleFromHost(indexedData(10), macroBatchSize=100, onMacroBatchFinish=lambda hh: calls.append(hh.currMacroBatch),
                      random=False)
-    assert h.totalMacroBatches == 1 and h.totalBatches == 3 and calls == [0]
+    assert h.totalMacroBatches == 1 and h.totalBatches == 3 and calls == [1]
 
 
 def test_several_arrays_are_batched_together():

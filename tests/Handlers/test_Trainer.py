@@ -36,9 +36,9 @@ def test_batch_and_macro_batch_counts_and_callback_order():
     trainer.trainFromHost(x, y, macroBatchSize=10, random=False,
                           onMacroBatchFinish=lambda t: events.append(("macro", t.currMacroBatch, t.totalMacroBatches)))
     assert events == [
-        ("batch", 0, 0, 2), ("batch", 0, 1, 2), ("macro", 0, 3),
-        ("batch", 1, 0, 2), ("batch", 1, 1, 2), ("macro", 1, 3),
-        ("batch", 2, 0, 1), ("macro", 2, 3),
+        ("batch", 0, 1, 2), ("batch", 0, 2, 2), ("macro", 1, 3),
+        ("batch", 1, 1, 2), ("batch", 1, 2, 2), ("macro", 2, 3),
+        ("batch", 2, 1, 1), ("macro", 3, 3),
     ]
     assert trainer.totalMacroBatches == 3
     assert [len(b) for b in rec.batches] == [5, 5, 5, 5, 3]
@@ -374,3 +374,21 @@ def test_on_non_finite_is_checked():
     from PuzzleLib.Errors import HandlerError
     with pytest.raises(HandlerError, match="onNonFinite must be one of 'warn', 'raise', 'ignore', got 'loud'"):
         _divergingSetup(onNonFinite="loud")
+
+
+@pytest.mark.parametrize("random", [False, True])
+def test_callbacks_see_one_based_counts_of_what_is_done(random):
+    # PuzzleLib 1.0 programs print "Finished mb #%d" % trainer.currMacroBatch in onMacroBatchFinish
+    # and expect 1 after the first one; the planned (no onBatchFinish) path counts the same way
+    net, _ = recordedNet()
+    x, y = _data(23)
+    macros = []
+    trainer = Trainer(net, MSE(), SGD(1e-4), batchsize=5)
+    trainer.trainFromHost(x, y, macroBatchSize=10, random=random,
+                          onMacroBatchFinish=lambda t: macros.append((t.currMacroBatch, t.currBatch)))
+    assert [m for m, _ in macros] == [1, 2, 3]
+    assert sorted(b for _, b in macros) == [1, 2, 2]  # two full macro-batches of 2 batches, one of 1
+    batches = []
+    trainer = Trainer(net, MSE(), SGD(1e-4), batchsize=5, onBatchFinish=lambda t: batches.append(t.currBatch))
+    trainer.train(to_gpu(x), to_gpu(y), random=random)
+    assert batches == [1, 2, 3, 4, 5] and trainer.currBatch == trainer.totalBatches == 5

@@ -51,7 +51,7 @@ def test_eval_mode_in_order_and_callbacks():
     validator.validateFromHost(x, y, macroBatchSize=8, onMacroBatchFinish=lambda v: events.append(("macro", v.currMacroBatch)))
     assert batchRows(rec.batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert not any(rec.modes) and not net.train
-    assert events == [("batch", 0), ("batch", 1), ("macro", 0), ("batch", 0), ("macro", 1)]
+    assert events == [("batch", 1), ("batch", 2), ("macro", 1), ("batch", 1), ("macro", 2)]
     # in order: no random draws at all
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 
