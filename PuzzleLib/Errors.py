@@ -39,8 +39,12 @@ class HandlerError(PuzzleLibError, ValueError):
     """A Trainer / Validator / Calculator was given data it cannot handle."""
 
 
-class SerializationError(PuzzleLibError):
-    """A model file could not be written, read, or does not match the net."""
+class SerializationError(ModuleError):
+    """A model file could not be written, read, or does not match the net.
+
+    It is a :class:`ModuleError`, as the error of a failed ``net.load(file)`` is in PuzzleLib 1.0,
+    so programs that catch ``ModuleError`` around a load keep working.
+    """
 
 
 class BlueprintError(SerializationError):

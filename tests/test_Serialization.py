@@ -263,3 +263,24 @@ def test_dotted_names_that_collide_are_refused_instead_of_dropping_a_parameter()
         net.save()
     dotted = Sequential().append(Linear(2, 3, name="a.b"))
     dotted.load(dotted.save())  # a dot alone is fine
+
+
+def test_a_failed_load_is_a_ModuleError_as_programs_catch_it(tmp_path):
+    # PuzzleLib 1.0 programs write `try: net.load(path) except ModuleError: ...`
+    from PuzzleLib.Modules import ModuleError
+    from PuzzleLib.Modules.Module import ModuleError as ModuleErrorOfModule
+    path = str(tmp_path / "other.h5")
+    _net(sizes=(2, 3, 4)).save(path)
+    net = _net(sizes=(2, 3, 5))
+    before = _params(net)
+    for cls in (ModuleError, ModuleErrorOfModule):
+        with pytest.raises(cls) as info:
+            net.load(path)
+        assert type(info.value).__name__ == "SerializationError"  # it keeps its own name and message
+        assert "'.2.W'" in str(info.value)
+    _assertParamsEqual(before, _params(net))
+    bad = tmp_path / "not-a-model.h5"
+    bad.write_bytes(b"not hdf5")
+    with pytest.raises(ModuleError):
+        net.load(str(bad))
+    assert issubclass(BlueprintError, ModuleError)

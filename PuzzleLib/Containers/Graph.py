@@ -438,6 +438,8 @@ class Graph(Container):
         for nname, parents in graph.items():
             try:
                 links = [(lookup(p), slot) for p, slot in parents]
+            except BlueprintError:
+                raise
             except (TypeError, ValueError):
                 raise BlueprintError("blueprint of Graph: parents of node %r must be [name, slot] pairs, got %r" % (
                     nname, parents)) from None
