@@ -58,3 +58,7 @@ class DatasetError(PuzzleLibError, ValueError):
 class WorkbenchError(PuzzleLibError, ValueError):
     """The workbench (``puzzlelib restore``) was asked for something it cannot do: a bad formula,
     range, data file or setting. The command line prints it on one line with exit status 2."""
+
+
+class ConverterError(PuzzleLibError, ValueError):
+    """A net cannot be converted to another format (ONNX, ...), or a file in one cannot be read."""

@@ -27,7 +27,7 @@ EXPORTS = {
     "PuzzleLib.Backend.gpuarray": ["to_gpu", "empty", "zeros", "GPUArray", "dtypesSupported"],
     "PuzzleLib.Variable": ["Variable"],
     "PuzzleLib.Errors": ["PuzzleLibError", "ModuleError", "ContainerError", "CostError", "OptimizerError",
-                         "HandlerError", "SerializationError", "BlueprintError"],
+                         "HandlerError", "SerializationError", "BlueprintError", "ConverterError"],
     "PuzzleLib.Modules": ["Module", "ModuleError", "Linear", "Activation", "ActivationType", "sigmoid", "tanh",
                           "relu", "leakyRelu", "elu", "softPlus", "clip", "PadMode", "GroupMode", "InitScheme",
                           "UpsampleMode", "PenaltyMode", "InjectMode", "NoiseType", "RNNMode", "DirectionMode"],
@@ -55,6 +55,7 @@ EXPORTS = {
     "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
+    "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
 }
 
 CONSTRUCTORS = {
@@ -189,6 +190,7 @@ CONSTRUCTORS = {
     "PuzzleLib.Datasets.TarLoader:TarLoader": "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None)",
     "PuzzleLib.Datasets.PathLoader:PathLoader":
         "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None, doOpen=True)",
+    "PuzzleLib.Converter.ONNX.Exporter:ONNXExporter": "(validate=True, exportWeights=True)",
 }
 
 METHOD_SIGNATURES = {
@@ -239,6 +241,7 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Datasets.Utils:permutateData": "(data, labels=None, constantMemory=False)",
     "PuzzleLib.Statistics:confusion": "(labels, predictions, dim=0, log=True)",
     "PuzzleLib.Statistics:fullstats": "(labels, predictions, dim=0, printing=True, verbose=True)",
+    "PuzzleLib.Converter.ONNX.Exporter:ONNXExporter.export": "(net, inshape, savepath)",
 }
 
 METHODS = {

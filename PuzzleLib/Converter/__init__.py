@@ -1,0 +1,1 @@
+"""Converters from PuzzleLib nets to other formats and back: ``Converter.ONNX``."""
