@@ -234,7 +234,7 @@ def _conv(ctx, k, node, transposed=False):
         cls = (M.Conv1D, M.Conv2D, M.Conv3D)[nd - 1]
         inmaps, outmaps = W.shape[1] * groups, W.shape[0]
         mod = cls(inmaps, outmaps, size, stride, pad, dilation, useBias=b is not None, empty=True, groups=groups)
-    _set(mod.vars["W"], W)
+    _set(mod.vars["W"], W.reshape(mod.vars["W"].data.shape))
     if b is not None:
         _set(mod.vars["b"], b.reshape(mod.vars["b"].data.shape))
     return _Entry(mod, [node.input[0]], [node.output[0]])

@@ -127,7 +127,8 @@ def _spatialAttrs(mod):
 def _conv(b, mod, path, x):
     attrs = _spatialAttrs(mod)
     attrs.update(dilations=list(mod.dilation), group=mod.groups)
-    inputs = [x.name, b.param(mod, path, "W")]
+    W = host(mod.vars["W"].data)  # Conv1D/Deconv1D keep PuzzleLib 1.0's (.., .., 1, size) layout
+    inputs = [x.name, b.param(mod, path, "W", W.reshape(W.shape[:2] + tuple(mod.size)))]
     if mod.useBias:
         inputs.append(b.param(mod, path, "b", host(mod.vars["b"].data).reshape(-1)))
     if isinstance(mod, DeconvND):
