@@ -62,3 +62,8 @@ class WorkbenchError(PuzzleLibError, ValueError):
 
 class ConverterError(PuzzleLibError, ValueError):
     """A net cannot be converted to another format (ONNX, ...), or a file in one cannot be read."""
+
+
+class TransformerError(PuzzleLibError, RuntimeError):
+    """A data pipeline (PuzzleLib.Transformers) failed: a transformer raised in a worker (its traceback
+    is in the message), a worker died, or the pipeline was misused."""

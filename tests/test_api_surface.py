@@ -53,6 +53,8 @@ EXPORTS = {
     "PuzzleLib.Datasets.Utils": ["validate", "splitData", "replicateData", "permutateData", "checkShape", "getDim",
                                  "merge", "merge2D", "split2D", "resizeDataToSize"],
     "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
+    "PuzzleLib.Transformers": ["Provider", "Serial", "Merger", "Generator", "Transformer", "Crop", "Flip", "Shift",
+                               "Noise"],
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
@@ -191,6 +193,10 @@ CONSTRUCTORS = {
     "PuzzleLib.Datasets.PathLoader:PathLoader":
         "(onFile=None, exts=None, dataname=None, cachename=None, onFileList=None, doOpen=True)",
     "PuzzleLib.Converter.ONNX.Exporter:ONNXExporter": "(validate=True, exportWeights=True)",
+    "PuzzleLib.Transformers.Provider:Provider": "(numofthreads=4)",
+    "PuzzleLib.Transformers.Serial:Serial": "(dataset, labels=None, numofthreads=4)",
+    "PuzzleLib.Transformers.Merger:Merger": "(datasets, labelIds=None, numofthreads=4)",
+    "PuzzleLib.Transformers.Generator:Generator": "(numofthreads=4)",
 }
 
 METHOD_SIGNATURES = {
@@ -242,6 +248,10 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Statistics:confusion": "(labels, predictions, dim=0, log=True)",
     "PuzzleLib.Statistics:fullstats": "(labels, predictions, dim=0, printing=True, verbose=True)",
     "PuzzleLib.Converter.ONNX.Exporter:ONNXExporter.export": "(net, inshape, savepath)",
+    "PuzzleLib.Transformers.Provider:Provider.prepareData": "(chunksize=20000, **kwargs)",
+    "PuzzleLib.Transformers.Provider:Provider.getNextChunk": "(chunksize, **kwargs)",
+    "PuzzleLib.Transformers.Merger:Merger.prepareData": "(ratios=None, chunksize=20000, randomize=False, permutate=True)",
+    "PuzzleLib.Transformers.Transformer:Transformer.__call__": "(batch, threadidx)",
 }
 
 METHODS = {
@@ -261,6 +271,8 @@ METHODS = {
     "PuzzleLib.Handlers.Trainer:Trainer": ["train", "trainFromHost"],
     "PuzzleLib.Handlers.Validator:Validator": ["validate", "validateFromHost"],
     "PuzzleLib.Handlers.Calculator:Calculator": ["calc", "calcFromHost"],
+    "PuzzleLib.Transformers.Provider:Provider": ["addTransformer", "prepareData", "getData", "closePool", "__enter__",
+                                                 "__exit__"],
     "PuzzleLib.Backend.gpuarray:GPUArray": [
         "get", "set", "fill", "shape", "dtype", "size", "nbytes", "ndim", "ravel", "reshape", "copy", "astype",
     ],
