@@ -321,14 +321,16 @@ def scatterAdd(dst, indices, values):
 def crossEntropyGradError(scores, labels, grad, weights=None):
     """Softmax cross-entropy over axis 1 of scores (N, C[, ...]) against int labels (N[, ...]).
 
-    grad = w[y] * (onehot(y) - softmax(scores)) / count (the negative gradient; count = labels.size);
-    returns mean(w[y] * -log softmax(scores)[y]) as a float. weights (C,) or None (all ones).
-    Labels must lie in [0, C).
+    grad = w[c] * (onehot(y) - softmax(scores)) / N, with w[c] the weight of the element's own class c
+    and N = scores.shape[0], as PuzzleLib 1.0 scales it; returns mean(w[y] * -log softmax(scores)[y])
+    over the count = labels.size positions, as a float. weights (C,) or None (all ones). Labels must
+    lie in [0, C).
     """
     x = np.asarray(scores)
     g = np.asarray(grad)
     y = np.asarray(labels)
     count = y.size
+    batch = x.shape[0]
     out = g
     if x.ndim == 2:
         n, c = x.shape
@@ -349,7 +351,6 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         nll -= picked
         g /= s[:, None]
         gFlat[flat] -= 1.0
-        wshape = (n, 1)
     else:
         np.subtract(x, x.max(axis=1, keepdims=True), out=g)
         yi = np.expand_dims(y, 1)
@@ -361,14 +362,14 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         g /= s
         np.put_along_axis(g, yi, np.take_along_axis(g, yi, axis=1) - 1.0, axis=1)
         nll = nll.reshape(y.shape)
-        wshape = yi.shape
     if weights is None:
         error = nll.sum() / count
-        g *= -1.0 / count
+        g *= -1.0 / batch
     else:
-        wy = np.asarray(weights)[y].astype(g.dtype, copy=False)
+        w = np.asarray(weights)
+        wy = w[y].astype(g.dtype, copy=False)
         error = np.dot(nll.ravel(), wy.ravel()) / count
-        g *= (wy * (-1.0 / count)).reshape(wshape)
+        g *= (w.astype(g.dtype) * (-1.0 / batch)).reshape((1, x.shape[1]) + (1,) * (g.ndim - 2))
     if g is not out:
         out[...] = g
     return float(error)

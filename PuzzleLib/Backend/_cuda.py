@@ -331,19 +331,20 @@ def scatterAdd(dst, indices, values):
 
 # ---- issue 4 costs (CrossEntropy): softmax cross-entropy -----------------------------------------
 # e: exp(scores - max) over the class axis, s: its sum (broadcast), y: the label, cls: the class
-# index of the element (broadcast arange); g = w[y] * (onehot(y) - e / s) * scale, in place over e.
+# index of the element (broadcast arange); g = w[cls] * (onehot(y) - e / s) * scale, in place over e.
 
 _elementwise("ce_grad", "T e, T s, Y y, Y cls, float64 scale", "T g",
              "g = (T)((((y == cls) ? (A)1 : (A)0) - (A)e / (A)s) * (A)scale);")
-_elementwise("ce_grad_w", "T e, T s, Y y, Y cls, T wy, float64 scale", "T g",
-             "g = (T)((A)wy * (((y == cls) ? (A)1 : (A)0) - (A)e / (A)s) * (A)scale);")
+_elementwise("ce_grad_w", "T e, T s, Y y, Y cls, T wc, float64 scale", "T g",
+             "g = (T)((A)wc * (((y == cls) ? (A)1 : (A)0) - (A)e / (A)s) * (A)scale);")
 
 
 def crossEntropyGradError(scores, labels, grad, weights=None):
     """Softmax cross-entropy over axis 1 of scores (N, C[, ...]) against int labels (N[, ...]).
 
-    grad = w[y] * (onehot(y) - softmax(scores)) / count (the negative gradient; count = labels.size);
-    returns mean(w[y] * -log softmax(scores)[y]) as a float (which waits for the device).
+    grad = w[c] * (onehot(y) - softmax(scores)) / N, with w[c] the weight of the element's own class c
+    and N = scores.shape[0], as PuzzleLib 1.0 scales it; returns mean(w[y] * -log softmax(scores)[y])
+    over the count = labels.size positions as a float (which waits for the device).
     weights (C,) or None (all ones). Labels must lie in [0, C).
     """
     n, c = scores.shape[0], scores.shape[1]
@@ -359,11 +360,12 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
     nll = cupy.log(s.astype(picked.dtype)) - picked
     cls = cupy.arange(c, dtype=labels.dtype).reshape(1, c, 1)
     if weights is None:
-        _kernel("ce_grad")(g, s, y, cls, 1.0 / count, g)
+        _kernel("ce_grad")(g, s, y, cls, 1.0 / n, g)
         error = nll.sum() / count
     else:
         wy = weights[y].astype(g.dtype)
-        _kernel("ce_grad_w")(g, s, y, cls, wy, 1.0 / count, g)
+        wc = weights.astype(g.dtype).reshape(1, c, 1)
+        _kernel("ce_grad_w")(g, s, y, cls, wc, 1.0 / n, g)
         error = (nll * wy.astype(nll.dtype)).sum() / count
     return float(error)
 

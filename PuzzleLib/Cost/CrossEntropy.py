@@ -17,10 +17,9 @@ def _crossEntropyGradError(pred, target, grad, weights):
     nll = -(logp * hot).sum(axis=1)
     xp.subtract(hot, probs, out=grad)
     if weights is not None:
-        w = weights[target]
-        nll *= w
-        grad *= xp.expand_dims(w, 1)
-    grad *= 1.0 / count
+        nll *= weights[target]
+        grad *= weights.reshape((1, pred.shape[1]) + (1,) * (pred.ndim - 2))
+    grad *= 1.0 / pred.shape[0]
     return nll.sum() / count
 
 
@@ -28,9 +27,13 @@ class CrossEntropy(_FusedCost):
     """Softmax cross-entropy against integer class labels.
 
     ``error = mean_i w[y_i] * -log softmax(pred_i)[y_i]`` over every labelled position i (the batch
-    and any trailing spatial axes). The gradient handed back is the negative gradient
-    ``w[y_i] * (onehot(y_i) - softmax(pred_i)) / count``. ``validate`` returns the error rate: the
-    fraction of positions whose argmax over the class axis misses the label.
+    and any trailing spatial axes). The gradient handed back is, as in PuzzleLib 1.0,
+    ``w[c] * (onehot(y_i) - softmax(pred_i))_c / N`` for class c at position i, N the batch size.
+    Without weights and trailing axes that is the negative gradient of the error; with P positions
+    per sample it is P times it, and with weights each class's entry is scaled by its own weight
+    (not the label's), still a descent direction. ``validate`` returns the error rate: the
+    fraction of positions whose argmax over the class axis misses the label; it keeps that argmax
+    in ``mostProb`` (int32, the labels' shape) and ignores the weights.
 
     Parameters
     ----------
@@ -66,6 +69,7 @@ class CrossEntropy(_FusedCost):
             if maxlabels is not None and weights.size != maxlabels:
                 raise CostError("CrossEntropy: expected %d weights (maxlabels), got %d" % (maxlabels, weights.size))
         self.weights = weights
+        self.mostProb = None
 
     def calcErrorAndGrad(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])
@@ -97,7 +101,11 @@ class CrossEntropy(_FusedCost):
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])
+        self.mostProb = gpuarray.asDevice(xp.argmax(pred, axis=1).astype(xp.int32))
         return argmaxErrorRate(pred, target)
+
+    def checkValDataShape(self, predShape, targetShape):
+        checkScoresAndLabels(self, predShape, targetShape, self.maxlabels)
 
     def checkDataShape(self, predShape, targetShape):
         checkScoresAndLabels(self, predShape, targetShape, self.maxlabels)

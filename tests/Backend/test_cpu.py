@@ -20,7 +20,7 @@ def test_cpu_cross_entropy_kernel_against_float64_softmax(classes, weighted):
     w = np.ones(classes) if weights is None else weights.astype(np.float64)
     hot = np.eye(classes)[labels]
     errRef = np.mean(w[labels] * -np.log(p[np.arange(n), labels]))
-    gradRef = w[labels][:, None] * (hot - p) / n
+    gradRef = w[None, :] * (hot - p) / n  # each class entry by its own weight, as PuzzleLib 1.0
     contiguous = np.empty((n, classes), np.float32)
     strided = np.empty((n, 2 * classes), np.float32)[:, ::2]
     for grad in (contiguous, strided):

@@ -154,13 +154,13 @@ def test_cross_entropy_grad(lib, dtype, rtol, atol, weighted):
     e = np.exp(scores - scores.max(axis=1, keepdims=True))
     s = e.sum(axis=1, keepdims=True)
     hot = np.eye(c)[labels]
-    wy = weights[labels][:, None] if weighted else np.ones((n, 1))
-    expected = wy * (hot - e / s) / n
+    wc = weights[None, :] if weighted else np.ones((1, c))  # the weight of each element's own class
+    expected = wc * (hot - e / s) / n
     flat = lambda a, t: np.ascontiguousarray(np.broadcast_to(a, (n, c))).astype(t)  # noqa: E731
     g = flat(e, dtype)
     args = [g, flat(s, dtype), flat(labels[:, None], np.int32), flat(np.arange(c)[None, :], np.int32)]
     if weighted:
-        args.append(flat(wy, dtype))
+        args.append(flat(wc, dtype))
     _call(lib, "ce_grad_w" if weighted else "ce_grad", dtype, *args, 1.0 / n, g)
     np.testing.assert_allclose(g.astype(np.float64), expected, rtol=max(rtol, 1e-6), atol=max(atol, 1e-7))
 

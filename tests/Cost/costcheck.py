@@ -8,8 +8,11 @@ def _toDevice(x):
     return [to_gpu(a) for a in x] if isinstance(x, (list, tuple)) else to_gpu(x)
 
 
-def checkCostGrad(cost, pred, target, eps=1e-6, rtol=1e-5, atol=1e-8):
-    """Assert ``grad == -d error / d pred`` by central differences (float64). Returns (error, grad)."""
+def checkCostGrad(cost, pred, target, eps=1e-6, rtol=1e-5, atol=1e-8, gradScale=1.0, errorOf=float):
+    """Assert ``grad == -gradScale * d error / d pred`` by central differences (float64), where the
+    error is ``errorOf`` of what the cost returns (``sum`` for a cost returning one error per part).
+    ``gradScale`` is for costs that scale their gradient as PuzzleLib 1.0 does (CrossEntropy over
+    trailing positions, CTC's batch). Returns (error, grad)."""
     single = not isinstance(pred, (list, tuple))
     preds = [np.array(p, dtype=np.float64) for p in ([pred] if single else pred)]
     dev = lambda: to_gpu(preds[0]) if single else [to_gpu(p) for p in preds]  # noqa: E731
@@ -27,6 +30,6 @@ def checkCostGrad(cost, pred, target, eps=1e-6, rtol=1e-5, atol=1e-8):
             flat[i] = old - eps
             em, _ = cost(dev(), tgt)
             flat[i] = old
-            nflat[i] = (ep - em) / (2 * eps)
-        np.testing.assert_allclose(g, -num, rtol=rtol, atol=atol, err_msg="gradient of %s" % cost)
+            nflat[i] = (errorOf(ep) - errorOf(em)) / (2 * eps)
+        np.testing.assert_allclose(g, -gradScale * num, rtol=rtol, atol=atol, err_msg="gradient of %s" % cost)
     return error, (grads[0] if single else grads)

@@ -29,14 +29,42 @@ def test_hand_values():
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (2, 5, 2, 3)])
-@pytest.mark.parametrize("weights", [None, "w"])
-def test_gradient_by_finite_differences(shape, weights):
+def test_gradient_by_finite_differences(shape):
+    # PuzzleLib 1.0 divides the gradient by the batch size, the error by the number of positions:
+    # with P positions per sample the gradient is P times the error's
     classes = shape[1]
-    w = np.linspace(0.5, 2.0, classes) if weights else None
     scores = np.random.randn(*shape)
     labels = np.random.randint(0, classes, size=shape[:1] + shape[2:]).astype(np.int32)
-    err, _ = checkCostGrad(CrossEntropy(weights=w), scores, labels)
-    assert err == pytest.approx(_handCE(scores, labels, w), rel=1e-9)
+    positions = labels.size // shape[0]
+    err, _ = checkCostGrad(CrossEntropy(), scores, labels, gradScale=positions)
+    assert err == pytest.approx(_handCE(scores, labels), rel=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2, 3)])
+def test_weighted_error_and_gradient_against_hand_values(shape):
+    # as PuzzleLib 1.0: the error weighs each position by its label's weight, the gradient weighs
+    # each class's entry by that class's weight, divided by the batch size
+    w = np.array([0.5, 1.0, 2.0])
+    scores = np.random.randn(*shape)
+    labels = np.random.randint(0, 3, size=shape[:1] + shape[2:]).astype(np.int32)
+    err, grad = CrossEntropy(weights=w)(to_gpu(scores), to_gpu(labels))
+    assert err == pytest.approx(_handCE(scores, labels, w), rel=1e-6)
+    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    hot = np.moveaxis(np.eye(3)[labels], -1, 1)
+    wc = w.reshape((1, 3) + (1,) * (len(shape) - 2))
+    np.testing.assert_allclose(grad.get(), wc * (hot - p) / shape[0], rtol=1e-5, atol=1e-7)
+    # not the error's gradient, but a descent direction: it has a positive product with -d error
+    _, exact = checkCostGrad(CrossEntropy(), scores, labels, gradScale=labels.size // shape[0])
+    assert float((grad.get() * exact).sum()) > 0
+
+
+def test_validate_keeps_the_argmax_and_ignores_weights():
+    scores = np.array([[[0.1], [0.0], [2.0]], [[3.0], [1.0], [-1.0]]], np.float32)
+    labels = np.array([[2], [1]], np.int32)
+    ce = CrossEntropy(weights=np.ones(7))  # 7 weights, 3 classes: weights are not used to validate
+    assert ce.validate(to_gpu(scores), to_gpu(labels)) == pytest.approx(0.5)
+    np.testing.assert_array_equal(ce.mostProb.get(), [[2], [0]])
+    assert ce.mostProb.dtype == np.int32
 
 
 def test_validate_is_error_rate_and_accumulates():
