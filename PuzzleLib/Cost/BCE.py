@@ -17,8 +17,10 @@ class BCE(_FusedCost):
 
     Shape
     -----
-    pred: raw scores, any shape; target: the same shape (or pred (N, 1) with target (N,)), float
-    probabilities of pred's dtype or integer 0/1 labels (a target outside [0, 1] is refused).
+    pred: raw scores, any shape; target: the same shape, or pred's shape without its axis 1 when
+    that axis has size 1 (pred (N, 1) with target (N,), pred (N, 1, H, W) with target (N, H, W));
+    float probabilities of pred's dtype or integer 0/1 labels (a target outside [0, 1] is refused,
+    as PuzzleLib 1.0 refuses it with ``Config.verifyData``).
 
     Example::
 
@@ -61,7 +63,8 @@ class BCE(_FusedCost):
 
     def checkDataShape(self, predShape, targetShape):
         predShape, targetShape = tuple(predShape), tuple(targetShape)
-        if targetShape != predShape and not (predShape == targetShape + (1,) and len(predShape) == 2):
+        squeezed = len(predShape) >= 2 and predShape[1] == 1 and targetShape == predShape[:1] + predShape[2:]
+        if targetShape != predShape and not squeezed:
             raise self._error("expected target of the prediction's shape %s, got %s" % (predShape, targetShape))
 
     def checkDataType(self, predDtype, targetDtype):

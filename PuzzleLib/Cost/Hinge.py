@@ -11,8 +11,8 @@ class Hinge(_FusedCost):
     the scores and ``y`` is +1 where the target is positive and -1 elsewhere (so both {-1, 1} and
     {0, 1} labels work).
 
-    The gradient handed back is ``y * [y * s < 1] / N``. ``validate`` returns the error rate: the
-    fraction of elements with ``y * s <= 0``.
+    The gradient handed back is ``y * [y * s < 1] / N``. ``validate`` returns the same error (not
+    an error rate), as PuzzleLib 1.0's does.
 
     Shape
     -----
@@ -39,8 +39,8 @@ class Hinge(_FusedCost):
         grad *= 1.0 / grad.size
         return error, grad
 
-    def calcVal(self, pred, target):
-        return (self._signs(pred, target) * pred <= 0).astype(xp.float64).mean()
+    def calcError(self, pred, target):
+        return xp.maximum(1.0 - self._signs(pred, target) * pred, 0).mean()
 
     def checkDataType(self, predDtype, targetDtype):
         checkFloatAndBinary(self, predDtype, targetDtype, "labels")

@@ -19,13 +19,13 @@ class KLDivergence(_FusedCost):
     maxlabels : int, optional
         Number of classes; when given, axis 1 must have this size.
     normTarget : bool
-        Divide the target by its sum over the class axis first (for unnormalised non-negative
-        targets, e.g. counts); a target that already sums to 1 is unchanged.
+        The target holds raw scores (a teacher net's output, say): its softmax over the class axis
+        is the target distribution, as in PuzzleLib 1.0.
 
     Shape
     -----
-    pred: (N, classes[, ...]) raw scores; target: the same shape, non-negative, pred's dtype (a
-    negative value, or with normTarget a position whose target sums to 0, is refused).
+    pred: (N, classes[, ...]) raw scores; target: the same shape, pred's dtype; without normTarget
+    a non-negative distribution (a negative value is refused).
 
     Example::
 
@@ -40,30 +40,22 @@ class KLDivergence(_FusedCost):
         self.normTarget = bool(normTarget)
 
     def _checkTarget(self, target):
-        """Refuse what has no distribution: negative values; with normTarget, a zero sum. Returns
-        the sums over the classes (keepdims) when it computed them, else None."""
-        if Config.disableDtypeShapeChecks or target.size == 0:
-            return None
+        """Refuse a target that is no distribution (a negative value); a normTarget target holds
+        scores, any value."""
+        if self.normTarget or Config.disableDtypeShapeChecks or target.size == 0:
+            return
         lo = float(target.min())
         if not lo >= 0:
             raise self._error("expected a non-negative target distribution, got a minimum of %g" % lo)
-        sums = None
-        if self.normTarget:
-            sums = target.sum(axis=1, keepdims=True)
-            if not float(sums.min()) > 0:
-                sample = int(sums.argmin()) // (sums.size // sums.shape[0])
-                raise self._error("normTarget: the target of sample %d sums to 0 over the classes (axis 1); "
-                                  "it cannot be normalised" % sample)
-        return sums
 
     def _checkTargetsFor(self, module, data, target):
         if getattr(target, "ndim", 0) >= 2 and target.dtype.kind == "f":  # else the first batch's checks refuse it
             self._checkTarget(target)
 
     def _target(self, target):
-        sums = self._checkTarget(target)
         if self.normTarget:
-            return target / (target.sum(axis=1, keepdims=True) if sums is None else sums)
+            return softmax(target)[0]
+        self._checkTarget(target)
         return target
 
     def calcErrorAndGrad(self, pred, target):

@@ -60,3 +60,17 @@ def test_refuses_targets_outside_0_1():
     err, grad = BCE()(s, to_gpu(np.array([[0.0], [1.0], [0.25]], np.float32)))
     assert err == pytest.approx(np.log(2.0), rel=1e-6)
     np.testing.assert_allclose(grad.get().ravel(), np.array([-0.5, 0.5, -0.25]) / 3, rtol=1e-6)
+
+
+def test_maps_of_one_channel_take_labels_without_the_channel_axis():
+    # PuzzleLib 1.0: scores (N, 1, H, W) against labels (N, H, W), as a segmentation net gives them
+    s = np.random.randn(3, 1, 2, 2)
+    t = np.random.randint(0, 2, size=(3, 2, 2)).astype(np.int32)
+    err, grad = BCE()(to_gpu(s.astype(np.float32)), to_gpu(t))
+    assert grad.shape == (3, 1, 2, 2)
+    assert err == pytest.approx(_hand(s[:, 0], t), rel=1e-5)
+    p = 1 / (1 + np.exp(-s))
+    np.testing.assert_allclose(grad.get(), (t[:, None] - p) / s.size, rtol=1e-5, atol=1e-7)
+    checkCostGrad(BCE(), s, t.astype(np.float64))
+    with pytest.raises(CostError, match=r"BCE.*shape \(3, 2, 2, 2\), got \(3, 2, 2\)"):
+        BCE()(to_gpu(np.zeros((3, 2, 2, 2), np.float32)), to_gpu(t))

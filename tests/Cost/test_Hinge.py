@@ -24,9 +24,9 @@ def test_gradient_by_finite_differences(shape):
     assert err == pytest.approx(np.maximum(0, 1 - t * s).mean())
 
 
-def test_validate_error_rate():
-    rate = Hinge().validate(to_gpu(np.array([1.0, -1.0, 0.5], np.float32)), to_gpu(np.array([1, 1, -1], np.int32)))
-    assert rate == pytest.approx(2 / 3)
+def test_validate_gives_the_hinge_error_as_upstream():
+    error = Hinge().validate(to_gpu(np.array([1.0, -1.0, 0.5], np.float32)), to_gpu(np.array([1, 1, -1], np.int32)))
+    assert error == pytest.approx((0.0 + 2.0 + 1.5) / 3)  # max(0, 1 - y s) per element, mean
 
 
 def test_errors():
