@@ -1,4 +1,4 @@
-"""SVM: the multiclass hinge error (one margin per wrong class) against integer labels."""
+"""SVM: a one-vs-all hinge error over the classes, against integer labels."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Cost._fused import _FusedCost
 from PuzzleLib.Cost._labels import (argmaxErrorRate, checkFloatAndInt, checkLabelRange, checkLabelsFor,
@@ -11,12 +11,14 @@ MODES = ("l1", "l2")
 
 
 class SVM(_FusedCost):
-    """Multiclass SVM error (Weston-Watkins): for each sample with label y and scores s,
-    ``m_j = max(0, 1 + s_j - s_y)`` for every class j != y; the error is the mean over samples of
-    ``sum_j m_j`` (mode "l1") or ``sum_j m_j**2`` (mode "l2").
+    """One-vs-all SVM error, as PuzzleLib 1.0 defines it: each class j of a sample with label y is
+    a binary problem with target ``c_j = +1`` for j == y and ``-1`` otherwise, and margin
+    ``m_j = max(0, 1 - c_j * s_j)``; the error is the mean over every score (samples, classes and
+    any trailing positions) of ``m_j`` (mode "l1") or ``m_j**2`` (mode "l2").
 
-    The gradient handed back is the negative gradient of that error. ``validate`` returns the
-    error rate (argmax of the scores against the labels).
+    The gradient handed back is the negative gradient of that error (``c_j * [m_j > 0]`` or
+    ``2 * c_j * m_j``, over the number of scores). ``validate`` returns the error rate (argmax of
+    the scores against the labels) and keeps the argmax in ``mostProb``.
 
     Parameters
     ----------
@@ -30,7 +32,7 @@ class SVM(_FusedCost):
     Example::
 
         >>> err, grad = SVM()(to_gpu(np.array([[1.0, 0.5, -2.0]], np.float32)), to_gpu(np.array([0], np.int32)))
-        >>> err  # max(0, 1 + 0.5 - 1) + max(0, 1 - 2 - 1)
+        >>> err  # (max(0, 1 - 1) + max(0, 1 + 0.5) + max(0, 1 - 2)) / 3
         0.5
     """
 
@@ -40,25 +42,24 @@ class SVM(_FusedCost):
         if mode not in MODES:
             raise CostError("SVM: unknown mode %r; expected one of %s" % (mode, ", ".join(MODES)))
         self.mode = mode
+        self.mostProb = None
 
     def calcErrorAndGrad(self, pred, target):
         classes = pred.shape[1]
         checkLabelRange(self, target, classes)
-        hot = oneHot(target, classes, pred.dtype)
-        correct = (pred * hot).sum(axis=1, keepdims=True)
-        margins = xp.maximum(pred - correct + 1.0, 0) * (1.0 - hot)
-        count = target.size
-        if self.mode == "l1":
-            error = margins.sum() / count
-            dm = (margins > 0).astype(pred.dtype)
-        else:
-            error = (margins * margins).sum() / count
-            dm = 2.0 * margins
-        # d error / d s_j = dm_j for j != y; d error / d s_y = -sum_j dm_j
+        signs = oneHot(target, classes, pred.dtype)
+        signs *= 2
+        signs -= 1                                              # c_j: +1 for the label, -1 elsewhere
+        margins = xp.maximum(1.0 - signs * pred, 0)
         grad = self._gradBuffer(pred)
-        xp.multiply(hot, dm.sum(axis=1, keepdims=True), out=grad)
-        grad -= dm
-        grad *= 1.0 / count
+        if self.mode == "l1":
+            error = margins.mean()
+            xp.multiply(signs, margins > 0, out=grad)
+        else:
+            error = (margins * margins).mean()
+            xp.multiply(signs, margins, out=grad)
+            grad *= 2.0
+        grad *= 1.0 / pred.size                                 # -d error / d s_j
         return error, grad
 
     def _checkTargetsFor(self, module, data, target):
@@ -66,6 +67,7 @@ class SVM(_FusedCost):
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])
+        self.mostProb = gpuarray.asDevice(xp.argmax(pred, axis=1).astype(xp.int32))
         return argmaxErrorRate(pred, target)
 
     def checkDataShape(self, predShape, targetShape):
