@@ -1,4 +1,5 @@
 """Multi: several costs at once, one per output of a multi-output net."""
+from PuzzleLib import Config
 from PuzzleLib.Cost.Cost import Cost
 from PuzzleLib.Cost._listcost import _ListCost
 from PuzzleLib.Errors import CostError
@@ -6,9 +7,11 @@ from PuzzleLib.Modules._validate import typeName
 
 
 class Multi(_ListCost):
-    """Applies ``costs[i]`` to ``pred[i]`` and ``target[i]``; the error is the sum of their errors and
-    the gradient is the list of their gradients. ``validate`` returns the sum of their
-    ``validate`` values. Each inner cost also keeps its own accumulator.
+    """Applies ``costs[i]`` to ``pred[i]`` and ``target[i]``. As in PuzzleLib 1.0 the errors come
+    one per cost, as a list: ``cost(pred, target)`` returns ``(errors, grads)``, ``error`` and
+    ``getError()`` hold the last batch's errors, ``validate`` returns the list of the costs'
+    ``validate`` values and ``getMeanError()`` the list of their mean errors (each inner cost keeps
+    its own accumulator).
 
     Build it empty and ``append`` the costs in the order of the net's outputs.
 
@@ -22,9 +25,9 @@ class Multi(_ListCost):
         >>> cost = Multi().append(MSE()).append(CrossEntropy())
         >>> out, target = to_gpu(np.zeros((2, 1), np.float32)), to_gpu(np.ones((2, 1), np.float32))
         >>> scores, labels = to_gpu(np.zeros((2, 4), np.float32)), to_gpu(np.array([1, 3], np.int32))
-        >>> err, (g1, g2) = cost([out, scores], [target, labels])
-        >>> round(err, 4)   # MSE's 0.5 + CrossEntropy's log(4)
-        1.8863
+        >>> errors, (g1, g2) = cost([out, scores], [target, labels])
+        >>> [round(e, 4) for e in errors]   # MSE's 0.5, CrossEntropy's log(4)
+        [0.5, 1.3863]
         >>> g1.shape, g2.shape
         ((2, 1), (2, 4))
     """
@@ -55,16 +58,32 @@ class Multi(_ListCost):
                 raise self._error("cost %d (%s): %s" % (i, type(cost).__name__, e)) from e
 
     def calcErrorAndGrad(self, pred, target):
-        total = 0.0
-        grads = []
+        errors, grads = [], []
         for cost, p, t in zip(self.costs, pred, target):
             error, grad = cost(p, t)
-            total += error
+            errors.append(error)
             grads.append(grad)
-        return total, grads
+        return errors, grads
 
     def calcVal(self, pred, target):
-        return sum(cost.validate(p, t) for cost, p, t in zip(self.costs, pred, target))
+        return [cost.validate(p, t) for cost, p, t in zip(self.costs, pred, target)]
+
+    def validate(self, pred, target):
+        if not Config.disableDtypeShapeChecks:
+            self._checkLists(pred, target, True)
+        self.error = self.calcVal(pred, target)  # each inner cost accumulates its own
+        return list(self.error)
+
+    def _account(self, error, count):
+        self.error = error  # each inner cost accumulates its own
+
+    def getError(self):
+        """The last batch's errors, one per cost."""
+        return None if self.error is None else list(self.error)
+
+    def getMeanError(self):
+        """Each cost's sample-weighted mean error since ``resetAccumulator()``, as a list."""
+        return [cost.getMeanError() for cost in self.costs]
 
     def resetAccumulator(self):
         super().resetAccumulator()

@@ -120,7 +120,7 @@ class Trainer(Handler):
     def _endHandle(self, state):
         self.cost._setReuse(False)
         if self.nonFinite is None and self.onNonFinite != "ignore" and gpuarray.isGPU:
-            if not math.isfinite(self.cost.getMeanError()):
+            if not _finite(self.cost.getMeanError()):
                 self._sawNonFinite(None)
 
     def _sawNonFinite(self, batch):
@@ -143,7 +143,7 @@ class Trainer(Handler):
         self.module.backward(grad, updGrad=False)
         self.optimizer.update()
         if self.nonFinite is None and self.onNonFinite != "ignore" and not gpuarray.isGPU:
-            if not math.isfinite(self.cost.error):
+            if not _finite(self.cost.error):
                 self._sawNonFinite(self.currBatch)
 
     def _batchRunner(self, arrays, state):
@@ -172,3 +172,10 @@ class Trainer(Handler):
 
 
 _ON_NON_FINITE = ("warn", "raise", "ignore")
+
+
+def _finite(error):
+    """Whether an error is finite: a number, or each of a list (Multi gives one per cost)."""
+    if isinstance(error, (list, tuple)):
+        return all(math.isfinite(e) for e in error)
+    return math.isfinite(error)
