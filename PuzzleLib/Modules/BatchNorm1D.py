@@ -28,6 +28,8 @@ class BatchNorm1D(BatchNormND):
     Shape
     -----
     data: (N, maps, L) -> the same. vars "scale", "bias" and attrs "mean", "var": (1, maps, 1).
+    After a training pass ``savemean`` and ``saveinvvar`` hold that batch's mean and
+    ``1 / sqrt(var + epsilon)`` in the same shape (PuzzleLib 1.0's attributes; None before one).
 
     Example::
 

@@ -28,7 +28,9 @@ class Dropout(Module):
 
     Shape
     -----
-    any -> the same. The mask of the last forward pass is kept in ``mask`` (None in eval mode).
+    any -> the same. The mask of the last forward pass is kept in ``mask`` (None in eval mode),
+    and the uniform draws it came from in ``rands`` (flat; a value is kept where
+    ``rands < partition``, ``partition = 1 - p``), as PuzzleLib 1.0 exposes them.
 
     Example::
 
@@ -49,6 +51,7 @@ class Dropout(Module):
         if not 0.0 <= p < 1.0:
             raise ModuleError("%s: p (the drop rate) must be in [0, 1), got %r" % (owner, p))
         self.p = p
+        self.partition = 1.0 - p
         if rng is not None and not callable(getattr(rng, "random", None)):
             raise ModuleError("%s: rng must have a random(size) method (e.g. np.random), got %r" % (owner, rng))
         self.rng = rng
@@ -57,6 +60,7 @@ class Dropout(Module):
         self.slicing = slicing
         self.inplace = bool(inplace)
         self.mask = None
+        self.rands = None
 
     def _maskShape(self, shape):
         return shape
@@ -66,7 +70,8 @@ class Dropout(Module):
         draws = rng.random(self._maskShape(shape))
         if not gpuarray.isDeviceArray(draws):  # a host generator (np.random on the cuda backend)
             draws = gpuarray.asDevice(draws)
-        keep = draws >= self.p
+        self.rands = gpuarray.asDevice(draws.ravel())
+        keep = draws < self.partition
         mask = keep.astype(dtype)
         mask *= 1.0 / (1.0 - self.p)
         return mask
@@ -84,6 +89,7 @@ class Dropout(Module):
     def updateData(self, data):
         if not self.train or self.p == 0.0:
             self.mask = None
+            self.rands = None
             self.data = data
             return
         region = data if self.slicing is None else data[self.slicing]
@@ -105,6 +111,7 @@ class Dropout(Module):
     def reset(self):
         super().reset()
         self.mask = None
+        self.rands = None
 
     def getBlueprint(self):
         return blueprintWithoutRng(self)

@@ -17,7 +17,9 @@ class Embedder(Module):
     Parameters
     ----------
     vocabulary : int, or a sequence / dict of words
-        The vocabulary size, or the words themselves (the size is their number).
+        The vocabulary size, or the words themselves (the size is their number); a dict maps
+        each word to its row of W, a sequence gives word i row i. ``getVocabulary()`` returns
+        that word -> row dict ({} when only a size was given).
     sentlength : int
         Words per sentence (the input's second axis).
     embsize : int
@@ -53,6 +55,12 @@ class Embedder(Module):
         else:
             size = vocabulary
         self.vocabsize = positiveInt(owner, "vocabulary", size)
+        if isinstance(vocabulary, dict):
+            self._vocabulary = dict(vocabulary)
+        elif isinstance(vocabulary, (list, tuple)):
+            self._vocabulary = {word: row for row, word in enumerate(vocabulary)}
+        else:
+            self._vocabulary = {}
         self.sentlength = positiveInt(owner, "sentlength", sentlength)
         self.embsize = positiveInt(owner, "embsize", embsize)
         self.wscale = realNumber(owner, "wscale", wscale)
@@ -68,6 +76,10 @@ class Embedder(Module):
             onVocabulary(host, vocabulary)
             W.set(host)
         self.setVar("W", Variable(W, withgrad=self.learnable))
+
+    def getVocabulary(self):
+        """The words this embedder was built with, as a dict word -> row of W ({} for a size)."""
+        return self._vocabulary
 
     def checkDataType(self, dtype):
         if xp.dtype(dtype).kind not in "iu":

@@ -38,6 +38,9 @@ class LCN(LRN):
     def __init__(self, N=5, alpha=0.0001, beta=0.75, K=2.0, includePad=True, name=None):
         super().__init__(N, alpha, beta, K, name)
         self.includePad = bool(includePad)
+        self.size = (self.N, self.N)
+        self.pad = (self.N // 2, self.N // 2)
+        self.means = None
         self._counts = {}
         self._centred = None
 
@@ -49,7 +52,9 @@ class LCN(LRN):
 
     def updateData(self, data):
         x = _plain(data)
-        z = x - localMean(x, self.N, self._invCounts(x.shape, x.dtype))
+        means = localMean(x, self.N, self._invCounts(x.shape, x.dtype))
+        self.means = gpuarray.asDevice(means)
+        z = x - means
         out, o = self._bufferPair("data", data.shape, data.dtype)
         self._normalise(z, o)
         self._centred = z
@@ -69,6 +74,7 @@ class LCN(LRN):
     def reset(self):
         super().reset()
         self._centred = None
+        self.means = None
 
     def calcMode(self, dtype):
         super().calcMode(dtype)

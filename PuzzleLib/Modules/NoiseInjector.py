@@ -102,6 +102,12 @@ class NoiseInjector(Module):
         self.slicing = slicing
         self.noise = None
 
+    @property
+    def rands(self):
+        """The noise of the last forward pass in train mode (shaped like ``data[slicing]``), None
+        before one or in eval mode; PuzzleLib 1.0's name for it (``noise`` is the same array)."""
+        return self.noise
+
     def checkDataShape(self, shape):
         requireSingle(self, shape)
 

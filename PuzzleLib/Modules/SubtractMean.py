@@ -17,6 +17,7 @@ class SubtractMean(Module):
     ----------
     size : int
         Window side (odd sizes are centred; even ones reach one further down and right).
+        ``pad`` is (size // 2, size // 2): how far a window reaches past the map's edge.
     includePad : bool
         True: positions outside the map count as zeros and every window is divided by
         ``size**2``; False: the mean is over the positions inside the map only.
@@ -36,6 +37,7 @@ class SubtractMean(Module):
         super().__init__(name)
         owner = ownerName(type(self), name)
         self.size = positiveInt(owner, "size", size)
+        self.pad = (self.size // 2, self.size // 2)
         self.includePad = bool(includePad)
         self._counts = {}
 

@@ -12,6 +12,8 @@ class Transpose(_Permute):
     ----------
     axes : sequence of int, optional
         A permutation of ``range(ndim)`` counting the batch axis as 0; None reverses the axes.
+        ``invaxes`` holds the inverse permutation (the one backward applies; None with axes None,
+        as reversing is its own inverse).
 
     Shape
     -----
@@ -31,6 +33,7 @@ class Transpose(_Permute):
             if sorted(axes) != list(range(len(axes))):
                 raise ModuleError("%s: axes must be a permutation of 0..%d, got %r" % (owner, len(axes) - 1, axes))
         self.axes = axes
+        self.invaxes = None if axes is None else tuple(sorted(range(len(axes)), key=lambda i: axes[i]))
 
     def _perm(self, ndim):
         if self.axes is None:

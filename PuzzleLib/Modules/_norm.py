@@ -211,6 +211,8 @@ class BatchNormND(_NormBase):
         var.fill(1)
         self.setAttr("var", var)
         self.numOfCalls = 0
+        self.savemean = None  # the last training batch's statistics (PuzzleLib 1.0's names)
+        self.saveinvvar = None
         self._warnedSingle = False
         self._axes = (0,) + tuple(range(2, self.nd + 2))
 
@@ -228,6 +230,7 @@ class BatchNormND(_NormBase):
             sq = self._scratch("sq", data.shape, data.dtype)
             mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
             self._xhat, self._invstd = xhat, invstd
+            self.savemean, self.saveinvvar = gpuarray.asDevice(mean), gpuarray.asDevice(invstd)
 
             count = data.size // self.maps
             if count > 1:

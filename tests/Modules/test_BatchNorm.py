@@ -50,3 +50,14 @@ def test_a_batch_of_one_leaves_the_running_statistics_alone():
     np.testing.assert_array_equal(bn.attrs["mean"].get(), before[0])
     np.testing.assert_array_equal(bn.attrs["var"].get(), before[1])
     assert bn.numOfCalls == before[2]
+
+
+def test_savemean_and_saveinvvar_hold_the_last_training_batch_statistics():
+    mod = BatchNorm(3, epsilon=1e-3)
+    assert mod.savemean is None and mod.saveinvvar is None
+    x = np.array([[1.0, 0.0, 5.0], [3.0, 2.0, 5.0], [5.0, 4.0, 5.0], [7.0, 6.0, 5.0]], np.float32)
+    mod(to_gpu(x))
+    np.testing.assert_allclose(mod.savemean.get(), [[4.0, 3.0, 5.0]], rtol=1e-6)
+    # population variances 5, 5, 0 -> 1 / sqrt(var + epsilon)
+    np.testing.assert_allclose(mod.saveinvvar.get(), [[1 / np.sqrt(5.001), 1 / np.sqrt(5.001), 1 / np.sqrt(0.001)]],
+                               rtol=1e-5)

@@ -120,3 +120,14 @@ def test_float16_module_output_is_normalised():
     np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1, rtol=5e-3)
     grad = mod.backward(to_gpu(np.random.randn(*x.shape).astype(np.float16))).get()
     assert np.isfinite(grad).all() and np.isfinite(mod.vars["scale"].grad.get()).all()
+
+
+def test_savemean_and_saveinvvar_are_per_map_in_the_params_shape():
+    mod = BatchNorm2D(2)
+    x = np.zeros((2, 2, 1, 2), np.float32)
+    x[:, 0] = [[[1.0, 3.0]], [[5.0, 7.0]]]  # map 0: mean 4, variance 5
+    x[:, 1] = 2.0                            # map 1: mean 2, variance 0
+    mod(to_gpu(x))
+    assert mod.savemean.shape == (1, 2, 1, 1) and mod.saveinvvar.shape == (1, 2, 1, 1)
+    np.testing.assert_allclose(mod.savemean.get().ravel(), [4.0, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(mod.saveinvvar.get().ravel(), [1 / np.sqrt(5 + 1e-5), 1 / np.sqrt(1e-5)], rtol=1e-5)

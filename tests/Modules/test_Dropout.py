@@ -59,7 +59,7 @@ def test_host_generator_masks_reach_the_device():
     # a numpy generator draws on the host: its mask must still apply to a device array
     x = to_gpu(np.ones((4, 6), np.float32))
     out = Dropout(0.5, rng=np.random.RandomState(3))(x).get()
-    keep = np.random.RandomState(3).random_sample((4, 6)) >= 0.5
+    keep = np.random.RandomState(3).random_sample((4, 6)) < 0.5  # kept below partition = 1 - p
     np.testing.assert_array_equal(out, np.where(keep, 2.0, 0.0))
 
 
@@ -91,3 +91,34 @@ def test_errors():
 def test_blueprint_omits_rng():
     bp = Dropout(0.3, rng=np.random.RandomState(1)).getBlueprint()
     assert bp["scheme"]["rng"] is None and bp["scheme"]["p"] == 0.3
+
+
+def test_rands_are_the_uniform_draws_and_keep_exactly_those_below_partition():
+    mod = Dropout(p=0.3)
+    x = np.random.randn(6, 5).astype(np.float32) + 3.0
+    out = mod(to_gpu(x)).get()
+    assert mod.partition == pytest.approx(0.7)
+    draws = mod.rands.get()
+    assert draws.shape == (30,) and draws.min() >= 0.0 and draws.max() < 1.0
+    kept = draws.reshape(6, 5) < mod.partition
+    np.testing.assert_allclose(out, np.where(kept, x / 0.7, 0.0), rtol=1e-6)
+    g = np.random.randn(6, 5).astype(np.float32)
+    np.testing.assert_allclose(mod.backward(to_gpu(g)).get(), np.where(kept, g / 0.7, 0.0), rtol=1e-6)
+
+
+def test_dropout2d_rands_hold_one_draw_per_map():
+    mod = Dropout2D(p=0.5)
+    x = np.ones((3, 4, 2, 2), np.float32)
+    out = mod(to_gpu(x)).get()
+    draws = mod.rands.get()
+    assert draws.shape == (12,)
+    kept = (draws < mod.partition).reshape(3, 4)
+    np.testing.assert_array_equal(out[:, :, 0, 0], np.where(kept, 2.0, 0.0))
+
+
+def test_rands_are_none_in_eval_mode():
+    mod = Dropout(p=0.5)
+    mod(to_gpu(np.ones((2, 2), np.float32)))
+    mod.evalMode()
+    mod(to_gpu(np.ones((2, 2), np.float32)))
+    assert mod.rands is None

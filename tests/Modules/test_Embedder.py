@@ -66,3 +66,11 @@ def test_refused_indices_leave_the_last_batch_for_backward():
         emb(to_gpu(np.full((3, 5), 10, np.int32)))
     emb.backward(to_gpu(np.ones((2, 5, 4), np.float32)))
     np.testing.assert_allclose(emb.vars["W"].grad.get(), np.ones((10, 4)))
+
+
+def test_get_vocabulary_maps_words_to_rows():
+    assert Embedder(10, 2, 3).getVocabulary() == {}
+    assert Embedder(["cat", "dog"], 2, 3).getVocabulary() == {"cat": 0, "dog": 1}
+    words = {"a": 1, "b": 0}
+    emb = Embedder(words, 2, 3)
+    assert emb.getVocabulary() == {"a": 1, "b": 0} and emb.vocabsize == 2

@@ -52,3 +52,14 @@ def test_blueprint_round_trip():
     assert again[0].getBlueprint() == net[0].getBlueprint()
     np.testing.assert_array_equal(again(x).get(), net(x).get())
     assert "includePad=False" in str(again[0])
+
+
+def test_size_pad_and_means_attributes():
+    mod = LCN(N=5)
+    assert mod.size == (5, 5) and mod.pad == (2, 2)
+    assert mod.means is None
+    x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    mod(to_gpu(x))
+    # the centre's 5x5 window covers the whole map (sum 36) and 16 zeros outside: 36 / 25
+    assert mod.means.shape == (1, 1, 3, 3)
+    assert mod.means.get()[0, 0, 1, 1] == pytest.approx(36 / 25)

@@ -73,3 +73,13 @@ def test_rng_without_the_draw_method_is_refused_at_construction():
         NoiseInjector(noisetype="gaussian", rng=object())
     y = NoiseInjector(params=(0.5, 0.5), rng=np.random.RandomState(0))(to_gpu(np.zeros((2, 2), np.float32)))
     np.testing.assert_allclose(y.get(), 0.5)
+
+
+def test_rands_name_the_last_noise_drawn():
+    mod = NoiseInjector(mode="mul", noisetype="uniform", params=(2.0, 3.0))
+    x = np.random.randn(4, 3).astype(np.float32)
+    out = mod(to_gpu(x)).get()
+    noise = mod.rands.get()
+    assert noise.shape == (4, 3) and noise.min() >= 2.0 and noise.max() <= 3.0
+    np.testing.assert_allclose(out, x * noise, rtol=1e-6)
+    assert mod.rands is mod.noise

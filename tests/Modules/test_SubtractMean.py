@@ -48,3 +48,8 @@ def test_blueprint_round_trip():
     assert again[0].getBlueprint()["scheme"] == {"size": 3, "includePad": False, "name": None}
     np.testing.assert_array_equal(again(x).get(), net(x).get())
     assert str(again[0]) == "SubtractMean(name='0', size=3, includePad=False)"
+
+
+@pytest.mark.parametrize("size,pad", [(3, (1, 1)), (5, (2, 2)), (4, (2, 2)), (1, (0, 0))])
+def test_pad_is_how_far_a_window_reaches_past_the_edge(size, pad):
+    assert SubtractMean(size=size).pad == pad

@@ -26,3 +26,11 @@ def test_errors():
         Transpose((0, 1, 1))
     with pytest.raises(ModuleError, match=r"Transpose 't'.*permute 3 axes, got 2-d"):
         Transpose((0, 2, 1), name="t")(to_gpu(np.zeros((2, 3), np.float32)))
+
+
+def test_invaxes_is_the_inverse_permutation():
+    mod = Transpose((2, 0, 3, 1))
+    assert mod.invaxes == (1, 3, 0, 2)
+    x = np.random.randn(2, 3, 4, 5)
+    np.testing.assert_array_equal(np.transpose(np.transpose(x, mod.axes), mod.invaxes), x)
+    assert Transpose().invaxes is None
