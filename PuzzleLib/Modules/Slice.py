@@ -15,7 +15,8 @@ class Slice(Module):
     ----------
     slc : slice or tuple of slices, optional
         Applied to the whole array, batch axis first: ``(slice(None), slice(2, 5))`` keeps
-        columns 2..4 of every sample. None keeps everything.
+        columns 2..4 of every sample. None keeps everything. Subscript syntax sets it too:
+        ``Slice()[:, 2:5]`` is the same module.
 
     Shape
     -----
@@ -25,11 +26,21 @@ class Slice(Module):
 
         >>> Slice((slice(None), slice(1, 3)))(to_gpu(np.zeros((4, 5), np.float32))).shape
         (4, 2)
+        >>> Slice()[:, :, 1:-1](to_gpu(np.zeros((4, 5, 6), np.float32))).shape
+        (4, 5, 4)
     """
 
     def __init__(self, slc=None, name=None):
         super().__init__(name)
-        owner = ownerName(type(self), name)
+        self.slc = self._parseSlc(slc)
+
+    def __getitem__(self, slc):
+        """``Slice()[:, 1:3]`` sets ``slc`` from subscript syntax and returns the module itself."""
+        self.slc = self._parseSlc(slc)
+        return self
+
+    def _parseSlc(self, slc):
+        owner = ownerName(type(self), self.name)
         if isinstance(slc, list):
             slc = tuple(slc)
         if slc is None:
@@ -41,7 +52,7 @@ class Slice(Module):
         for s in slc:
             if s.step is not None and (not isinstance(s.step, int) or s.step <= 0):
                 raise ModuleError("%s: slice steps must be positive integers, got %r" % (owner, s))
-        self.slc = slc
+        return slc
 
     def updateData(self, data):
         view = data[self.slc]

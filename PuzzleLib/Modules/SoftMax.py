@@ -18,7 +18,9 @@ class SoftMax(Module):
 
     Shape
     -----
-    (N, C[, ...]) -> the same; each (n, :, ...) fibre sums to 1.
+    (N, C[, ...]) -> the same; each (n, :, ...) fibre sums to 1. The gradient may also come with
+    trailing axes of size 1 added or dropped ((N, C, 1, 1) for an (N, C, 1) output, as PuzzleLib
+    1.0's 4-d softmax takes it); the input gradient has the input's shape.
 
     Example::
 
@@ -39,6 +41,8 @@ class SoftMax(Module):
     def updateGrad(self, grad):
         # dx = y * (g - sum(g * y, axis=1))
         y = self.data
+        if grad.shape != y.shape:  # the same values with trailing unit axes (see checkGradShape)
+            grad = grad.reshape(y.shape)
         out = self._buffer("grad", grad.shape, grad.dtype)
         xp.multiply(grad, y, out=out)
         dot = out.sum(axis=1, keepdims=True)
@@ -50,3 +54,17 @@ class SoftMax(Module):
         requireSingle(self, shape)
         if len(shape) < 2:
             raise self._error("expected data of shape (N, C[, ...]) (softmax over axis 1), got %s" % (tuple(shape),))
+
+    def checkGradShape(self, shape):
+        data = self.data
+        if data is not None and tuple(shape) != tuple(data.shape) and \
+                _withoutTrailingOnes(shape) == _withoutTrailingOnes(data.shape):
+            return
+        super().checkGradShape(shape)
+
+
+def _withoutTrailingOnes(shape):
+    shape = tuple(shape)
+    while len(shape) > 2 and shape[-1] == 1:
+        shape = shape[:-1]
+    return shape

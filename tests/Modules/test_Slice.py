@@ -30,3 +30,17 @@ def test_errors():
         Slice(3)
     with pytest.raises(ModuleError, match=r"Slice 's'.*3 entries, got 2-d data of shape \(2, 3\)"):
         Slice((slice(None),) * 3, name="s")(to_gpu(np.zeros((2, 3), np.float32)))
+
+
+def test_subscript_syntax_sets_slc_and_returns_the_module():
+    mod = Slice()
+    assert mod[:, :, 1:-1, 2:] is mod
+    assert mod.slc == (slice(None), slice(None), slice(1, -1), slice(2, None))
+    x = np.random.randn(2, 3, 5, 6).astype(np.float32)
+    np.testing.assert_array_equal(mod(to_gpu(x)).get(), x[:, :, 1:-1, 2:])
+    checkModule(Slice()[:, 1:3], np.random.randn(2, 4))
+
+
+def test_subscript_with_an_index_is_refused_like_the_constructor_argument():
+    with pytest.raises(ModuleError, match="Slice: slc must be a slice or a tuple of slices, got 1"):
+        Slice()[1]

@@ -25,3 +25,23 @@ def test_values_over_axis_1_and_stable():
 def test_errors():
     with pytest.raises(ModuleError, match=r"SoftMax 's'.*\(N, C\[, \.\.\.\]\).*\(5,\)"):
         SoftMax(name="s")(to_gpu(np.zeros(5, np.float32)))
+
+
+def test_a_gradient_with_trailing_unit_axes_is_taken_as_the_output_shaped_one():
+    x = np.random.randn(2, 3, 1).astype(np.float32)
+    g = np.random.randn(2, 3, 1).astype(np.float32)
+    plain = SoftMax()
+    plain(to_gpu(x))
+    expected = plain.backward(to_gpu(g)).get()
+    mod = SoftMax()
+    mod(to_gpu(x))
+    got = mod.backward(to_gpu(g.reshape(2, 3, 1, 1)))
+    assert got.shape == (2, 3, 1)
+    np.testing.assert_allclose(got.get(), expected, rtol=1e-6)
+
+
+def test_a_gradient_of_another_size_is_still_refused():
+    mod = SoftMax()
+    mod(to_gpu(np.zeros((2, 3, 1), np.float32)))
+    with pytest.raises(ModuleError, match=r"expected gradient of shape \(2, 3, 1\)"):
+        mod.backward(to_gpu(np.zeros((2, 3, 2, 1), np.float32)))
