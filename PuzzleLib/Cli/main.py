@@ -158,6 +158,8 @@ def buildParser():
     predict.add_argument("--x-file", metavar="FILE", type=_path, help="x values, one per line (CSV: first column)")
     predict.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
+    from PuzzleLib.Cli import export
+    export.addParser(sub, _path)
     return parser
 
 
@@ -369,6 +371,10 @@ def main(argv=None):
     try:
         if args.command == "restore":
             return _restore(args, prog)
+        if args.command == "export":
+            from PuzzleLib.Cli import export
+            _chooseBackend(args.backend)
+            return export.run(args, prog, UsageError)
         return _predict(args, prog)
     except (UsageError, WorkbenchError) as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)
