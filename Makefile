@@ -21,11 +21,12 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 $(VENV)/.bench: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[bench]'
+	$(PIP) install --quiet -e '.[bench,onnx]'
 	touch $@
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_onnx.py $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) restore-out example-out tutorial-figures

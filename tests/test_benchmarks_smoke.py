@@ -75,3 +75,17 @@ def test_only_runs_one_workload(tmp_path):
     result, _ = _runQuick(tmp_path, "--only", "tutorial_step")
     assert set(result["workloads"]) == {"tutorial_step_b10", "tutorial_step_b100"}
     assert result["config"]["only"] == ["tutorial_step"]
+
+
+def test_onnx_inference_benchmark_quick_run(tmp_path):
+    """benchmarks/bench_onnx.py (in make bench): PuzzleLib and ONNX Runtime on the same CNN."""
+    import pytest
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed (pip install 'puzzlelib[onnx]')")
+    out = tmp_path / "onnx.json"
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_onnx.py"), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text())
+    entry = result["batches"]["32"]
+    assert set(entry) == {"puzzlelib_s", "onnxruntime_s", "ratio_puzzlelib_onnxruntime", "max_relative_difference"}
+    assert entry["max_relative_difference"] < 1e-5  # the two computed the same thing before being timed
