@@ -78,6 +78,13 @@ def _positiveFloat(text):
     return value
 
 
+def _fraction(text):
+    value = _finite(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError("expected a fraction in [0, 1), got %r" % _plain(text))
+    return value
+
+
 def _layers(text):
     text = _plain(text)
     parts = [p.strip() for p in text.split(",")]
@@ -144,10 +151,18 @@ def buildParser():
     restore.add_argument("--compare-scratch", action="store_true",
                          help="also train the tutorial's hand-made numpy net (same start, same batches, "
                               "plain gradient descent) and draw it beside")
-    restore.add_argument("--normalize", choices=("auto", "on", "off"), default="auto",
+    restore.add_argument("--normalize", choices=("auto", "on", "off"), default=None,
                          help="train on standardised x and y (folded back into model.h5 afterwards); "
-                              "auto: on for --data; for a formula, on when x or its values reach beyond "
-                              "+-%g (off within it, as in the tutorial) (default: auto)" % AUTO_NORMALIZE_REACH)
+                              "auto: on for --data, and for a formula when x or its values reach beyond "
+                              "+-%g (default: on; off with --tutorial)" % AUTO_NORMALIZE_REACH)
+    restore.add_argument("--tutorial", action="store_true",
+                         help="train exactly as the PuzzleLib tutorial does: no standardising, no restart "
+                              "after a divergence, the last epoch's net saved (2*sin(x)+5 ends at 0.0011098)")
+    restore.add_argument("--val", type=_fraction, default=None, metavar="FRACTION",
+                         help="with --data: the part of the rows held out of training to judge the net on "
+                              "(default: 0.2; 0 judges on the training rows)")
+    restore.add_argument("--patience", type=_wholeNumber("patience", 1, 10_000_000), default=None, metavar="N",
+                         help="stop when the judged error has not improved for N epochs")
     restore.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     predict = sub.add_parser("predict", allow_abbrev=False, help="print a saved net's predictions",
@@ -205,9 +220,12 @@ class _Config:
         self.out = args.out
         self.quiet = args.quiet
         self.compare_scratch = args.compare_scratch
-        self.normalizeMode = args.normalize
-        # auto for a formula is settled by restore.run once the values are known
-        self.normalize = args.normalize == "on" or (args.normalize == "auto" and args.data is not None)
+        self.tutorial = args.tutorial
+        self.normalizeMode = args.normalize or ("off" if args.tutorial else "on")
+        # auto is settled by the run once the values are known
+        self.normalize = self.normalizeMode == "on"
+        self.val = (0.2 if args.val is None else args.val) if args.data is not None else None
+        self.patience = args.patience
 
     def asDict(self):
         return {
@@ -215,7 +233,7 @@ class _Config:
             "hidden": self.hidden, "activation": self.activation, "optimizer": self.optimizer, "lr": self.lr,
             "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "backend": self.backend,
             "macroBatchSize": 1000, "out": self.out, "compareScratch": self.compare_scratch,
-            "normalize": self.normalize,
+            "normalize": self.normalize, "tutorial": self.tutorial, "val": self.val, "patience": self.patience,
         }
 
 
@@ -249,6 +267,10 @@ def _restore(args, prog):
             tree = parse(args.expr)
         except FormulaError as e:
             raise UsageError("bad formula: " + e.oneLine()) from None
+    if args.tutorial and args.normalize is not None:
+        raise UsageError("--tutorial trains on the values as they are; leave out --normalize %s" % args.normalize)
+    if args.val is not None and args.data is None:
+        raise UsageError("--val holds out rows of --data; a formula is judged on its whole grid")
     lo, hi = args.range
     if not lo < hi:
         raise UsageError("--range needs LOW < HIGH, got %g %g" % (lo, hi))
@@ -276,13 +298,7 @@ def _restore(args, prog):
 
     if not cfg.quiet:
         out = cfg.out
-        best = "n/a" if metrics["bestEpoch"] is None else "%s at epoch %d" % (_fmt(metrics["bestError"]),
-                                                                             metrics["bestEpoch"])
-        worst = "n/a" if metrics["maxAbsError"] is None else "%s at x = %s" % (
-            _fmt(metrics["maxAbsError"], "%.3g"), _fmt(metrics["maxAbsErrorAt"]))
-        print("%s error %s (best %s; before training %s); max |error| %s" % (
-            "all-data" if cfg.data is not None else "whole-grid", _fmt(metrics["finalError"]), best,
-            _fmt(metrics["initialError"]), worst))
+        _summary(cfg, metrics)
         rate = metrics["samplesPerSecond"]
         print("%d epoch%s in %.2f s of training (%s samples/s), %.2f s in all" % (
             metrics["epochsDone"], "" if metrics["epochsDone"] == 1 else "s", metrics["trainSeconds"],
@@ -297,8 +313,42 @@ def _restore(args, prog):
     return 1 if metrics["diverged"] else 0
 
 
-def _fmt(value, spec="%.4g"):
+def _fmt(value, spec="%.5g"):
     return spec % value if value is not None and math.isfinite(value) else "n/a"
+
+
+def _at(where):
+    if where is None:
+        return "n/a"
+    if not isinstance(where, list):
+        where = [where]
+    return ", ".join(_fmt(v) for v in where)
+
+
+def _summary(cfg, metrics):
+    """The lines ``restore`` prints: the judged error with relative figures, and which net was saved."""
+    judged = {"validation": "validation", "grid": "whole-grid", "all data": "all-data"}[metrics["judgedOn"]]
+    worst = "n/a" if metrics["maxAbsError"] is None else "%s at %s = %s" % (
+        _fmt(metrics["maxAbsError"], "%.3g"), ",".join(metrics["problem"]["inputs"]), _at(metrics["maxAbsErrorAt"]))
+    print("%s error %s (R2 %s, RMSE/std(y) %s; before training %s); max |error| %s" % (
+        judged, _fmt(metrics["finalError"]), _fmt(metrics["r2"]), _fmt(metrics["relativeRmse"], "%.3g"),
+        _fmt(metrics["initialError"], "%.4g"), worst))
+    if metrics["validation"] is not None:
+        problem = metrics["problem"]
+        print("validation: %d of %d rows held out (%.0f%%); training error %s" % (
+            problem["validationRows"], problem["validationRows"] + problem["trainRows"],
+            100 * problem["validationFraction"], _fmt(metrics["training"]["error"])))
+    saved = metrics["savedEpoch"]
+    best = "n/a" if metrics["bestEpoch"] is None else "%s at epoch %d" % (_fmt(metrics["bestError"]),
+                                                                         metrics["bestEpoch"])
+    if saved is None:
+        which = "the net as it was when stopped (part of an epoch)"
+    elif metrics["config"].get("tutorial") or saved == metrics["epochsDone"]:
+        which = "the last epoch's net (epoch %d)" % saved
+    else:
+        which = "the best epoch's net (epoch %d; the last, %d, had %s)" % (
+            saved, metrics["epochsDone"], _fmt(metrics["lastEpochError"]))
+    print("model.h5 holds %s; best %s%s" % (which, best, "; stopped early (--patience)" if metrics["stoppedEarly"] else ""))
 
 
 def _predict(args, prog):

@@ -22,15 +22,16 @@ class UsageError(WorkbenchError):
 def makeProblem(cfg):
     from PuzzleLib.Workbench.problem import Problem
     if cfg.data is not None:
-        return Problem.fromCsv(cfg.data)
+        return Problem.fromCsv(cfg.data, valFraction=cfg.val, seed=cfg.seed)
     return Problem.fromFormula(cfg.expr, [cfg.range], cfg.points)
 
 
 def makeSettings(cfg):
     from PuzzleLib.Workbench.engine import Settings
-    return Settings(hidden=cfg.hidden, activation=cfg.activation, optimizer=cfg.optimizer, lr=cfg.lr,
-                    epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed, normalize=cfg.normalizeMode,
-                    compareScratch=cfg.compare_scratch)
+    make = Settings.tutorial if cfg.tutorial else Settings
+    return make(hidden=cfg.hidden, activation=cfg.activation, optimizer=cfg.optimizer, lr=cfg.lr,
+                epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed, normalize=cfg.normalizeMode,
+                compareScratch=cfg.compare_scratch, patience=cfg.patience)
 
 
 def run(cfg, say):
@@ -58,8 +59,10 @@ def run(cfg, say):
     def onProgress(steps, running):
         bar.set_postfix_str("running error %.4g" % running, refresh=False)
 
+    judged = "validation" if problem.heldOut else "grid"
+
     def onEpoch(event):
-        bar.set_postfix_str("running error %.4g, grid error %.4g" % (event.trainError, event.judgeError),
+        bar.set_postfix_str("running error %.4g, %s error %.4g" % (event.trainError, judged, event.judgeError),
                             refresh=False)
         bar.update(1)
 

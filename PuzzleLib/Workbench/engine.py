@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from PuzzleLib.Errors import PuzzleLibError, WorkbenchError
-from PuzzleLib.Workbench.metrics import halfMse
+from PuzzleLib.Errors import HandlerError, PuzzleLibError, WorkbenchError
+from PuzzleLib.Workbench.metrics import halfMse, summary
 from PuzzleLib.Workbench.problem import Scaling
 
 MACRO_BATCH = 1000
@@ -24,9 +24,10 @@ AUTO_NORMALIZE_REACH = 10.0
 
 
 class Settings:
-    """How to restore: the net, the optimizer and the training schedule. The defaults are the
-    tutorial's (Linear(1, 100) -> ReLU -> Linear(100, 1), MomentumSGD(1e-2), batch 10, 100
-    epochs, seed 1234).
+    """How to restore: the net, the optimizer and the training schedule. The net and schedule are
+    the tutorial's (Linear(1, 100) -> ReLU -> Linear(100, 1), MomentumSGD(1e-2), batch 10, 100
+    epochs, seed 1234); by default the data are standardised, a diverged run restarts with half
+    the rate and the best epoch's net is kept. :meth:`tutorial` gives the tutorial exactly.
 
     Parameters
     ----------
@@ -40,13 +41,20 @@ class Settings:
         Learning rate.
     epochs, batch, seed : int
     normalize : str
-        ``on``: train on standardised inputs and target (folded back into the net afterwards);
+        ``on`` (the default): train on standardised inputs and target (folded back into the net afterwards);
         ``off``; ``auto``: on for data, and for a formula when x or its values reach beyond
         ``AUTO_NORMALIZE_REACH``.
     compareScratch : bool
         Also train the tutorial's hand-made numpy net from the same start on the same batches.
     terms : bool
         Put each hidden neuron's term into the events (one hidden layer, one input).
+    restarts : int
+        How often a run whose error turns non-finite starts again from the same start with half
+        the rate (0: never).
+    keepBest : bool
+        Keep the net of the epoch with the lowest judged error (else the last epoch's).
+    patience : int or None
+        Stop when the judged error has not improved for this many epochs.
 
     Example
     -------
@@ -55,7 +63,8 @@ class Settings:
     """
 
     def __init__(self, hidden=(100,), activation="relu", optimizer="momentum", lr=1e-2, epochs=100, batch=10,
-                 seed=1234, normalize="auto", compareScratch=False, terms=False):
+                 seed=1234, normalize="on", compareScratch=False, terms=False, restarts=4, keepBest=True,
+                 patience=None):
         hidden = list(hidden)
         if not hidden or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hidden):
             raise WorkbenchError("hidden: expected one or more layer sizes >= 1, got %r" % (hidden,))
@@ -66,6 +75,11 @@ class Settings:
         for name, value, low in (("epochs", epochs, 0), ("batch", batch, 1), ("seed", seed, 0)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise WorkbenchError("%s: expected a whole number >= %d, got %r" % (name, low, value))
+        if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
+            raise WorkbenchError("restarts: expected a whole number >= 0, got %r" % (restarts,))
+        if patience is not None and (isinstance(patience, bool) or not isinstance(patience, (int, np.integer))
+                                     or patience < 1):
+            raise WorkbenchError("patience: expected a whole number >= 1 (or None), got %r" % (patience,))
         if normalize not in ("auto", "on", "off"):
             raise WorkbenchError("normalize: expected auto, on or off, got %r" % (normalize,))
         self.hidden = [int(h) for h in hidden]
@@ -78,9 +92,17 @@ class Settings:
         self.normalize = normalize
         self.compareScratch = bool(compareScratch)
         self.terms = bool(terms)
+        self.restarts = int(restarts)
+        self.keepBest = bool(keepBest)
+        self.patience = None if patience is None else int(patience)
+
+    @classmethod
+    def tutorial(cls, **kwargs):
+        """The tutorial exactly: no standardising, no restart, the last epoch's net kept."""
+        return cls(**dict(dict(normalize="off", restarts=0, keepBest=False), **kwargs))
 
     def asDict(self):
-        return {"hidden": self.hidden, "activation": self.activation, "optimizer": self.optimizer, "lr": self.lr,
+        return {"restarts": self.restarts, "keepBest": self.keepBest, "patience": self.patience, "hidden": self.hidden, "activation": self.activation, "optimizer": self.optimizer, "lr": self.lr,
                 "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "normalize": self.normalize,
                 "macroBatchSize": MACRO_BATCH, "compareScratch": self.compareScratch}
 
@@ -108,10 +130,13 @@ class Event:
         Batches trained so far.
     seconds : float
         Training time so far.
+    lr, attempt : float, int
+        The rate of this attempt, and which attempt it is (a diverged attempt is restarted from
+        the same start with half the rate; its events begin again at epoch 1).
     """
 
     def __init__(self, epoch, epochs, trainError, judgeError, bestEpoch, bestError, x, prediction, terms, steps,
-                 seconds):
+                 seconds, lr=None, attempt=1):
         self.epoch = epoch
         self.epochs = epochs
         self.trainError = trainError
@@ -123,6 +148,8 @@ class Event:
         self.terms = terms
         self.steps = steps
         self.seconds = seconds
+        self.lr = lr
+        self.attempt = attempt
 
     def asDict(self):
         def num(v):
@@ -131,7 +158,7 @@ class Event:
                 "judgeError": num(self.judgeError), "bestEpoch": self.bestEpoch, "bestError": num(self.bestError),
                 "prediction": [num(v) for v in self.prediction.tolist()],
                 "terms": None if self.terms is None else np.where(np.isfinite(self.terms), self.terms, 0).tolist(),
-                "steps": self.steps, "seconds": self.seconds}
+                "steps": self.steps, "seconds": self.seconds, "lr": self.lr, "attempt": self.attempt}
 
 
 class _Stop(Exception):
@@ -214,21 +241,44 @@ class Run:
         """Train; returns the run (its ``metrics``, ``net``, ...)."""
         from PuzzleLib import __version__
         from PuzzleLib.Backend import gpuarray
-        from PuzzleLib.Cost import MSE
-        from PuzzleLib.Handlers import Trainer
 
         began = time.perf_counter()
         p, s = self.problem, self.settings
         for level, text in p.notes:
             self._note(level, text)
+        xt, yt = p.x[p.trainIndex], p.y[p.trainIndex]
+        self.normalized = self._normalizeOn(xt, yt)
+        scaling = self.scaling = Scaling(xt, yt, self.normalized)
+
+        lr = s.lr
+        self.attempts = []
+        while True:
+            state = self._attempt(scaling, lr)
+            self.attempts.append({"lr": lr, "diverged": state["divergedAt"] is not None,
+                                  "epochsDone": len(state["judgeErrors"])})
+            if state["divergedAt"] is None or self.interrupted or len(self.attempts) > s.restarts:
+                break
+            epoch, batch = state["divergedAt"]
+            self._note("warning", "training diverged (the error is not finite at epoch %d%s, lr %g); restarting "
+                                  "from the same start with half the rate, lr %g" % (
+                                      epoch, "" if batch is None else ", batch %d" % (batch + 1), lr, lr / 2))
+            lr /= 2
+        self.lr = lr
+        self._finish(state, scaling, began, __version__, gpuarray.backendName)
+        return self
+
+    def _attempt(self, scaling, lr):
+        """One training run from the seed's start at rate ``lr``; a dict of what happened."""
+        from PuzzleLib.Backend import gpuarray
+        from PuzzleLib.Cost import MSE
+        from PuzzleLib.Handlers import Trainer
+
+        p, s = self.problem, self.settings
         view = np.flatnonzero(p.finite)  # the rows events predict on
         xt, yt = p.x[p.trainIndex], p.y[p.trainIndex]
         n = len(xt)
-        self.normalized = self._normalizeOn(xt, yt)
-        scaling = self.scaling = Scaling(xt, yt, self.normalized)
         xtn, ytn = scaling.inX(xt), scaling.inY(yt)
-        sameRows = np.array_equal(view, p.valIndex)
-        judgeAt = None if sameRows else np.searchsorted(view, p.valIndex)
+        judgeAt = None if np.array_equal(view, p.valIndex) else np.searchsorted(view, p.valIndex)
         yJudge = p.y[p.valIndex]
         xView = xtn if np.array_equal(view, p.trainIndex) else scaling.inX(p.x[view])
 
@@ -238,13 +288,16 @@ class Run:
             self.before = scaling.outY(predict(net, scaling.inX(p.x)))
         self.initialWeights = linearWeights(net) if s.compareScratch else None
 
-        optimizer, note = makeOptimizer(s.optimizer, s.lr)
-        if note:
+        optimizer, note = makeOptimizer(s.optimizer, lr)
+        if note and not self.attempts:
             self._note("warning", note)
         optimizer.setupOn(net)
+        self.optimizer = optimizer
         cost = MSE()
-        # no onBatchFinish: with nothing to look between batches the Trainer replays a captured step
-        trainer = Trainer(net, cost, optimizer, batchsize=s.batch)
+        # no onBatchFinish: with nothing to look between batches the Trainer replays a captured step.
+        # With restarts left, the first non-finite batch error ends the attempt at once.
+        restartable = len(self.attempts) < s.restarts
+        trainer = Trainer(net, cost, optimizer, batchsize=s.batch, onNonFinite="raise" if restartable else "ignore")
         perm = np.random.permutation(n)
         xs, ys = xtn[perm], ytn[perm]
         rngState = np.random.get_state()
@@ -260,9 +313,10 @@ class Run:
             for fn in self._onProgress:
                 fn(progress["steps"], float(t.cost.getMeanError()) * scaling.yScale ** 2)
 
-        trainErrors, judgeErrors = [], []
-        bestEpoch, bestError = None, None
-        trainSeconds = 0.0
+        st = {"trainErrors": [], "judgeErrors": [], "bestEpoch": None, "bestError": None, "bestWeights": None,
+              "trainSeconds": 0.0, "divergedAt": None, "stoppedEarly": False, "n": n, "xs": xs, "ys": ys,
+              "rngState": rngState, "perEpoch": perEpoch, "progress": progress, "yJudge": yJudge}
+        trainErrors, judgeErrors = st["trainErrors"], st["judgeErrors"]
         interrupted = False
         t0 = time.perf_counter()
         try:
@@ -271,36 +325,62 @@ class Run:
                     t0 = time.perf_counter()
                     trainer.trainFromHost(xs, ys, macroBatchSize=MACRO_BATCH, onMacroBatchFinish=onMacroBatchFinish)
                     gpuarray.synchronize()
-                    trainSeconds += time.perf_counter() - t0
+                    st["trainSeconds"] += time.perf_counter() - t0
                     trainErrors.append(float(cost.getMeanError()) * scaling.yScale ** 2)
                     predView = scaling.outY(predict(net, xView))
                     judged = predView if judgeAt is None else predView[judgeAt]
                     judgeErrors.append(halfMse(judged, yJudge))
-                    if np.isfinite(judgeErrors[-1]) and (bestError is None or judgeErrors[-1] < bestError):
-                        bestEpoch, bestError = epoch + 1, judgeErrors[-1]
+                    if np.isfinite(judgeErrors[-1]) and (st["bestError"] is None or judgeErrors[-1] < st["bestError"]):
+                        st["bestEpoch"], st["bestError"] = epoch + 1, judgeErrors[-1]
+                        if s.keepBest:
+                            st["bestWeights"] = linearWeights(net)
                     if self._onEpoch:
                         terms = None
                         if s.terms and len(s.hidden) == 1 and p.inputs == 1:
                             terms = neuronContributions(net, xView) * np.float32(scaling.yScale)
-                        event = Event(epoch + 1, s.epochs, trainErrors[-1], judgeErrors[-1], bestEpoch, bestError,
-                                      p.x[view], predView[:, 0], terms, progress["steps"], trainSeconds)
+                        event = Event(epoch + 1, s.epochs, trainErrors[-1], judgeErrors[-1], st["bestEpoch"],
+                                      st["bestError"], p.x[view], predView[:, 0], terms, progress["steps"],
+                                      st["trainSeconds"], lr=lr, attempt=len(self.attempts) + 1)
                         for fn in self._onEpoch:
                             fn(event)
                     if stopFlag.is_set():
                         interrupted = True
                         break
                     if not np.isfinite(judgeErrors[-1]):
+                        st["divergedAt"] = (epoch + 1, None)
                         break  # diverged: more epochs cannot bring it back
+                    if s.patience is not None and epoch + 1 - st["bestEpoch"] >= s.patience:
+                        st["stoppedEarly"] = True
+                        break
         except (_Stop, KeyboardInterrupt):
-            trainSeconds += time.perf_counter() - t0
+            st["trainSeconds"] += time.perf_counter() - t0
             interrupted = True
+        except HandlerError:
+            if trainer.nonFinite is None:
+                raise
+            st["trainSeconds"] += time.perf_counter() - t0
+            st["divergedAt"] = trainer.nonFinite
+        self.interrupted = interrupted
+        return st
 
+    def _finish(self, st, scaling, began, version, backendName):
+        p, s = self.problem, self.settings
+        net = self.net
+        trainErrors, judgeErrors = st["trainErrors"], st["judgeErrors"]
+        progress, perEpoch, n, yJudge = st["progress"], st["perEpoch"], st["n"], st["yJudge"]
+        interrupted = self.interrupted
         epochsDone = len(judgeErrors)
         del trainErrors[epochsDone:]
-        self.interrupted = interrupted
         self.extraBatches = progress["steps"] - epochsDone * perEpoch if interrupted else 0
 
         with np.errstate(all="ignore"):
+            lastError = None
+            savedEpoch = epochsDone if not (interrupted and self.extraBatches) else None
+            if s.keepBest and st["bestWeights"] is not None:
+                lastError = halfMse(scaling.outY(predict(net, scaling.inX(p.x[p.valIndex]))), yJudge)
+                if not (np.isfinite(lastError) and lastError <= st["bestError"]):
+                    setLinearWeights(net, st["bestWeights"])
+                    savedEpoch = st["bestEpoch"]
             scaling.fold(net)
             after = self.after = predict(net, p.x)
         finalError = halfMse(after[p.valIndex], yJudge)
@@ -318,8 +398,8 @@ class Run:
         if s.compareScratch:
             from PuzzleLib.Workbench.scratch import trainScratch
             scratchNet, scratchSeconds = trainScratch(
-                self.initialWeights, s.activation, (), xs, ys, s.lr, s.batch, MACRO_BATCH, s.epochs + 1,
-                progress["steps"], rngState)
+                self.initialWeights, s.activation, (), st["xs"], st["ys"], self.lr, s.batch, MACRO_BATCH, s.epochs + 1,
+                progress["steps"], st["rngState"])
             with np.errstate(all="ignore"):
                 scratchPred = scratchNet(scaling.inX(p.x).astype(np.float64))
                 if scaling.on:
@@ -335,29 +415,45 @@ class Run:
             bestEpoch = best + 1 if best < len(judgeErrors) else epochsDone
         else:
             bestEpoch = None
+        if s.keepBest and st["bestEpoch"] is not None:  # the saved net is the best epoch's, not a later one
+            bestEpoch = st["bestEpoch"]
         one = p.inputs == 1
+        judged = summary(after[p.valIndex], yJudge, p.x[p.valIndex])
+        trained = summary(after[p.trainIndex], p.y[p.trainIndex], p.x[p.trainIndex])
         self.metrics = {
-            "library": {"name": "puzzlelib", "version": __version__, "backend": gpuarray.backendName},
-            "optimizer": str(optimizer),
+            "library": {"name": "puzzlelib", "version": version, "backend": backendName},
+            "optimizer": str(self.optimizer),
+            "problem": p.asDict(),
             "data": {"points": int(len(p.x)), "trainedOn": int(n), "nonFinite": p.nonFinite,
                      "normalized": scaling.describe(),
                      "xMin": float(p.x[:, 0].min()) if one else [float(v) for v in p.x.min(axis=0)],
                      "xMax": float(p.x[:, 0].max()) if one else [float(v) for v in p.x.max(axis=0)]},
+            "judgedOn": "validation" if p.heldOut else ("grid" if p.kind == "formula" else "all data"),
             "initialError": halfMse(self.before[p.valIndex], yJudge),
             "finalError": finalError,
+            "lastEpochError": judgeErrors[-1] if judgeErrors else None,
+            "savedEpoch": savedEpoch,
             "finalTrainingError": trainErrors[-1] if trainErrors else None,
             "bestError": float(np.nanmin(allErrors)) if np.isfinite(allErrors).any() else None,
             "bestEpoch": bestEpoch,
+            "r2": judged["r2"],
+            "rmse": judged["rmse"],
+            "relativeRmse": judged["relativeRmse"],
+            "training": trained,
+            "validation": judged if p.heldOut else None,
             "maxAbsError": float(absErr[worst]) if worst is not None else None,
             "maxAbsErrorAt": (float(p.x[worst, 0]) if one else [float(v) for v in p.x[worst]])
             if worst is not None else None,
             "diverged": diverged,
+            "lr": self.lr,
+            "attempts": self.attempts,
             "epochs": s.epochs,
             "epochsDone": epochsDone,
+            "stoppedEarly": st["stoppedEarly"],
             "steps": progress["steps"],
             "interrupted": interrupted,
-            "trainSeconds": trainSeconds,
-            "samplesPerSecond": samples / trainSeconds if trainSeconds > 0 else None,
+            "trainSeconds": st["trainSeconds"],
+            "samplesPerSecond": samples / st["trainSeconds"] if st["trainSeconds"] > 0 else None,
             "errorPerEpoch": judgeErrors,
             "trainingErrorPerEpoch": trainErrors,
         }
@@ -367,7 +463,14 @@ class Run:
                 "seconds": self.scratch["seconds"],
                 "optimizer": "plain gradient descent, float64 numpy, same start and batches"}
         self.metrics["runSeconds"] = time.perf_counter() - began
-        return self
+
+
+def setLinearWeights(net, weights):
+    """Put (W, b) pairs, as ``linearWeights`` gives them, back into the Linears of ``net``."""
+    from PuzzleLib.Modules import Linear
+    for mod, (W, b) in zip([m for m in net.graph if isinstance(m, Linear)], weights):
+        mod.vars["W"].data.set(W.astype(np.float32))
+        mod.vars["b"].data.set(b.astype(np.float32))
 
 
 def optimizerClasses():

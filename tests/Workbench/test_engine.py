@@ -13,6 +13,15 @@ def small(**kwargs):
     return Settings(**dict(dict(hidden=[8], epochs=3), **kwargs))
 
 
+def test_defaults_standardise_restart_and_keep_the_best():
+    s = Settings()
+    assert (s.normalize, s.restarts, s.keepBest, s.patience) == ("on", 4, True, None)
+    t = Settings.tutorial()
+    assert (t.normalize, t.restarts, t.keepBest) == ("off", 0, False)
+    assert (t.hidden, t.activation, t.optimizer, t.lr, t.epochs, t.batch, t.seed) == \
+        ([100], "relu", "momentum", 1e-2, 100, 10, 1234)
+
+
 def test_a_run_with_no_listener_trains_and_reports():
     run = Run(Problem.fromFormula("2*sin(x)+5", [(-3, 3)], 64), small()).start()
     m = run.metrics
@@ -23,7 +32,7 @@ def test_a_run_with_no_listener_trains_and_reports():
 
 def test_events_carry_plain_data_and_json():
     events = []
-    run = Run(Problem.fromFormula("x", [(-1, 1)], 32), small(terms=True)).listen(onEpoch=events.append).start()
+    run = Run(Problem.fromFormula("x", [(-1, 1)], 32), small(terms=True, normalize="off", keepBest=False)).listen(onEpoch=events.append).start()
     assert [e.epoch for e in events] == [1, 2, 3]
     assert events[-1].judgeError == run.metrics["errorPerEpoch"][-1]
     assert events[-1].prediction.shape == (32,) and events[-1].terms.shape == (32, 8)
@@ -50,7 +59,7 @@ def test_stop_from_another_thread_ends_after_an_epoch_or_macro_batch():
 
 def test_notes_go_to_the_listener_not_to_stdout(capsys):
     notes = []
-    Run(Problem.fromFormula("x**3", [(-3, 3)], 32), small(epochs=1)).listen(onNote=lambda *a: notes.append(a)).start()
+    Run(Problem.fromFormula("x**3", [(-3, 3)], 32), small(epochs=1, normalize="auto")).listen(onNote=lambda *a: notes.append(a)).start()
     assert notes and notes[0][0] == "note" and "standardised" in notes[0][1]
     assert capsys.readouterr().out == ""
 

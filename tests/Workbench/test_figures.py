@@ -28,7 +28,7 @@ def test_constant_function_and_diverged_run_draw_without_warnings(tmp_path, caps
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         status, out, metrics = restore(tmp_path, "1e3", "--points", "64", "--neurons", "8", "--epochs", "2", "-q",
-                                         "--normalize", "off")
+                                         "--tutorial")
     assert status == 1 and metrics["diverged"]
     assert plt.imread(out + "/restore.png").shape[0] > 400
     assert "UserWarning" not in capsys.readouterr().err
