@@ -31,7 +31,9 @@ class GroupLinear(Module):
 
     Parameters
     ----------
-    groups, insize, outsize : int
+    groups : int or None
+        The number of groups; None (with ``wmode="one"``) takes it from the data on each call.
+    insize, outsize : int
     wscale, initscheme, empty
         As for Linear.
     useW : bool
@@ -39,7 +41,9 @@ class GroupLinear(Module):
     useBias : bool
         Add the bias ``b`` (zeros at start).
     inmode : "full" or "one"
-        "full": the input has a group axis; "one": one (N, insize) input feeds every group.
+        "full": the input has a group axis; "one": one input feeds every group, given with a
+        group axis of length 1 ((N, 1, insize), PuzzleLib 1.0's form) or as (N, insize); its
+        gradient comes back in the form it was given.
     wmode : "full" or "one"
         "full": a weight matrix (and bias) per group; "one": one shared by every group.
     batchDim : 0 or 1
@@ -50,7 +54,8 @@ class GroupLinear(Module):
     Shape
     -----
     (N, groups, insize) -> (N, groups, outsize) with batchDim=0 ((groups, N, ...) with 1;
-    (N, insize) in with inmode="one"). W: (groups or 1, insize, outsize); b: (groups or 1, outsize).
+    (N, 1, insize) or (N, insize) in with inmode="one"). W: (groups or 1, insize, outsize); b: (groups
+    or 1, outsize).
 
     Example::
 
@@ -63,7 +68,6 @@ class GroupLinear(Module):
                  wmode="full", batchDim=0, name=None, empty=False, transpW=False):
         super().__init__(name)
         owner = ownerName(type(self), name)
-        self.groups = positiveInt(owner, "groups", groups)
         self.insize = positiveInt(owner, "insize", insize)
         self.outsize = positiveInt(owner, "outsize", outsize)
         self.wscale = realNumber(owner, "wscale", wscale)
@@ -73,6 +77,14 @@ class GroupLinear(Module):
         for argname, value in (("inmode", inmode), ("wmode", wmode)):
             if value not in modes:
                 raise ModuleError("%s: %s must be one of %s, got %r" % (owner, argname, ", ".join(modes), value))
+        if groups is None:
+            if wmode != "one" or inmode != "full":
+                raise ModuleError("%s: groups=None (any number of groups) needs wmode='one' and inmode='full' (the "
+                                  "weights are shared and the data says how many groups), got wmode=%r, inmode=%r"
+                                  % (owner, wmode, inmode))
+            self.groups = None
+        else:
+            self.groups = positiveInt(owner, "groups", groups)
         if batchDim not in (0, 1) or isinstance(batchDim, bool):
             raise ModuleError("%s: batchDim must be 0 or 1, got %r" % (owner, batchDim))
         self.useW, self.useBias = bool(useW), bool(useBias)
@@ -97,17 +109,30 @@ class GroupLinear(Module):
     def _groupMajor(self, ary):
         return ary if self.batchDim == 1 else ary.transpose(1, 0, 2)
 
+    def _inputGroupMajor(self, data):
+        """The input as (G, N, insize); G is 1 for inmode 'one' (given as (N, insize) or with a
+        group axis of length 1)."""
+        return data[None] if data.ndim == 2 else self._groupMajor(data)
+
+    def _groupsOf(self, shape):
+        """The number of groups for data (or output gradient) of ``shape``."""
+        if self.groups is not None:
+            return self.groups
+        return shape[1 - self.batchDim]
+
+    def _batchOf(self, shape):
+        return shape[0] if len(shape) == 2 else shape[self.batchDim]
+
     def _weights(self):
         W = self.vars["W"].data
         return W.transpose(0, 2, 1) if self.transpW else W
 
     def updateData(self, data):
-        x = data[None] if self.inmode == "one" else self._groupMajor(data)
-        n = data.shape[0] if self.inmode == "one" else data.shape[self.batchDim]
+        x = self._inputGroupMajor(data)
         y = xp.matmul(x, self._weights()) if self.useW else x
         if self.useBias:
             y = y + self.vars["b"].data[:, None, :]
-        y = xp.broadcast_to(y, (self.groups, n, self.outsize))
+        y = xp.broadcast_to(y, (self._groupsOf(data.shape), self._batchOf(data.shape), self.outsize))
         out = self._buffer("data", self.dataShapeFrom(data.shape), data.dtype)
         out[...] = self._groupMajor(y)
         self.data = out
@@ -115,19 +140,18 @@ class GroupLinear(Module):
     def updateGrad(self, grad):
         gy = self._groupMajor(grad)
         gx = xp.matmul(gy, self._weights().transpose(0, 2, 1)) if self.useW else gy
+        out = self._buffer("grad", self.inData.shape, grad.dtype)
         if self.inmode == "one":
-            out = self._buffer("grad", self.inData.shape, grad.dtype)
-            xp.sum(gx, axis=0, out=out)
+            out[...] = xp.sum(gx, axis=0).reshape(out.shape)
         else:
-            out = self._buffer("grad", self.inData.shape, grad.dtype)
-            out[...] = self._groupMajor(xp.broadcast_to(gx, (self.groups,) + gx.shape[1:]))
+            out[...] = self._groupMajor(xp.broadcast_to(gx, (self._groupsOf(grad.shape),) + gx.shape[1:]))
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
         gy = self._groupMajor(grad)
         shared = self.wmode == "one"
         if self.useW:
-            x = self.inData[None] if self.inmode == "one" else self._groupMajor(self.inData)
+            x = self._inputGroupMajor(self.inData)
             if self.transpW:
                 dW = xp.matmul(gy.transpose(0, 2, 1), x)
             else:
@@ -142,23 +166,32 @@ class GroupLinear(Module):
 
     def checkDataShape(self, shape):
         if self.inmode == "one":
-            if len(shape) != 2 or shape[1] != self.insize:
-                raise self._error("expected data of shape (N, %d) (inmode 'one'), got %s" % (self.insize, tuple(shape)))
+            withAxis = ("N", 1, self.insize) if self.batchDim == 0 else (1, "N", self.insize)
+            ok = (len(shape) == 2 and shape[1] == self.insize) or \
+                 (len(shape) == 3 and shape[1 - self.batchDim] == 1 and shape[2] == self.insize)
+            if not ok:
+                raise self._error("expected data of shape (%s) or (N, %d) (inmode 'one'), got %s" % (
+                    ", ".join(map(str, withAxis)), self.insize, tuple(shape)))
             return
-        expected = ("N", self.groups, self.insize) if self.batchDim == 0 else (self.groups, "N", self.insize)
-        if len(shape) != 3 or shape[1 - self.batchDim] != self.groups or shape[2] != self.insize:
+        groups = "G" if self.groups is None else self.groups
+        expected = ("N", groups, self.insize) if self.batchDim == 0 else (groups, "N", self.insize)
+        if len(shape) != 3 or shape[2] != self.insize or \
+                (self.groups is not None and shape[1 - self.batchDim] != self.groups):
             raise self._error("expected data of shape (%s), got %s" % (", ".join(map(str, expected)), tuple(shape)))
 
     def dataShapeFrom(self, shape):
-        n = shape[0] if self.inmode == "one" else shape[self.batchDim]
-        return (n, self.groups, self.outsize) if self.batchDim == 0 else (self.groups, n, self.outsize)
+        n, groups = self._batchOf(shape), self._groupsOf(shape)
+        return (n, groups, self.outsize) if self.batchDim == 0 else (groups, n, self.outsize)
 
     def gradShapeFrom(self, shape):
-        n = shape[self.batchDim]
+        n, groups = shape[self.batchDim], self._groupsOf(shape)
         if self.inmode == "one":
-            return (n, self.insize)
-        return (n, self.groups, self.insize) if self.batchDim == 0 else (self.groups, n, self.insize)
+            if self.inData is not None and self.inData.ndim == 2:
+                return (n, self.insize)
+            return (n, 1, self.insize) if self.batchDim == 0 else (1, n, self.insize)
+        return (n, groups, self.insize) if self.batchDim == 0 else (groups, n, self.insize)
 
     def _extraRepr(self):
-        return "groups=%d, %d -> %d, inmode=%s, wmode=%s, batchDim=%d" % (
-            self.groups, self.insize, self.outsize, self.inmode, self.wmode, self.batchDim)
+        return "groups=%s, %d -> %d, inmode=%s, wmode=%s, batchDim=%d" % (
+            "any" if self.groups is None else self.groups, self.insize, self.outsize, self.inmode, self.wmode,
+            self.batchDim)

@@ -1,4 +1,4 @@
-"""KMaxPool: keep the k largest values along an axis, in their original order."""
+"""KMaxPool: keep the k largest values along an axis, in ascending order of value."""
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
@@ -11,10 +11,12 @@ _stable = None if gpuarray.isGPU else "stable"  # CuPy sorts stably and takes on
 
 class KMaxPool(Module):
     """k-max pooling (Kalchbrenner et al., 2014, https://arxiv.org/abs/1404.2188): along ``axis``
-    keep the ``topk`` largest values, in the order they appear in the input.
+    keep the ``topk`` largest values, in ascending order of value (PuzzleLib 1.0's order; the
+    paper keeps them in the order they appear in the input).
 
-    Ties go to the earlier position. Backward sends each gradient to the position its value came
-    from; the other positions get zero.
+    Ties for a place among the k go to the earlier position, and equal values keep their input
+    order. ``indices`` holds, per output value, the position it came from. Backward sends each
+    gradient to that position; the other positions get zero.
 
     Parameters
     ----------
@@ -29,7 +31,7 @@ class KMaxPool(Module):
 
     Example::
 
-        >>> KMaxPool(topk=2, axis=1)(to_gpu(np.array([[1, 5, 2, 7]], np.float32))).get()
+        >>> KMaxPool(topk=2, axis=1)(to_gpu(np.array([[1, 7, 2, 5]], np.float32))).get()
         array([[5., 7.]], dtype=float32)
     """
 
@@ -58,8 +60,9 @@ class KMaxPool(Module):
         axis = self._axis(data.ndim)
         moved = xp.moveaxis(data, axis, -1)
         flat = moved.reshape(-1, moved.shape[-1])
-        order = xp.argsort(-flat, axis=1, kind=_stable)[:, :self.topk]
-        self.indices = xp.sort(order, axis=1)
+        chosen = xp.sort(xp.argsort(-flat, axis=1, kind=_stable)[:, :self.topk], axis=1)  # positions, in order
+        ascending = xp.argsort(xp.take_along_axis(flat, chosen, axis=1), axis=1, kind=_stable)
+        self.indices = xp.take_along_axis(chosen, ascending, axis=1)
         picked = xp.take_along_axis(flat, self.indices, axis=1)
         out = picked.reshape(moved.shape[:-1] + (self.topk,))
         self.data = gpuarray.asDevice(xp.ascontiguousarray(xp.moveaxis(out, -1, axis)))

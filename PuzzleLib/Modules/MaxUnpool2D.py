@@ -21,7 +21,8 @@ class MaxUnpool2D(Module):
     Parameters
     ----------
     maxpool2d : MaxPool2D
-        A pool built with ``useMask=True``.
+        The pool to invert. One built without ``useMask`` is switched to keep its mask from its
+        next forward pass on (``maxpool2d.useMask`` becomes True), as PuzzleLib 1.0 does.
 
     Shape
     -----
@@ -34,7 +35,7 @@ class MaxUnpool2D(Module):
     Example::
 
         >>> from PuzzleLib.Modules import MaxPool2D
-        >>> pool = MaxPool2D(useMask=True)
+        >>> pool = MaxPool2D()
         >>> unpool = MaxUnpool2D(pool)
         >>> x = to_gpu(np.array([[[[1, 2], [4, 3]]]], np.float32))
         >>> unpool(pool(x)).get()
@@ -47,9 +48,7 @@ class MaxUnpool2D(Module):
         owner = ownerName(type(self), name)
         if not isinstance(maxpool2d, MaxPool2D):
             raise ModuleError("%s: maxpool2d must be a MaxPool2D module, got %s" % (owner, type(maxpool2d).__name__))
-        if not maxpool2d.useMask:
-            raise ModuleError("%s: maxpool2d must be built with useMask=True (it keeps no mask otherwise), got %s"
-                              % (owner, maxpool2d))
+        maxpool2d.useMask = True  # the unpooling reads the pool's mask
         self.maxpool2d = maxpool2d
         self._index = None
 

@@ -61,8 +61,6 @@ def test_gradients(size, stride, pad):
 def test_errors():
     with pytest.raises(ModuleError, match=r"MaxUnpool2D 'u'.*must be a MaxPool2D module, got Linear"):
         MaxUnpool2D(Linear(2, 2), name="u")
-    with pytest.raises(ModuleError, match=r"MaxUnpool2D.*useMask=True"):
-        MaxUnpool2D(MaxPool2D())
     pool = MaxPool2D(name="p", useMask=True)
     unpool = MaxUnpool2D(pool, name="u")
     with pytest.raises(ModuleError, match=r"MaxUnpool2D 'u'.*MaxPool2D 'p' has not run forward"):
@@ -122,3 +120,17 @@ def test_refused_shape_leaves_the_last_batch_for_backward():
     with pytest.raises(ModuleError, match="last output"):
         unpool(to_gpu(np.zeros((1, 3, 2, 2), np.float32)))
     assert unpool.backward(to_gpu(np.ones((1, 2, 4, 4), np.float32))).shape == (1, 2, 2, 2)
+
+
+def test_a_pool_built_without_a_mask_is_switched_to_keep_one():
+    pool = MaxPool2D()
+    assert pool.useMask is False
+    unpool = MaxUnpool2D(pool)
+    assert pool.useMask is True
+    x = np.array([[[[1.0, 5.0, 2.0, 0.0],
+                    [3.0, 4.0, 7.0, 1.0]]]], np.float32)
+    pooled = pool(to_gpu(x))
+    np.testing.assert_array_equal(pool.mask.get(), [[[[1, 6]]]])  # flat indices of 5 and 7 in the 2x4 plane
+    out = unpool(to_gpu(np.array([[[[10.0, 20.0]]]], np.float32))).get()
+    np.testing.assert_array_equal(out, [[[[0.0, 10.0, 0.0, 0.0], [0.0, 0.0, 20.0, 0.0]]]])
+    assert pooled.shape == (1, 1, 1, 2)
