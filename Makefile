@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet -e '.[test,onnx]'
+	$(PIP) install --quiet -e '.[test,onnx,mpi]'
 	touch $@
 
 run: $(VENV)/.installed

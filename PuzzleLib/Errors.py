@@ -67,3 +67,8 @@ class ConverterError(PuzzleLibError, ValueError):
 class TransformerError(PuzzleLibError, RuntimeError):
     """A data pipeline (PuzzleLib.Transformers) failed: a transformer raised in a worker (its traceback
     is in the message), a worker died, or the pipeline was misused."""
+
+
+class GridError(PuzzleLibError):
+    """Training over several processes (``PuzzleLib.Grid``) failed: no MPI, a rank that raised or
+    died, ranks that disagree on what they were given."""

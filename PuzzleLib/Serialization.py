@@ -28,6 +28,10 @@ import numpy as np
 
 from PuzzleLib.Errors import BlueprintError, PuzzleLibError, SerializationError
 
+# set by PuzzleLib.Grid in a grid of several processes: a callable telling whether this process
+# writes files given by path (rank 0 does, the others skip the write)
+_writeGate = None
+
 
 def jsonable(value, owner="module"):
     """Turn constructor arguments into JSON values (tuples to lists, numpy scalars to numbers)."""
@@ -174,6 +178,8 @@ def atomicWrite(hdf, write, what="file"):
 
     if not isinstance(hdf, (str, os.PathLike)):
         raise SerializationError("save: expected a path, an h5py file or None, got %s" % type(hdf).__name__)
+    if _writeGate is not None and not _writeGate():
+        return None  # a grid's rank other than 0: rank 0 writes the file
     path = os.path.abspath(os.fspath(hdf))
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):

@@ -58,6 +58,7 @@ EXPORTS = {
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
+    "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
 }
 
 CONSTRUCTORS = {
@@ -197,6 +198,8 @@ CONSTRUCTORS = {
     "PuzzleLib.Transformers.Serial:Serial": "(dataset, labels=None, numofthreads=4)",
     "PuzzleLib.Transformers.Merger:Merger": "(datasets, labelIds=None, numofthreads=4)",
     "PuzzleLib.Transformers.Generator:Generator": "(numofthreads=4)",
+    "PuzzleLib.Grid.DataParallel:DataParallel": "(trainer, syncBatchNorm=False, quietRanks=True, node=None)",
+    "PuzzleLib.Grid.Communicator:Communicator": "(mpiComm=None)",
 }
 
 METHOD_SIGNATURES = {
@@ -252,6 +255,9 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Transformers.Provider:Provider.getNextChunk": "(chunksize, **kwargs)",
     "PuzzleLib.Transformers.Merger:Merger.prepareData": "(ratios=None, chunksize=20000, randomize=False, permutate=True)",
     "PuzzleLib.Transformers.Transformer:Transformer.__call__": "(batch, threadidx)",
+    "PuzzleLib.Grid:runGrid": "(target, size, *args, devices=None, **kwargs)",
+    "PuzzleLib.Grid.DataParallel:DataParallel.trainFromHost":
+        "(data, target, macroBatchSize=10000, onMacroBatchFinish=None, random=True)",
 }
 
 METHODS = {
@@ -273,6 +279,8 @@ METHODS = {
     "PuzzleLib.Handlers.Calculator:Calculator": ["calc", "calcFromHost"],
     "PuzzleLib.Transformers.Provider:Provider": ["addTransformer", "prepareData", "getData", "closePool", "__enter__",
                                                  "__exit__"],
+    "PuzzleLib.Grid.ParentNode:ParentNode": ["meanValue", "broadcastBuffer", "sumTensor", "close"],
+    "PuzzleLib.Grid.ChildNode:ChildNode": ["meanValue", "broadcastBuffer", "sumTensor", "close"],
     "PuzzleLib.Backend.gpuarray:GPUArray": [
         "get", "set", "fill", "shape", "dtype", "size", "nbytes", "ndim", "ravel", "reshape", "copy", "astype",
     ],

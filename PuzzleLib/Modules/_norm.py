@@ -86,6 +86,30 @@ def normalize(x, axes, epsilon, xhat, scratch):
     return mean, var, invstd
 
 
+def normalizeSynced(x, axes, epsilon, xhat, scratch, comm):
+    """``normalize`` with the statistics of the data of every rank of ``comm`` (a grid's
+    Communicator): two allreduces, of the sums (and counts) and of the squared deviations.
+    Returns (mean, var, invstd, count over all ranks)."""
+    maps = x.shape[1]
+    local = axisSum(x, axes)
+    sums = gpuarray.zeros((maps + 1,), local.dtype)  # float32 for float16 data, as axisSum gives
+    sums[:maps] = local.reshape(maps)
+    sums[maps:] = x.size // maps if maps else 0
+    comm.allreduce(sums)
+    count = int(round(float(gpuarray.kernels.toScalar(sums[maps]))))
+    mean = sums[:maps].reshape(local.shape) * (1.0 / max(count, 1))
+    xp.subtract(x, mean, out=xhat)
+    xp.multiply(xhat, xhat, out=scratch)
+    var = axisSum(scratch, axes)
+    comm.allreduce(var)
+    var *= 1.0 / max(count, 1)
+    invstd = var + epsilon
+    xp.sqrt(invstd, out=invstd)
+    xp.reciprocal(invstd, out=invstd)
+    xhat *= invstd
+    return mean, var, invstd, count
+
+
 def axisCount(shape, axes):
     """The number of separate sums a reduction over ``axes`` gives (the size of the kept axes)."""
     kept = 1
@@ -101,12 +125,14 @@ def gradSums(grad, xhat, axes, scratch):
     return axisSum(grad, axes), axisSum(scratch, axes)
 
 
-def normalizeBackward(grad, xhat, factor, axes, sums, out):
-    """``out = factor * (g - mean(g) - xhat * mean(g * xhat))``, given ``sums`` from gradSums."""
+def normalizeBackward(grad, xhat, factor, axes, sums, out, count=None):
+    """``out = factor * (g - mean(g) - xhat * mean(g * xhat))``, given ``sums`` from gradSums
+    (means over ``count`` values: by default those the sums took here)."""
     sumG, sumGX = sums
-    count = 1
-    for a in axes:
-        count *= grad.shape[a]
+    if count is None:
+        count = 1
+        for a in axes:
+            count *= grad.shape[a]
     count = max(count, 1)
     xp.multiply(xhat, sumGX * (1.0 / count), out=out)
     xp.subtract(grad, out, out=out)
@@ -183,6 +209,9 @@ class BatchNormND(_NormBase):
     """
 
     _resumeAttrs = ("numOfCalls",)  # training state a checkpoint keeps (PuzzleLib.Handlers.Checkpoint)
+    # a grid's Communicator when the batch statistics are taken over every rank's data
+    # (PuzzleLib.Grid.DataParallel(..., syncBatchNorm=True))
+    _gridComm = None
 
     def __init__(self, maps, epsilon=1e-05, initFactor=1.0, minFactor=0.1, sscale=0.01, affine=True, name=None,
                  empty=False, inplace=False):
@@ -228,11 +257,15 @@ class BatchNormND(_NormBase):
                                   % (tuple(data.shape),))
             xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
             sq = self._scratch("sq", data.shape, data.dtype)
-            mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
-            self._xhat, self._invstd = xhat, invstd
+            comm = self._gridComm
+            if comm is not None and comm.size > 1:
+                mean, var, invstd, count = normalizeSynced(data, self._axes, self.epsilon, xhat, sq, comm)
+            else:
+                mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
+                count = data.size // self.maps
+            self._xhat, self._invstd, self._count = xhat, invstd, count
             self.savemean, self.saveinvvar = gpuarray.asDevice(mean), gpuarray.asDevice(invstd)
 
-            count = data.size // self.maps
             if count > 1:
                 self.numOfCalls += 1
                 f = self._factor()
@@ -273,7 +306,18 @@ class BatchNormND(_NormBase):
         out = self._buffer("grad", grad.shape, grad.dtype)
         if self.train:
             factor = self._invstd * self.vars["scale"].data if self.affine else self._invstd
-            normalizeBackward(grad, self._xhat, factor, self._axes, self._gradSums(grad, self._axes), out)
+            sums = self._gradSums(grad, self._axes)
+            comm = self._gridComm
+            if comm is not None and comm.size > 1:
+                # the input gradient takes the means over every rank's batch; the parameter
+                # gradients keep this rank's sums (the optimizer averages them over ranks)
+                maps = self.maps
+                both = gpuarray.zeros((2 * maps,), sums[0].dtype)
+                both[:maps] = sums[0].reshape(maps)
+                both[maps:] = sums[1].reshape(maps)
+                comm.allreduce(both)
+                sums = (both[:maps].reshape(sums[0].shape), both[maps:].reshape(sums[1].shape))
+            normalizeBackward(grad, self._xhat, factor, self._axes, sums, out, count=self._count)
         else:
             xp.multiply(grad, self._evalMul, out=out)
         self.grad = out

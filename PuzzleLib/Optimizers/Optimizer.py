@@ -242,6 +242,9 @@ class Optimizer:
 
         With ``useGlobalState`` the variables of one dtype share flat buffers, so an update is one
         call per dtype; without it (the default) each variable keeps its own arrays and state.
+        With a ``nodeinfo`` (a node of ``PuzzleLib.Grid``), every node then takes node 0's
+        parameters, and each ``update()`` first averages the gradients over the nodes (after the
+        hooks): one collective per run of adjacent parameters, so every node must call it.
         """
         from PuzzleLib.Modules.Module import Module
         if not isinstance(mod, Module):
@@ -263,6 +266,8 @@ class Optimizer:
         self._temps = {}
         self.t = 0
         self._rebinds = Variable._rebinds
+        if self.nodeinfo is not None:
+            self.nodeinfo._broadcastParams(self)  # every node starts from node 0's parameters
 
     def _follow(self):
         for group in self.groups:
@@ -325,6 +330,8 @@ class Optimizer:
             self._runHooks()
         if Variable._rebinds != self._rebinds:  # after the hooks: one may have assigned a new array
             self._follow()
+        if self.nodeinfo is not None:
+            self.nodeinfo._reduceGradients(self)  # the mean gradient over the grid's nodes
         learnRate = self.learnRate
         for group in self.groups:
             if group.uniform():
@@ -357,9 +364,12 @@ class Optimizer:
         runs = [(run.data, run.grad, run.state, run.scratch) for group in self.groups for run in group.runs]
         zeroOps = [partial(grad.fill, 0) for _, grad, _, _ in runs]
         updateVar = self.updateVar
+        node = self.nodeinfo
 
         def update():
             self.t += 1
+            if node is not None:
+                node._reduceGradients(self)
             learnRate = self.learnRate
             for data, grad, state, scratch in runs:
                 updateVar(data, grad, state, scratch, learnRate, 1.0)
