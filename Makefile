@@ -27,6 +27,7 @@ $(VENV)/.bench: $(VENV)/.installed
 bench: $(VENV)/.bench
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_onnx.py $(filter --quick,$(BENCH_ARGS))
+	$(PY) benchmarks/bench_grid.py $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf $(VENV) restore-out example-out tutorial-figures

@@ -196,6 +196,8 @@ def _isDevice(ary):
 
 
 def _scalar(value):
+    if isinstance(value, (str, bytes)):
+        raise GridError("meanValue: expected a number, got %s" % type(value).__name__)
     try:
         from PuzzleLib.Backend import gpuarray
         return float(gpuarray.kernels.toScalar(value))

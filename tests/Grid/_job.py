@@ -77,5 +77,25 @@ def raises(folder):
     trainer.trainFromHost(X, Y)
 
 
+def nccl(folder):
+    """The Communicator's device path over the NCCL stand-in (tests/Grid/_fakenccl.py)."""
+    import importlib
+    module = importlib.import_module("PuzzleLib.Grid.Communicator")  # the file (the package attribute is the class)
+    from tests.Grid import _fakenccl
+    _fakenccl.install()
+    module._isDevice = lambda ary: True   # as on the cuda backend
+    comm = module.Communicator()
+    dev = _fakenccl.DeviceArray
+    a = (np.arange(6, dtype=np.float32) * (comm.rank + 1)).view(dev)
+    comm.allreduce(a, average=True)
+    b = np.full(3, 10.0 * (comm.rank + 1)).view(dev)
+    comm.broadcast(b, root=1)
+    c = np.arange(8, dtype=np.float64).reshape(2, 4).view(dev)[:, ::2]   # not contiguous: staged
+    comm.allreduce(c)
+    comm.close()
+    _save(folder, "nccl", comm.rank, {"a": np.asarray(a), "b": np.asarray(b), "c": np.asarray(c),
+                                      "calls": np.array([repr(call) for call in _fakenccl.calls])})
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]](sys.argv[2])

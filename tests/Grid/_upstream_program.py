@@ -40,8 +40,9 @@ def train(nodeinfo, verbose, fail=False):
             print("epoch %d error %.4f" % (epoch, error), flush=True)
 
     checksum = float(sum(float(np.abs(var.data.get()).sum()) for var in net.getVarTable()))
-    same = nodeinfo.meanValue(checksum) == checksum
-    print("node %d of %d: same parameters: %s" % (nodeinfo.index, nodeinfo.gridsize, same), flush=True)
+    same = nodeinfo.meanValue(float(nodeinfo.meanValue(checksum) == checksum)) == 1.0   # on every node
+    if nodeinfo.index == 0:   # one line: the nodes' outputs are not ordered with each other
+        print("same parameters on all %d nodes: %s" % (nodeinfo.gridsize, same), flush=True)
 
 
 def main():
