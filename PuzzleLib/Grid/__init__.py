@@ -15,7 +15,8 @@ device arrays. Any launcher works: ``mpiexec -n 4 python train.py``, on one mach
 In a grid of more than one process:
 
 - a rank that raises prints its traceback and a line naming it, then ends the whole job (MPI
-  abort); a rank that dies is noticed by the launcher, which ends the others (runGrid names it);
+  abort); a rank that dies is noticed by mpiexec, which ends the others and names its PID;
+  ``python -m PuzzleLib.Grid -n N train.py`` (mpiexec underneath) and runGrid name its rank;
 - the files the library writes (model files, checkpoints, optimizer state) are written by rank 0
   alone, atomically, so a checkpoint stays whole whatever happens to the job.
 """

@@ -58,7 +58,7 @@ def runGrid(target, size, *args, devices=None, **kwargs):
     return None
 
 
-def _runNode(target, size, args, kwargs, devices, folder=None):
+def _runNode(target, size, args, kwargs, devices):
     """Run this process's node of a job that mpiexec started."""
     from PuzzleLib import Config
     from PuzzleLib.Grid import _node
@@ -69,22 +69,11 @@ def _runNode(target, size, args, kwargs, devices, folder=None):
     device = devices[comm.rank] if devices is not None else comm.rank
     Config.allowMultiContext = True
     Config.deviceIdx = device
-    if folder is not None:
-        _writeText(os.path.join(folder, "pid-%d" % comm.rank), str(os.getpid()))
     node = _node.makeNode(comm, device)
     try:
-        target(node, *args, **kwargs)
-    except BaseException as e:
-        if folder is not None:
-            _writeText(os.path.join(folder, "failed-%d" % comm.rank), "%s: %s" % (type(e).__name__, e))
-        raise  # the node's excepthook prints it and ends the job
+        target(node, *args, **kwargs)  # an exception goes to the node's excepthook, which ends the job
     finally:
         node.close()
-
-
-def _writeText(path, text):
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def _launch(target, size, args, kwargs, devices):
@@ -107,16 +96,18 @@ def _launch(target, size, args, kwargs, devices):
         with open(os.path.join(folder, "job.pickle"), "wb") as f:
             f.write(job)
         command = [mpiexec, "-n", str(size), sys.executable, "-m", "PuzzleLib.Grid._worker", folder]
-        rc, pids = _run(command)
+        rc, pids = _run(command, folder)
         if rc != 0:
-            raise GridError("runGrid: " + _explain(folder, size, rc, pids))
+            raise GridError("runGrid: " + _explain(folder, size, rc, pids, "node"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run(command):
-    """Run mpiexec, passing its output through; returns (exit code, PIDs its messages named as dead)."""
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+def _run(command, folder):
+    """Run mpiexec, passing its output through; the ranks leave notes in ``folder`` (their PIDs,
+    the exception that ended one). Returns (exit code, PIDs mpiexec's messages named as dead)."""
+    env = dict(os.environ, PUZZLELIB_GRID_DIR=folder)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
     dead = []
 
     def relay(stream, out):
@@ -145,7 +136,7 @@ def _run(command):
     return rc, dead
 
 
-def _explain(folder, size, rc, deadPids):
+def _explain(folder, size, rc, deadPids, what="rank"):
     pids = {}
     for rank in range(size):
         try:
@@ -155,10 +146,25 @@ def _explain(folder, size, rc, deadPids):
             pass
         try:
             with open(os.path.join(folder, "failed-%d" % rank)) as f:
-                return "node %d of %d failed with %s; the job was ended" % (rank, size, f.read().strip())
+                return "%s %d of %d failed with %s; the job was ended" % (what, rank, size, f.read().strip())
         except OSError:
             pass
     for pid in deadPids:
         if pid in pids:
-            return "node %d of %d (pid %d) died (exit code %d); the job was ended" % (pids[pid], size, pid, rc)
+            return "%s %d of %d (pid %d) died (exit code %d); the job was ended" % (what, pids[pid], size, pid, rc)
     return "the job ended with exit code %d" % rc
+
+
+def launchScript(size, argv):
+    """``python -m PuzzleLib.Grid -n N script.py [args]``: mpiexec with a line naming the rank
+    that failed or died; returns the exit code."""
+    from PuzzleLib.Grid import _mpi
+    mpiexec = _mpi.mpiexecPath()
+    folder = tempfile.mkdtemp(prefix="puzzlelib-grid-")
+    try:
+        rc, pids = _run([mpiexec, "-n", str(size), sys.executable] + list(argv), folder)
+        if rc != 0:
+            sys.stderr.write("PuzzleLib.Grid: %s\n" % _explain(folder, size, rc, pids))
+        return rc
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

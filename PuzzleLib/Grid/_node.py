@@ -88,7 +88,21 @@ def makeNode(comm, device=None):
         _installAbortOnError(node)
         _gateFileWrites(node)
         _announce(node)
+        _tellLauncher("pid-%d" % node.index, str(os.getpid()))
     return node
+
+
+def _tellLauncher(name, text):
+    """Leave a note for the launcher (runGrid, ``python -m PuzzleLib.Grid``), which names a failed
+    or dead rank from these notes; nothing when started by a plain mpiexec."""
+    folder = os.environ.get("PUZZLELIB_GRID_DIR")
+    if not folder:
+        return
+    try:
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    except OSError:
+        pass
 
 
 def _announce(node):
@@ -122,6 +136,7 @@ def _installAbortOnError(node):
 
     def hook(excType, exc, tb):
         try:
+            _tellLauncher("failed-%d" % node.index, "%s: %s" % (excType.__name__, exc))
             previous(excType, exc, tb)
             sys.stderr.write(failureMessage(node, excType, exc) + "\n")
             sys.stderr.flush()

@@ -16,7 +16,7 @@ def main(folder):
     with open(os.path.join(folder, "job.pickle"), "rb") as f:
         target, args, kwargs, devices, size = pickle.load(f)  # written by runGrid for its own processes
     from PuzzleLib.Grid._launch import _runNode
-    _runNode(target, size, args, kwargs, devices, folder)
+    _runNode(target, size, args, kwargs, devices)
 
 
 if __name__ == "__main__":

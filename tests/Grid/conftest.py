@@ -33,10 +33,13 @@ def jobEnv():
     return env
 
 
-def runJob(scenario, folder, ranks=2, timeout=120):
-    """``mpiexec -n ranks python -m tests.Grid._job scenario folder``: (completed process, seconds)."""
+def runJob(scenario, folder, ranks=2, timeout=120, launcher=False):
+    """``mpiexec -n ranks python -m tests.Grid._job scenario folder`` (or through ``python -m
+    PuzzleLib.Grid -n ranks`` with ``launcher``): (completed process, seconds)."""
     start = time.monotonic()
-    proc = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, "-m", "tests.Grid._job", scenario, str(folder)],
+    runner = [sys.executable, "-m", "PuzzleLib.Grid", "-n", str(ranks)] if launcher else [
+        MPIEXEC, "-n", str(ranks), sys.executable]
+    proc = subprocess.run(runner + ["-m", "tests.Grid._job", scenario, str(folder)],
                           cwd=ROOT, env=jobEnv(), capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
     return proc, time.monotonic() - start

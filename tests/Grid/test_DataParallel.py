@@ -1,5 +1,6 @@
 """DataParallel over 2 ranks (mpiexec -n 2) against one process taking the global batches."""
 import os
+import re
 
 import numpy as np
 import pytest
@@ -53,24 +54,29 @@ def test_resume_on_one_rank_from_a_two_rank_checkpoint(tmp_path):
 
 
 @needsMPI
-def test_a_killed_rank_ends_the_job_and_the_last_checkpoint_loads(tmp_path):
-    proc, seconds = runJob("killed", tmp_path, timeout=60)
+@pytest.mark.parametrize("launcher", [False, True], ids=["mpiexec", "python -m PuzzleLib.Grid"])
+def test_a_killed_rank_ends_the_job_and_the_last_checkpoint_loads(tmp_path, launcher):
+    proc, seconds = runJob("killed", tmp_path, timeout=60, launcher=launcher)
     assert proc.returncode != 0
     assert seconds < 30
     assert "epoch 2 saved" in proc.stdout and "epoch 3 saved" not in proc.stdout
-    output = proc.stdout + proc.stderr
-    assert "rank 1 pid" in output        # rank 0's log line maps the launcher's dead PID to the rank
+    if launcher:   # mpiexec names the dead process by PID; the launcher names its rank
+        assert re.search(r"PuzzleLib.Grid: rank 1 of 2 \(pid \d+\) died \(exit code 9\); the job was ended",
+                         proc.stderr), proc.stdout + proc.stderr
     net, cost, opt, X, Y = _cases.build("mlp-mse-momentum")
     assert loadCheckpoint(str(tmp_path / "run.ckpt"), net, opt) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["run.ckpt"]   # no temporary file left behind
 
 
 @needsMPI
-def test_a_raising_rank_ends_the_job_naming_the_rank(tmp_path):
-    proc, seconds = runJob("raises", tmp_path, timeout=60)
+@pytest.mark.parametrize("launcher", [False, True], ids=["mpiexec", "python -m PuzzleLib.Grid"])
+def test_a_raising_rank_ends_the_job_naming_the_rank(tmp_path, launcher):
+    proc, seconds = runJob("raises", tmp_path, timeout=60, launcher=launcher)
     assert proc.returncode != 0
     assert seconds < 30
     assert "rank 1 of 2 failed with ValueError: a bad batch; ending the job" in proc.stderr
+    if launcher:
+        assert "PuzzleLib.Grid: rank 1 of 2 failed with ValueError: a bad batch; the job was ended" in proc.stderr
 
 
 def test_one_process_is_a_grid_of_one_and_equals_the_trainer():

@@ -50,3 +50,10 @@ def test_runGrid_refuses_bad_arguments():
         runGrid(print, 2, devices=[0])
     with pytest.raises(GridError, match="target must be callable"):
         runGrid("train", 2)
+
+
+def test_the_launcher_says_how_to_call_it(capsys):
+    from PuzzleLib.Grid.__main__ import main
+    assert main(["-n", "0", "train.py"]) == 2
+    assert main(["train.py"]) == 2
+    assert "usage: python -m PuzzleLib.Grid -n N script.py [args]" in capsys.readouterr().err
