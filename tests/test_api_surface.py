@@ -59,6 +59,7 @@ EXPORTS = {
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
     "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
+    "PuzzleLib.Testing": ["gradcheck", "numericalGrad"],
 }
 
 CONSTRUCTORS = {
