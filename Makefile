@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench example clean
+.PHONY: run test bench example docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,16 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/bench_onnx.py $(filter --quick,$(BENCH_ARGS))
 	$(PY) benchmarks/bench_grid.py $(filter --quick,$(BENCH_ARGS))
 
+$(VENV)/.docs: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[docs]'
+	touch $@
+
+# the site, from scratch, warnings as errors; then no broken internal link, every public object in the reference
+docs: $(VENV)/.docs
+	rm -rf docs/_build docs/_generated docs/api/generated docs/auto_examples
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(PY) docs/checkdocs.py docs/_build/html
+	@echo "The site is in docs/_build/html (open index.html)"
+
 clean:
-	rm -rf $(VENV) restore-out example-out tutorial-figures
+	rm -rf $(VENV) restore-out example-out tutorial-figures docs/_build docs/_generated docs/api/generated docs/auto_examples

@@ -18,6 +18,8 @@ class Variable:
     grad : device array, optional
         Use this gradient buffer instead of allocating one.
 
+    Notes
+    -----
     Attributes ``learnRate`` and ``momRate`` (1.0) multiply an optimizer's rates for this
     variable; ``wc`` (0.0) is its weight-decay rate.
 

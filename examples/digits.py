@@ -1,10 +1,13 @@
-"""Train a small CNN on scikit-learn's 8x8 digits and test it on a held-out quarter.
+"""Train a small CNN on scikit-learn's 8x8 digits and test it on a held-out quarter
+================================================================================
 
 The LeNet-style net of ``PuzzleLib.Models.Nets`` (two stages of 3x3 convolution, batch norm,
 ReLU and 2x2 max pooling with 32 maps each, then 128 -> 64 -> 10), trained with MomentumSGD on
 softmax cross-entropy through Trainer (the last 40% of the epochs at a tenth of the rate);
 Validator reports the error rate on the held-out quarter (CrossEntropy's validate returns the
 fraction of argmax misses).
+
+Run it as::
 
     python examples/digits.py [--epochs 25] [--batchsize 32] [--seed 0] [--threads 1] [--out DIR]
 
@@ -68,7 +71,7 @@ def _number(kind, low, high=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0] or None)
     parser.add_argument("--epochs", type=_number(int, 1), default=25)
     parser.add_argument("--batchsize", type=_number(int, 1), default=32)
     parser.add_argument("--learnRate", type=_number(float, 0.0), default=0.05)

@@ -1,8 +1,11 @@
-"""Restore y = 2 sin(x) + 5 on [-3, 3] with a one-hidden-layer ReLU net, twice.
+"""Restore y = 2 sin(x) + 5 on [-3, 3] with a one-hidden-layer ReLU net, twice
+===========================================================================
 
 First with a network written by hand in numpy (so every step is visible), then with PuzzleLib's
 Linear / Activation / Sequential, MomentumSGD, MSE and Trainer. Each run saves a before/after
 figure; the errors are 0.5 * mean squared error over the 1024-point grid.
+
+Run it as::
 
     python examples/restore_nonlinear.py [--out DIR] [--epochs 100]
 """
@@ -116,7 +119,7 @@ def library(out, hidden=100, epochs=100, batch=10, lr=1e-2):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0] or None)
     parser.add_argument("--out", default="example-out")
     parser.add_argument("--epochs", type=int, default=100)
     args = parser.parse_args()

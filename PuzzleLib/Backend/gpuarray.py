@@ -117,16 +117,20 @@ gradArena = ParamArena(backend)
 
 
 def empty_like(ary):
+    """A new device array of ``ary``'s shape and dtype, its values not set."""
     return empty(ary.shape, ary.dtype)
 
 
 def zeros_like(ary):
+    """A new device array of ``ary``'s shape and dtype, filled with zeros."""
     return zeros(ary.shape, ary.dtype)
 
 
 def copy(ary):
+    """A new device array with ``ary``'s values (a copy on the same device)."""
     return ary.copy()
 
 
 def isDtypeSupported(dtype):
+    """Whether modules can compute in ``dtype`` on this backend (see ``dtypesSupported``)."""
     return any(xp.dtype(d) == xp.dtype(dtype) for d, _ in dtypesSupported())

@@ -26,6 +26,8 @@ class Graph(Container):
         stand for its node: it is looked up among the nodes reachable from the outputs (a lone
         module with no node becomes a one-node graph).
 
+    Notes
+    -----
     The nodes are found by walking back from ``outputs``; every node without parents that is
     reached must be among ``inputs`` and every input must lead to an output, otherwise
     :class:`ContainerError` says which. A cycle (possible with ``Node.addParents``) is refused,

@@ -18,6 +18,8 @@ class Node:
         two inputs in that order (the same as ``(node, 1), (node, 2)``). A node with no parents is
         an input of the graph.
 
+    Notes
+    -----
     A node with one parent gives its module that parent's output; a node with several parents
     gives it a list, one entry per parent.
 

@@ -40,6 +40,8 @@ class Trainer(Handler):
         macro-batch, so as not to wait for the device after every batch. numpy's own overflow
         warnings inside a training call are silenced: this one says it once.
 
+    Notes
+    -----
     When nothing can look between batches (no ``onBatchFinish``, only the library's modules, no
     optimizer hooks), the second and later batches of each size replay a captured step: the same
     kernels on the same buffers, without the Python layers around them (bit for bit the same

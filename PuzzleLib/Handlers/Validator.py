@@ -17,6 +17,8 @@ class Validator(Handler):
         Called after each batch.
     batchsize : int
 
+    Notes
+    -----
     Without ``onBatchFinish``, the later batches of each size replay a captured forward pass
     (the same numbers; see ``PuzzleLib/Handlers/_plan.py``).
 

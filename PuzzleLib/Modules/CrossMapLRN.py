@@ -4,7 +4,8 @@ from PuzzleLib.Modules._window import windowSum
 
 
 class CrossMapLRN(LRN):
-    """Normalises each element by the squares of the same position in neighbouring channels:
+    """Normalises each element by the squares of the same position in neighbouring channels.
+
     ``y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N * sum_j x[n, j, h, w]**2) ** beta``, with
     ``j`` over ``c - (N - 1) // 2 .. c + N // 2``, limited to existing channels (as Caffe's and
     cuDNN's across-channel LRN).

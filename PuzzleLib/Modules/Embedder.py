@@ -32,6 +32,8 @@ class Embedder(Module):
     learnable : bool
         Train W; when False, W has no gradient and stays as it is.
 
+    Notes
+    -----
     Index ``-1`` (any negative index) is padding: its vector is zeros and it gets no gradient.
     Indices at or above the vocabulary size are refused.
 

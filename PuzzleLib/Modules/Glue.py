@@ -21,6 +21,8 @@ class Glue(_Composite):
     fwdShapeGlue, bwdShapeGlue : callable(shape) -> shape, optional
         ``dataShapeFrom`` / ``gradShapeFrom``; the shape passes unchanged without them.
 
+    Notes
+    -----
     A Glue holds code, so it cannot be rebuilt from a file's blueprint (its parameters save and
     load as usual).
 

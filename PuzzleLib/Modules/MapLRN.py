@@ -4,7 +4,8 @@ from PuzzleLib.Modules._window import spatialWindowSum
 
 
 class MapLRN(LRN):
-    """Normalises each element by the squares in an N x N window of its own channel's map:
+    """Normalises each element by the squares in an N x N window of its own channel's map.
+
     ``y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N * sum x[n, c, i, j]**2) ** beta``, with
     ``i`` over ``h - (N - 1) // 2 .. h + N // 2`` and ``j`` likewise around ``w``; positions
     outside the map count as zeros.

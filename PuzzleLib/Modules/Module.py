@@ -53,6 +53,13 @@ class _ModuleMeta(type):
         # does not know the flag, so backward clears it after that module has added its part.
         owner = next(k for k in cls.__mro__ if "accGradParams" in k.__dict__)
         cls._honoursZeroed = owner.__module__.startswith("PuzzleLib.")
+        # Calling a module class goes through this metaclass's __call__(*args, **kwargs); the class's
+        # own signature is its __init__'s, which help(), IDEs and the API reference should show.
+        try:
+            signature = inspect.signature(cls.__init__)
+            cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+        except (TypeError, ValueError):
+            pass
 
     def __call__(cls, *args, **kwargs):
         obj = super().__call__(*args, **kwargs)
@@ -92,6 +99,8 @@ class Module(metaclass=_ModuleMeta):
     name : str, optional
         The module's name; containers name unnamed modules by position ("0", "1", ...).
 
+    Notes
+    -----
     State: ``vars`` (trained Variables by name), ``attrs`` (other state, e.g. running means),
     ``train`` (mode), ``inData`` / ``data`` / ``grad`` (the last input, output, input gradient).
 

@@ -22,6 +22,8 @@ class PRelu(Module):
     sharedMaps : bool
         Learn one slope shared by every map instead of one per map.
 
+    Notes
+    -----
     Trained variable ``slopes``: shape (maps,), or (1,) when shared; starts at 0.25.
 
     Shape

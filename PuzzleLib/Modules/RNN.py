@@ -83,6 +83,8 @@ class RNN(Module):
     hintBatchSize : int, optional
         Accepted for compatibility; not needed here.
 
+    Notes
+    -----
     Parameters are named ``W<l>``, ``R<l>``, ``b<l>`` per layer (``W<l>r`` ... for the backward
     direction): ``W`` (in, gates * hsize), ``R`` (hsize, gates * hsize), ``b`` (gates * hsize,).
 

@@ -10,8 +10,9 @@ _plain = gpuarray.kernels.plain
 
 
 class SubtractMean(Module):
-    """Subtracts from each element the mean of the ``size`` x ``size`` window around it, in its
-    own channel's map: ``y = x - mean(x[n, c, h - (size-1)//2 .. h + size//2, w - ... w + ...])``.
+    """Subtracts from each element the mean of the ``size`` x ``size`` window around it.
+
+    The window lies in the element's own channel's map: ``y = x - mean(x[n, c, h - (size-1)//2 .. h + size//2, w - ... w + ...])``.
 
     Parameters
     ----------

@@ -55,6 +55,7 @@ def _yLimits(ys, pred):
 
 def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=None, firstLayer=None,
                 scratch=None):
+    """Draw the workbench's figure (before/after, error per epoch, error along x, neuron terms) to ``path``."""
     import matplotlib
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt

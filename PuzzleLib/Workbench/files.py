@@ -19,10 +19,12 @@ def writeAll(out, run, metrics):
 
 
 def writeModel(path, net):
+    """Save ``net`` with its blueprint to ``path`` atomically (a failed write leaves the old file)."""
     _atomic(path, lambda tmp: net.save(tmp, withBlueprint=True))
 
 
 def writeJson(path, obj):
+    """Write ``obj`` as JSON to ``path`` atomically; non-finite numbers become null."""
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(finiteOrNone(obj), f, indent=2, allow_nan=False, default=_jsonDefault)

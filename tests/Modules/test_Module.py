@@ -250,3 +250,17 @@ def test_zeroGradParams_and_updateParams_on_a_module():
     np.testing.assert_allclose(fc.vars["W"].grad.get(), x.get().T @ g.get(), rtol=1e-5)
     with pytest.raises(ModuleError, match=r"Linear.*updateParams: learnRate must be a finite number, got 'x'"):
         fc.updateParams("x")
+
+
+def test_classSignatureIsItsConstructors():
+    # calling a module class goes through the blueprint-recording metaclass; introspection
+    # (help(), IDEs, the API reference) must still see the constructor's own arguments
+    import inspect
+
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Modules import Conv2D, Linear
+
+    for cls in (Linear, Conv2D, Sequential):
+        init = inspect.signature(cls.__init__)
+        assert inspect.signature(cls) == init.replace(parameters=list(init.parameters.values())[1:])
+    assert str(inspect.signature(Linear)).startswith("(insize, outsize, wscale=1.0")
