@@ -50,6 +50,7 @@ import sphinx.ext.autosummary  # noqa: E402
 
 sphinx.ext.autosummary.max_item_chars = 200
 autosummary_generate = True
+autosummary_context = {"isModule": lambda name: name in sys.modules}
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
 autodoc_typehints = "none"

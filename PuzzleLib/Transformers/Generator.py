@@ -13,7 +13,11 @@ class Generator(Provider):
     numofthreads : int
         Worker processes (see Provider).
 
-    Example (a transformer class must be importable to reach the workers, so it lives in a module)::
+    Notes
+    -----
+    A transformer class must be importable to reach the workers, so it lives in a module.
+
+    Example::
 
         >>> gen = Generator(numofthreads=2)
         >>> gen.getNextChunk(100) is None   # what each worker's chain receives
