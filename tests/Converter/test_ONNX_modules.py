@@ -115,3 +115,38 @@ for _mode in ("relu", "tanh", "lstm", "gru"):
 def test_module_exports_and_runs_in_onnxruntime(case, tmp_path):
     factory, inputs = CASES[case]
     exportAndCompare(factory(), inputs, (2, 5), tmp_path)
+
+
+def _groupCases():
+    cases = {}
+    for inmode in ("full", "one"):
+        for wmode in ("full", "one"):
+            for batchDim in (0, 1):
+                for useW, useBias, transpW in ((True, True, False), (True, False, True), (False, True, False)):
+                    name = "GroupLinear-%s-%s-b%d%s%s%s" % (inmode, wmode, batchDim, "" if useW else "-noW",
+                                                          "" if useBias else "-noBias", "-transpW" if transpW else "")
+
+                    def factory(i=inmode, w=wmode, d=batchDim, u=useW, ub=useBias, t=transpW):
+                        mod = M.GroupLinear(3, 4, 4 if not u else 2, inmode=i, wmode=w, batchDim=d, useW=u,
+                                            useBias=ub, transpW=t)
+                        if ub:
+                            mod.vars["b"].data.set(np.random.randn(*mod.vars["b"].data.shape).astype(np.float32))
+                        return mod
+
+                    if inmode == "one":
+                        inputs = _rand(4)
+                    elif batchDim == 0:
+                        inputs = _rand(3, 4)
+                    else:
+                        inputs = lambda n: [np.random.randn(3, n, 4).astype(np.float32)]  # noqa: E731
+                    cases[name] = (factory, inputs)
+    return cases
+
+
+GROUP_CASES = _groupCases()
+
+
+@pytest.mark.parametrize("case", sorted(GROUP_CASES))
+def test_group_linear_exports_and_runs_in_onnxruntime(case, tmp_path):
+    factory, inputs = GROUP_CASES[case]
+    exportAndCompare(factory(), inputs, (2, 5), tmp_path)

@@ -9,6 +9,7 @@ from PuzzleLib.Converter.ONNX import _toOnnx
 from PuzzleLib.Converter.ONNX._onnx import IR_VERSION, OPSET, elemType, requireOnnx
 from PuzzleLib.Errors import ConverterError, PuzzleLibError
 from PuzzleLib.Modules.Embedder import Embedder
+from PuzzleLib.Modules.GroupLinear import GroupLinear
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules.RNN import RNN
 
@@ -80,7 +81,12 @@ class ONNXExporter:
         for i, shape in enumerate(shapes):
             leaf = _toOnnx.firstLeaf(net, i)
             indtype = np.dtype(np.int32) if isinstance(leaf, Embedder) else dtype
-            axes = {0: "seq", 1: "batch"} if isinstance(leaf, RNN) and len(shape) == 3 else {0: "batch"}
+            if isinstance(leaf, RNN) and len(shape) == 3:
+                axes = {0: "seq", 1: "batch"}
+            elif isinstance(leaf, GroupLinear) and leaf.batchDim == 1 and leaf.inmode == "full":
+                axes = {1: "batch"}
+            else:
+                axes = {0: "batch"}
             inputs.append(_toOnnx.Value(builder.fresh("data_%d" % i), shape, indtype))
             dynamic.append(axes)
         if not _batchIsFree(net, shapes, dynamic, several):

@@ -194,6 +194,8 @@ def _linearEntry(x, W, b, out):
 
 def _matmul(ctx, k, node):
     W = ctx.const(node.input[1])
+    if W is not None and W.ndim == 3:
+        return _groupChain(ctx, k, node)
     if W is None or W.ndim != 2 or ctx.const(node.input[0]) is not None:
         raise Refused("%s: only a product of data and a constant 2-d weight maps to Linear" % _label(node))
     if ctx.rank(node.input[0], node) != 2:
@@ -366,6 +368,10 @@ def _reshape(ctx, k, node):
 
 def _transpose(ctx, k, node):
     perm = ctx.attr(node, "perm")
+    if perm is not None and list(perm) == [1, 0, 2]:
+        entry = _groupChain(ctx, k, node, optional=True)
+        if entry is not None:
+            return entry
     if perm is None:
         perm = list(range(ctx.rank(node.input[0], node)))[::-1]
     return _Entry(M.Transpose(tuple(perm)), [node.input[0]], [node.output[0]])
@@ -389,6 +395,9 @@ def _scalarOf(value):
 def _elementwise(ctx, k, node):
     op = node.op_type
     consts = [ctx.const(name) for name in node.input]
+    if op == "Add" and len(node.input) == 2 and consts[1] is not None and consts[1].ndim == 3 and \
+            consts[1].shape[1] == 1 and consts[0] is None:
+        return _groupChain(ctx, k, node)
     if op in ("Add", "Mul") and len(node.input) == 2 and sum(c is not None for c in consts) == 1:
         x = node.input[1] if consts[0] is not None else node.input[0]
         c = _scalarOf(consts[0] if consts[0] is not None else consts[1])
@@ -419,7 +428,11 @@ def _elementwise(ctx, k, node):
 
 
 def _unsqueezeWeights(ctx, k, node):
-    """Unsqueeze(w) -> Mul(x, .) -> ReduceSum: Sum(axis, useWeights=True) over [x, w]."""
+    """Unsqueeze(w) -> Mul(x, .) -> ReduceSum: Sum(axis, useWeights=True) over [x, w]; or the start of
+    a GroupLinear with one input for every group."""
+    entry = _groupChain(ctx, k, node, optional=True)
+    if entry is not None:
+        return entry
     mulIndex = ctx.soleConsumer(node.output[0], "Mul")
     if mulIndex is not None:
         mul = ctx.nodes[mulIndex]
@@ -432,7 +445,87 @@ def _unsqueezeWeights(ctx, k, node):
                 ctx.done.update((mulIndex, redIndex))
                 axis = int(axes.reshape(-1)[0]) % ctx.rank(x, red)
                 return _Entry(M.Sum(axis=axis, useWeights=True), [x, node.input[0]], [red.output[0]])
-    raise Refused("%s: Unsqueeze is supported only as the weights of a weighted sum (Sum)" % _label(node))
+    raise Refused("%s: Unsqueeze is supported only as the weights of a weighted sum (Sum) or the input of a "
+                  "GroupLinear" % _label(node))
+
+
+def _groupChain(ctx, k, node, optional=False):
+    """[Unsqueeze(0) | Transpose(1, 0, 2)] -> [MatMul(W (g, in, out))] -> [Add(b (g, 1, out))] ->
+    [Tile(G, 1, 1)] -> [Transpose(1, 0, 2) | Identity]: one GroupLinear (as the exporter writes it)."""
+    used, x = [k], node.input[0]
+    inmode, front, cur, W, b, tiled = "full", False, node, None, None, 1
+
+    def follow(name, op):
+        index = ctx.soleConsumer(name, op)
+        if index is None:
+            return None
+        n = ctx.nodes[index]
+        return (index, n) if n.input[0] == name else None
+
+    if node.op_type == "Unsqueeze":
+        axes = ctx.const(node.input[1]) if len(node.input) > 1 else None
+        if axes is None or list(axes.reshape(-1)) != [0] or ctx.rank(x, node) != 2:
+            return None
+        inmode = "one"
+    elif node.op_type == "Transpose":
+        front = True
+    nxt = (k, node) if node.op_type in ("MatMul", "Add") else follow(node.output[0], "MatMul") or \
+        follow(node.output[0], "Add")
+    if nxt is not None and nxt[1].op_type == "MatMul":
+        Wc = ctx.const(nxt[1].input[1])
+        if Wc is not None and Wc.ndim == 3:
+            W, cur = Wc, nxt[1]
+            if nxt[0] != k:
+                used.append(nxt[0])
+            nxt = follow(cur.output[0], "Add")
+    if nxt is not None and nxt[1].op_type == "Add":
+        bc = ctx.const(nxt[1].input[1])
+        if bc is not None and bc.ndim == 3 and bc.shape[1] == 1:
+            b, cur = bc, nxt[1]
+            if nxt[0] != k:
+                used.append(nxt[0])
+    if W is None and b is None:
+        if optional:
+            return None
+        raise Refused("%s: not the product or bias of a GroupLinear" % _label(node))
+    nxt = follow(cur.output[0], "Tile")
+    if nxt is not None:
+        reps = ctx.const(nxt[1].input[1])
+        if reps is not None and len(reps) == 3 and list(reps[1:]) == [1, 1]:
+            tiled, cur = int(reps[0]), nxt[1]
+            used.append(nxt[0])
+    batchDim = 1
+    nxt = follow(cur.output[0], "Transpose")
+    if nxt is not None and list(ctx.attr(nxt[1], "perm", [])) == [1, 0, 2]:
+        batchDim, cur = 0, nxt[1]
+        used.append(nxt[0])
+    else:
+        nxt = follow(cur.output[0], "Identity")
+        if nxt is not None:
+            cur = nxt[1]
+            used.append(nxt[0])
+    if front and batchDim != 0:
+        if optional:
+            return None
+        raise Refused("%s: a GroupLinear chain must end in Transpose(1, 0, 2) when it starts with one" % _label(node))
+    wgroups = (W if W is not None else b).shape[0]
+    if inmode == "full":
+        shape = ctx.shapes.get(x)
+        groups = shape[1 if front else 0] if shape is not None else None
+    else:
+        groups = max(wgroups, tiled)
+    if groups is None:
+        raise Refused("%s: the number of groups of a GroupLinear is unknown" % _label(node))
+    insize = W.shape[1] if W is not None else b.shape[2]
+    outsize = W.shape[2] if W is not None else b.shape[2]
+    mod = M.GroupLinear(groups, insize, outsize, useW=W is not None, useBias=b is not None, inmode=inmode,
+                        wmode="one" if wgroups == 1 and groups > 1 else "full", batchDim=batchDim, empty=True)
+    if W is not None:
+        _set(mod.vars["W"], W)
+    if b is not None:
+        _set(mod.vars["b"], b.reshape(b.shape[0], b.shape[2]))
+    ctx.done.update(used)
+    return _Entry(mod, [x], [cur.output[0]])
 
 
 def _reduceSum(ctx, k, node):

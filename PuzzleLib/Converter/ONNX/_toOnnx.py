@@ -103,10 +103,9 @@ _REFUSED = (
     (M.MapLRN, "ONNX's LRN normalises across channels only (CrossMapLRN exports)"),
     (M.LCN, "local contrast normalisation has no ONNX operator"),
     (M.KMaxPool, "k-max pooling (top k in their original order) has no ONNX operator"),
-    (M.SpatialTf, "ONNX has no grid sampler at opset 17 (GridSample comes with opset 20 in another form)"),
+    (M.SpatialTf, "not translated yet (ONNX would need its affine grid built by hand for GridSample)"),
     (M.SubtractMean, "its windowed mean has no ONNX operator"),
     (M.Glue, "it runs arbitrary Python functions"),
-    (M.GroupLinear, "not translated yet"),
 )
 
 
@@ -118,6 +117,30 @@ def _linear(b, mod, path, x):
     if mod.useBias:
         inputs.append(b.param(mod, path, "b"))
     return b.node("Gemm", inputs, [b.fresh(path)], transB=int(mod.transpose))
+
+
+def _groupLinear(b, mod, path, x):
+    # group-major (G, N, size) throughout: batched MatMul with W (G or 1, in, out), bias (G or 1, 1, out)
+    if mod.inmode == "one":
+        y = b.node("Unsqueeze", [x.name, b.ints(path + ".axes", [0])], [b.fresh(path + "/x")])
+    elif mod.batchDim == 0:
+        y = b.node("Transpose", [x.name], [b.fresh(path + "/x")], perm=[1, 0, 2])
+    else:
+        y = x.name
+    if mod.useW:
+        W = host(mod.vars["W"].data)
+        W = W.transpose(0, 2, 1) if mod.transpW else W
+        y = b.node("MatMul", [y, b.param(mod, path, "W", W)], [b.fresh(path + "/xW")])
+    if mod.useBias:
+        bias = host(mod.vars["b"].data)
+        y = b.node("Add", [y, b.param(mod, path, "b", bias.reshape(bias.shape[0], 1, bias.shape[1]))],
+                   [b.fresh(path + "/xWb")])
+    if mod.inmode == "one" and (mod.wmode == "one" or not mod.useW) and (mod.wmode == "one" or not mod.useBias) \
+            and mod.groups > 1:
+        y = b.node("Tile", [y, b.ints(path + ".repeats", [mod.groups, 1, 1])], [b.fresh(path + "/tiled")])
+    if mod.batchDim == 0:
+        return b.node("Transpose", [y], [b.fresh(path)], perm=[1, 0, 2])
+    return b.node("Identity", [y], [b.fresh(path)])
 
 
 def _spatialAttrs(mod):
@@ -416,6 +439,7 @@ _HANDLERS = (
     (M.Replicate, _replicate),
     (M.ToList, _toList),
     (M.RNN, _rnn),
+    (M.GroupLinear, _groupLinear),
 )
 
 
