@@ -110,14 +110,15 @@ def test_calcmode_dtype_is_the_model_dtype(tmp_path):
 
 
 def test_unexportable_modules_are_refused_up_front_with_no_file(tmp_path):
-    net = Sequential(name="net").append(M.Conv2D(1, 2, 3)).append(M.MapLRN(name="norm"))
+    pool = M.MaxPool2D(useMask=True)
+    net = Sequential(name="net").append(M.Conv2D(1, 2, 3)).append(pool).append(M.MaxUnpool2D(pool, name="unpool"))
     net.append(M.Glue(fwdGlue=lambda data, glue: data, name="glue"))
     with pytest.raises(ConverterError) as e:
         ONNXExporter().export(net, (1, 1, 5, 5), str(tmp_path))
     message = str(e.value)
-    assert "MapLRN 'net.norm'" in message and "across channels only" in message
+    assert "MaxUnpool2D 'net.unpool'" in message and "window offsets" in message
     assert "Glue 'net.glue'" in message and "arbitrary Python" in message
-    assert "Conv2D" not in message and os.listdir(str(tmp_path)) == []
+    assert "Conv2D" not in message and "MaxPool2D" not in message and os.listdir(str(tmp_path)) == []
 
 
 def test_wrong_inshape_is_refused_naming_the_module(tmp_path):

@@ -246,7 +246,64 @@ def _convTranspose(ctx, k, node):
     return _conv(ctx, k, node, transposed=True)
 
 
+def _windowSize(ctx, node):
+    """N when ``node`` is an AveragePool over N x N windows reaching (N - 1) // 2 back and N // 2
+    forward with stride 1 (the local mean of SubtractMean, MapLRN and LCN), else None."""
+    if node.op_type != "AveragePool" or ctx.attr(node, "ceil_mode", 0):
+        return None
+    size = list(ctx.attr(node, "kernel_shape", []))
+    if len(size) != 2 or size[0] != size[1] or list(ctx.attr(node, "strides", [1, 1])) != [1, 1]:
+        return None
+    N = size[0]
+    lo, hi = (N - 1) // 2, N // 2
+    return N if list(ctx.attr(node, "pads", [0] * 4)) == [lo, lo, hi, hi] else None
+
+
+def _subtractMean(ctx, k, node):
+    """AveragePool(x) -> Sub(x, .): SubtractMean."""
+    N = _windowSize(ctx, node)
+    sub = ctx.soleConsumer(node.output[0], "Sub")
+    if N is None or sub is None:
+        return None
+    s = ctx.nodes[sub]
+    if list(s.input) != [node.input[0], node.output[0]]:
+        return None
+    ctx.done.add(sub)
+    return _Entry(M.SubtractMean(size=N, includePad=bool(ctx.attr(node, "count_include_pad", 0))),
+                  [node.input[0]], [s.output[0]])
+
+
+def _mapLRN(ctx, k, node):
+    """Mul(x, x) -> AveragePool -> Mul(a) -> Add(K) -> Pow(-beta) -> Mul(x, .): MapLRN."""
+    x, chain, cur = node.input[0], [], node
+    for op in ("AveragePool", "Mul", "Add", "Pow", "Mul"):
+        index = ctx.soleConsumer(cur.output[0], op)
+        if index is None:
+            return None
+        cur = ctx.nodes[index]
+        chain.append(index)
+    pool, scale, shift, power, final = (ctx.nodes[i] for i in chain)
+    N = _windowSize(ctx, pool)
+    if N is None or not ctx.attr(pool, "count_include_pad", 0) or sorted(final.input) != sorted([x, power.output[0]]):
+        return None
+    consts = [_scalarOf(ctx.const(n.input[1])) if n.input[0] == prev.output[0] else None
+              for n, prev in ((scale, pool), (shift, scale), (power, shift))]
+    if any(c is None for c in consts):
+        return None
+    a, K, e = consts
+    ctx.done.update(chain)
+    return _Entry(M.MapLRN(N=N, alpha=a / N, beta=-e, K=K), [x], [final.output[0]])
+
+
+def _onlyInPattern(ctx, k, node):
+    raise Refused("%s: %s is supported only inside the chains SubtractMean, MapLRN and LCN export to" % (
+        _label(node), node.op_type))
+
+
 def _pool(ctx, k, node):
+    fused = _subtractMean(ctx, k, node)
+    if fused is not None:
+        return fused
     _checkAutoPad(ctx, node)
     size = tuple(ctx.attr(node, "kernel_shape"))
     nd = len(size)
@@ -423,6 +480,10 @@ def _elementwise(ctx, k, node):
         raise Refused("%s: operands of different or unknown shapes %s (PuzzleLib's %s does not broadcast)" % (
             _label(node), shapes, "Mul" if op == "Mul" else "Add"))
     if op == "Mul":
+        if len(node.input) == 2 and node.input[0] == node.input[1]:
+            fused = _mapLRN(ctx, k, node)
+            if fused is not None:
+                return fused
         return _Entry(M.Mul(), node.input, [node.output[0]])
     return _Entry(M.Add(), node.input, [node.output[0]])
 
@@ -754,7 +815,7 @@ _HANDLERS = {
     "Add": _elementwise, "Mul": _elementwise, "Sum": _elementwise, "Concat": _concat, "Split": _split,
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
-    "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent,
+    "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern,
 }
 
 SUPPORTED = tuple(sorted(_HANDLERS))

@@ -100,11 +100,8 @@ def refusal(mod):
 
 _REFUSED = (
     (M.MaxUnpool2D, "ONNX's MaxUnpool indexes the whole map, not the window offsets PuzzleLib's mask holds"),
-    (M.MapLRN, "ONNX's LRN normalises across channels only (CrossMapLRN exports)"),
-    (M.LCN, "local contrast normalisation has no ONNX operator"),
     (M.KMaxPool, "k-max pooling (top k in their original order) has no ONNX operator"),
     (M.SpatialTf, "not translated yet (ONNX would need its affine grid built by hand for GridSample)"),
-    (M.SubtractMean, "its windowed mean has no ONNX operator"),
     (M.Glue, "it runs arbitrary Python functions"),
 )
 
@@ -322,6 +319,35 @@ def _lrn(b, mod, path, x):
     return b.node("LRN", [x.name], [b.fresh(path)], size=mod.N, alpha=mod.alpha, beta=mod.beta, bias=mod.K)
 
 
+def _windowMean(b, mod, path, x, N, includePad, tag):
+    """The mean of each N x N window reaching (N - 1) // 2 back and N // 2 forward (AveragePool, stride 1)."""
+    lo, hi = (N - 1) // 2, N // 2
+    return b.node("AveragePool", [x], [b.fresh("%s/%s" % (path, tag))], kernel_shape=[N, N], strides=[1, 1],
+                  pads=[lo, lo, hi, hi], count_include_pad=int(includePad))
+
+
+def _subtractMean(b, mod, path, x, out=None):
+    mean = _windowMean(b, mod, path, x.name, mod.size, mod.includePad, "mean")
+    return b.node("Sub", [x.name, mean], [b.fresh(out or path)])
+
+
+def _mapLRN(b, mod, path, x, name=None):
+    # y = x * (K + alpha * N * mean_NxN(x**2)) ** -beta, the zero-padded window sum being N**2 times its mean
+    name = name or x.name
+    sq = b.node("Mul", [name, name], [b.fresh(path + "/sq")])
+    mean = _windowMean(b, mod, path, sq, mod.N, True, "sqmean")
+    scaled = b.node("Mul", [mean, b.scalar(path + ".alphaN", mod.alpha * mod.N)], [b.fresh(path + "/scaled")])
+    base = b.node("Add", [scaled, b.scalar(path + ".K", mod.K)], [b.fresh(path + "/base")])
+    factor = b.node("Pow", [base, b.scalar(path + ".negBeta", -mod.beta)], [b.fresh(path + "/factor")])
+    return b.node("Mul", [name, factor], [b.fresh(path)])
+
+
+def _lcn(b, mod, path, x):
+    mean = _windowMean(b, mod, path, x.name, mod.N, mod.includePad, "mean")
+    centred = b.node("Sub", [x.name, mean], [b.fresh(path + "/centred")])
+    return _mapLRN(b, mod, path, x, name=centred)
+
+
 def _embedder(b, mod, path, x):
     # a zero row at the end takes every negative (padding) index, which Max(idx, -1) sends to -1
     W = host(mod.vars["W"].data)
@@ -432,6 +458,9 @@ _HANDLERS = (
     (_Upsample, _upsample),
     (M.MulAddConst, _mulAddConst),
     (M.CrossMapLRN, _lrn),
+    (M.MapLRN, _mapLRN),
+    (M.LCN, _lcn),
+    (M.SubtractMean, _subtractMean),
     (M.Embedder, _embedder),
     (M.Slice, _slice),
     (M.Tile, _tile),
