@@ -30,6 +30,10 @@ def _words(n):
     return [idx]
 
 
+def _affine(n):
+    return (np.array([[1, 0, 0], [0, 1, 0]], np.float32) + 0.3 * np.random.randn(n, 2, 3)).astype(np.float32)
+
+
 def _timeMajor(n):
     return [np.random.randn(4, n, 3).astype(np.float32)]
 
@@ -102,6 +106,11 @@ CASES = {
     "SubtractMean-excludePad-even": (lambda: M.SubtractMean(size=4, includePad=False), _rand(2, 5, 6)),
     "LCN": (lambda: M.LCN(N=3, alpha=0.5, beta=0.75, K=1.5), _rand(2, 5, 4)),
     "LCN-excludePad-even": (lambda: M.LCN(N=4, alpha=0.3, beta=0.6, K=2.0, includePad=False), _rand(2, 5, 6)),
+    "KMaxPool": (lambda: M.KMaxPool(topk=3, axis=2), _rand(3, 6, 2)),
+    "KMaxPool-ties": (lambda: M.KMaxPool(topk=2, axis=-1), lambda n: [np.round(np.random.randn(n, 3, 7)).astype(np.float32)]),
+    "SpatialTf": (lambda: M.SpatialTf(), lambda n: [np.random.randn(n, 2, 5, 4).astype(np.float32), _affine(n)]),
+    "SpatialTf-shape": (lambda: M.SpatialTf(shape=(3, 6)), lambda n: [np.random.randn(n, 2, 5, 4).astype(np.float32),
+                                                                     _affine(n)]),
     "Embedder": (lambda: M.Embedder(7, 5, 3), _words),
     "Slice": (lambda: M.Slice((slice(None), slice(1, 3), slice(None, None, 2))), _rand(4, 5)),
     "Tile": (lambda: M.Tile(axis=1, times=3), _rand(2, 2)),

@@ -17,9 +17,10 @@ def load(path):
     BatchNormalization (its running statistics), InstanceNormalization; Relu, LeakyRelu, Elu,
     Sigmoid, Tanh, Softplus, Clip, PRelu, Softmax; Flatten, Reshape, Transpose; Add, Mul, Sum,
     Concat, Split, ReduceSum; Pad, Resize, LRN, Gather (embeddings), Slice, Tile, Cast, Identity,
-    Dropout; RNN, LSTM and GRU as the exporter writes them). A chain comes back as a Sequential,
-    anything else as a Graph; the parameters are trainable, so the net can be fine-tuned. Names
-    follow the ONNX tensor names ("." becomes "_").
+    Dropout; and the chains the exporter writes for GroupLinear, SubtractMean, MapLRN, LCN,
+    KMaxPool, SpatialTf and RNN/LSTM/GRU). A chain comes back as a Sequential, anything else as a
+    Graph, in train mode like any new net (call ``evalMode()`` for inference); the parameters are
+    trainable, so the net can be fine-tuned. Names follow the ONNX tensor names ("." becomes "_").
 
     Anything else is refused before a module is built, in one
     :class:`~PuzzleLib.Errors.ConverterError` line that names the file and what is wrong: not an

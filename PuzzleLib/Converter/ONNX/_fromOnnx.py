@@ -295,8 +295,54 @@ def _mapLRN(ctx, k, node):
     return _Entry(M.MapLRN(N=N, alpha=a / N, beta=-e, K=K), [x], [final.output[0]])
 
 
+def _kmaxPool(ctx, k, node):
+    """TopK(x) -> TopK(indices, smallest first) -> Identity -> GatherElements(x, .): KMaxPool."""
+    x, axis = node.input[0], ctx.attr(node, "axis", -1)
+    kk = ctx.const(node.input[1])
+    second = ctx.soleConsumer(node.output[1], "TopK") if len(node.output) > 1 else None
+    if kk is not None and kk.size == 1 and second is not None and ctx.attr(node, "largest", 1) and \
+            not (node.output[0] in ctx.consumers or node.output[0] in ctx.outputs):
+        t2 = ctx.nodes[second]
+        ident = ctx.soleConsumer(t2.output[0], "Identity")
+        gather = ctx.soleConsumer(ctx.nodes[ident].output[0], "GatherElements") if ident is not None else None
+        if gather is not None and not ctx.attr(t2, "largest", 1) and ctx.attr(t2, "axis", -1) == axis and \
+                ctx.nodes[gather].input[0] == x and ctx.attr(ctx.nodes[gather], "axis", 0) == axis:
+            ctx.done.update((second, ident, gather))
+            return _Entry(M.KMaxPool(topk=int(kk.reshape(-1)[0]), axis=axis), [x], [ctx.nodes[gather].output[0]])
+    raise Refused("%s: TopK is supported only as k-max pooling (TopK, TopK of its indices, GatherElements)" %
+                  _label(node))
+
+
+def _spatialTf(ctx, k, node):
+    """Transpose(theta) -> MatMul(base grid, .) -> Reshape -> GridSample(x, .): SpatialTf."""
+    chain, cur = [], node
+    for op in ("MatMul", "Reshape", "GridSample"):
+        index = ctx.soleConsumer(cur.output[0], op)
+        if index is None:
+            return None
+        cur = ctx.nodes[index]
+        chain.append(index)
+    mm, reshape, sample = (ctx.nodes[i] for i in chain)
+    base, shape = ctx.const(mm.input[0]), ctx.const(reshape.input[1])
+    if base is None or shape is None or len(shape) != 4 or sample.input[1] != reshape.output[0] or \
+            not ctx.attr(sample, "align_corners", 0) or ctx.attr(sample, "mode", b"bilinear") not in (b"bilinear", "bilinear") \
+            or ctx.attr(sample, "padding_mode", b"zeros") not in (b"zeros", "zeros"):
+        return None
+    outH, outW = int(shape[1]), int(shape[2])
+    gx, gy = np.meshgrid(np.linspace(-1, 1, outW), np.linspace(-1, 1, outH))
+    expected = np.stack([gx.ravel(), gy.ravel(), np.ones(outH * outW)], axis=1)
+    if base.shape != expected.shape or not np.allclose(base, expected, atol=1e-6):
+        return None
+    xshape = ctx.shapes.get(sample.input[0])
+    same = xshape is not None and tuple(xshape[2:]) == (outH, outW)
+    ctx.done.update(chain)
+    return _Entry(M.SpatialTf(shape=None if same else (outH, outW)), [sample.input[0], node.input[0]],
+                  [sample.output[0]])
+
+
 def _onlyInPattern(ctx, k, node):
-    raise Refused("%s: %s is supported only inside the chains SubtractMean, MapLRN and LCN export to" % (
+    raise Refused("%s: %s is supported only inside the chains SubtractMean, MapLRN, LCN, KMaxPool and SpatialTf "
+                  "export to" % (
         _label(node), node.op_type))
 
 
@@ -427,6 +473,10 @@ def _transpose(ctx, k, node):
     perm = ctx.attr(node, "perm")
     if perm is not None and list(perm) == [1, 0, 2]:
         entry = _groupChain(ctx, k, node, optional=True)
+        if entry is not None:
+            return entry
+    if perm is not None and list(perm) == [0, 2, 1]:
+        entry = _spatialTf(ctx, k, node)
         if entry is not None:
             return entry
     if perm is None:
@@ -816,6 +866,7 @@ _HANDLERS = {
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
     "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern,
+    "TopK": _kmaxPool, "GatherElements": _onlyInPattern, "GridSample": _onlyInPattern,
 }
 
 SUPPORTED = tuple(sorted(_HANDLERS))

@@ -100,8 +100,6 @@ def refusal(mod):
 
 _REFUSED = (
     (M.MaxUnpool2D, "ONNX's MaxUnpool indexes the whole map, not the window offsets PuzzleLib's mask holds"),
-    (M.KMaxPool, "k-max pooling (top k in their original order) has no ONNX operator"),
-    (M.SpatialTf, "not translated yet (ONNX would need its affine grid built by hand for GridSample)"),
     (M.Glue, "it runs arbitrary Python functions"),
 )
 
@@ -348,6 +346,31 @@ def _lcn(b, mod, path, x):
     return _mapLRN(b, mod, path, x, name=centred)
 
 
+def _kmaxPool(b, mod, path, x):
+    # the top k, then their positions put back in input order, then the values at those positions
+    axis = mod.axis % len(x.shape)
+    k = b.ints(path + ".k", [mod.topk])
+    _, idx = b.node("TopK", [x.name, k], [b.fresh(path + "/top"), b.fresh(path + "/topIdx")], axis=axis,
+                    largest=1, sorted=1)
+    ordered, _ = b.node("TopK", [idx, k], [b.fresh(path + "/ordered"), b.fresh(path + "/order")], axis=axis,
+                        largest=0, sorted=1)
+    return b.node("GatherElements", [x.name, b.node("Identity", [ordered], [b.fresh(path + "/positions")])],
+                  [b.fresh(path)], axis=axis)
+
+
+def _spatialTf(b, mod, path, xs):
+    # grid (N, outH, outW, 2) = base (outH * outW, 3) @ theta^T, then GridSample with align_corners
+    x, theta = xs
+    outH, outW = mod.dataShapeFrom([x.shape, theta.shape])[2:]
+    gx, gy = np.meshgrid(np.linspace(-1, 1, outW), np.linspace(-1, 1, outH))
+    base = np.stack([gx.ravel(), gy.ravel(), np.ones(outH * outW)], axis=1)
+    thetaT = b.node("Transpose", [theta.name], [b.fresh(path + "/thetaT")], perm=[0, 2, 1])
+    grid = b.node("MatMul", [b.scalar(path + ".base", base), thetaT], [b.fresh(path + "/points")])
+    grid = b.node("Reshape", [grid, b.ints(path + ".gridShape", [0, outH, outW, 2])], [b.fresh(path + "/grid")])
+    return b.node("GridSample", [x.name, grid], [b.fresh(path)], align_corners=1, mode="bilinear",
+                  padding_mode="zeros")
+
+
 def _embedder(b, mod, path, x):
     # a zero row at the end takes every negative (padding) index, which Max(idx, -1) sends to -1
     W = host(mod.vars["W"].data)
@@ -469,6 +492,8 @@ _HANDLERS = (
     (M.ToList, _toList),
     (M.RNN, _rnn),
     (M.GroupLinear, _groupLinear),
+    (M.KMaxPool, _kmaxPool),
+    (M.SpatialTf, _spatialTf),
 )
 
 
