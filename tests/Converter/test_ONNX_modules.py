@@ -148,8 +148,10 @@ def _groupCases():
                             mod.vars["b"].data.set(np.random.randn(*mod.vars["b"].data.shape).astype(np.float32))
                         return mod
 
-                    if inmode == "one":
+                    if inmode == "one" and useBias:
                         inputs = _rand(4)
+                    elif inmode == "one":  # PuzzleLib 1.0's form: (N, 1, insize) or (1, N, insize)
+                        inputs = _rand(1, 4) if batchDim == 0 else lambda n: [np.random.randn(1, n, 4).astype(np.float32)]
                     elif batchDim == 0:
                         inputs = _rand(3, 4)
                     else:

@@ -83,7 +83,7 @@ class ONNXExporter:
             indtype = np.dtype(np.int32) if isinstance(leaf, Embedder) else dtype
             if isinstance(leaf, RNN) and len(shape) == 3:
                 axes = {0: "seq", 1: "batch"}
-            elif isinstance(leaf, GroupLinear) and leaf.batchDim == 1 and leaf.inmode == "full":
+            elif isinstance(leaf, GroupLinear) and leaf.batchDim == 1 and len(shape) == 3:
                 axes = {1: "batch"}
             else:
                 axes = {0: "batch"}

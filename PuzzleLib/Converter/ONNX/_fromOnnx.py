@@ -296,21 +296,21 @@ def _mapLRN(ctx, k, node):
 
 
 def _kmaxPool(ctx, k, node):
-    """TopK(x) -> TopK(indices, smallest first) -> Identity -> GatherElements(x, .): KMaxPool."""
+    """TopK(x, largest) -> TopK(its values, smallest first): KMaxPool (the k largest, ascending)."""
     x, axis = node.input[0], ctx.attr(node, "axis", -1)
     kk = ctx.const(node.input[1])
-    second = ctx.soleConsumer(node.output[1], "TopK") if len(node.output) > 1 else None
-    if kk is not None and kk.size == 1 and second is not None and ctx.attr(node, "largest", 1) and \
-            not (node.output[0] in ctx.consumers or node.output[0] in ctx.outputs):
+    second = ctx.soleConsumer(node.output[0], "TopK")
+    unused = all(not (name in ctx.consumers or name in ctx.outputs) for name in node.output[1:])
+    if kk is not None and kk.size == 1 and second is not None and ctx.attr(node, "largest", 1) and unused:
         t2 = ctx.nodes[second]
-        ident = ctx.soleConsumer(t2.output[0], "Identity")
-        gather = ctx.soleConsumer(ctx.nodes[ident].output[0], "GatherElements") if ident is not None else None
-        if gather is not None and not ctx.attr(t2, "largest", 1) and ctx.attr(t2, "axis", -1) == axis and \
-                ctx.nodes[gather].input[0] == x and ctx.attr(ctx.nodes[gather], "axis", 0) == axis:
-            ctx.done.update((second, ident, gather))
-            return _Entry(M.KMaxPool(topk=int(kk.reshape(-1)[0]), axis=axis), [x], [ctx.nodes[gather].output[0]])
-    raise Refused("%s: TopK is supported only as k-max pooling (TopK, TopK of its indices, GatherElements)" %
-                  _label(node))
+        k2 = ctx.const(t2.input[1])
+        if k2 is not None and k2.size == 1 and int(k2.reshape(-1)[0]) == int(kk.reshape(-1)[0]) and \
+                not ctx.attr(t2, "largest", 1) and ctx.attr(t2, "sorted", 1) and ctx.attr(t2, "axis", -1) == axis \
+                and not any(name in ctx.consumers or name in ctx.outputs for name in t2.output[1:]):
+            ctx.done.add(second)
+            return _Entry(M.KMaxPool(topk=int(kk.reshape(-1)[0]), axis=axis), [x], [t2.output[0]])
+    raise Refused("%s: TopK is supported only as k-max pooling (the k largest values, then the same TopK "
+                  "smallest first)" % _label(node))
 
 
 def _spatialTf(ctx, k, node):
@@ -623,6 +623,8 @@ def _groupChain(ctx, k, node, optional=False):
     if inmode == "full":
         shape = ctx.shapes.get(x)
         groups = shape[1 if front else 0] if shape is not None else None
+        if groups == 1 and max(wgroups, tiled) > 1:  # one input for every group, given as (N, 1, in)
+            inmode, groups = "one", max(wgroups, tiled)
     else:
         groups = max(wgroups, tiled)
     if groups is None:
@@ -866,7 +868,7 @@ _HANDLERS = {
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
     "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern,
-    "TopK": _kmaxPool, "GatherElements": _onlyInPattern, "GridSample": _onlyInPattern,
+    "TopK": _kmaxPool, "GridSample": _onlyInPattern,
 }
 
 SUPPORTED = tuple(sorted(_HANDLERS))

@@ -116,7 +116,7 @@ def _linear(b, mod, path, x):
 
 def _groupLinear(b, mod, path, x):
     # group-major (G, N, size) throughout: batched MatMul with W (G or 1, in, out), bias (G or 1, 1, out)
-    if mod.inmode == "one":
+    if mod.inmode == "one" and len(x.shape) == 2:
         y = b.node("Unsqueeze", [x.name, b.ints(path + ".axes", [0])], [b.fresh(path + "/x")])
     elif mod.batchDim == 0:
         y = b.node("Transpose", [x.name], [b.fresh(path + "/x")], perm=[1, 0, 2])
@@ -347,15 +347,14 @@ def _lcn(b, mod, path, x):
 
 
 def _kmaxPool(b, mod, path, x):
-    # the top k, then their positions put back in input order, then the values at those positions
+    # the k largest values (which ones tie for the last place does not change the values), then
+    # those k in ascending order
     axis = mod.axis % len(x.shape)
     k = b.ints(path + ".k", [mod.topk])
-    _, idx = b.node("TopK", [x.name, k], [b.fresh(path + "/top"), b.fresh(path + "/topIdx")], axis=axis,
+    top, _ = b.node("TopK", [x.name, k], [b.fresh(path + "/top"), b.fresh(path + "/topIdx")], axis=axis,
                     largest=1, sorted=1)
-    ordered, _ = b.node("TopK", [idx, k], [b.fresh(path + "/ordered"), b.fresh(path + "/order")], axis=axis,
-                        largest=0, sorted=1)
-    return b.node("GatherElements", [x.name, b.node("Identity", [ordered], [b.fresh(path + "/positions")])],
-                  [b.fresh(path)], axis=axis)
+    out, _ = b.node("TopK", [top, k], [b.fresh(path), b.fresh(path + "/order")], axis=axis, largest=0, sorted=1)
+    return out
 
 
 def _spatialTf(b, mod, path, xs):
