@@ -60,17 +60,28 @@ def jsonable(value, owner="module"):
 
 # ---- what a net holds -------------------------------------------------------------------------
 
-def _collect(mod):
+def _shortPath(path, root):
+    """'<root>.<a>.<b>.<module>' -> '<root>.<module>' (PuzzleLib 1.0's assumeUniqueNames)."""
+    if path == root:
+        return path
+    return "%s.%s" % (root, path[len(root) + 1:].rsplit(".", 1)[-1])
+
+
+def _collect(mod, assumeUniqueNames=False):
     """(links, moduleAttrs, containerAttrs).
 
     links: '<path>.<param>' -> Variable; moduleAttrs: '<path>.<attr>' -> array (in group
-    ``attrs``); containerAttrs: 'attrs.<path>' -> {attr name: array}."""
+    ``attrs``); containerAttrs: 'attrs.<path>' -> {attr name: array}. With ``assumeUniqueNames``
+    every path is shortened to '<root>.<module name>', so flat files (converted from Caffe or
+    MXNet) match nested nets; two modules that then share a name are refused."""
     links = {}
     moduleAttrs = {}
     containerAttrs = {}
     root = mod.name or ""
     owners = {}
     for path, m, isContainer in mod._walk(root):
+        if assumeUniqueNames:
+            path = _shortPath(path, root)
         if "/" in path:
             raise SerializationError("%s: a module name holds '/', which HDF5 reads as a group separator (module "
                                      "path %r); rename the module" % (m._label(), path))
@@ -78,6 +89,8 @@ def _collect(mod):
             _claim(owners, "%s.%s" % (path, pname), m)
             links["%s.%s" % (path, pname)] = var
         if isContainer:
+            if assumeUniqueNames and not m.attrs:
+                continue  # nested unnamed containers would all shorten to '<root>.0'; they store nothing
             _claim(owners, "attrs.%s" % path, m)
             containerAttrs["attrs.%s" % path] = dict(m.attrs)
         else:
@@ -124,8 +137,8 @@ def _createArray(group, name, data, compress):
 
 # ---- writing ----------------------------------------------------------------------------------
 
-def _writeInto(f, mod, compress, withBlueprint):
-    links, moduleAttrs, containerAttrs = _collect(mod)
+def _writeInto(f, mod, compress, withBlueprint, assumeUniqueNames=False):
+    links, moduleAttrs, containerAttrs = _collect(mod, assumeUniqueNames)
     blueprint = json.dumps(mod.getBlueprint()) if withBlueprint else None
     params = f.require_group("params")
     linkGroup = f.require_group("links")
@@ -220,9 +233,13 @@ def atomicWrite(hdf, write, what="file"):
     return None
 
 
-def saveModule(mod, hdf=None, compress="gzip", withBlueprint=False):
+def saveModule(mod, hdf=None, compress="gzip", withBlueprint=False, assumeUniqueNames=False):
     """Write ``mod`` to ``hdf`` (path, open h5py file/group, or None for bytes)."""
-    return atomicWrite(hdf, lambda f: _writeInto(f, mod, compress, withBlueprint), what="model file")
+    if assumeUniqueNames:
+        write = lambda f: _writeInto(f, mod, compress, withBlueprint, assumeUniqueNames=True)  # noqa: E731
+    else:
+        write = lambda f: _writeInto(f, mod, compress, withBlueprint)  # noqa: E731
+    return atomicWrite(hdf, write, what="model file")
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -271,11 +288,11 @@ def readFile(hdf, kind, read, name=None):
             f.close()
 
 
-def loadModule(mod, hdf, name=None):
+def loadModule(mod, hdf, name=None, assumeUniqueNames=False):
     """Load parameters and attributes into ``mod``; checks everything before changing anything.
 
     ``name`` overrides how errors name the file (when ``hdf`` is an already open file)."""
-    updates = readFile(hdf, "model file", lambda f, what: _readChecked(f, mod, what), name)
+    updates = readFile(hdf, "model file", lambda f, what: _readChecked(f, mod, what, assumeUniqueNames), name)
     for target, values in updates:
         target.set(values)
 
@@ -315,11 +332,11 @@ def _readInto(group, name, target, what, label, readLabel=None):
     return target, values.astype(target.dtype, copy=False)
 
 
-def _readChecked(f, mod, what):
+def _readChecked(f, mod, what, assumeUniqueNames=False):
     for gname in ("params", "links"):
         if not isinstance(f.get(gname), h5py.Group):
             raise SerializationError("%s has no '%s' group: not a PuzzleLib model file" % (what, gname))
-    links, moduleAttrs, containerAttrs = _collect(mod)
+    links, moduleAttrs, containerAttrs = _collect(mod, assumeUniqueNames)
     fileLinks = f["links"]
     params = f["params"]
 

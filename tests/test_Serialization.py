@@ -284,3 +284,32 @@ def test_a_failed_load_is_a_ModuleError_as_programs_catch_it(tmp_path):
     with pytest.raises(ModuleError):
         net.load(str(bad))
     assert issubclass(BlueprintError, ModuleError)
+
+
+def test_assumeUniqueNames_stores_root_and_module_names_only():
+    # PuzzleLib 1.0's converted files are flat ("<net>.<module>.<param>") and load into nested nets
+    from PuzzleLib.Containers import Parallel, Sequential
+    from PuzzleLib.Modules import BatchNorm2D, Conv2D, Identity, Linear
+
+    def build():
+        inner = Sequential().append(Conv2D(1, 2, 3, name="conv")).append(BatchNorm2D(2, name="bn"))
+        return Sequential(name="net").append(Parallel().append(inner).append(Identity())).append(
+            Linear(2, 3, name="fc"))
+
+    net = build()
+    blob = net.save(assumeUniqueNames=True)
+    import io
+    with h5py.File(io.BytesIO(blob), "r") as f:
+        assert sorted(f["links"]) == ["net.bn.bias", "net.bn.scale", "net.conv.W", "net.conv.b", "net.fc.W",
+                                      "net.fc.b"]
+        assert sorted(f["attrs"]) == ["net.bn.mean", "net.bn.var"]
+    other = build()
+    other.load(blob, assumeUniqueNames=True)
+    for name in ("conv", "fc"):
+        np.testing.assert_array_equal(other.getByName(name).vars["W"].data.get(), net.getByName(name).vars["W"].data.get())
+    with pytest.raises(SerializationError, match="missing"):
+        build().load(blob)  # the nested names are not in the flat file
+    clash = Sequential(name="net").append(Sequential().append(Linear(1, 1, name="fc"))).append(
+        Sequential().append(Linear(1, 1, name="fc")))
+    with pytest.raises(SerializationError, match="both be stored as 'net.fc.W'"):
+        clash.save(assumeUniqueNames=True)

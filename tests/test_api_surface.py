@@ -55,7 +55,10 @@ EXPORTS = {
     "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
     "PuzzleLib.Transformers": ["Provider", "Serial", "Merger", "Generator", "Transformer", "Crop", "Flip", "Shift",
                                "Noise"],
-    "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet"],
+    "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet", "loadInceptionBN", "loadInceptionV3", "loadMiniYolo",
+                              "loadNiNImageNet", "loadCOCO", "loadMPI", "loadUNet", "loadVGG", "loadW2L"],
+    "PuzzleLib.Models.Nets.SentiNet": ["buildNet"],
+    "PuzzleLib.Models.Misc.RBM": ["RBM"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
     "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
@@ -259,6 +262,29 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Grid:runGrid": "(target, size, *args, devices=None, **kwargs)",
     "PuzzleLib.Grid.DataParallel:DataParallel.trainFromHost":
         "(data, target, macroBatchSize=10000, onMacroBatchFinish=None, random=True)",
+    "PuzzleLib.Models.Nets.LeNet:loadLeNet":
+        "(modelpath=None, initscheme='none', name=None, *, inmaps=None, insize=None, classes=None, maps=None, "
+        "size=None, hidden=None, batchNorm=None)",
+    "PuzzleLib.Models.Nets.ResNet:loadResNet":
+        "(modelpath=None, layers=None, actInplace=False, bnInplace=False, initscheme='none', name=None, *, "
+        "inmaps=None, insize=None, classes=None, maps=None, blocks=None)",
+    "PuzzleLib.Models.Nets.VGG:loadVGG":
+        "(modelpath, layers, poolmode='max', initscheme='none', withLinear=True, actInplace=False, name=None)",
+    "PuzzleLib.Models.Nets.NiN:loadNiNImageNet":
+        "(modelpath, poolmode='max', actInplace=False, initscheme='none', name='CaffeNet')",
+    "PuzzleLib.Models.Nets.Inception:loadInceptionBN":
+        "(modelpath, actInplace=False, bnInplace=False, initscheme='none', name='Inception-BN-0126')",
+    "PuzzleLib.Models.Nets.Inception:loadInceptionV3":
+        "(modelpath, actInplace=False, bnInplace=False, initscheme='none', name='Inception-7-0001')",
+    "PuzzleLib.Models.Nets.UNet:loadUNet": "(modelpath, actInplace=False, initscheme='none')",
+    "PuzzleLib.Models.Nets.MiniYolo:loadMiniYolo": "(modelpath, numOutput, actInplace=False, initscheme='none')",
+    "PuzzleLib.Models.Nets.WaveToLetter:loadW2L": "(modelpath, inmaps, nlabels, initscheme=None, name='w2l')",
+    "PuzzleLib.Models.Nets.OpenPose:loadCOCO": "(modelpath, name='', inplace=False)",
+    "PuzzleLib.Models.Nets.OpenPose:loadMPI": "(modelpath, name='OpenPoseFaceNet')",
+    "PuzzleLib.Models.Nets.SentiNet:buildNet":
+        "(vocabulary, branches, w2v, sentlength, embsize, wscale, dim=2, branchMaps=100, name='sentinet')",
+    "PuzzleLib.Models.Misc.RBM:RBM.calcCDGrad": "(data)",
+    "PuzzleLib.Models.Misc.RBM:RBM.calcPCDGrad": "(data)",
 }
 
 METHODS = {

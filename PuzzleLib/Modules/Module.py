@@ -528,18 +528,22 @@ class Module(metaclass=_ModuleMeta):
         """Write the parameters (and, with ``withBlueprint``, the JSON blueprint) to an HDF5 file.
 
         ``hdf`` is a path, an open ``h5py`` file/group, or None to get the file's bytes back. A path
-        is written to a temporary file in the same folder and renamed over the target.
+        is written to a temporary file in the same folder and renamed over the target. With
+        ``assumeUniqueNames`` every parameter is stored as "<root name>.<module name>.<param>"
+        whatever containers hold the module, the layout of PuzzleLib 1.0's converted model files.
         """
         from PuzzleLib import Serialization
-        return Serialization.saveModule(self, hdf, compress=compress, withBlueprint=withBlueprint)
+        return Serialization.saveModule(self, hdf, compress=compress, withBlueprint=withBlueprint,
+                                        assumeUniqueNames=assumeUniqueNames)
 
     def load(self, hdf, initvars=None, name=None, assumeUniqueNames=False):
         """Read parameters from a file written by ``save`` (a path, bytes, or an open h5py file).
 
         Every stored array is checked against the variable it goes into before any is changed.
+        ``assumeUniqueNames`` reads the "<root name>.<module name>.<param>" layout (see ``save``).
         """
         from PuzzleLib import Serialization
-        Serialization.loadModule(self, hdf)
+        Serialization.loadModule(self, hdf, assumeUniqueNames=assumeUniqueNames)
         return self
 
     def _walk(self, path):

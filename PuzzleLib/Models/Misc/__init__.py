@@ -1,0 +1,1 @@
+"""Models that are not feed-forward nets (the RBM); import each by its module path."""
