@@ -14,6 +14,8 @@ import math
 import os
 import sys
 
+import numpy as np
+
 PROG = "puzzlelib"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip")
 MAX_POINTS = 10_000_000
@@ -123,10 +125,15 @@ def buildParser():
     restore.add_argument("expr", nargs="?", metavar="EXPR", type=_path, help="the formula in x, e.g. \"2*sin(x)+5\"")
     restore.add_argument("--data", metavar="FILE.csv", type=_path,
                          help="restore measurements instead: columns x,y (a header line is optional)")
-    restore.add_argument("--range", nargs=2, type=_xValue, metavar=("LOW", "HIGH"), default=[-3.0, 3.0],
-                         help="x range of the grid (default: -3 3)")
-    restore.add_argument("--points", type=_wholeNumber("points", 2, MAX_POINTS), default=1024,
-                         help="grid points (default: 1024)")
+    restore.add_argument("--inputs", metavar="A,B,...", type=_path, default=None,
+                         help="with --data: the input columns, by header name or column number from 1")
+    restore.add_argument("--target", metavar="C", type=_path, default=None,
+                         help="with --data: the column to restore (default: the one column left)")
+    restore.add_argument("--range", nargs=2, type=_xValue, metavar=("LOW", "HIGH"), action="append", default=None,
+                         help="range of the grid (default: -3 3); give it once per variable (x, then y) "
+                              "for different ones")
+    restore.add_argument("--points", type=_wholeNumber("points", 2, MAX_POINTS), default=None,
+                         help="grid points (default: 1024; for a formula in x and y 2500, a 50 x 50 grid)")
     width = restore.add_mutually_exclusive_group()
     width.add_argument("--neurons", type=_wholeNumber("neurons", 1, MAX_WIDTH), default=100,
                        help="hidden neurons, one hidden layer (default: 100)")
@@ -169,8 +176,10 @@ def buildParser():
                              description="Load a model file written by restore (or any net saved with "
                                          "withBlueprint=True taking one input column) and print x,y lines.")
     predict.add_argument("model", metavar="MODEL.h5", type=_path)
-    predict.add_argument("x", nargs="*", metavar="X", type=_xValue, help="x values")
-    predict.add_argument("--x-file", metavar="FILE", type=_path, help="x values, one per line (CSV: first column)")
+    predict.add_argument("x", nargs="*", metavar="X", type=_point,
+                         help="x values; for a net of several inputs one a,b,c per point")
+    predict.add_argument("--x-file", metavar="FILE", type=_path,
+                         help="points, one per line (one column per input; with one input a second is ignored)")
     predict.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
     from PuzzleLib.Cli import export
@@ -207,7 +216,9 @@ class _Config:
         self.tree = tree
         self.data = args.data
         # the grid is the formula's; with --data the x values come from the file
-        self.range = list(args.range) if args.data is None else None
+        ranges = [list(r) for r in args.range] if args.range else [[-3.0, 3.0]]
+        self.ranges = ranges if args.data is None else None
+        self.range = (ranges[0] if len(ranges) == 1 else ranges) if args.data is None else None
         self.points = args.points if args.data is None else None
         self.hidden = list(args.layers) if args.layers else [args.neurons]
         self.activation = args.activation
@@ -226,6 +237,8 @@ class _Config:
         self.normalize = self.normalizeMode == "on"
         self.val = (0.2 if args.val is None else args.val) if args.data is not None else None
         self.patience = args.patience
+        self.inputs = [v.strip() for v in args.inputs.split(",")] if args.inputs else None
+        self.target = args.target
 
     def asDict(self):
         return {
@@ -234,6 +247,7 @@ class _Config:
             "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "backend": self.backend,
             "macroBatchSize": 1000, "out": self.out, "compareScratch": self.compare_scratch,
             "normalize": self.normalize, "tutorial": self.tutorial, "val": self.val, "patience": self.patience,
+            "inputs": self.inputs, "target": self.target,
         }
 
 
@@ -252,7 +266,6 @@ def _chooseBackend(name):
 
 
 def _restore(args, prog):
-    from PuzzleLib.Workbench.formula import FormulaError, parse
     from PuzzleLib.Cli.restore import UsageError
 
     if (args.expr is None) == (args.data is None):
@@ -261,19 +274,16 @@ def _restore(args, prog):
     if args.data is not None and gridOptions:
         raise UsageError("%s set%s the formula's grid; with --data the x values come from the file" % (
             " and ".join(gridOptions), "" if len(gridOptions) > 1 else "s"))
-    tree = None
-    if args.expr is not None:
-        try:
-            tree = parse(args.expr)
-        except FormulaError as e:
-            raise UsageError("bad formula: " + e.oneLine()) from None
+    tree = None  # the formula is parsed (and refused) by the Problem
     if args.tutorial and args.normalize is not None:
         raise UsageError("--tutorial trains on the values as they are; leave out --normalize %s" % args.normalize)
+    if (args.inputs is not None or args.target is not None) and args.data is None:
+        raise UsageError("--inputs and --target choose columns of --data; a formula's inputs are x and y")
     if args.val is not None and args.data is None:
         raise UsageError("--val holds out rows of --data; a formula is judged on its whole grid")
-    lo, hi = args.range
-    if not lo < hi:
-        raise UsageError("--range needs LOW < HIGH, got %g %g" % (lo, hi))
+    for lo, hi in args.range or ():
+        if not lo < hi:
+            raise UsageError("--range needs LOW < HIGH, got %g %g" % (lo, hi))
     if not args.out:
         raise UsageError("--out needs a folder name, got an empty one")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -351,22 +361,34 @@ def _summary(cfg, metrics):
     print("model.h5 holds %s; best %s%s" % (which, best, "; stopped early (--patience)" if metrics["stoppedEarly"] else ""))
 
 
+def _point(text):
+    """A point for predict: one number, or several separated by commas (one per input)."""
+    text = _plain(text)
+    values = []
+    for part in text.split(","):
+        try:
+            values.append(_xValue(part.strip()))
+        except argparse.ArgumentTypeError as e:
+            raise argparse.ArgumentTypeError(str(e) if "," not in text else "%s in %r" % (e, text)) from None
+    return tuple(values)
+
+
+def _inputCount(net):
+    from PuzzleLib.Modules import Linear
+    for mod in getattr(net, "graph", [net]):
+        if isinstance(mod, Linear):
+            return int(mod.vars["W"].data.shape[0])
+    return None
+
+
 def _predict(args, prog):
     import numpy as np
 
     from PuzzleLib.Cli.restore import UsageError
 
-    values = list(args.x)
-    if args.x_file is not None:
-        from PuzzleLib.Workbench.csvdata import readX
-        fromFile = readX(args.x_file)
-        tooLarge = [v for v in fromFile if abs(v) > FLOAT32_MAX]
-        if tooLarge:
-            raise UsageError("%s: x = %g is too large for float32 (|x| at most %.4g)" % (
-                args.x_file, tooLarge[0], FLOAT32_MAX))
-        values.extend(float(v) for v in fromFile)
-    if not values:
-        raise UsageError("no x values: give them after the model file, or --x-file FILE")
+    if not args.x and args.x_file is None:
+        raise UsageError("no x values: give them after the model file (a,b,c per point for several inputs), "
+                         "or --x-file FILE")
     if not os.path.exists(args.model):
         raise UsageError("model file %s does not exist" % args.model)
     if not os.path.isfile(args.model):
@@ -376,6 +398,7 @@ def _predict(args, prog):
     from PuzzleLib import Blueprint
     from PuzzleLib.Backend.gpuarray import to_gpu
     from PuzzleLib.Errors import PuzzleLibError
+    from PuzzleLib.Workbench.files import readRecord
 
     try:
         net = Blueprint.load(args.model)
@@ -383,20 +406,61 @@ def _predict(args, prog):
         raise UsageError("cannot load %s: %s" % (args.model, e)) from None
     except OSError as e:
         raise UsageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+    record = readRecord(args.model) or {}
+    d = _inputCount(net) or 1
+    names = record.get("inputs") if isinstance(record.get("inputs"), list) and len(record["inputs"]) == d else \
+        (["x"] if d == 1 else ["x%d" % (i + 1) for i in range(d)])
 
-    x = np.array(values, dtype=np.float32).reshape(-1, 1)
+    points = []
+    for point in args.x:
+        if len(point) != d:
+            raise UsageError("%s takes %d value%s per point (%s), got %d: %s" % (
+                args.model, d, "" if d == 1 else "s", ",".join(names), len(point), ",".join("%g" % v for v in point)))
+        points.append(point)
+    if args.x_file is not None:
+        from PuzzleLib.Workbench.csvdata import readX
+        fromFile = readX(args.x_file, d)
+        tooLarge = np.abs(fromFile) > FLOAT32_MAX
+        if tooLarge.any():
+            raise UsageError("%s: x = %g is too large for float32 (|x| at most %.4g)" % (
+                args.x_file, fromFile[tooLarge][0], FLOAT32_MAX))
+        points.extend(tuple(float(v) for v in row) for row in fromFile)
+
+    x = np.array(points, dtype=np.float32).reshape(-1, d)
     net.evalMode()
     try:
         pred = net(to_gpu(x)).get()
     except PuzzleLibError as e:
-        raise UsageError("%s does not take one x per row: %s" % (args.model, e)) from None
+        raise UsageError("%s does not take %d value%s per row: %s" % (args.model, d, "" if d == 1 else "s", e)) from None
     pred = pred.reshape(len(x), -1)
-    header = ["x"] + (["y"] if pred.shape[1] == 1 else ["y%d" % i for i in range(pred.shape[1])])
+    _warnOutside(prog, record, names, np.array(points, dtype=np.float64).reshape(-1, d))
+    target = record.get("target") if isinstance(record.get("target"), str) else "y"
+    header = names + ([target] if pred.shape[1] == 1 else ["%s%d" % (target, i) for i in range(pred.shape[1])])
     lines = [",".join(header)]
-    for xi, row in zip(values, pred):
-        lines.append(",".join(["%.8g" % xi] + ["%.8g" % v for v in row]))
+    for point, row in zip(points, pred):
+        lines.append(",".join(["%.8g" % v for v in point] + ["%.8g" % v for v in row]))
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _warnOutside(prog, record, names, x):
+    """One warning line when points lie outside the range each input was trained on."""
+    lo, hi = record.get("trainedMin"), record.get("trainedMax")
+    if not (isinstance(lo, list) and isinstance(hi, list) and len(lo) == len(hi) == x.shape[1]):
+        return
+    try:
+        lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    except (TypeError, ValueError):
+        return
+    outside = ((x < lo) | (x > hi)).any(axis=1)
+    if not outside.any():
+        return
+    shown = "; ".join(",".join("%g" % v for v in row) for row in x[outside][:5]) + ("; ..." if outside.sum() > 5 else "")
+    ranges = ", ".join("%s in %g..%g" % (n, a, b) for n, a, b in zip(names, lo, hi))
+    print("%s: warning: %d of %d point%s outside the range the model was trained on (%s): %s; the net "
+          "extrapolates there and its answer may be far off" % (
+              prog, int(outside.sum()), len(x), " lies" if len(x) == 1 else "s lie", ranges, shown),
+          file=sys.stderr)
 
 
 def main(argv=None):
@@ -428,6 +492,8 @@ def main(argv=None):
         return _predict(args, prog)
     except (UsageError, WorkbenchError) as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)
+        for line in getattr(e, "detail", ()):  # a formula and a caret under the place
+            print("    " + line, file=sys.stderr)
         return 2
     except DataError as e:
         for line in e.lines:

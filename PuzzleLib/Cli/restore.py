@@ -22,8 +22,8 @@ class UsageError(WorkbenchError):
 def makeProblem(cfg):
     from PuzzleLib.Workbench.problem import Problem
     if cfg.data is not None:
-        return Problem.fromCsv(cfg.data, valFraction=cfg.val, seed=cfg.seed)
-    return Problem.fromFormula(cfg.expr, [cfg.range], cfg.points)
+        return Problem.fromCsv(cfg.data, valFraction=cfg.val, seed=cfg.seed, inputs=cfg.inputs, target=cfg.target)
+    return Problem.fromFormula(cfg.expr, cfg.ranges, cfg.points)
 
 
 def makeSettings(cfg):
@@ -42,6 +42,8 @@ def run(cfg, say):
 
     began = time.perf_counter()
     problem = makeProblem(cfg)
+    if not problem.isData:
+        cfg.points = problem.points
     try:
         os.makedirs(cfg.out, exist_ok=True)
     except OSError as e:

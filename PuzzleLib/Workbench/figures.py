@@ -90,29 +90,7 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
                    isData, color="tab:blue")
 
     # error per epoch, log scale
-    ax = fig.add_subplot(grid[1, 0:top])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-    perEpoch = np.array(metrics["errorPerEpoch"], dtype=np.float64)
-    if perEpoch.size and not np.isfinite(perEpoch).any():
-        ax.text(0.5, 0.5, "training diverged: the error is not finite after epoch %d" % perEpoch.size, ha="center",
-                va="center", transform=ax.transAxes, color="tab:red")
-    elif perEpoch.size:
-        ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
-        dots = "o" if len(ep) == 1 else None  # one epoch: a line of one point would not show
-        ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, marker=dots,
-                    label="all data points (after the epoch)" if isData else "whole grid (after the epoch)")
-        ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1, marker=dots,
-                    label="training (mean over the epoch's batches)")
-        best = metrics["bestEpoch"]
-        if best and best <= len(ep) and np.isfinite(metrics["errorPerEpoch"][best - 1]):
-            ax.semilogy([best], [metrics["errorPerEpoch"][best - 1]], "v", color="tab:red", markersize=8,
-                        label="best: %.3g at epoch %d" % (metrics["errorPerEpoch"][best - 1], best))
-        ax.legend(loc="upper right", fontsize=9)
-    else:
-        ax.text(0.5, 0.5, "no epoch completed", ha="center", va="center", transform=ax.transAxes)
-    ax.set_title("error per epoch: 0.5 * mean squared error (log scale)")
-    ax.set_xlabel("epoch")
-    ax.grid(True, which="major", alpha=0.3)
+    _epochPanel(fig.add_subplot(grid[1, 0:top]), metrics, isData)
 
     # where the error lies
     ax = fig.add_subplot(grid[1, top:2 * top])
@@ -145,12 +123,43 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     plt.close(fig)
 
 
+def _epochPanel(ax, metrics, isData):
+    """The judged error and the training error per epoch, log scale, the saved epoch marked."""
+    from matplotlib.ticker import MaxNLocator
+
+    judged = {"validation": "validation rows", "grid": "whole grid", "all data": "all data points"}.get(
+        metrics.get("judgedOn"), "all data points" if isData else "whole grid")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    perEpoch = np.array(metrics["errorPerEpoch"], dtype=np.float64)
+    if perEpoch.size and not np.isfinite(perEpoch).any():
+        ax.text(0.5, 0.5, "training diverged: the error is not finite after epoch %d" % perEpoch.size, ha="center",
+                va="center", transform=ax.transAxes, color="tab:red")
+    elif perEpoch.size:
+        ep = np.arange(1, len(metrics["errorPerEpoch"]) + 1)
+        dots = "o" if len(ep) == 1 else None  # one epoch: a line of one point would not show
+        ax.semilogy(ep, metrics["errorPerEpoch"], color="tab:red", linewidth=2, marker=dots,
+                    label="%s (after the epoch)" % judged)
+        ax.semilogy(ep, metrics["trainingErrorPerEpoch"], color="tab:gray", linewidth=1, marker=dots,
+                    label="training (mean over the epoch's batches)")
+        best = metrics["bestEpoch"]
+        if best and best <= len(ep) and np.isfinite(metrics["errorPerEpoch"][best - 1]):
+            ax.semilogy([best], [metrics["errorPerEpoch"][best - 1]], "v", color="tab:red", markersize=8,
+                        label="best%s: %.3g at epoch %d" % (" (saved)" if metrics.get("savedEpoch") == best else "",
+                                                            metrics["errorPerEpoch"][best - 1], best))
+        ax.legend(loc="upper right", fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no epoch completed", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title("error per epoch: 0.5 * mean squared error (log scale)")
+    ax.set_xlabel("epoch")
+    ax.grid(True, which="major", alpha=0.3)
+
+
 def _title(cfg, metrics, width):
     """The figure's title: what was restored and how; on two lines, each cut to ``width``
     characters, when one line would run off the figure (a long data path, formula or --layers)."""
     import os
 
-    what = os.path.basename(cfg.data) if cfg.data is not None else "y = %s" % cfg.expr
+    what = os.path.basename(cfg.data) if cfg.data is not None else "%s = %s" % (getattr(cfg, "target", "y"), cfg.expr)
     how = "%s hidden, %s, %s, lr %g, batch %d%s" % (
         "-".join(str(h) for h in cfg.hidden), cfg.activation, metrics["optimizer"].split("(")[0], cfg.lr,
         cfg.batch, ", trained on standardised x and y" if cfg.normalize else "")
@@ -247,6 +256,7 @@ class _Labels:
         self.lr = s.lr
         self.batch = s.batch
         self.normalize = run.normalized
+        self.target = p.targetName
 
 
 def drawRun(path, run, metrics):
@@ -254,6 +264,8 @@ def drawRun(path, run, metrics):
     from PuzzleLib.Workbench.engine import linearWeights, neuronContributions
 
     p = run.problem
+    if p.inputs > 1:
+        return drawMulti(path, run, metrics)
     x, y = p.x, p.y
     shown = plotIndex(len(x), run.worst)
     contributions = neuronContributions(run.net, x[shown]) if len(run.settings.hidden) == 1 else None
@@ -263,3 +275,74 @@ def drawRun(path, run, metrics):
     drawRestore(path, cfg=_Labels(run), x=x[shown, 0], y=y[shown, 0], finite=p.finite[shown],
                 before=run.before[shown, 0], after=run.after[shown, 0], metrics=metrics, contributions=contributions,
                 firstLayer=linearWeights(run.net)[0] if contributions is not None else None, scratch=scratch)
+
+
+def drawMulti(path, run, metrics):
+    """restore.png for two or more inputs: maps of the true values, the restored ones and the
+    error (a two-input formula's grid, or two-input data as coloured points); for more inputs the
+    restored values against the true ones; then the error per epoch."""
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    p = run.problem
+    cfg = _Labels(run)
+    ok = p.finite & np.isfinite(run.after[:, 0])
+    truth = np.where(p.finite, p.y[:, 0], np.nan).astype(np.float64)
+    pred = np.where(np.isfinite(run.after[:, 0]), run.after[:, 0], np.nan).astype(np.float64)
+    err = np.abs(pred - truth)
+    two = p.inputs == 2
+    fig = plt.figure(figsize=(17, 10.5))
+    title = _title(cfg, metrics, width=150)
+    fig.suptitle(title, fontsize=13)
+    grid = fig.add_gridspec(2, 3, left=0.05, right=0.97, bottom=0.07, top=0.88, hspace=0.35, wspace=0.28)
+    name = p.targetName
+    r2 = _fmt(metrics.get("r2"), "%.4f")
+    if two:
+        lo = np.nanmin(truth[ok]) if ok.any() else 0.0
+        hi = np.nanmax(truth[ok]) if ok.any() else 1.0
+        panels = [(truth, "true %s = %s" % (name, p.expr) if p.expr else "measured %s" % name, "viridis", (lo, hi)),
+                  (pred, "restored %s (R2 %s)" % (name, r2), "viridis", (lo, hi)),
+                  (err, "|restored - true| (max %s)" % _fmt(metrics.get("maxAbsError")), "magma", (0, None))]
+        for i, (values, label, cmap, (vmin, vmax)) in enumerate(panels):
+            ax = fig.add_subplot(grid[0, i])
+            if p.gridShape is not None:
+                (x0, x1), (y0, y1) = p.ranges
+                image = ax.imshow(values.reshape(p.gridShape), origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
+                                  cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            else:
+                image = ax.scatter(p.x[:, 0], p.x[:, 1], c=values, s=12, cmap=cmap, vmin=vmin, vmax=vmax)
+            fig.colorbar(image, ax=ax, pad=0.01)
+            ax.set_title(label, fontsize=11)
+            ax.set_xlabel(p.names[0])
+            ax.set_ylabel(p.names[1])
+        if metrics.get("maxAbsErrorAt") is not None:
+            ax.plot([metrics["maxAbsErrorAt"][0]], [metrics["maxAbsErrorAt"][1]], "x", color="cyan", markersize=10,
+                    label="largest error")
+            ax.legend(loc="upper right", fontsize=8)
+    else:
+        ax = fig.add_subplot(grid[0, 0:2])
+        ax.plot(truth[ok], pred[ok], "o", markersize=3, alpha=0.6, color="tab:orange", label="rows")
+        if ok.any():
+            lo, hi = float(np.min(truth[ok])), float(np.max(truth[ok]))
+            ax.plot([lo, hi], [lo, hi], color="black", linewidth=1, label="restored = true")
+        ax.set_xlabel("true %s" % name)
+        ax.set_ylabel("restored %s" % name)
+        ax.set_title("restored against true, %d inputs (%s): R2 %s" % (p.inputs, ", ".join(p.names), r2),
+                     fontsize=11)
+        ax.legend(loc="upper left", fontsize=9)
+        ax = fig.add_subplot(grid[0, 2])
+        if ok.any():
+            ax.hist(pred[ok] - truth[ok], bins=40, color="tab:orange")
+        ax.set_title("restored - true", fontsize=11)
+    _epochPanel(fig.add_subplot(grid[1, 0:2]), metrics, p.isData)
+    ax = fig.add_subplot(grid[1, 2])
+    ax.axis("off")
+    lines = ["judged on: %s" % metrics.get("judgedOn"), "error (0.5 MSE): %s" % _fmt(metrics.get("finalError")),
+             "R2: %s" % r2, "RMSE / std: %s" % _fmt(metrics.get("relativeRmse")),
+             "max |error|: %s" % _fmt(metrics.get("maxAbsError")),
+             "  at %s" % ", ".join("%s = %.4g" % (n, v) for n, v in zip(p.names, metrics.get("maxAbsErrorAt") or [])),
+             "saved epoch: %s of %d" % (metrics.get("savedEpoch"), metrics.get("epochsDone", 0))]
+    ax.text(0.02, 0.95, "\n".join(lines), va="top", ha="left", fontsize=12, family="monospace", transform=ax.transAxes)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

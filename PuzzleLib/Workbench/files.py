@@ -13,14 +13,51 @@ def writeAll(out, run, metrics):
     holds (the run's, with whatever the front end adds)."""
     from PuzzleLib.Workbench.figures import drawRun
 
-    writeModel(os.path.join(out, FILES["model"]), run.net)
+    writeModel(os.path.join(out, FILES["model"]), run.net, modelRecord(run))
     _atomic(os.path.join(out, FILES["figure"]), lambda tmp: drawRun(tmp, run, metrics))
     writeJson(os.path.join(out, FILES["metrics"]), metrics)
 
 
-def writeModel(path, net):
-    """Save ``net`` with its blueprint to ``path`` atomically (a failed write leaves the old file)."""
-    _atomic(path, lambda tmp: net.save(tmp, withBlueprint=True))
+RECORD = "puzzlelib.workbench"  # the model file's attribute holding what it was trained on (JSON)
+
+
+def modelRecord(run):
+    """What a model file remembers of its training: input and target names, the range of each
+    input it was trained on, and the formula or data file."""
+    p = run.problem
+    xt = p.x[p.trainIndex]
+    return {"inputs": p.names, "target": p.targetName, "trainedMin": [float(v) for v in xt.min(axis=0)],
+            "trainedMax": [float(v) for v in xt.max(axis=0)], "expr": p.expr, "data": p.path,
+            "savedEpoch": run.metrics.get("savedEpoch") if run.metrics else None}
+
+
+def readRecord(path):
+    """The record :func:`writeModel` put into a model file, or None (a net saved otherwise)."""
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            text = f.attrs.get(RECORD)
+    except OSError:
+        return None
+    if text is None:
+        return None
+    try:
+        record = json.loads(text if isinstance(text, str) else bytes(text).decode("utf-8"))
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def writeModel(path, net, record=None):
+    """Save ``net`` with its blueprint to ``path`` atomically (a failed write leaves the old file),
+    with ``record`` (see :func:`modelRecord`) as a JSON attribute."""
+    def write(tmp):
+        net.save(tmp, withBlueprint=True)
+        if record is not None:
+            import h5py
+            with h5py.File(tmp, "a") as f:
+                f.attrs[RECORD] = json.dumps(finiteOrNone(record))
+    _atomic(path, write)
 
 
 def writeJson(path, obj):

@@ -1,4 +1,4 @@
-"""A small, safe parser for formulas in x, evaluated on numpy arrays.
+"""A small, safe parser for formulas in x (and y), evaluated on numpy arrays.
 
 The grammar is written out by hand (recursive descent); the text is never given to ``eval``,
 ``exec`` or ``compile``, and only the names listed below exist. Anything else is refused with a
@@ -11,7 +11,7 @@ Grammar (usual precedence; ``**`` binds tighter than unary minus and is right-as
     term   := unary (("*" | "/") unary)*
     unary  := ("-" | "+") unary | power
     power  := atom ("**" unary)?
-    atom   := NUMBER | "x" | "pi" | "e" | FUNCTION "(" expr ")" | "(" expr ")"
+    atom   := NUMBER | "x" | "y" | "pi" | "e" | FUNCTION "(" expr ")" | "(" expr ")"
 
 Example::
 
@@ -25,6 +25,7 @@ MAX_LENGTH = 256
 MAX_DEPTH = 40
 
 VARIABLE = "x"
+VARIABLES = ("x", "y")
 CONSTANTS = ("pi", "e")
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh",
              "arcsin", "arccos", "arctan")
@@ -50,21 +51,24 @@ class FormulaError(ValueError):
         self.column = column
         self.text = text
 
-    def oneLine(self, width=60):
-        """``message at column N: text with ^ before the offending place`` on a single line.
+    def oneLine(self):
+        """``message at column N``, on a single line (:meth:`pointer` shows the place)."""
+        col = max(0, min(self.column, len(self.text)))
+        return "%s at column %d" % (self.message, col + 1)
 
-        Long formulas are cut to a window of about ``width`` characters around the column.
-        """
+    def pointer(self, width=60):
+        """Two lines: the formula (a window of about ``width`` characters around the column, for a
+        long one) and a caret under the offending place, on its own line."""
         col = max(0, min(self.column, len(self.text)))
         start = max(0, col - width // 2)
         stop = min(len(self.text), start + width)
-        shown = self.text[start:col] + "^" + self.text[col:stop]
-        if start > 0:
-            shown = "..." + shown
-        if stop < len(self.text):
-            shown = shown + "..."
-        shown = "".join(c if c.isprintable() and c.isascii() else ascii(c)[1:-1] for c in shown)
-        return "%s at column %d: %s" % (self.message, col + 1, shown)
+
+        def clean(text):
+            return "".join(c if c.isprintable() and c.isascii() else ascii(c)[1:-1] for c in text)
+
+        before = ("..." if start > 0 else "") + clean(self.text[start:col])
+        shown = before + clean(self.text[col:stop]) + ("..." if stop < len(self.text) else "")
+        return [shown, " " * len(before) + "^"]
 
 
 def _describe(ch):
@@ -249,15 +253,15 @@ class _Parser:
             self.closing(opening)
             self.depth -= 1
             return ("call", name, arg)
-        if name == VARIABLE or name in CONSTANTS:
+        if name in VARIABLES or name in CONSTANTS:
             if call:
                 self.fail("%s is not a function" % name, following.pos)
-            return ("var",) if name == VARIABLE else ("const", name)
+            return ("var", name) if name in VARIABLES else ("const", name)
         if name in _KEYWORDS:
             self.fail("Python keyword %r is not allowed" % name, tok.pos)
         if call:
             self.fail("unknown function %r; the functions are %s" % (name, " ".join(FUNCTIONS)), tok.pos)
-        self.fail("unknown name %r; the names are x, pi, e" % name, tok.pos)
+        self.fail("unknown name %r; the names are x, y, pi, e" % name, tok.pos)
 
 
 def parse(text):
@@ -280,15 +284,39 @@ def _functions(np):
     }
 
 
+def variables(tree):
+    """The variables a formula uses, in the order of ``VARIABLES``.
+
+    >>> variables(parse("sin(x)*cos(y)")), variables(parse("2"))
+    (['x', 'y'], [])
+    """
+    found = set()
+
+    def walk(node):
+        if node[0] == "var":
+            found.add(node[1] if len(node) > 1 else "x")
+        for child in node[1:]:
+            if isinstance(child, tuple):
+                walk(child)
+    walk(tree)
+    return [v for v in VARIABLES if v in found]
+
+
 def evaluate(tree, x):
-    """The formula's values at ``x`` (a numpy array), as float64 of x's shape.
+    """The formula's values at ``x`` (a numpy array, or a dict of arrays by variable name), as
+    float64 of x's shape.
 
     Floating-point warnings are silenced: values outside a function's domain come out as nan or
     inf, for the caller to find with ``np.isfinite``.
     """
     import numpy as np
 
-    x = np.asarray(x, dtype=np.float64)
+    if isinstance(x, dict):
+        values = {k: np.asarray(v, dtype=np.float64) for k, v in x.items()}
+        x = next(iter(values.values()))
+    else:
+        x = np.asarray(x, dtype=np.float64)
+        values = {"x": x}
     funcs = _functions(np)
     constants = {"pi": np.pi, "e": np.e}
 
@@ -297,7 +325,7 @@ def evaluate(tree, x):
         if kind == "num":
             return np.float64(node[1])
         if kind == "var":
-            return x
+            return values[node[1] if len(node) > 1 else "x"]
         if kind == "const":
             return np.float64(constants[node[1]])
         if kind == "neg":
@@ -329,7 +357,7 @@ def toText(tree):
     if kind == "num":
         return repr(tree[1])
     if kind == "var":
-        return "x"
+        return tree[1] if len(tree) > 1 else "x"
     if kind == "const":
         return tree[1]
     if kind == "neg":

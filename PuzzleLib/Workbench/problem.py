@@ -10,6 +10,7 @@ from PuzzleLib.Errors import WorkbenchError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 DEFAULT_POINTS = 1024
+DEFAULT_POINTS_2D = 2500  # 50 x 50: sin(x)*cos(y) reaches R2 0.998 (1024 points: 0.985)
 
 
 class Problem:
@@ -37,6 +38,7 @@ class Problem:
         self.points = points
         self.path = path
         self.valFraction = valFraction
+        self.gridShape = None  # (rows, columns) of a two-input formula's grid: y along rows, x along columns
         self.notes = []  # (level, text) the front end should say: "warning" always, "note" unless quiet
         self.finite = np.isfinite(y[:, 0])
         self.nonFinite = None
@@ -76,54 +78,82 @@ class Problem:
     # -- building --------------------------------------------------------------------------------
 
     @classmethod
-    def fromFormula(cls, expr, ranges=None, points=DEFAULT_POINTS):
-        """The grid of ``expr`` (a formula in x): ``points`` evenly spaced x in ``ranges[0]``.
+    def fromFormula(cls, expr, ranges=None, points=None):
+        """The grid of ``expr``, a formula in x (or in x and y).
 
         Parameters
         ----------
         expr : str
-            The formula, e.g. ``"2*sin(x)+5"``; parsed, never evaluated as Python.
+            The formula, e.g. ``"2*sin(x)+5"`` or ``"sin(x)*cos(y)"``; parsed, never evaluated as Python.
         ranges : list of (low, high)
-            One range per variable (default: ``[(-3, 3)]``).
+            One range per variable, or one for all (default: -3..3).
         points : int
-            Grid points (at least 2).
+            Grid points in all (at least 2); in x and y, a square grid of about that many
+            (default: 1024 in x, 2500 in x and y).
 
         Example
         -------
         >>> p = Problem.fromFormula("2*sin(x)+5", [(-3, 3)], 5)
         >>> p.x[:, 0].tolist(), p.inputs
         ([-3.0, -1.5, 0.0, 1.5, 3.0], 1)
+        >>> Problem.fromFormula("x*y", [(0, 1), (0, 2)], 9).x.tolist()[:4]
+        [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0], [0.0, 1.0]]
         """
-        from PuzzleLib.Workbench.formula import FormulaError, evaluate, parse
+        from PuzzleLib.Workbench.formula import FormulaError, evaluate, parse, variables
 
         if not isinstance(expr, str) or not expr.strip():
             raise WorkbenchError("formula: expected a formula in x, e.g. \"2*sin(x)+5\", got %r" % (expr,))
         try:
             tree = parse(expr)
         except FormulaError as e:
-            raise WorkbenchError("bad formula: " + e.oneLine()) from None
+            error = WorkbenchError("bad formula: " + e.oneLine())
+            error.detail = e.pointer()
+            raise error from None
+        names = variables(tree)
+        if names != ["x", "y"]:
+            names = ["x"]  # y alone is a formula in y: still one input, named for what it is
+            names = ["y"] if variables(tree) == ["y"] else names
+        d = len(names)
         ranges = [(-3.0, 3.0)] if ranges is None else [tuple(float(v) for v in r) for r in ranges]
-        if len(ranges) != 1:
-            raise WorkbenchError("formula in x: expected one range, got %d" % len(ranges))
+        if len(ranges) == 1:
+            ranges = ranges * d
+        if len(ranges) != d:
+            raise WorkbenchError("range: the formula has %d variable%s (%s), got %d ranges" % (
+                d, "" if d == 1 else "s", ", ".join(names), len(ranges)))
+        if points is None:
+            points = DEFAULT_POINTS if d == 1 else DEFAULT_POINTS_2D
         points = _wholeNumber("points", points, 2)
-        for lo, hi in ranges:
+        for name, (lo, hi) in zip(names, ranges):
             if not (np.isfinite(lo) and np.isfinite(hi)):
-                raise WorkbenchError("range: expected finite numbers, got %g %g" % (lo, hi))
+                raise WorkbenchError("range of %s: expected finite numbers, got %g %g" % (name, lo, hi))
             if abs(lo) > FLOAT32_MAX or abs(hi) > FLOAT32_MAX:
-                raise WorkbenchError("range: %g %g is too large for float32 (|x| at most %.4g)" % (lo, hi, FLOAT32_MAX))
+                raise WorkbenchError("range of %s: %g %g is too large for float32 (|x| at most %.4g)"
+                                     % (name, lo, hi, FLOAT32_MAX))
             if not lo < hi:
-                raise WorkbenchError("range needs LOW < HIGH, got %g %g" % (lo, hi))
-        lo, hi = ranges[0]
-        x32 = np.linspace(lo, hi, points, dtype=np.float32)
+                raise WorkbenchError("range of %s needs LOW < HIGH, got %g %g" % (name, lo, hi))
+        if d == 1:
+            lo, hi = ranges[0]
+            x = np.linspace(lo, hi, points, dtype=np.float32).reshape(-1, 1)
+            gridShape = None
+        else:
+            side = max(2, int(round(points ** 0.5)))
+            axes = [np.linspace(lo, hi, side, dtype=np.float32) for lo, hi in ranges]
+            X, Y = np.meshgrid(axes[0], axes[1])  # x varies fastest along a row
+            x = np.stack([X.ravel(), Y.ravel()], axis=1)
+            gridShape = (side, side)
+            points = side * side
         with np.errstate(all="ignore"):
-            y64 = evaluate(tree, x32.astype(np.float64))
+            y64 = evaluate(tree, {name: x[:, i].astype(np.float64) for i, name in enumerate(names)})
             y = np.asarray(y64, dtype=np.float64).astype(np.float32).reshape(-1, 1)
-        return cls(x32.reshape(-1, 1), y, ["x"], "formula", expr=expr, tree=tree, ranges=[list(r) for r in ranges],
-                   points=points)
+        problem = cls(x, y, names, "formula", expr=expr, tree=tree, ranges=[list(r) for r in ranges],
+                      points=points, targetName="z" if d == 2 else "y")
+        problem.gridShape = gridShape
+        return problem
 
     @classmethod
-    def fromCsv(cls, path, valFraction=0.0, seed=1234):
-        """Measurements from a CSV file of x,y rows (a header line is optional).
+    def fromCsv(cls, path, valFraction=0.0, seed=1234, inputs=None, target=None):
+        """Measurements from a CSV file: x,y rows, or several inputs and a target chosen by name
+        or column number (``inputs=["a", "b"], target="c"``); a header line is optional.
 
         ``valFraction`` of the rows (chosen at random with ``seed``, at least one when the
         fraction is above 0) is held out of training to judge the net on; 0 trains and judges on
@@ -134,14 +164,18 @@ class Problem:
         valFraction = float(valFraction)
         if not 0.0 <= valFraction < 1.0:
             raise WorkbenchError("validation part: expected a fraction in [0, 1), got %g" % valFraction)
-        x64, y64 = readXY(path)
+        x64, y64, names, targetName = readXY(path, inputs, target)
         tooLarge = np.abs(x64) > FLOAT32_MAX
         if tooLarge.any():
-            raise WorkbenchError("%s: x = %g is too large for float32 (|x| at most %.4g); rescale x" % (
-                path, x64[tooLarge][0], FLOAT32_MAX))
+            name = names[int(np.nonzero(tooLarge)[1][0])] if len(names) > 1 else "x"
+            raise WorkbenchError("%s: %s = %g is too large for float32 (|x| at most %.4g); rescale %s" % (
+                path, name, x64[tooLarge][0], FLOAT32_MAX, name))
         with np.errstate(over="ignore", invalid="ignore"):
             y = y64.astype(np.float32).reshape(-1, 1)
-        problem = cls(x64.astype(np.float32).reshape(-1, 1), y, ["x"], "data", path=path, valFraction=valFraction)
+        if len(names) == 1:
+            names, targetName = ["x"], "y"  # x,y files keep the tutorial's names
+        problem = cls(x64.astype(np.float32), y, names, "data", path=path, valFraction=valFraction,
+                      targetName=targetName)
         problem._split(valFraction, seed)
         return problem
 

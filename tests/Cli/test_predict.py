@@ -52,11 +52,14 @@ def test_x_file(model, tmp_path, capsys):
     (lambda tmp: ["predict", str(tmp / "notes.txt"), "abc"], "expected a number"),
     (lambda tmp: ["predict", str(tmp), "1"], "is not a file"),
     (lambda tmp: ["predict", str(tmp / "notes.txt"), "1e39"], "'1e39' is too large for float32"),
-    (lambda tmp: ["predict", str(tmp / "notes.txt"), "--x-file", str(tmp / "big.txt")],
+    (lambda tmp: ["predict", str(tmp / "model.h5"), "--x-file", str(tmp / "big.txt")],
      "x = 1e+39 is too large for float32"),
+    (lambda tmp: ["predict", str(tmp / "model.h5"), "1,2"], "takes 1 value per point (x), got 2: 1,2"),
 ])
 def test_refusals_are_one_line(model, tmp_path, capsys, setup, words):
     (tmp_path / "notes.txt").write_text("not hdf5\n")
+    import shutil
+    shutil.copy(model, tmp_path / "model.h5")
     (tmp_path / "big.txt").write_text("1\n1e39\n")
     try:
         status = main(setup(tmp_path))
@@ -77,3 +80,39 @@ def test_backend_option_wins_over_the_environment(model):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert parse(done.stdout)[:, 0].tolist() == [0.5]
+
+
+def test_points_outside_the_trained_range_are_warned_about(model, capsys):
+    # -100 for a net trained on -3..3 was answered without a word
+    assert main(["predict", model, "-100", "0", "2.5"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "puzzlelib predict: warning: 1 of 3 points lie outside the range the model was trained on (x in -3..3): "
+        "-100; the net extrapolates there and its answer may be far off"]
+    assert len(parse(captured.out)) == 3
+    assert main(["predict", model, "0", "2.5"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_three_inputs_train_and_predict_three_values_per_point(tmp_path, capsys):
+    rng = np.random.RandomState(1)
+    X = rng.uniform(-1, 1, (200, 3))
+    y = X[:, 0] + 2 * X[:, 1] * X[:, 2]
+    data = tmp_path / "three.csv"
+    data.write_text("a,b,c,out\n" + "".join("%r,%r,%r,%r\n" % (*map(float, row), float(t)) for row, t in zip(X, y)))
+    out = str(tmp_path / "out")
+    status = main(["restore", "--data", str(data), "--inputs", "a,b,c", "--target", "out", "--neurons", "32",
+                   "--epochs", "30", "--out", out, "-q"])
+    assert status == 0
+    import json
+    with open(os.path.join(out, "metrics.json")) as f:
+        metrics = json.load(f)
+    assert metrics["problem"]["inputs"] == ["a", "b", "c"] and metrics["problem"]["target"] == "out"
+    assert metrics["r2"] > 0.9
+    capsys.readouterr()
+    assert main(["predict", os.path.join(out, "model.h5"), "0.5,0.5,0.5", "0,0,0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "a,b,c,out" and len(lines) == 3
+    assert abs(float(lines[1].split(",")[3]) - 1.0) < 0.3
+    assert main(["predict", os.path.join(out, "model.h5"), "1,2"]) == 2
+    assert "takes 3 values per point (a,b,c), got 2: 1,2" in capsys.readouterr().err

@@ -70,7 +70,7 @@ def test_metrics_match_the_model_reloaded_from_model_h5(small):
 
 def test_defaults_are_the_tutorials():
     args = buildParser().parse_args(["restore", "x"])
-    assert (args.range, args.points, args.neurons, args.layers) == ([-3.0, 3.0], 1024, 100, None)
+    assert (args.range, args.points, args.neurons, args.layers) == (None, None, 100, None)
     assert (args.activation, args.optimizer, args.lr, args.epochs, args.batch, args.seed) == \
         ("relu", "momentum", 1e-2, 100, 10, 1234)
     assert args.out == "restore-out" and not args.quiet and not args.compare_scratch
@@ -182,7 +182,7 @@ def test_unknown_optimizer_is_refused_with_the_list(tmp_path, capsys):
 def test_formula_and_numbers_starting_with_minus():
     parser = buildParser()
     args = parser.parse_args(_shield(["restore", "-x**2", "--range", "-1e-1", "2", "-q"], parser))
-    assert args.expr == "-x**2" and args.range == [-0.1, 2.0] and args.quiet
+    assert args.expr == "-x**2" and args.range == [[-0.1, 2.0]] and args.quiet
     args = parser.parse_args(_shield(["restore", "--", "-x"], parser))
     assert args.expr == "-x"
 

@@ -63,7 +63,7 @@ def test_values_outside_the_domain_come_out_nan_not_an_error():
 REJECTED = [
     # (text, words in the message, 1-based column)
     ("foo", "unknown name 'foo'", 1),
-    ("2*sin(x)+y", "unknown name 'y'", 10),
+    ("2*sin(x)+z", "unknown name 'z'; the names are x, y, pi, e", 10),
     ("X", "unknown name 'X'", 1),
     ("foo(x)", "unknown function 'foo'", 1),
     ("print(x)", "unknown function 'print'", 1),
@@ -111,7 +111,11 @@ def test_rejected_forms_name_the_place(text, words, column):
     assert words in info.value.message
     assert info.value.column + 1 == column
     line = info.value.oneLine()
-    assert "\n" not in line and "at column %d" % column in line
+    assert "\n" not in line and line.endswith("at column %d" % column)
+    shown, caret = info.value.pointer()
+    assert caret.strip() == "^" and caret.index("^") == column - 1  # under the place, on its own line
+    assert shown == "".join(c if c.isprintable() and c.isascii() else ascii(c)[1:-1] for c in text)[:len(shown)] or \
+        len(text) > 60 or not text.isascii()
 
 
 HOSTILE = [
@@ -166,8 +170,9 @@ def test_length_and_depth_limits():
     with pytest.raises(FormulaError) as info:
         parse(longest + "+x+x")
     assert "too long" in info.value.message and info.value.column == MAX_LENGTH
-    line = info.value.oneLine()
-    assert len(line) < 200  # long input is shown as a window around the place
+    shown, caret = info.value.pointer()
+    assert len(shown) < 80 and shown.startswith("...")  # long input is shown as a window around the place
+    assert caret.index("^") <= len(shown)
 
     parse("(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1))
     with pytest.raises(FormulaError) as info:
@@ -186,8 +191,9 @@ def test_command_refuses_with_one_line_and_status_2(text, tmp_path, capsys):
     captured = capsys.readouterr()
     assert status == 2
     lines = captured.err.strip("\n").split("\n")
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("puzzlelib restore: error: bad formula:") and "^" in lines[0]
+    assert len(lines) == 3, captured.err  # the message, then the formula with a caret on its own line
+    assert lines[0].startswith("puzzlelib restore: error: bad formula:") and "^" not in lines[0]
+    assert lines[2].strip() == "^" and lines[1].startswith("    ") and lines[2].startswith("    ")
     assert "Traceback" not in captured.err and captured.out == ""
     assert not (tmp_path / "out").exists()
 
@@ -197,5 +203,14 @@ def test_python_dash_m_exits_2_with_one_line(tmp_path):
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "unknown function '__import__'" in proc.stderr
+    assert proc.stderr.count("\n") == 3 and "unknown function '__import__'" in proc.stderr.splitlines()[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_formulas_in_x_and_y():
+    from PuzzleLib.Workbench.formula import toText, variables
+    tree = parse("sin(x)*cos(y)")
+    assert variables(tree) == ["x", "y"] and toText(tree) == "(sin(x) * cos(y))"
+    values = evaluate(tree, {"x": np.array([0.0, np.pi / 2]), "y": np.array([0.0, 0.0])})
+    np.testing.assert_allclose(values, [0.0, 1.0])
+    assert variables(parse("2*x")) == ["x"]
