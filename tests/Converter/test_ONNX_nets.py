@@ -198,3 +198,18 @@ def test_unsupported_attribute_is_refused_naming_the_node(tmp_path):
     path = str(tmp_path / "alpha.onnx")
     onnx.save(model, path)
     _refused(path, "Gemm node writing 'mlp.0': only alpha = beta = 1")
+
+
+def test_external_data_is_never_read(tmp_path):
+    model = onnx.load(_goodFile(tmp_path))
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(12, dtype=np.float32).tobytes())
+    weight = model.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.data_location = onnx.TensorProto.EXTERNAL
+    entry = weight.external_data.add()
+    entry.key, entry.value = "location", "secret.bin"
+    path = str(tmp_path / "external.onnx")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    _refused(path, "initializer 'mlp.0.W' keeps its data in an external file")

@@ -127,7 +127,11 @@ class ONNXExporter:
                     root, str(e).strip().splitlines()[0])) from None
 
         path = savepath if str(savepath).endswith(".onnx") else os.path.join(savepath, root + ".onnx")
-        _writeAtomically(path, model.SerializeToString())
+        try:
+            payload = model.SerializeToString()
+        except ValueError as e:  # protobuf's 2 GiB limit for one message
+            raise ConverterError("ONNXExporter: the model of %s cannot be written as one file: %s" % (root, e)) from None
+        _writeAtomically(path, payload)
         return model
 
 

@@ -29,6 +29,8 @@ class _Context:
     def __init__(self, model, onnx, numpyHelper):
         self.onnx = onnx
         graph = model.graph
+        for t in graph.initializer:
+            _checkLocal(t, onnx, "initializer %r" % t.name)
         self.consts = {t.name: numpyHelper.to_array(t) for t in graph.initializer}
         nodes = []
         for node in graph.node:
@@ -53,6 +55,7 @@ class _Context:
     def _constantValue(self, node, numpyHelper):
         for a in node.attribute:
             if a.name == "value":
+                _checkLocal(a.t, self.onnx, "Constant node %s" % _nodeLabel(node))
                 return numpyHelper.to_array(a.t)
             if a.name == "value_float":
                 return np.asarray(a.f, np.float32)
@@ -110,6 +113,12 @@ class _Context:
         if op is not None and self.nodes[users[0]].op_type != op:
             return None
         return users[0]
+
+
+def _checkLocal(tensor, onnx, what):
+    """Refuse a tensor whose data lives in another file: load reads the one file it is given."""
+    if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
+        raise Refused("%s keeps its data in an external file; only self-contained models are read" % what)
 
 
 def _nodeLabel(node):
