@@ -350,8 +350,8 @@ def _spatialTf(ctx, k, node):
 
 
 def _onlyInPattern(ctx, k, node):
-    raise Refused("%s: %s is supported only inside the chains SubtractMean, MapLRN, LCN, KMaxPool and SpatialTf "
-                  "export to" % (
+    raise Refused("%s: %s is supported only inside the chains that SubtractMean, MapLRN, LCN, SpatialTf and a "
+                  "sliced Activation export to" % (
         _label(node), node.op_type))
 
 
@@ -438,7 +438,32 @@ def _activation(ctx, k, node):
         if low.size != 1 or high.size != 1:
             raise Refused("%s: Clip's min and max must be single numbers" % _label(node))
         mod = M.Activation("clip", args=(_scalarOf(low), _scalarOf(high)))
-    return _Entry(mod, [node.input[0]], [node.output[0]])
+    out = node.output[0]
+    where = ctx.soleConsumer(out, "Where")
+    if where is not None:  # Where(mask, act(x), x): the activation over a slice
+        w = ctx.nodes[where]
+        mask = ctx.const(w.input[0])
+        if mask is not None and list(w.input[1:]) == [out, node.input[0]]:
+            slc = _boxOf(mask)
+            if slc is None:
+                raise Refused("%s: its mask is not one box of the sample, which an Activation's slc would be" %
+                              _label(w))
+            ctx.done.add(where)
+            mod = M.Activation(mod.activation, slc=(slice(None),) + slc, args=mod.actArgs)
+            out = w.output[0]
+    return _Entry(mod, [node.input[0]], [out])
+
+
+def _boxOf(mask):
+    """The slices (step 1) of the one box of True values in ``mask``, or None."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return None
+    where = np.nonzero(mask)
+    slc = tuple(slice(int(w.min()), int(w.max()) + 1) for w in where)
+    box = np.zeros_like(mask)
+    box[slc] = True
+    return slc if np.array_equal(box, mask) else None
 
 
 def _prelu(ctx, k, node):
@@ -876,7 +901,7 @@ _HANDLERS = {
     "Add": _elementwise, "Mul": _elementwise, "Sum": _elementwise, "Concat": _concat, "Split": _split,
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
-    "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern,
+    "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern, "Where": _onlyInPattern,
     "TopK": _kmaxPool, "GridSample": _onlyInPattern,
 }
 

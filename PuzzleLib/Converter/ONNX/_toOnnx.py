@@ -86,8 +86,9 @@ class Builder:
 
 def refusal(mod):
     """Why ``mod`` (a leaf) cannot be exported, or None."""
-    if isinstance(mod, M.Activation) and mod.slc is not None:
-        return "an activation over a slice (slc=%r) has no single ONNX operator" % (mod.slc,)
+    if isinstance(mod, M.Activation) and mod.slc is not None and \
+            (not isinstance(mod.slc, tuple) or (mod.slc and mod.slc[0] != slice(None))):
+        return "its slc %r slices the batch axis, whose size the ONNX model leaves open" % (mod.slc,)
     if isinstance(mod, M.CrossMapLRN) and mod.N % 2 == 0:
         return "an even window (N=%d): ONNX Runtime's LRN takes odd sizes only" % mod.N
     for cls, why in _REFUSED:
@@ -186,7 +187,17 @@ def _instanceNorm(b, mod, path, x):
 
 
 def _activation(b, mod, path, x):
-    out = [b.fresh(path)]
+    if mod.slc is not None:
+        # Where(mask, act(x), x): the mask (the sample's shape) marks the slice
+        mask = np.zeros(x.shape[1:], dtype=bool)
+        mask[mod.slc[1:]] = True
+        inner = _activationOp(b, mod, path, x, b.fresh(path + "/all"))
+        return b.node("Where", [b.const(path + ".mask", mask), inner, x.name], [b.fresh(path)])
+    return _activationOp(b, mod, path, x, b.fresh(path))
+
+
+def _activationOp(b, mod, path, x, name):
+    out = [name]
     act, args = mod.activation, mod.actArgs
     if act == "leakyRelu":
         return b.node("LeakyRelu", [x.name], out, alpha=args[0])
