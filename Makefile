@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet -e '.[test,onnx,mpi]'
+	$(PIP) install --quiet -e '.[test,onnx,mpi,board]'
 	touch $@
 
 run: $(VENV)/.installed

@@ -59,6 +59,10 @@ EXPORTS = {
                               "loadNiNImageNet", "loadCOCO", "loadMPI", "loadUNet", "loadVGG", "loadW2L"],
     "PuzzleLib.Models.Nets.SentiNet": ["buildNet"],
     "PuzzleLib.Models.Misc.RBM": ["RBM"],
+    "PuzzleLib.Visual": ["loadImage", "loadImageFromBytes", "imageToArray", "showImage", "showImageBatch",
+                         "showImageBatchInFolder", "showFilters", "showImageBasedFilters", "normalizeImageInplace",
+                         "imageToInt", "whiten", "VisualError"],
+    "PuzzleLib.Board": ["drawBoard"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
     "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
@@ -285,6 +289,12 @@ METHOD_SIGNATURES = {
         "(vocabulary, branches, w2v, sentlength, embsize, wscale, dim=2, branchMaps=100, name='sentinet')",
     "PuzzleLib.Models.Misc.RBM:RBM.calcCDGrad": "(data)",
     "PuzzleLib.Models.Misc.RBM:RBM.calcPCDGrad": "(data)",
+    "PuzzleLib.Board:drawBoard":
+        "(net, filename, view=True, fmt='svg', modulesOnly=False, name=None, fontname='Consolas', fullnames=True)",
+    "PuzzleLib.Visual:loadImage": "(filename, shape=None, normalize=True, mapsToFront=True, contiguous=True)",
+    "PuzzleLib.Visual:showFilters": "(filters, filename, offset=4, normalize=True)",
+    "PuzzleLib.Visual:showImageBasedFilters": "(filters, filename, cols=16, offset=4, normalize=True)",
+    "PuzzleLib.Visual:whiten": "(batch, epsilon=0.01, PCA=False)",
 }
 
 METHODS = {
