@@ -66,10 +66,14 @@ class LRN(Module):
         """Sum over each element's window (``transpose``: the adjoint window)."""
         raise NotImplementedError
 
+    def _windowArea(self):
+        """What alpha is divided by: the number of positions in a window (N across channels)."""
+        return self.N
+
     def _normalise(self, x, out):
         """out = x * (K + alpha/N * S(x**2)) ** -beta; keeps the base and the factor for backward."""
         base = self._windowSum(x * x)
-        base *= self.alpha / self.N
+        base *= self.alpha / self._windowArea()
         base += self.K
         factor = xp.power(base, -self.beta)
         xp.multiply(x, factor, out=out)
@@ -81,7 +85,7 @@ class LRN(Module):
         t /= self._base
         back = self._windowSum(t, transpose=True)
         back *= x
-        back *= 2.0 * self.alpha * self.beta / self.N
+        back *= 2.0 * self.alpha * self.beta / self._windowArea()
         xp.multiply(grad, self._factor, out=out)
         out -= back
 

@@ -6,20 +6,19 @@ from PuzzleLib.Modules._window import spatialWindowSum
 class MapLRN(LRN):
     """Normalises each element by the squares in an N x N window of its own channel's map.
 
-    ``y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N * sum x[n, c, i, j]**2) ** beta``, with
+    ``y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N**2 * sum x[n, c, i, j]**2) ** beta``, with
     ``i`` over ``h - (N - 1) // 2 .. h + N // 2`` and ``j`` likewise around ``w``; positions
     outside the map count as zeros.
 
-    .. note:: The sum of the N * N squares is scaled by ``alpha / N`` (the same factor as
-       CrossMapLRN), not by ``alpha / N**2`` as Caffe's WITHIN_CHANNEL mode does; pass
-       ``alpha / N`` to get Caffe's numbers.
+    .. note:: The sum of the N * N squares is scaled by ``alpha / N**2`` (its window's area), as
+       PuzzleLib 1.0 and Caffe's WITHIN_CHANNEL mode scale it; CrossMapLRN divides by N.
 
     Parameters
     ----------
     N : int
         Window side.
     alpha, beta, K : float
-        Scale (divided by N, >= 0), exponent and additive constant (> 0).
+        Scale (divided by N**2, >= 0), exponent and additive constant (> 0).
 
     Shape
     -----
@@ -27,8 +26,8 @@ class MapLRN(LRN):
 
     Example::
 
-        >>> lrn = MapLRN(N=3, alpha=4.5, beta=0.5, K=1.0)
-        >>> lrn(to_gpu(np.ones((1, 1, 1, 2), np.float32))).get().ravel()   # (1 + 4.5 / 3 * 2) ** -0.5
+        >>> lrn = MapLRN(N=3, alpha=13.5, beta=0.5, K=1.0)
+        >>> lrn(to_gpu(np.ones((1, 1, 1, 2), np.float32))).get().ravel()   # (1 + 13.5 / 9 * 2) ** -0.5
         array([0.5, 0.5], dtype=float32)
     """
 
@@ -37,3 +36,6 @@ class MapLRN(LRN):
 
     def _windowSum(self, x, transpose=False):
         return spatialWindowSum(x, self.N, transpose)
+
+    def _windowArea(self):
+        return self.N * self.N

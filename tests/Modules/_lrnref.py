@@ -25,7 +25,7 @@ def mapRef(x, N, alpha, beta, K):
     y = np.zeros(x.shape)
     for n, c, h, w in itertools.product(range(n_), range(C), range(H), range(W)):
         s = sum(x[n, c, i, j] ** 2 for i in window(h, N, H) for j in window(w, N, W))
-        y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N * s) ** beta
+        y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N ** 2 * s) ** beta
     return y
 
 
@@ -39,4 +39,12 @@ def subtractMeanRef(x, size, includePad):
 
 
 def lcnRef(x, N, alpha, beta, K, includePad):
-    return mapRef(subtractMeanRef(x, N, includePad), N, alpha, beta, K)
+    """x divided by (K + alpha / N**2 * its window's squared spread about the window's mean) ** beta."""
+    n_, C, H, W = x.shape
+    y = np.zeros(x.shape)
+    for n, c, h, w in itertools.product(range(n_), range(C), range(H), range(W)):
+        vals = [x[n, c, i, j] for i in window(h, N, H) for j in window(w, N, W)]
+        mean = sum(vals) / (N * N if includePad else len(vals))
+        spread = sum((v - mean) ** 2 for v in vals)
+        y[n, c, h, w] = x[n, c, h, w] / (K + alpha / N ** 2 * spread) ** beta
+    return y

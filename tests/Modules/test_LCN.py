@@ -63,3 +63,14 @@ def test_size_pad_and_means_attributes():
     # the centre's 5x5 window covers the whole map (sum 36) and 16 zeros outside: 36 / 25
     assert mod.means.shape == (1, 1, 3, 3)
     assert mod.means.get()[0, 0, 1, 1] == pytest.approx(36 / 25)
+
+
+def test_the_output_is_x_over_the_spread_about_the_local_mean_by_hand():
+    # map [1, 3], N=3, includePad: every window holds both values and 7 zeros outside the map
+    mean = (1.0 + 3.0) / 9
+    spread = (1.0 - mean) ** 2 + (3.0 - mean) ** 2   # over the positions inside the map only
+    base = 1.0 + 9.0 / 9 * spread                     # K + alpha / N**2 * spread
+    mod = LCN(N=3, alpha=9.0, beta=0.5, K=1.0)
+    out = mod(to_gpu(np.array([[[[1.0, 3.0]]]], np.float32))).get()
+    np.testing.assert_allclose(out.ravel(), [1.0 / np.sqrt(base), 3.0 / np.sqrt(base)], rtol=1e-6)
+    np.testing.assert_allclose(mod.means.get().ravel(), [mean, mean], rtol=1e-6)

@@ -56,3 +56,10 @@ def test_blueprint_round_trip():
     again = Blueprint.load(net.save(withBlueprint=True))
     assert again[0].getBlueprint() == net[0].getBlueprint()
     np.testing.assert_array_equal(again(x).get(), net(x).get())
+
+
+def test_alpha_is_divided_by_the_window_area_by_hand():
+    # one value 2 in a 1x1 map, N=4: sum of squares 4, scaled by alpha / 16
+    mod = MapLRN(N=4, alpha=8.0, beta=1.0, K=1.0)
+    out = mod(to_gpu(np.array([[[[2.0]]]], np.float32))).get()
+    assert out.item() == pytest.approx(2.0 / (1.0 + 8.0 / 16 * 4.0))
