@@ -6,6 +6,7 @@ slicing) is numpy's own. Kernels are plain numpy functions that write into ``out
 training step allocates nothing once its buffers exist.
 """
 import functools
+import math
 import operator
 
 import numpy as np
@@ -303,6 +304,28 @@ def momentumUpdate(param, grad, mom, lr, momRate, scratch):
     """mom = momRate * mom + lr * grad; param += mom."""
     _momentumStep(grad, mom, lr, momRate, scratch)
     param += mom
+
+
+_erfImpl = []  # [function(x, out)], chosen on first use
+
+
+def _erfPerElement(x, out):
+    out[...] = _erfObjects(x).astype(out.dtype)
+
+
+_erfObjects = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x, out):
+    """out = erf(x), elementwise. SciPy's ``special.erf`` (a ufunc) when SciPy is installed;
+    otherwise ``math.erf`` per element (correctly rounded in float64, slower). Chosen on first use."""
+    if not _erfImpl:
+        try:
+            from scipy.special import erf as ufunc
+            _erfImpl.append(lambda a, o: ufunc(a, out=o))
+        except ImportError:
+            _erfImpl.append(_erfPerElement)
+    _erfImpl[0](x, out)
 
 
 def toScalar(value):

@@ -329,6 +329,16 @@ def scatterAdd(dst, indices, values):
     cupyx.scatter_add(dst, indices, values)
 
 
+# ---- erf (Gelu's exact form) ---------------------------------------------------------------------
+
+_elementwise("erf", "T x", "T y", "y = (T)erf((A)x);")
+
+
+def erf(x, out):
+    """out = erf(x), elementwise (CUDA's erf / erff; float16 through float)."""
+    _kernel("erf")(x, out)
+
+
 # ---- issue 4 costs (CrossEntropy): softmax cross-entropy -----------------------------------------
 # e: exp(scores - max) over the class axis, s: its sum (broadcast), y: the label, cls: the class
 # index of the element (broadcast arange); g = w[cls] * (onehot(y) - e / s) * scale, in place over e.

@@ -1,4 +1,4 @@
-"""Gelu: the Gaussian error linear unit (tanh form)."""
+"""Gelu: the Gaussian error linear unit, x * Phi(x) (erf form)."""
 import math
 
 from PuzzleLib.Backend import gpuarray
@@ -7,16 +7,17 @@ from PuzzleLib.Modules._args import requireSingle
 from PuzzleLib.Modules._inplace import gradTarget, keepInput
 
 xp = gpuarray.xp
+_erf = gpuarray.kernels.erf
 
-_C = math.sqrt(2.0 / math.pi)
-_K = 0.044715
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Gelu(Module):
-    """``data = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))``.
+    """``data = 0.5 * x * (1 + erf(x / sqrt(2)))``, i.e. ``x * Phi(x)``, Phi the standard normal
+    distribution function (PuzzleLib 1.0's and PyTorch's default form; not the tanh approximation).
 
-    This is the tanh approximation of ``x * Phi(x)`` (within about 1e-3 of the erf form); the
-    gradient is the exact derivative of the formula above.
+    The gradient is the exact derivative, ``Phi(x) + x * exp(-x**2 / 2) / sqrt(2 pi)``.
 
     Parameters
     ----------
@@ -30,8 +31,8 @@ class Gelu(Module):
 
     Example::
 
-        >>> Gelu()(to_gpu(np.array([0.0, 10.0], np.float32))).get()
-        array([ 0., 10.], dtype=float32)
+        >>> Gelu()(to_gpu(np.array([0.0, 1.0, 10.0], np.float32))).get()   # 1.0 -> Phi(1) = 0.8413
+        array([ 0.       ,  0.8413447, 10.       ], dtype=float32)
 
     Hendrycks and Gimpel, 2016, https://arxiv.org/abs/1606.08415
     """
@@ -41,45 +42,36 @@ class Gelu(Module):
         self.inplace = bool(inplace)
         self._x = None
 
+    def _phi2(self, x, name):
+        """1 + erf(x / sqrt(2)) (twice Phi(x)) in a scratch buffer."""
+        t = self._scratch(name, x.shape, x.dtype)
+        xp.multiply(x, _SQRT1_2, out=t)
+        _erf(t, t)
+        t += 1.0
+        return t
+
     def updateData(self, data):
         x, out = keepInput(self, data)
         self._x = x
-        t = self._scratch("t", x.shape, x.dtype)
-        xp.multiply(x, x, out=t)
-        t *= _K
-        t += 1.0
-        t *= x
-        t *= _C
-        xp.tanh(t, out=t)
-        t += 1.0
+        t = self._phi2(x, "t")
         xp.multiply(x, t, out=out)
         out *= 0.5
         self.data = out
 
     def updateGrad(self, grad):
-        # d/dx = 0.5 * (1 + th) + 0.5 * x * (1 - th**2) * c * (1 + 3k x**2)
+        # d/dx = Phi(x) + x * exp(-x**2 / 2) / sqrt(2 pi)
         x = self._x
-        x2 = self._scratch("x2", x.shape, x.dtype)
-        th = self._scratch("th", x.shape, x.dtype)
-        sech2 = self._scratch("sech2", x.shape, x.dtype)
-        xp.multiply(x, x, out=x2)
-        xp.multiply(x2, _K, out=th)
-        th += 1.0
-        th *= x
-        th *= _C
-        xp.tanh(th, out=th)
-        xp.multiply(th, th, out=sech2)
-        xp.subtract(1.0, sech2, out=sech2)
-        x2 *= 3.0 * _K
-        x2 += 1.0
-        x2 *= sech2
-        x2 *= x
-        x2 *= _C
-        x2 += th
-        x2 += 1.0
-        x2 *= 0.5
+        d = self._scratch("d", x.shape, x.dtype)
+        xp.multiply(x, x, out=d)
+        d *= -0.5
+        xp.exp(d, out=d)
+        d *= x
+        d *= _INV_SQRT_2PI
+        phi2 = self._phi2(x, "t")
+        phi2 *= 0.5
+        d += phi2
         out = gradTarget(self, grad)
-        xp.multiply(grad, x2, out=out)
+        xp.multiply(grad, d, out=out)
         self.grad = out
 
     def checkDataShape(self, shape):

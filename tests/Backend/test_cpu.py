@@ -27,3 +27,17 @@ def test_cpu_cross_entropy_kernel_against_float64_softmax(classes, weighted):
         err = _cpu.crossEntropyGradError(scores, labels, grad, weights)
         assert err == pytest.approx(errRef, rel=1e-5)
         np.testing.assert_allclose(grad, gradRef, rtol=1e-4, atol=1e-7)
+
+
+def test_erf_without_scipy_is_math_erf_per_element():
+    import math
+
+    from PuzzleLib.Backend import _cpu
+
+    x = np.linspace(-3, 3, 13)
+    out = np.empty_like(x)
+    _cpu._erfPerElement(x, out)
+    np.testing.assert_array_equal(out, [math.erf(v) for v in x])
+    out32 = np.empty(13, np.float32)
+    _cpu._erfPerElement(x.astype(np.float32), out32)
+    np.testing.assert_allclose(out32, out, rtol=1e-6, atol=1e-7)

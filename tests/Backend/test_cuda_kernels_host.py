@@ -41,7 +41,7 @@ def _rand(shape, dtype):
 ACTS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "leakyRelu", "elu": "elu",
         "softplus": "softPlus", "clip": "clip"}
 ARGS = {"leakyRelu": (0.1,), "elu": (1.3,), "clip": (-0.5, 1.5)}
-OTHER = {"scale", "axpby", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w"}
+OTHER = {"scale", "axpby", "diff_scaled", "sgd", "momentum", "ce_grad", "ce_grad_w", "erf"}
 OTHER |= {kname for kname, _, _, _ in RULES.values()}  # the fused optimizer rules
 
 
@@ -163,6 +163,21 @@ def test_cross_entropy_grad(lib, dtype, rtol, atol, weighted):
         args.append(flat(wc, dtype))
     _call(lib, "ce_grad_w" if weighted else "ce_grad", dtype, *args, 1.0 / n, g)
     np.testing.assert_allclose(g.astype(np.float64), expected, rtol=max(rtol, 1e-6), atol=max(atol, 1e-7))
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_erf(lib, dtype, rtol, atol):
+    import math
+
+    lib, _ = lib
+    x = _rand((5, 7), dtype)
+    y = np.empty_like(x)
+    _call(lib, "erf", dtype, x, y)
+    expected = np.array([math.erf(v) for v in x.astype(np.float64).ravel()]).reshape(x.shape)
+    np.testing.assert_allclose(y.astype(np.float64), expected, rtol=max(rtol, 1e-7), atol=max(atol, 1e-7))
+    cpu = np.empty_like(x)
+    _cpu.erf(x, cpu)
+    np.testing.assert_allclose(cpu.astype(np.float64), expected, rtol=max(rtol, 1e-7), atol=max(atol, 1e-7))
 
 
 # ---- the whole of _cuda.py's kernel functions, on a stand-in for CuPy ------------------------------
