@@ -210,14 +210,11 @@ def _activationOp(b, mod, path, x, name):
 
 
 def _gelu(b, mod, path, x):
-    # 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))), the tanh form the module computes
-    cube = b.node("Mul", [x.name, b.node("Mul", [x.name, x.name], [b.fresh(path + "/x2")])], [b.fresh(path + "/x3")])
-    inner = b.node("Add", [x.name, b.node("Mul", [cube, b.scalar(path + ".c3", 0.044715)], [b.fresh(path + "/cx3")])],
-                   [b.fresh(path + "/in")])
-    th = b.node("Tanh", [b.node("Mul", [inner, b.scalar(path + ".k", math.sqrt(2.0 / math.pi))],
-                                [b.fresh(path + "/kin")])], [b.fresh(path + "/th")])
+    # 0.5 * x * (1 + erf(x / sqrt(2))), the erf form the module computes
+    scaled = b.node("Mul", [x.name, b.scalar(path + ".k", math.sqrt(0.5))], [b.fresh(path + "/xk")])
+    erf = b.node("Erf", [scaled], [b.fresh(path + "/erf")])
     half = b.node("Mul", [x.name, b.scalar(path + ".half", 0.5)], [b.fresh(path + "/hx")])
-    onePlus = b.node("Add", [th, b.scalar(path + ".one", 1.0)], [b.fresh(path + "/1th")])
+    onePlus = b.node("Add", [erf, b.scalar(path + ".one", 1.0)], [b.fresh(path + "/1erf")])
     return b.node("Mul", [half, onePlus], [b.fresh(path)])
 
 
