@@ -301,7 +301,7 @@ def _mapLRN(ctx, k, node):
         return None
     a, K, e = consts
     ctx.done.update(chain)
-    return _Entry(M.MapLRN(N=N, alpha=a / N, beta=-e, K=K), [x], [final.output[0]])
+    return _Entry(M.MapLRN(N=N, alpha=a, beta=-e, K=K), [x], [final.output[0]])
 
 
 def _kmaxPool(ctx, k, node):

@@ -337,21 +337,35 @@ def _subtractMean(b, mod, path, x, out=None):
     return b.node("Sub", [x.name, mean], [b.fresh(out or path)])
 
 
-def _mapLRN(b, mod, path, x, name=None):
-    # y = x * (K + alpha * N * mean_NxN(x**2)) ** -beta, the zero-padded window sum being N**2 times its mean
-    name = name or x.name
-    sq = b.node("Mul", [name, name], [b.fresh(path + "/sq")])
+def _mapLRN(b, mod, path, x):
+    # y = x * (K + alpha * mean_NxN(x**2)) ** -beta: the zero-padded window sum over N**2 is its mean
+    sq = b.node("Mul", [x.name, x.name], [b.fresh(path + "/sq")])
     mean = _windowMean(b, mod, path, sq, mod.N, True, "sqmean")
-    scaled = b.node("Mul", [mean, b.scalar(path + ".alphaN", mod.alpha * mod.N)], [b.fresh(path + "/scaled")])
+    scaled = b.node("Mul", [mean, b.scalar(path + ".alpha", mod.alpha)], [b.fresh(path + "/scaled")])
     base = b.node("Add", [scaled, b.scalar(path + ".K", mod.K)], [b.fresh(path + "/base")])
     factor = b.node("Pow", [base, b.scalar(path + ".negBeta", -mod.beta)], [b.fresh(path + "/factor")])
-    return b.node("Mul", [name, factor], [b.fresh(path)])
+    return b.node("Mul", [x.name, factor], [b.fresh(path)])
 
 
 def _lcn(b, mod, path, x):
+    # y = x * (K + alpha / N**2 * S) ** -beta, S = sum over the window inside the map of (x_j - m)**2
+    #   = N**2 * (A(x**2) - 2 m A(x) + A(1) m**2), A the zero-padded window mean, m the local mean
+    def mul(a, c, tag):
+        return b.node("Mul", [a, c], [b.fresh("%s/%s" % (path, tag))])
+
     mean = _windowMean(b, mod, path, x.name, mod.N, mod.includePad, "mean")
-    centred = b.node("Sub", [x.name, mean], [b.fresh(path + "/centred")])
-    return _mapLRN(b, mod, path, x, name=centred)
+    sumSq = _windowMean(b, mod, path, mul(x.name, x.name, "sq"), mod.N, True, "sqmean")
+    sumX = _windowMean(b, mod, path, x.name, mod.N, True, "xmean")
+    ones = b.node("Add", [mul(x.name, b.scalar(path + ".zero", 0.0), "zero"), b.scalar(path + ".one", 1.0)],
+                  [b.fresh(path + "/ones")])
+    inside = _windowMean(b, mod, path, ones, mod.N, True, "inside")
+    cross = mul(mul(mean, sumX, "msum"), b.scalar(path + ".two", 2.0), "cross")
+    spread = b.node("Add", [b.node("Sub", [sumSq, cross], [b.fresh(path + "/sqless")]),
+                            mul(inside, mul(mean, mean, "m2"), "cm2")], [b.fresh(path + "/spread")])
+    base = b.node("Add", [mul(spread, b.scalar(path + ".alpha", mod.alpha), "scaled"), b.scalar(path + ".K", mod.K)],
+                  [b.fresh(path + "/base")])
+    factor = b.node("Pow", [base, b.scalar(path + ".negBeta", -mod.beta)], [b.fresh(path + "/factor")])
+    return b.node("Mul", [x.name, factor], [b.fresh(path)])
 
 
 def _kmaxPool(b, mod, path, x):
