@@ -10,13 +10,15 @@ MARGIN = 1.0
 
 
 class L1Hinge(_ListCost):
-    """Contrastive hinge error for siamese nets. The prediction is a pair ``[x1, x2]`` of
-    embeddings; with ``d = sum_k |x1 - x2|`` (per sample), a pair labelled 1 ("same") costs ``d``
-    and a pair labelled 0 ("different") costs ``max(0, 1 - d)``; the error is the mean over the
-    batch.
+    """Contrastive hinge error for siamese nets, element by element as in PuzzleLib 1.0. The
+    prediction is a pair ``[x1, x2]`` of embeddings; with ``d = |x1 - x2|`` per element, an element
+    of a pair labelled 1 ("same") costs ``d`` and one of a pair labelled 0 ("different") costs
+    ``max(0, 1 - d)``; the error is the mean over every element.
 
-    The gradient handed back is a list ``[g1, g2]`` of negative gradients (``g2 = -g1``).
-    ``validate`` returns the error rate: a pair counts as "same" when ``d < 0.5``.
+    The gradient handed back is a list ``[g1, g2]`` of negative gradients (``g2 = -g1``), which
+    updates add. (PuzzleLib 1.0 hands back the error's gradient itself here, unlike its other
+    costs, so training with it raises the error; see COMPATIBILITY.md.) ``validate`` returns the
+    error rate: a pair counts as "same" when the mean of ``d`` over its elements is at most 1.
 
     Shape
     -----
@@ -26,33 +28,27 @@ class L1Hinge(_ListCost):
     Example::
 
         >>> x1 = to_gpu(np.array([[0.0, 0.0]], np.float32)); x2 = to_gpu(np.array([[0.25, 0.0]], np.float32))
-        >>> L1Hinge()([x1, x2], to_gpu(np.array([0], np.int32)))[0]  # different pair at distance 0.25
-        0.75
+        >>> L1Hinge()([x1, x2], to_gpu(np.array([0], np.int32)))[0]  # (max(0, 1 - 0.25) + max(0, 1 - 0)) / 2
+        0.875
     """
 
-    def _terms(self, pred):
+    def calcErrorAndGrad(self, pred, target):
         x1, x2 = pred
         diff = x1 - x2
-        axes = tuple(range(1, diff.ndim))
-        dist = xp.abs(diff).sum(axis=axes) if axes else xp.abs(diff)
-        return diff, dist
-
-    def calcErrorAndGrad(self, pred, target):
-        diff, dist = self._terms(pred)
-        same = (target > 0).astype(diff.dtype)
+        dist = xp.abs(diff)
+        same = (target > 0).astype(diff.dtype).reshape((diff.shape[0],) + (1,) * (diff.ndim - 1))
         near = (dist < MARGIN).astype(diff.dtype)
-        n = diff.shape[0]
-        error = (same * dist + (1.0 - same) * xp.maximum(MARGIN - dist, 0)).sum() / n
-        # d error / d x1 = sign(diff) * (same - (1 - same) * near)
-        coef = (same - (1.0 - same) * near).reshape((n,) + (1,) * (diff.ndim - 1))
-        g1 = xp.sign(diff)
-        g1 *= coef
-        g1 *= -1.0 / n
-        return error, [g1, -g1]
+        error = (same * dist + (1.0 - same) * xp.maximum(MARGIN - dist, 0)).mean()
+        # d error / d x1 = sign(diff) * (same - (1 - same) * near), sign(0) taken as -1 as upstream does
+        g1 = xp.where(diff > 0, 1.0, -1.0).astype(diff.dtype)
+        g1 *= same - (1.0 - same) * near
+        g1 *= -1.0 / diff.size
+        return error, [gpuarray.asDevice(g1), gpuarray.asDevice(-g1)]
 
     def calcVal(self, pred, target):
-        _, dist = self._terms(pred)
-        return ((dist < 0.5 * MARGIN) != (target > 0)).astype(xp.float64).mean()
+        x1, x2 = pred
+        dist = xp.abs(x1 - x2).reshape(x1.shape[0], -1).mean(axis=1)
+        return ((dist <= MARGIN) != (target > 0)).astype(xp.float64).mean()
 
     def _checkLists(self, pred, target, validation):
         if not isinstance(pred, (list, tuple)) or len(pred) != 2:
