@@ -16,10 +16,13 @@ class CTC(_ListCost):
 
     ``error = mean_n -log p(labels_n | pred_n)``, where ``p`` sums the probabilities of every
     frame-wise path that collapses to the label sequence (merge repeats, then drop blanks).
-    Computed with the forward-backward recursions in log space. The gradient handed back is the
-    negative gradient of the error with respect to ``pred`` (zero on frames past a sample's
-    length). Each sample's ``-log p`` is not divided by its label length (PyTorch's
-    ``reduction="mean"`` divides by it; its ``"sum"`` divided by N is this error).
+    Computed with the forward-backward recursions in log space. Each sample's ``-log p`` is not
+    divided by its label length (PyTorch's ``reduction="mean"`` divides by it; its ``"sum"``
+    divided by N is this error).
+
+    The gradient handed back is, as in PuzzleLib 1.0, ``occupancy - softmax`` per frame: the
+    negative gradient of each sample's ``-log p`` with respect to the scores before the softmax,
+    not divided by N (N times the error's gradient), zero on frames past a sample's length.
 
     Parameters
     ----------
@@ -29,19 +32,22 @@ class CTC(_ListCost):
         Number of symbols including the blank; when given, ``pred``'s last axis must have it.
     normalized : bool
         False (default): ``pred`` holds raw scores and the softmax over symbols is taken inside.
-        True: ``pred`` already holds log-probabilities (log-softmax applied by the net); the
-        gradient is then the exact one with respect to them (PyTorch's ctc_loss adds exp(pred),
-        which cancels only through a log-softmax before it).
+        True: ``pred`` already holds probabilities (the softmax applied by the net), as in
+        PuzzleLib 1.0; the error takes their log, and the gradient is still ``occupancy - pred``
+        (the one for the scores before that softmax, as PyTorch's ctc_loss gives it for
+        log-probabilities).
 
-    Target
-    ------
-    One of: int32 labels (N, L) padded with -1; a pair ``(labels, lengths)`` with int32
-    ``lengths`` (N,) giving each row's label count; or ``(labels, lengths, datalen)`` with int32
-    ``datalen`` (N,) giving each sample's number of frames (default: all T).
+    Prediction and target
+    ---------------------
+    PuzzleLib 1.0's call is ``ctc([data, datalen], [labels, lengths])``: ``datalen`` (N,) int32
+    frames per sample, ``labels`` the label sequences concatenated (1-d int32) and ``lengths``
+    (N,) int32 (a host or device array) the length of each. Also taken: ``pred`` alone (every
+    sample has all T frames) and as target int32 labels (N, L) padded with -1, ``(labels,
+    lengths)`` with labels (N, L), or ``(labels, lengths, datalen)``.
 
     Shape
     -----
-    pred: (T, N, vocabsize), time first (as RNN gives with getSequences=True).
+    data: (T, N, vocabsize), time first (as RNN gives with getSequences=True).
 
     Example::
 
@@ -64,10 +70,18 @@ class CTC(_ListCost):
         self.vocabsize = None if vocabsize is None else int(vocabsize)
         self.normalized = bool(normalized)
 
-    # ---- targets ----
+    # ---- inputs ----
+    @staticmethod
+    def _data(pred):
+        """(data, datalen or None) from ``pred`` or ``[data, datalen]``."""
+        if isinstance(pred, (list, tuple)):
+            return pred[0], pred[1]
+        return pred, None
+
     def _unpack(self, pred, target):
         """(labels (N, L) int, lengths (N,) int, datalen (N,) int) on the device."""
-        T, N = pred.shape[0], pred.shape[1]
+        data, framelen = self._data(pred)
+        T, N = data.shape[0], data.shape[1]
         if isinstance(target, (list, tuple)):
             if len(target) not in (2, 3):
                 raise self._error("target must be labels, (labels, lengths) or (labels, lengths, datalen); "
@@ -76,23 +90,43 @@ class CTC(_ListCost):
             datalen = target[2] if len(target) == 3 else None
         else:
             labels, lengths, datalen = target, None, None
+        if framelen is not None:
+            if datalen is not None:
+                raise self._error("datalen given twice: in the prediction [data, datalen] and in the target")
+            datalen = framelen
         for what, ary in (("labels", labels), ("lengths", lengths), ("datalen", datalen)):
             if ary is None:
                 continue
             if not hasattr(ary, "dtype") or xp.dtype(ary.dtype).kind not in "iu":
-                raise self._error("expected int32 %s as a device array, got %s" % (
-                    what, getattr(ary, "dtype", type(ary).__name__)))
-        if labels.ndim != 2 or labels.shape[0] != N:
-            raise self._error("expected labels of shape (N=%d, L), got %s" % (N, tuple(labels.shape)))
+                raise self._error("expected int32 %s, got %s" % (what, getattr(ary, "dtype", type(ary).__name__)))
         for what, ary in (("lengths", lengths), ("datalen", datalen)):
             if ary is not None and tuple(ary.shape) != (N,):
                 raise self._error("expected %s of shape (%d,), got %s" % (what, N, tuple(ary.shape)))
+        if lengths is not None:
+            lengths = xp.asarray(lengths).astype(xp.int64)  # PuzzleLib 1.0 programs pass a host array
+        if labels.ndim == 1 and lengths is not None:
+            labels = self._padLabels(xp.asarray(labels).astype(xp.int64), lengths)
+        if labels.ndim != 2 or labels.shape[0] != N:
+            raise self._error("expected labels of shape (N=%d, L), or concatenated (1-d) with lengths, got %s" % (
+                N, tuple(labels.shape)))
         labels = labels.astype(xp.int64)
         if lengths is None:
             lengths = (labels >= 0).sum(axis=1)
-        lengths = lengths.astype(xp.int64)
-        datalen = xp.full((N,), T, dtype=xp.int64) if datalen is None else datalen.astype(xp.int64)
+        datalen = xp.full((N,), T, dtype=xp.int64) if datalen is None else xp.asarray(datalen).astype(xp.int64)
         return labels, lengths, datalen
+
+    def _padLabels(self, flat, lengths):
+        """Concatenated label sequences (1-d) -> (N, max length) padded with -1."""
+        if not Config.disableDtypeShapeChecks and (int(lengths.min()) < 0 or int(lengths.sum()) != flat.shape[0]):
+            raise self._error("the lengths (sum %d) must be non-negative and add up to the %d concatenated labels" % (
+                int(lengths.sum()), flat.shape[0]))
+        N = lengths.shape[0]
+        L = int(lengths.max()) if N else 0
+        starts = xp.cumsum(lengths) - lengths
+        pos = xp.arange(L)[None, :]
+        used = pos < lengths[:, None]
+        index = xp.where(used, starts[:, None] + pos, 0)
+        return xp.where(used, flat[index] if flat.shape[0] else -1, -1)
 
     def _checkValues(self, labels, lengths, datalen, T, V):
         if Config.disableDtypeShapeChecks:
@@ -112,12 +146,14 @@ class CTC(_ListCost):
 
     # ---- the forward-backward algorithm ----
     def _lossAndGrad(self, pred, target, needGrad):
-        T, N, V = pred.shape
         labels, lengths, datalen = self._unpack(pred, target)
+        pred = self._data(pred)[0]
+        T, N, V = pred.shape
         self._checkValues(labels, lengths, datalen, T, V)
         x = pred.astype(xp.float64)
         if self.normalized:
-            logp = x
+            positive = x > 0
+            logp = xp.where(positive, xp.log(xp.where(positive, x, 1.0)), -xp.inf)  # log 0 = -inf, no warning
         else:
             shifted = x - x.max(axis=2, keepdims=True)
             logp = shifted - xp.log(xp.exp(shifted).sum(axis=2, keepdims=True))
@@ -180,15 +216,17 @@ class CTC(_ListCost):
         onehot = (ext[:, :, None] == xp.arange(V)[None, None, :]).astype(xp.float64)    # (N, S, V)
         occV = xp.matmul(occ.transpose(1, 0, 2), onehot).transpose(1, 0, 2)             # (T, N, V)
         frames = (xp.arange(T)[:, None] < datalen[None, :])[:, :, None]
-        if self.normalized:
-            dlogp = -occV                                            # d loss / d logp
-        else:
-            dlogp = xp.exp(logp) * occV.sum(axis=2, keepdims=True) - occV
-        dlogp = xp.where(frames, dlogp, 0.0)
-        return loss.mean(), -dlogp / N                               # the negative gradient of the mean
+        # d loss_n / d (the scores before the softmax), with pred's own probabilities when normalized
+        dscores = xp.exp(logp) * occV.sum(axis=2, keepdims=True) - occV
+        dscores = xp.where(frames, dscores, 0.0)
+        return loss.mean(), -dscores                                 # per sample, not divided by N
 
     # ---- the Cost interface ----
     def _checkInputs(self, pred, target, validation=False):
+        if isinstance(pred, (list, tuple)):
+            if len(pred) != 2:
+                raise self._error("expected the prediction as data or [data, datalen], got a list of %d" % len(pred))
+            pred = pred[0]
         try:
             shape, dtype = tuple(pred.shape), pred.dtype
         except AttributeError:
@@ -205,7 +243,7 @@ class CTC(_ListCost):
 
     def calcErrorAndGrad(self, pred, target):
         error, grad = self._lossAndGrad(pred, target, needGrad=True)
-        out = self._gradBuffer(pred)
+        out = self._gradBuffer(self._data(pred)[0])
         out[...] = grad
         return error, out
 
@@ -216,7 +254,7 @@ class CTC(_ListCost):
         self._checkInputs(pred, target, validation)
 
     def _batchSize(self, pred):
-        return pred.shape[1]  # time first: a batch weighs its N sequences in the accumulator
+        return self._data(pred)[0].shape[1]  # time first: a batch weighs its N sequences in the accumulator
 
     def __str__(self):
         extra = "" if self.vocabsize is None else ", vocabsize=%d" % self.vocabsize

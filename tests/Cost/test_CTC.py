@@ -55,19 +55,20 @@ def test_hand_value_single_frame():
 @pytest.mark.parametrize("normalized", [False, True])
 @pytest.mark.parametrize("withLengths", [False, True])
 def test_gradient_by_finite_differences(normalized, withLengths):
+    # as PuzzleLib 1.0: the negative gradient of each sample's -log p (N times the mean's) with
+    # respect to the scores before the softmax; normalized=True takes the softmax's output itself
     T, N, V = 5, 3, 4
     labels = _padded([[1, 2], [3, 3], [2]])
     scores = np.random.randn(T, N, V)
-    if normalized:
-        scores = _logsoftmax(scores)
     if withLengths:
         target = (to_gpu(labels), to_gpu(np.array([2, 2, 1], np.int32)), to_gpu(np.array([5, 4, 3], np.int32)))
     else:
         target = to_gpu(labels)
     ctc = CTC(blank=0, vocabsize=V, normalized=normalized)
-    _, grad = ctc(to_gpu(scores), target)
-    numeric = numericalGrad(lambda: ctc.validate(to_gpu(scores), target), scores, 1e-6)
-    np.testing.assert_allclose(grad.get(), -numeric, rtol=1e-5, atol=1e-8)
+    feed = (lambda: to_gpu(np.exp(_logsoftmax(scores)))) if normalized else (lambda: to_gpu(scores))
+    _, grad = ctc(feed(), target)
+    numeric = numericalGrad(lambda: ctc.validate(feed(), target), scores, 1e-6)
+    np.testing.assert_allclose(grad.get(), -N * numeric, rtol=1e-5, atol=1e-8)
     if withLengths:
         np.testing.assert_array_equal(grad.get()[4, 1], 0)
         np.testing.assert_array_equal(grad.get()[3:, 2], 0)
@@ -96,3 +97,32 @@ def test_errors():
         ctc(to_gpu(np.zeros((4, 1, 3))), to_gpu(_padded([[1, 1, 1]])))
     with pytest.raises(CostError, match=r"expected predictions of shape \(T, N, vocabsize\)"):
         ctc(to_gpu(np.zeros((4, 3))), to_gpu(_padded([[1]])))
+
+
+def test_upstream_call_with_datalen_and_concatenated_labels():
+    # PuzzleLib 1.0: ctc([data, datalen], [labels, lengths]), labels concatenated, lengths on the host
+    T, N, V = 5, 3, 4
+    scores = np.random.randn(T, N, V).astype(np.float32)
+    seqs = [[1, 2], [3, 3], [2]]
+    datalen = np.array([5, 4, 3], np.int32)
+    flat = np.concatenate([np.array(s, np.int32) for s in seqs])
+    lengths = np.array([2, 2, 1], np.int32)
+    ctc = CTC(blank=0, vocabsize=V)
+    err, grad = ctc([to_gpu(scores), to_gpu(datalen)], [to_gpu(flat), lengths])
+    ref, refGrad = CTC(blank=0)(to_gpu(scores), (to_gpu(_padded(seqs)), to_gpu(lengths), to_gpu(datalen)))
+    assert err == pytest.approx(ref, rel=1e-6)
+    np.testing.assert_allclose(grad.get(), refGrad.get(), rtol=1e-6)
+    assert ctc.validate([to_gpu(scores), to_gpu(datalen)], [to_gpu(flat), lengths]) == pytest.approx(ref, rel=1e-6)
+    with pytest.raises(CostError, match=r"CTC: the lengths \(sum 4\) must .* add up to the 5 concatenated labels"):
+        ctc([to_gpu(scores), to_gpu(datalen)], [to_gpu(flat), np.array([2, 1, 1], np.int32)])
+
+
+def test_normalized_takes_probabilities_as_upstream():
+    # two frames, one path "1 2": p = 0.6 * 0.7; the gradient is occupancy - probabilities
+    probs = np.array([[[0.1, 0.6, 0.3]], [[0.2, 0.1, 0.7]]], np.float32)
+    ctc = CTC(blank=0, normalized=True)
+    err, grad = ctc([to_gpu(probs), to_gpu(np.array([2], np.int32))], [to_gpu(np.array([1, 2], np.int32)),
+                                                                      np.array([2], np.int32)])
+    assert err == pytest.approx(-np.log(0.6 * 0.7), rel=1e-6)
+    occupancy = np.array([[[0, 1, 0]], [[0, 0, 1]]], np.float32)
+    np.testing.assert_allclose(grad.get(), occupancy - probs, rtol=1e-6, atol=1e-7)
