@@ -304,7 +304,7 @@ METHODS = {
         "__call__", "backward", "updateData", "updateGrad", "accGradParams", "dataShapeFrom", "gradShapeFrom",
         "checkDataShape", "checkDataType", "checkGradShape", "checkGradType", "trainMode", "evalMode", "reset",
         "getVarTable", "setVar", "getVar", "setAttr", "getAttr", "numOfParams", "paramSize", "calcMode", "save",
-        "load", "getBlueprint", "updateParams", "zeroGradParams",
+        "load", "getBlueprint", "updateParams", "zeroGradParams", "optimizeForShape",
     ],
     "PuzzleLib.Containers.Container:Container": ["getByName", "getAllByType", "trainMode", "evalMode"],
     "PuzzleLib.Containers.Sequential:Sequential": ["append", "extend", "insert", "pop", "__getitem__", "__len__"],

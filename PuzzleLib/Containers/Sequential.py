@@ -65,6 +65,16 @@ class Sequential(_OrderedContainer):
     def _reorder(self):
         self.modules = {mod.name: mod for mod in self.graph}
 
+    def optimizeForShape(self, shape, memlimit=None):
+        """Check ``shape`` against each module in turn (see Module.optimizeForShape); returns the
+        output shape."""
+        for index, mod in enumerate(self.graph):
+            try:
+                shape = mod.optimizeForShape(shape, memlimit)
+            except Exception as e:
+                raise self._wrapError(e, index, mod, "optimizeForShape") from e
+        return shape
+
     def __call__(self, data):
         if not self.graph:
             raise ContainerError("%s: no modules to run" % self._label())

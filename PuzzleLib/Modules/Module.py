@@ -306,6 +306,16 @@ class Module(metaclass=_ModuleMeta):
             if var.grad is not None:
                 gpuarray.kernels.sgdUpdate(var.data, var.grad, learnRate * var.learnRate)
 
+    def optimizeForShape(self, shape, memlimit=None):
+        """Get ready for input of ``shape`` (a list of shapes for a module taking several), as
+        PuzzleLib 1.0 programs call it before the first batch. There is nothing to prepare here (no
+        per-shape algorithm search); the shape is checked and the output shape worked out from it,
+        so a wrong one is refused before any data flows. ``memlimit`` is accepted and unused.
+        """
+        if not Config.disableDtypeShapeChecks:
+            self.checkDataShape(shape)
+        return self.dataShapeFrom(shape)
+
     def optimizeStep(self, learnRate):
         self.updateParams(learnRate)
 

@@ -264,3 +264,22 @@ def test_classSignatureIsItsConstructors():
         init = inspect.signature(cls.__init__)
         assert inspect.signature(cls) == init.replace(parameters=list(init.parameters.values())[1:])
     assert str(inspect.signature(Linear)).startswith("(insize, outsize, wscale=1.0")
+
+
+def test_optimizeForShape_checks_the_shape_and_changes_nothing():
+    from PuzzleLib.Containers import Graph, Sequential
+    from PuzzleLib.Modules import Concat
+    fc = Linear(3, 2)
+    W = fc.vars["W"].data.get().copy()
+    fc.optimizeForShape((5, 3))
+    np.testing.assert_array_equal(fc.vars["W"].data.get(), W)
+    assert fc.data is None
+    with pytest.raises(ModuleError, match=r"Linear"):
+        fc.optimizeForShape((5, 4))
+    a, b = Linear(3, 2, name="a").node(), Linear(4, 2, name="b").node()
+    graph = Graph(inputs=[a, b], outputs=Concat(axis=1, name="cat").node(a, b))
+    graph.optimizeForShape([(5, 3), (5, 4)], memlimit=1 << 20)  # PuzzleLib 1.0 programs call it on containers
+    seq = Sequential().append(Linear(3, 2)).append(Linear(2, 4))
+    assert seq.optimizeForShape((7, 3)) == (7, 4)
+    with pytest.raises(ModuleError, match=r"optimizeForShape failed in module 1 \(Linear\)"):
+        Sequential().append(Linear(3, 2)).append(Linear(3, 4)).optimizeForShape((7, 3))
