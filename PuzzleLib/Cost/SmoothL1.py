@@ -9,7 +9,9 @@ class SmoothL1(_FusedCost):
     """``error = mean(e(d))`` with ``d = target - pred`` and ``e(d) = 0.5 d**2`` for ``|d| < 1``,
     ``|d| - 0.5`` otherwise (mean over all elements).
 
-    The gradient handed back is ``clip(d, -1, 1) / N``, the negative gradient of the error.
+    The gradient handed back is ``clip(d, -1, 1) / N``, the negative gradient of the error, which
+    updates add. (PuzzleLib 1.0 hands back the error's own gradient here, unlike its other costs,
+    so training with it raises the error; see COMPATIBILITY.md.)
 
     Shape
     -----
