@@ -37,9 +37,9 @@ class CTC(_ListCost):
         (the one for the scores before that softmax, as PyTorch's ctc_loss gives it for
         log-probabilities).
 
-    Prediction and target
-    ---------------------
-    PuzzleLib 1.0's call is ``ctc([data, datalen], [labels, lengths])``: ``datalen`` (N,) int32
+    Notes
+    -----
+    Prediction and target: PuzzleLib 1.0's call is ``ctc([data, datalen], [labels, lengths])``: ``datalen`` (N,) int32
     frames per sample, ``labels`` the label sequences concatenated (1-d int32) and ``lengths``
     (N,) int32 (a host or device array) the length of each. Also taken: ``pred`` alone (every
     sample has all T frames) and as target int32 labels (N, L) padded with -1, ``(labels,
