@@ -213,3 +213,12 @@ def test_external_data_is_never_read(tmp_path):
     with open(path, "wb") as f:
         f.write(model.SerializeToString())
     _refused(path, "initializer 'mlp.0.W' keeps its data in an external file")
+
+
+def test_a_cast_between_dtypes_keeps_each_modules_dtype(tmp_path):
+    head = M.Linear(3, 2)
+    head.calcMode(np.float64)
+    net = Sequential().append(M.Linear(4, 3)).append(M.Cast(np.float32, np.float64)).append(head)
+    net.append(M.MulAddConst(2.0, 1.0))
+    net[3].calcMode(np.float64)
+    exportAndCompare(net, lambda n: [np.random.randn(n, 4).astype(np.float32)], (2, 3), tmp_path)

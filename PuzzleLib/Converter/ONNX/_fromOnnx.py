@@ -163,7 +163,13 @@ def _topoSort(nodes, available):
 
 # ---- the translations: each returns an _Entry (and marks the nodes it used as done) ------------------
 
-def _set(var, array):
+def _set(mod, name, array):
+    """Put ``array`` into ``mod``'s variable ``name``, first moving the module to the array's float
+    dtype (the model's dtype for this node) when it computes in another."""
+    array = np.asarray(array)
+    if array.dtype.kind == "f" and array.dtype != np.dtype(mod.calctype) and gpuarray.isDtypeSupported(array.dtype):
+        mod.calcMode(array.dtype)
+    var = mod.vars[name]
     var.set(np.ascontiguousarray(array, dtype=var.data.dtype))
 
 
@@ -195,9 +201,9 @@ def _gemm(ctx, k, node):
 
 def _linearEntry(x, W, b, out):
     mod = M.Linear(W.shape[0], W.shape[1], useBias=b is not None, empty=True)
-    _set(mod.vars["W"], W)
+    _set(mod, "W", W)
     if b is not None:
-        _set(mod.vars["b"], b.reshape(-1))
+        _set(mod, "b", b.reshape(-1))
     return _Entry(mod, [x], [out])
 
 
@@ -245,9 +251,9 @@ def _conv(ctx, k, node, transposed=False):
         cls = (M.Conv1D, M.Conv2D, M.Conv3D)[nd - 1]
         inmaps, outmaps = W.shape[1] * groups, W.shape[0]
         mod = cls(inmaps, outmaps, size, stride, pad, dilation, useBias=b is not None, empty=True, groups=groups)
-    _set(mod.vars["W"], W.reshape(mod.vars["W"].data.shape))
+    _set(mod, "W", W.reshape(mod.vars["W"].data.shape))
     if b is not None:
-        _set(mod.vars["b"], b.reshape(mod.vars["b"].data.shape))
+        _set(mod, "b", b.reshape(mod.vars["b"].data.shape))
     return _Entry(mod, [node.input[0]], [node.output[0]])
 
 
@@ -400,8 +406,8 @@ def _batchNorm(ctx, k, node):
     cls = (M.BatchNorm, M.BatchNorm1D, M.BatchNorm2D, M.BatchNorm3D)[rank - 2]
     mod = cls(scale.size, epsilon=float(ctx.attr(node, "epsilon", 1e-5)), empty=True)
     shape = mod.vars["scale"].data.shape
-    _set(mod.vars["scale"], scale.reshape(shape))
-    _set(mod.vars["bias"], bias.reshape(shape))
+    _set(mod, "scale", scale.reshape(shape))
+    _set(mod, "bias", bias.reshape(shape))
     dtype = mod.attrs["mean"].dtype
     mod.setAttr("mean", gpuarray.to_gpu(np.ascontiguousarray(mean.reshape(shape), dtype=dtype)))
     mod.setAttr("var", gpuarray.to_gpu(np.ascontiguousarray(var.reshape(shape), dtype=dtype)))
@@ -414,8 +420,8 @@ def _instanceNorm(ctx, k, node):
     scale, bias = ctx.needConst(node, 1, "scale"), ctx.needConst(node, 2, "bias")
     mod = M.InstanceNorm2D(scale.size, epsilon=float(ctx.attr(node, "epsilon", 1e-5)))
     shape = mod.vars["scale"].data.shape
-    _set(mod.vars["scale"], scale.reshape(shape))
-    _set(mod.vars["bias"], bias.reshape(shape))
+    _set(mod, "scale", scale.reshape(shape))
+    _set(mod, "bias", bias.reshape(shape))
     return _Entry(mod, [node.input[0]], [node.output[0]])
 
 
@@ -477,7 +483,7 @@ def _prelu(ctx, k, node):
     else:
         raise Refused("%s: slopes of shape %s are not one per channel (axis 1) nor one in all" % (
             _label(node), slopes.shape))
-    _set(mod.vars["slopes"], slopes.reshape(-1))
+    _set(mod, "slopes", slopes.reshape(-1))
     return _Entry(mod, [node.input[0]], [node.output[0]])
 
 
@@ -668,9 +674,9 @@ def _groupChain(ctx, k, node, optional=False):
     mod = M.GroupLinear(groups, insize, outsize, useW=W is not None, useBias=b is not None, inmode=inmode,
                         wmode="one" if wgroups == 1 and groups > 1 else "full", batchDim=batchDim, empty=True)
     if W is not None:
-        _set(mod.vars["W"], W)
+        _set(mod, "W", W)
     if b is not None:
-        _set(mod.vars["b"], b.reshape(b.shape[0], b.shape[2]))
+        _set(mod, "b", b.reshape(b.shape[0], b.shape[2]))
     ctx.done.update(used)
     return _Entry(mod, [x], [cur.output[0]])
 
@@ -787,7 +793,7 @@ def _embedder(ctx, idx, table, out, node):
     if shape is None or len(shape) != 2 or shape[1] is None:
         raise Refused("%s: the indices must be (batch, sentence length) with a known length" % _label(node))
     mod = M.Embedder(table.shape[0], shape[1], table.shape[1])
-    _set(mod.vars["W"], table)
+    _set(mod, "W", table)
     return _Entry(mod, [idx], [out])
 
 
@@ -884,9 +890,9 @@ def _recurrent(ctx, k, node):
         bias = Wb[d] + Rb[d]
         if op == "GRU":
             bias = np.concatenate([bias[:2 * H], Wb[d, 2 * H:]])
-        _set(mod.vars["W0" + suffix], np.concatenate([W[d, order[g] * H:(order[g] + 1) * H].T for g in range(gates)], 1))
-        _set(mod.vars["R0" + suffix], np.concatenate([R[d, order[g] * H:(order[g] + 1) * H].T for g in range(gates)], 1))
-        _set(mod.vars["b0" + suffix], np.concatenate([bias[order[g] * H:(order[g] + 1) * H] for g in range(gates)]))
+        _set(mod, "W0" + suffix, np.concatenate([W[d, order[g] * H:(order[g] + 1) * H].T for g in range(gates)], 1))
+        _set(mod, "R0" + suffix, np.concatenate([R[d, order[g] * H:(order[g] + 1) * H].T for g in range(gates)], 1))
+        _set(mod, "b0" + suffix, np.concatenate([bias[order[g] * H:(order[g] + 1) * H] for g in range(gates)]))
     return _Entry(mod, [node.input[0]], [ctx.nodes[r].output[0]])
 
 
@@ -951,21 +957,14 @@ def build(model, onnx, numpyHelper):
     for entry, name in zip(entries, names):
         entry.module.name = name
 
-    dtype = _modelDtype(ctx, onnx)
-    net = _sequential(model.graph.name, ctx, entries) or _graph(model.graph.name, ctx, entries)
-    if dtype is not None and dtype != np.float32 and gpuarray.isDtypeSupported(dtype):
-        net.calcMode(dtype)
-    return net
-
-
-def _modelDtype(ctx, onnx):
-    for name in ctx.inputs:
-        t = ctx.types.get(name)
-        if t:
-            dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t))
-            if dtype.kind == "f":
-                return dtype
-    return None
+    for entry in entries:  # modules without parameters compute in the dtype of their input
+        t = ctx.types.get(entry.ins[0]) if entry.ins else None
+        if not t or isinstance(entry.module, M.Cast):
+            continue
+        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t))
+        if dtype.kind == "f" and dtype != np.dtype(entry.module.calctype) and gpuarray.isDtypeSupported(dtype):
+            entry.module.calcMode(dtype)
+    return _sequential(model.graph.name, ctx, entries) or _graph(model.graph.name, ctx, entries)
 
 
 def _moduleNames(root, entries):

@@ -611,6 +611,7 @@ def _emitLeaf(b, mod, path, x):
         raise ConverterError("ONNXExporter: %s '%s' cannot take the input of shape %s: %s" % (
             type(mod).__name__, path, shapes, e)) from None
     fn = _handlerFor(mod)
+    b.dtype = np.dtype(mod.calctype)  # parameters and constants in the module's own dtype
     out = fn(b, mod, path, x)
     if isinstance(mod, M.Cast):
         dtype = mod.outtype
