@@ -17,7 +17,9 @@ class InstanceNorm2D(InstanceNormND):
 
     Shape
     -----
-    data: (N, maps, H, W) -> the same.
+    data: (N, maps, H, W) -> the same. After a call ``savemean`` and ``saveinvvar`` hold each
+    sample's per-map mean and ``1 / sqrt(var + epsilon)``, shape (N, maps, 1, 1) (PuzzleLib 1.0's
+    attributes; None before one).
 
     Example::
 

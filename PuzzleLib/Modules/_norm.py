@@ -343,13 +343,16 @@ class InstanceNormND(_NormBase):
         self.epsilon = _positiveReal(owner, "epsilon", epsilon)
         self._setupAffine(self.maps, affine, False, np.ones)
         self._axes = tuple(range(2, self.nd + 2))
+        self.savemean = None  # the last call's per-sample statistics (PuzzleLib 1.0's names)
+        self.saveinvvar = None
 
     def updateData(self, data):
         out = self._buffer("data", data.shape, data.dtype)
         xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
         sq = self._scratch("sq", data.shape, data.dtype)
-        _, _, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
+        mean, _, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
         self._xhat, self._invstd = xhat, invstd
+        self.savemean, self.saveinvvar = gpuarray.asDevice(mean), gpuarray.asDevice(invstd)
         scale, bias = self._scaleBias()
         if self.affine:
             xp.multiply(xhat, scale, out=out)

@@ -52,3 +52,18 @@ def test_float16_statistics_are_summed_in_float32():
     np.testing.assert_allclose(np.asarray(var.get(), np.float64).reshape(2, 3), x.astype(np.float64).var(axis=(2, 3)),
                                rtol=2e-3)
     np.testing.assert_allclose(xhat.get().astype(np.float64).std(axis=(2, 3)), 1, rtol=2e-3)
+
+
+def test_savemean_and_saveinvvar_hold_each_sample_and_map_statistics():
+    mod = InstanceNorm2D(2, epsilon=1e-3)
+    assert mod.savemean is None and mod.saveinvvar is None
+    x = np.zeros((2, 2, 1, 2), np.float32)
+    x[0, 0, 0] = [1.0, 3.0]   # mean 2, variance 1
+    x[0, 1, 0] = [5.0, 5.0]   # mean 5, variance 0
+    x[1, 0, 0] = [0.0, 4.0]   # mean 2, variance 4
+    x[1, 1, 0] = [-1.0, 1.0]  # mean 0, variance 1
+    mod(to_gpu(x))
+    assert mod.savemean.shape == (2, 2, 1, 1)
+    np.testing.assert_allclose(mod.savemean.get().ravel(), [2.0, 5.0, 2.0, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(mod.saveinvvar.get().ravel(), 1 / np.sqrt(np.array([1.0, 0.0, 4.0, 1.0]) + 1e-3),
+                               rtol=1e-5)
