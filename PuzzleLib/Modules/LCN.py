@@ -25,12 +25,11 @@ class LCN(LRN):
         For the mean: True divides every window by ``N**2`` (outside positions count as zeros);
         False averages over the positions inside the map only.
 
-    After a forward pass ``means`` holds ``m``; ``size`` is (N, N) and ``pad`` (N // 2, N // 2)
-    (how far a window reaches past the map's edge), as PuzzleLib 1.0 names them.
-
     Shape
     -----
-    (N, C, H, W) -> the same.
+    (N, C, H, W) -> the same. After a forward pass ``means`` holds ``m`` (that shape); ``size``
+    is (N, N) and ``pad`` (N // 2, N // 2), how far a window reaches past the map's edge, as
+    PuzzleLib 1.0 names them.
 
     Example::
 
