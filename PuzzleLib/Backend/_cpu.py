@@ -332,6 +332,12 @@ def toScalar(value):
     return float(value)
 
 
+def sumOfSquares(x):
+    """sum(x**2) over every element, in float64 (a 0-d array)."""
+    flat = np.asarray(x).reshape(-1).astype(np.float64)
+    return np.asarray(np.dot(flat, flat))
+
+
 # ---- issue 5 modules (Embedder, SpatialTf): scatter-add -----------------------------------------
 
 def scatterAdd(dst, indices, values):

@@ -182,6 +182,17 @@ def _sumSquaredDiff(dtype):
     return kern
 
 
+def sumOfSquares(x):
+    """sum(x**2) over every element, accumulated in float64 as each element is read (no float64
+    copy of ``x``); a 0-d float64 device array."""
+    kern = _reductionCache.get("sum_squares")
+    if kern is None:
+        kern = cupy.ReductionKernel("T x", "float64 y", "(double)x * (double)x", "a + b", "y = a", "0",
+                                    "puzzlelib_sum_squares", reduce_type="double")
+        _reductionCache["sum_squares"] = kern
+    return kern(x)
+
+
 # ---- activations ---------------------------------------------------------------------------------
 # forward(x, out, args) and backward(grad, y, out, args), the derivative taken from the output y;
 # `out` may alias `x` (forward) or `grad` (backward): each element is read before it is written.
@@ -354,7 +365,8 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
 
     grad = w[c] * (onehot(y) - softmax(scores)) / N, with w[c] the weight of the element's own class c
     and N = scores.shape[0], as PuzzleLib 1.0 scales it; returns mean(w[y] * -log softmax(scores)[y])
-    over the count = labels.size positions as a float (which waits for the device).
+    over the count = labels.size positions as a 0-d device array (float32 for float16 scores), so that
+    a training step never waits for the device; ``toScalar`` reads it back when asked.
     weights (C,) or None (all ones). Labels must lie in [0, C).
     """
     n, c = scores.shape[0], scores.shape[1]
@@ -377,7 +389,7 @@ def crossEntropyGradError(scores, labels, grad, weights=None):
         wc = weights.astype(g.dtype).reshape(1, c, 1)
         _kernel("ce_grad_w")(g, s, y, cls, wc, 1.0 / n, g)
         error = (nll * wy.astype(nll.dtype)).sum() / count
-    return float(error)
+    return error
 
 
 # ---- optimizers (Adam, RMSProp, RMSPropGraves, AdaGrad, AdaDelta, SMORMS3, NesterovSGD) -----------

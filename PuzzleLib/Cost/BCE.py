@@ -30,7 +30,7 @@ class BCE(_FusedCost):
     """
 
     def _checkRange(self, target):
-        if Config.disableDtypeShapeChecks or target.size == 0:
+        if Config.disableDtypeShapeChecks or target.size == 0 or self._targetsVerified:
             return
         lo, hi = float(target.min()), float(target.max())
         if not (lo >= 0 and hi <= 1):
@@ -38,6 +38,7 @@ class BCE(_FusedCost):
 
     def _checkTargetsFor(self, module, data, target):
         self._checkRange(target)
+        return True
 
     def _target(self, pred, target):
         self._checkRange(target)

@@ -10,6 +10,15 @@ from PuzzleLib.Modules._validate import typeName
 xp = gpuarray.xp
 
 
+
+def _filled(shape, value, dtype):
+    """``xp.full(shape, value, dtype)`` without handing ``full`` a Python scalar, which CuPy 13.0-13.2
+    refuses under NumPy 2 (its copyto asks numpy.can_cast about the scalar; cupy/cupy#8391)."""
+    out = xp.empty(shape, dtype=dtype)
+    out.fill(value)
+    return out
+
+
 class CTC(_ListCost):
     """Connectionist temporal classification (Graves et al., 2006,
     https://www.cs.toronto.edu/~graves/icml_2006.pdf).
@@ -112,7 +121,7 @@ class CTC(_ListCost):
         labels = labels.astype(xp.int64)
         if lengths is None:
             lengths = (labels >= 0).sum(axis=1)
-        datalen = xp.full((N,), T, dtype=xp.int64) if datalen is None else xp.asarray(datalen).astype(xp.int64)
+        datalen = _filled((N,), T, xp.int64) if datalen is None else xp.asarray(datalen).astype(xp.int64)
         return labels, lengths, datalen
 
     def _padLabels(self, flat, lengths):
@@ -160,7 +169,7 @@ class CTC(_ListCost):
 
         L = labels.shape[1]
         S = 2 * L + 1
-        ext = xp.full((N, S), self.blank, dtype=xp.int64)
+        ext = _filled((N, S), self.blank, xp.int64)
         if L:
             ext[:, 1::2] = xp.where(labels >= 0, labels, self.blank)
         valid = xp.arange(S)[None, :] < (2 * lengths + 1)[:, None]                       # (N, S)
@@ -169,7 +178,7 @@ class CTC(_ListCost):
             skip[:, 2:] = (ext[:, 2:] != self.blank) & (ext[:, 2:] != ext[:, :-2])
         lp = xp.take_along_axis(logp, xp.broadcast_to(ext[None], (T, N, S)), axis=2)     # (T, N, S)
         lp = xp.where(valid[None], lp, -xp.inf)
-        ninf = xp.full((N, S), -xp.inf)
+        ninf = _filled((N, S), -xp.inf, xp.float64)
 
         alpha = xp.empty((T, N, S))
         a = ninf.copy()

@@ -41,10 +41,17 @@ class Cost:
     def _label(self):
         return type(self).__name__
 
+    # True while a handler drives the cost over targets whose values _checkTargetsFor has checked
+    # whole: the per-batch value checks (each a read of device memory, which waits for the GPU)
+    # are then skipped
+    _targetsVerified = False
+
     def _checkTargetsFor(self, module, data, target):
         """Check a whole data set's targets before a handler's first batch (so a bad one is refused
         before any parameter changes); costs whose per-batch checks look at target values override
-        it. ``data`` and ``target`` are whole host or device arrays; the base checks nothing."""
+        it, and return True when they checked what those per-batch checks would. ``data`` and
+        ``target`` are whole host or device arrays; the base checks nothing."""
+        return False
 
     def _error(self, message):
         return CostError("%s: %s" % (self._label(), message))
@@ -144,11 +151,16 @@ class Cost:
 
     def validate(self, pred, target):
         """The error of ``pred`` against ``target`` alone (no gradient; adds to the accumulator)."""
+        return gpuarray.kernels.toScalar(self._validate(pred, target))
+
+    def _validate(self, pred, target):
+        """``validate`` without reading the error back (a device scalar on the GPU): a Validator's
+        batches then never wait for the device."""
         if not Config.disableDtypeShapeChecks:
             self._checkInputs(pred, target, validation=True)
         error = self.calcVal(pred, target)
         self._account(error, pred.shape[0])
-        return gpuarray.kernels.toScalar(error)
+        return error
 
     def _account(self, error, count):
         """Keep a batch's error: the last one in ``error``, weighted by its ``count`` samples in the

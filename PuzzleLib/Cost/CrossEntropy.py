@@ -97,7 +97,7 @@ class CrossEntropy(_FusedCost):
         return errorAndGrad, grad
 
     def _checkTargetsFor(self, module, data, target):
-        checkLabelsFor(self, module, data, target)
+        return checkLabelsFor(self, module, data, target)
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

@@ -41,8 +41,8 @@ class KLDivergence(_FusedCost):
 
     def _checkTarget(self, target):
         """Refuse a target that is no distribution (a negative value); a normTarget target holds
-        scores, any value."""
-        if self.normTarget or Config.disableDtypeShapeChecks or target.size == 0:
+        scores, any value. Skipped while a handler drives the cost over targets it checked whole."""
+        if self.normTarget or Config.disableDtypeShapeChecks or target.size == 0 or self._targetsVerified:
             return
         lo = float(target.min())
         if not lo >= 0:
@@ -51,6 +51,8 @@ class KLDivergence(_FusedCost):
     def _checkTargetsFor(self, module, data, target):
         if getattr(target, "ndim", 0) >= 2 and target.dtype.kind == "f":  # else the first batch's checks refuse it
             self._checkTarget(target)
+            return True
+        return False
 
     def _target(self, target):
         if self.normTarget:

@@ -63,7 +63,7 @@ class SVM(_FusedCost):
         return error, grad
 
     def _checkTargetsFor(self, module, data, target):
-        checkLabelsFor(self, module, data, target)
+        return checkLabelsFor(self, module, data, target)
 
     def calcVal(self, pred, target):
         checkLabelRange(self, target, pred.shape[1])

@@ -49,8 +49,9 @@ def checkFloatAndBinary(cost, predDtype, targetDtype, what):
 
 
 def checkLabelRange(cost, target, classes):
-    """Refuse labels outside [0, classes) (skipped with Config.disableDtypeShapeChecks)."""
-    if Config.disableDtypeShapeChecks or target.size == 0:
+    """Refuse labels outside [0, classes) (skipped with Config.disableDtypeShapeChecks, and while
+    a handler drives the cost over labels it has checked whole: each check reads device memory)."""
+    if Config.disableDtypeShapeChecks or target.size == 0 or cost._targetsVerified:
         return
     lo, hi = int(target.min()), int(target.max())
     if lo < 0 or hi >= classes:
@@ -60,16 +61,17 @@ def checkLabelRange(cost, target, classes):
 def checkLabelsFor(cost, module, data, target):
     """A handler's whole-set check of the labels (see Cost._checkTargetsFor): the class count
     comes from the module's output shape for the data, without computing; when the module cannot
-    tell it, the per-batch checks alone remain."""
+    tell it, the per-batch checks alone remain. True when the labels were checked."""
     if Config.disableDtypeShapeChecks or xp.dtype(target.dtype).kind not in "iu":
-        return  # a wrong dtype is refused by the first batch's checks, before any update
+        return False  # a wrong dtype is refused by the first batch's checks, before any update
     try:
         shape = module.dataShapeFrom(tuple(data.shape))
     except Exception:
-        return
+        return False
     if not isinstance(shape, tuple) or len(shape) < 2:
-        return
+        return False
     checkLabelRange(cost, target, shape[1])
+    return True
 
 
 def softmax(scores, axis=1):

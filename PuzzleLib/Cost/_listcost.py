@@ -26,9 +26,9 @@ class _ListCost(_FusedCost):
             return self.getError(), grad
         return grad
 
-    def validate(self, pred, target):
+    def _validate(self, pred, target):
         if not Config.disableDtypeShapeChecks:
             self._checkLists(pred, target, True)
         error = self.calcVal(pred, target)
         self._account(error, self._batchSize(pred))
-        return gpuarray.kernels.toScalar(error)
+        return error

@@ -40,35 +40,46 @@ class Calculator(Handler):
         self.module.evalMode()
         self._parts = []
         self._plannedBatches = 0
-        self.handle(data, random=False)
-        joined = self._joined()
-        if isinstance(joined, list):
-            return [gpuarray.to_gpu(ary) for ary in joined]
-        return gpuarray.to_gpu(joined)
+        self._onDevice = True  # each batch's output is copied on the device, joined there at the end
+        try:
+            self.handle(data, random=False)
+        finally:
+            self._onDevice = False
+        return self._joined(gpuarray.xp.concatenate, gpuarray.kernels.asDevice)
 
     def calcFromHost(self, data, macroBatchSize=10000, onMacroBatchFinish=None):
         self.module.evalMode()
         self._parts = []
         self._plannedBatches = 0
         self.handleFromHost(data, macroBatchSize=macroBatchSize, onMacroBatchFinish=onMacroBatchFinish, random=False)
-        return self._joined()
+        return self._joined(np.concatenate, lambda ary: ary)
 
-    def _joined(self):
+    def _joined(self, concatenate, wrap):
         parts, self._parts = self._parts, None
         if isinstance(parts[0], list):  # a module with several outputs: one array per output
-            return [np.concatenate(outputs, axis=0) for outputs in zip(*parts)]
-        return np.concatenate(parts, axis=0)
+            return [wrap(concatenate(outputs, axis=0)) for outputs in zip(*parts)]
+        return wrap(concatenate(parts, axis=0))
+
+    def _keep(self, output):
+        """A batch's output as kept until the end: a device copy (calc) or a host one (calcFromHost);
+        the module reuses its output buffer for the next batch either way."""
+        if self.__dict__.get("_onDevice"):
+            if isinstance(output, (list, tuple)):
+                return [gpuarray.kernels.plain(out).copy() for out in output]
+            return gpuarray.kernels.plain(output).copy()
+        return _toHost(output)
 
     def handleBatch(self, batch, idx, state):
-        self._parts.append(_toHost(self.module(batch[0])))
+        self._parts.append(self._keep(self.module(batch[0])))
 
     def _batchRunner(self, arrays, state):
         if type(self).handleBatch is not Calculator.handleBatch or len(arrays) != 1:
             return None
         parts = self._parts
+        keep = self._keep
 
         def consume(output, start, stop):
-            parts.append(_toHost(output))
+            parts.append(keep(output))
 
         return self._forwardRunner(arrays, state, consume)
 

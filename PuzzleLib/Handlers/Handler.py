@@ -123,7 +123,11 @@ class Handler:
     def handle(self, data, *args, random=True, **kwargs):
         arrays = (data,) + args
         n = self._checkArrays(arrays, host=False)
-        self._checkTargets(arrays)
+        verified = bool(self._checkTargets(arrays))
+        # modules that take the data as it is (the module, or the first of a Sequential) check it
+        # whole once, rather than each batch (Embedder: the index range)
+        checkedData = [m for m in _entryModules(self.module)
+                       if hasattr(m, "_checkDataFor") and m._checkDataFor(arrays[0])]
         bs = self.batchsize
         self.totalBatches = int(math.ceil(n / bs))
         order = np.random.permutation(self.totalBatches).tolist() if random else range(self.totalBatches)
@@ -135,6 +139,9 @@ class Handler:
         resetEachBatch = onBatchFinish is not None or not _plainResets(mod)
         state = self._beginHandle(n, **kwargs)
         mod._setReuse(True)
+        self._markTargets(verified)
+        for m in checkedData:
+            m._dataVerified = True
         try:
             # where nobody can look between batches, a handler may replay captured steps (_plan.py)
             runBatch = None if resetEachBatch else self._batchRunner(arrays, state)
@@ -156,13 +163,21 @@ class Handler:
             self._endHandle(state)  # a failed batch must not leave the cost reusing its buffers
             raise
         finally:
+            self._markTargets(False)
+            for m in checkedData:
+                m._dataVerified = False
             mod._setReuse(False)
             if not resetEachBatch:
                 mod.reset()
         return self._endHandle(state)
 
     def _checkTargets(self, arrays):
-        """Refuse bad targets in the whole set before the first batch (Trainer, Validator)."""
+        """Refuse bad targets in the whole set before the first batch (Trainer, Validator); True
+        when the values were checked whole, so that the cost may skip its per-batch checks."""
+        return False
+
+    def _markTargets(self, verified):
+        """Tell the cost (if any) whether this call's targets were checked whole (``_checkTargets``)."""
 
     def _beginHandle(self, n, **kwargs):
         return None
@@ -228,6 +243,17 @@ class Handler:
             consume(plan.output(), start, stop)
 
         return self._plannedRunner(arrays, state, lambda x: planForwardPass(module, x), replay)
+
+
+def _entryModules(mod):
+    """``mod`` and, through Sequential containers, the first module of each: the modules that
+    receive a handler's batches as they are."""
+    from PuzzleLib.Containers.Sequential import Sequential
+    while True:
+        yield mod
+        if not isinstance(mod, Sequential) or not mod.graph:
+            return
+        mod = mod.graph[0]
 
 
 def _plainResets(mod):

@@ -113,7 +113,11 @@ class Trainer(Handler):
 
     def _checkTargets(self, arrays):
         if len(arrays) == 2:
-            self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+            return self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+        return False
+
+    def _markTargets(self, verified):
+        self.cost._targetsVerified = verified
 
     def _beginHandle(self, n, **kwargs):
         self.cost._setReuse(True)

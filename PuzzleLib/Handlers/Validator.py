@@ -60,17 +60,21 @@ class Validator(Handler):
 
     def _checkTargets(self, arrays):
         if len(arrays) == 2:
-            self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+            return self.cost._checkTargetsFor(self.module, arrays[0], arrays[1])
+        return False
+
+    def _markTargets(self, verified):
+        self.cost._targetsVerified = verified
 
     def handleBatch(self, batch, idx, state):
         data, target = batch
-        self.cost.validate(self.module(data), target)
+        self.cost._validate(self.module(data), target)
 
     def _batchRunner(self, arrays, state):
         if type(self).handleBatch is not Validator.handleBatch or len(arrays) != 2:
             return None
         target = arrays[1]
-        validate = self.cost.validate
+        validate = self.cost._validate
 
         def consume(output, start, stop):
             validate(output, target[start:stop])

@@ -10,6 +10,18 @@ from PuzzleLib.Variable import Variable
 xp = gpuarray.xp
 kernels = gpuarray.kernels
 
+_zeros = {}
+
+
+def _zero(dtype):
+    """A 0-d device zero of ``dtype`` (a masked fill without a host scalar or a boolean-mask index,
+    either of which makes CuPy wait for the GPU)."""
+    key = xp.dtype(dtype)
+    z = _zeros.get(key)
+    if z is None:
+        z = _zeros[key] = xp.zeros((), dtype=key)
+    return z
+
 
 class Embedder(Module):
     """Word embeddings: ``data[n, t] = W[indices[n, t]]``.
@@ -91,17 +103,31 @@ class Embedder(Module):
         if len(shape) != 2 or shape[1] != self.sentlength:
             raise self._error("expected indices of shape (N, %d), got %s" % (self.sentlength, tuple(shape)))
 
+    _dataVerified = False  # True while a handler feeds batches of a data set _checkDataFor checked whole
+
+    def _checkDataFor(self, data):
+        """A handler's whole-set check of the indices, before its first batch (so that the batches
+        need not read each one's maximum back from the device); True when it checked them."""
+        if Config.disableDtypeShapeChecks or xp.dtype(data.dtype).kind not in "iu" or data.size == 0:
+            return False
+        self._checkRange(data)
+        return True
+
+    def _checkRange(self, data):
+        hi = int(xp.max(data))
+        if hi >= self.vocabsize:
+            raise self._error("word index %d is out of range for a vocabulary of %d" % (hi, self.vocabsize))
+
     def updateData(self, data):
-        if not Config.disableDtypeShapeChecks and data.size > 0 and int(xp.max(data)) >= self.vocabsize:
-            raise self._error("word index %d is out of range for a vocabulary of %d" % (int(xp.max(data)), self.vocabsize))
+        if not Config.disableDtypeShapeChecks and not self._dataVerified and data.size > 0:
+            self._checkRange(data)
         W = self.vars["W"].data
         idx = data.reshape(-1).astype(xp.int64)
         pad = idx < 0
         out = self._buffer("data", tuple(data.shape) + (self.embsize,), W.dtype)
         flat = out.reshape(-1, self.embsize)
         xp.take(W, xp.where(pad, 0, idx), axis=0, out=flat)
-        if bool(pad.any()):
-            flat[pad] = 0
+        xp.copyto(flat, _zero(W.dtype), where=pad[:, None])
         self.data = out
 
     def updateGrad(self, grad):
@@ -112,10 +138,13 @@ class Embedder(Module):
         if not self.learnable or var.grad is None:
             return
         idx = self.inData.reshape(-1).astype(xp.int64)
-        keep = idx >= 0
+        pad = idx < 0
         new = self._scratch("dW", var.grad.shape, var.grad.dtype)
         new.fill(0)
-        kernels.scatterAdd(new, idx[keep], grad.reshape(-1, self.embsize)[keep])
+        # padding positions add a zero row to W[0] (rather than being picked out by a boolean mask,
+        # whose result size CuPy must read back)
+        values = xp.where(pad[:, None], _zero(grad.dtype), grad.reshape(-1, self.embsize))
+        kernels.scatterAdd(new, xp.where(pad, 0, idx), values)
         self._accumulateParamGrad(var, new, scale, momentum)
 
     def checkGradShape(self, shape):

@@ -89,8 +89,9 @@ class ClipByValue:
 class ClipByGlobalNorm:
     """Scale all gradients by ``maxNorm / norm`` when their joint L2 norm exceeds ``maxNorm``.
 
-    The norm is taken over every trainable Variable of the optimizer together (in float64) and
-    kept in ``lastNorm``; a NaN or infinite norm leaves the gradients as they are.
+    The norm is taken over every trainable Variable of the optimizer together (summed in float64)
+    and kept in ``lastNorm``; a NaN or infinite norm leaves the gradients as they are. Both the norm
+    and the scaling stay on the device: a step never waits for the GPU (reading ``lastNorm`` does).
 
     Parameters
     ----------
@@ -114,22 +115,31 @@ class ClipByGlobalNorm:
 
     def __init__(self, maxNorm):
         self.maxNorm = _checkRate("ClipByGlobalNorm", "maxNorm", maxNorm)
-        self.lastNorm = None
-        self._scale = 1.0
+        self._norm = None
+        self._scale = None
+
+    @property
+    def lastNorm(self):
+        """The joint norm of the last update's gradients (a float; None before the first update)."""
+        return None if self._norm is None else gpuarray.kernels.toScalar(self._norm)
 
     def prepare(self, optimizer):
         xp = gpuarray.xp
-        total = 0.0
+        total = None
         for var in optimizer.variables():
-            flat = var.grad.reshape(-1).astype(xp.float64)
-            total += float(xp.dot(flat, flat))
-        norm = math.sqrt(total)
-        self.lastNorm = norm
+            sq = gpuarray.kernels.sumOfSquares(var.grad)
+            total = sq if total is None else total + sq
+        if total is None:
+            self._norm, self._scale = None, None
+            return
+        norm = xp.sqrt(total)
+        self._norm = norm
         # a NaN or inf norm is left alone (scaling would hide it by zeroing every gradient)
-        self._scale = self.maxNorm / norm if self.maxNorm < norm < math.inf else 1.0
+        clip = (norm > self.maxNorm) & (norm < math.inf)
+        self._scale = xp.where(clip, self.maxNorm / xp.where(clip, norm, 1.0), 1.0)
 
     def __call__(self, var, state, optimizer):
-        if self._scale != 1.0:
+        if self._scale is not None:
             var.grad *= self._scale
 
     def __repr__(self):

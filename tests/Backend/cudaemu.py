@@ -10,7 +10,12 @@
   argument against the kernel's declared parameters (count, order, array or scalar, dtype of
   ``T``), and every other name is numpy's, its array results made device arrays.
 
-What this cannot see: CuPy's own API differences from numpy, implicit host conversions, speed.
+Device->host transfers are counted: ``get``, ``float``/``int``/``bool``/``item``/``tolist``/printing
+of a device array, indexing with a boolean mask and ``nonzero``/``unique``-like functions (whose
+result size CuPy must read back), each of which makes CuPy wait for the GPU. ``countTransfers()``
+records them (what and where) for a test to assert there are none in a training step.
+
+What this cannot see: CuPy's own API differences from numpy, speed.
 Like CuPy, it never warns about floating-point overflow or invalid values.
 ``python -m tests.Backend.cudaemu [pytest args]`` runs the suite on the cuda backend over it (Python
 subprocesses the tests start, such as the tutorial run, import it as ``cupy`` too).
@@ -126,7 +131,44 @@ class DeviceArray(np.ndarray):
     """An array "on the device": numpy memory with CuPy's get/set/data.ptr."""
 
     def get(self, stream=None):
+        _transfer("get()")
         return np.array(self, copy=True, subok=False)
+
+    def __float__(self):
+        _transfer("float()")
+        return super().__float__()
+
+    def __int__(self):
+        _transfer("int()")
+        return super().__int__()
+
+    def __index__(self):
+        _transfer("index")
+        return super().__index__()
+
+    def __bool__(self):
+        _transfer("bool()")
+        return super().__bool__()
+
+    def item(self, *args):
+        _transfer("item()")
+        return super().item(*args)
+
+    def tolist(self):
+        _transfer("tolist()")
+        return super().tolist()
+
+    def __repr__(self):
+        _transfer("repr()")
+        return super().__repr__()
+
+    def __str__(self):
+        _transfer("str()")
+        return super().__str__()
+
+    def __format__(self, spec):
+        _transfer("format()")
+        return super().__format__(spec)
 
     def set(self, arr, stream=None):
         if not isinstance(arr, np.ndarray) or isinstance(arr, DeviceArray):
@@ -145,6 +187,8 @@ class DeviceArray(np.ndarray):
 
     # an element, a reduction or an argmax of a CuPy array is a 0-d device array, not a numpy scalar
     def __getitem__(self, index):
+        if _masked(index):
+            _transfer("a boolean-mask index (its result size)")
         return _device(super().__getitem__(index))
 
     def __setitem__(self, index, value):
@@ -192,6 +236,38 @@ class DeviceArray(np.ndarray):
 
 
 _inside = [False]  # True while a stand-in CuPy function runs numpy's own code
+_recorders = []    # the lists of countTransfers() blocks now open
+
+
+def _transfer(what):
+    """A device->host read (CuPy waits for the GPU): recorded in every open countTransfers()."""
+    if _inside[0] or not _recorders:
+        return
+    import traceback
+    frames = [f for f in traceback.extract_stack()[:-2] if "cudaemu" not in f.filename]
+    where = "%s:%d" % (frames[-1].filename, frames[-1].lineno) if frames else "?"
+    for rec in _recorders:
+        rec.append("%s at %s" % (what, where))
+
+
+class countTransfers:
+    """``with countTransfers() as seen:`` lists the device->host transfers made inside the block
+    ("float() at PuzzleLib/Cost/BCE.py:33", ...)."""
+
+    def __enter__(self):
+        self.seen = []
+        _recorders.append(self.seen)
+        return self.seen
+
+    def __exit__(self, *exc):
+        _recorders.remove(self.seen)
+        return False
+
+
+def _masked(index):
+    """Whether an index holds a boolean array (CuPy reads the number of True values back)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype == np.bool_ for i in items)
 
 
 def _advanced(index):
@@ -228,10 +304,15 @@ def _checkNoHostArrays(name, args, kwargs):
                                 "copy it with to_gpu first" % name)
 
 
+_SIZE_READS = {"nonzero", "argwhere", "flatnonzero", "unique", "extract", "compress"}  # result size read back
+
+
 def _wrap(fn):
     name = getattr(fn, "__name__", "fn")
 
     def wrapper(*args, **kwargs):
+        if name in _SIZE_READS or (name == "where" and len(args) + len(kwargs) == 1):
+            _transfer("cupy.%s (its result size)" % name)
         if not _inside[0] and name not in _HOST_INPUT_OK:
             _checkNoHostArrays(name, args, kwargs)
         if not _inside[0] and ("initial" in kwargs or ("where" in kwargs and name != "copyto")):
@@ -301,8 +382,18 @@ class _ReductionKernel:
 
     def __init__(self, inParams, outParams, mapExpr, reduceExpr, postMap, identity, name, reduce_type=None):
         self.outType = np.float64 if outParams.split()[0] == "float64" else np.float32
+        self.name = name
 
-    def __call__(self, p, t, scale):
+    def __call__(self, *args):
+        if self.name == "puzzlelib_sum_squares":  # T x -> float64: sum of squares in double
+            (x,) = args
+            assert isinstance(x, np.ndarray)
+            _requireDevice("ReductionKernel", x)
+            flat = np.asarray(x).reshape(-1).astype(np.float64)
+            return np.asarray(np.dot(flat, flat)).view(DeviceArray)
+        return self._sumSqDiff(*args)
+
+    def _sumSqDiff(self, p, t, scale):
         assert isinstance(p, np.ndarray) and p.dtype == t.dtype and isinstance(scale, float)
         _requireDevice("ReductionKernel", p)
         _requireDevice("ReductionKernel", t)
@@ -343,6 +434,18 @@ def _copyto(dst, src, casting="same_kind", where=None):
 _copyto.__name__ = "copyto"
 
 
+def _full(shape, fill_value, dtype=None, order="C"):
+    """cupy.full: ``copyto(a, fill_value, casting='unsafe')``, so a Python scalar fill value fails
+    as in _copyto on CuPy 13.0-13.2 under NumPy 2 (cupy/cupy#8391, fixed by #8430 in 13.3)."""
+    if type(fill_value) in (bool, int, float, complex):
+        raise TypeError("cupy.full(%r, %r): a Python scalar fill value fails in CuPy 13.0-13.2 under NumPy 2 "
+                        "(cupy/cupy#8391); use empty(...) and fill(...)" % (shape, fill_value))
+    return np.full(shape, fill_value, dtype=dtype, order=order)
+
+
+_full.__name__ = "full"
+
+
 def _scatterAdd(a, slices, value):
     """cupyx.scatter_add: ``a.scatter_add(slices, value)`` (a device array), atomic adds for the dtypes
     CUDA's atomicAdd takes; numpy's add.at otherwise."""
@@ -376,7 +479,7 @@ def fakeCupy(lib):
     cupy = _Namespace("cupy", np, {
         "ndarray": DeviceArray, "ElementwiseKernel": _ElementwiseKernel, "ReductionKernel": _ReductionKernel,
         "cuda": cuda, "__version__": "emulated", "sort": _sorter(np.sort), "argsort": _sorter(np.argsort),
-        "copyto": _wrap(_copyto),
+        "copyto": _wrap(_copyto), "full": _wrap(_full),
         "random": _deviceRandom(),
     })
     cupyx = types.ModuleType("cupyx")
@@ -419,4 +522,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # run from the importable module, so that tests reach the same stand-in (countTransfers)
+    from tests.Backend import cudaemu as _module
+    sys.exit(_module.main(sys.argv[1:]))

@@ -41,3 +41,11 @@ def test_erf_without_scipy_is_math_erf_per_element():
     out32 = np.empty(13, np.float32)
     _cpu._erfPerElement(x.astype(np.float32), out32)
     np.testing.assert_allclose(out32, out, rtol=1e-6, atol=1e-7)
+
+
+def test_cpu_sum_of_squares_in_float64():
+    from PuzzleLib.Backend import _cpu
+    x = np.full((64, 64), 3000, np.float32)
+    x[0, 0] = 1  # 3000 ** 2 * 4095 + 1 needs more digits than float32 has
+    s = _cpu.sumOfSquares(x)
+    assert s.dtype == np.float64 and float(s) == 3000.0 ** 2 * 4095 + 1

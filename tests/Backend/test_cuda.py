@@ -273,8 +273,19 @@ def test_cross_entropy_grad_error(shape, weights, labelType):
     grad = gpuarray.empty(shape, np.float32)
     err = kernels.crossEntropyGradError(gpuarray.to_gpu(scores), gpuarray.to_gpu(labels), grad,
                                         None if w is None else gpuarray.to_gpu(w))
-    assert isinstance(err, float) and err == pytest.approx(errRef, rel=1e-5)
+    # a 0-d device array: the step does not wait for the device
+    assert gpuarray.isDeviceArray(err) and err.shape == () and float(err) == pytest.approx(errRef, rel=1e-5)
     np.testing.assert_allclose(grad.get(), gRef, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sum_of_squares_in_float64(dtype):
+    # 300 ** 2 * 4096 overflows float16 and loses digits in float32; a float64 sum keeps them
+    x = np.full((64, 64), 300, dtype)
+    x[0, 0] = 1
+    s = kernels.sumOfSquares(gpuarray.to_gpu(x))
+    assert gpuarray.isDeviceArray(s) and s.dtype == np.float64 and s.shape == ()
+    assert float(s) == 300.0 ** 2 * 4095 + 1
 
 
 # ---- float16 compute mode --------------------------------------------------------------------------

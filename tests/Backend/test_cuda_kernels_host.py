@@ -305,7 +305,8 @@ def test_emulated_cross_entropy_and_scatter_add(emulated, shape, weights):
     dev = cudaemu.DeviceArray
     err = emulated.crossEntropyGradError(scores.view(dev), labels.view(dev), grad.view(dev),
                                          None if w is None else w.view(dev))
-    assert isinstance(err, float) and err == pytest.approx(errRef, rel=1e-5)
+    # the error stays on the device (a 0-d array), so that a training step never waits for it
+    assert isinstance(err, dev) and err.shape == () and float(err) == pytest.approx(errRef, rel=1e-5)
     np.testing.assert_allclose(grad, gRef, rtol=1e-5, atol=1e-7)
 
     dst, values = _rand((6, 3), np.float32), _rand((6, 3), np.float32)
@@ -314,6 +315,41 @@ def test_emulated_cross_entropy_and_scatter_add(emulated, shape, weights):
     _cpu.scatterAdd(expected, indices, values)
     emulated.scatterAdd(dst.view(dev), indices.view(dev), values.view(dev))
     np.testing.assert_allclose(dst, expected, rtol=1e-6)
+
+
+def test_emulated_sum_of_squares(emulated):
+    x = np.full((64, 64), 3000, np.float32)
+    x[0, 0] = 1
+    s = emulated.sumOfSquares(x.view(cudaemu.DeviceArray))
+    assert isinstance(s, cudaemu.DeviceArray) and s.dtype == np.float64 and float(s) == 3000.0 ** 2 * 4095 + 1
+
+
+def test_stand_in_counts_transfers(emulated):
+    """Every read of device memory by the host is recorded: CuPy waits for the GPU at each."""
+    dev = cudaemu.DeviceArray
+    x = np.arange(6, dtype=np.float32).view(dev)
+    with cudaemu.countTransfers() as seen:
+        x * 2 + 1
+        x.sum()
+        x[1:3]
+        assert seen == []
+        float(x.sum())
+        int(x.max())
+        bool(x.any())
+        x.get()
+        x[x > 2]
+    assert [s.split(" at ")[0] for s in seen] == ["float()", "int()", "bool()", "get()",
+                                                   "a boolean-mask index (its result size)"]
+    assert all("test_cuda_kernels_host.py" in s for s in seen)
+
+
+def test_stand_in_full_refuses_a_python_scalar_as_cupy_13_2_does(lib):
+    cupy, _ = cudaemu.fakeCupy(lib[0])
+    with pytest.raises(TypeError, match="8391"):
+        cupy.full((2, 3), 1.5)
+    z = cupy.empty((2, 3), np.int64)
+    z.fill(7)  # what works on every CuPy
+    assert (np.asarray(z) == 7).all()
 
 
 def test_stand_in_refuses_what_cupy_refuses(emulated):

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 
@@ -392,3 +394,40 @@ def test_callbacks_see_one_based_counts_of_what_is_done(random):
     trainer = Trainer(net, MSE(), SGD(1e-4), batchsize=5, onBatchFinish=lambda t: batches.append(t.currBatch))
     trainer.train(to_gpu(x), to_gpu(y), random=random)
     assert batches == [1, 2, 3, 4, 5] and trainer.currBatch == trainer.totalBatches == 5
+
+
+@pytest.mark.parametrize("costClass", [CrossEntropy, SVM])
+def test_labels_checked_whole_are_not_checked_again_per_batch_and_only_during_the_call(costClass, monkeypatch):
+    # a handler checks the whole set's labels once, so its batches skip the check (on a GPU each
+    # reads the labels' range back and waits for the device); a direct call afterwards checks again
+    from PuzzleLib.Cost import _labels
+    net = Sequential().append(Linear(4, 3))
+    cost = costClass()
+    trainer = Trainer(net, cost, SGD(0.1), batchsize=10)
+    x = to_gpu(np.random.randn(50, 4).astype(np.float32))
+    y = to_gpu(np.random.randint(0, 3, 50).astype(np.int32))
+    calls = []
+    real = _labels.checkLabelRange
+
+    def counted(c, target, classes):
+        calls.append((target.shape[0], c._targetsVerified))  # verified: returns at once
+        return real(c, target, classes)
+    monkeypatch.setattr(_labels, "checkLabelRange", counted)
+    monkeypatch.setattr(sys.modules[costClass.__module__], "checkLabelRange", counted)
+    trainer.train(x, y)
+    assert calls == [(50, False)] + [(10, True)] * 5 and not cost._targetsVerified
+    with pytest.raises(CostError, match="labels must lie in"):
+        cost(net(x[:2]), to_gpu(np.array([0, 3], np.int32)))
+
+
+def test_an_embedder_index_out_of_range_late_in_the_set_is_refused_before_any_update():
+    from PuzzleLib.Modules import Embedder, Flatten
+    net = Sequential().append(Embedder(10, 2, 3)).append(Flatten()).append(Linear(6, 3))
+    x = np.random.randint(-1, 10, size=(40, 2)).astype(np.int32)
+    x[37, 1] = 10
+    trainer = Trainer(net, CrossEntropy(), SGD(0.1), batchsize=8)
+    before = _params(net)
+    with pytest.raises(ModuleError, match="word index 10 is out of range for a vocabulary of 10"):
+        trainer.train(to_gpu(x), to_gpu(np.zeros(40, np.int32)))
+    _assertSame(before, _params(net))
+    assert not net[0]._dataVerified
