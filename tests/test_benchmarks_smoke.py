@@ -89,3 +89,29 @@ def test_onnx_inference_benchmark_quick_run(tmp_path):
     entry = result["batches"]["32"]
     assert set(entry) == {"puzzlelib_s", "onnxruntime_s", "ratio_puzzlelib_onnxruntime", "max_relative_difference"}
     assert entry["max_relative_difference"] < 1e-5  # the two computed the same thing before being timed
+
+
+def test_gpu_check_smoke_stage_over_the_cupy_stand_in(tmp_path):
+    """benchmarks/gpu_check.sh's first stage (gpu_smoke.py: every fused kernel, a Trainer call per
+    cost and optimizer, float16 BatchNorm) runs through the CuPy stand-in and passes, and what the
+    script leaves in $OUT is at most 8 files (the device machine returns no more)."""
+    import shutil
+    if shutil.which("bash") is None:
+        raise AssertionError("bash is needed for benchmarks/gpu_check.sh")
+    from tests.Backend import cudaemu
+    lib = tmp_path / "emu"
+    lib.mkdir()
+    cudaemu.buildHostKernels(str(lib))
+    shim = cudaemu._writeShims(str(lib), str(lib / "kernels.so"))
+    out = tmp_path / "out"
+    env = dict(os.environ, OUT=str(out), PYTHON=sys.executable, GPU_CHECK_STAGES="smoke",
+               PYTHONPATH=os.pathsep.join([shim, ROOT]))
+    proc = subprocess.run(["bash", os.path.join(ROOT, "benchmarks", "gpu_check.sh")], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    smoke = (out / "smoke.txt").read_text()
+    assert "FAIL" not in smoke and "smoke: " in smoke.splitlines()[-1]
+    for part in ("kernels: optimizer rules float16", "trainer: CrossEntropy()", "trainer: MSE + SMORMS3",
+                 "float16: BatchNorm2D", "cost: CTC"):
+        assert "ok    " + part in smoke
+    assert sorted(p.name for p in out.iterdir()) == ["rest.tar.gz", "smoke.txt", "summary.txt"]
