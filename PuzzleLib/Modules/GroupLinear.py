@@ -4,6 +4,7 @@ from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._enum import _Choice
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
+from PuzzleLib.Modules._matmul import matmul
 from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
 from PuzzleLib.Variable import Variable
 
@@ -129,7 +130,7 @@ class GroupLinear(Module):
 
     def updateData(self, data):
         x = self._inputGroupMajor(data)
-        y = xp.matmul(x, self._weights()) if self.useW else x
+        y = matmul(x, self._weights()) if self.useW else x
         if self.useBias:
             y = y + self.vars["b"].data[:, None, :]
         y = xp.broadcast_to(y, (self._groupsOf(data.shape), self._batchOf(data.shape), self.outsize))
@@ -139,7 +140,7 @@ class GroupLinear(Module):
 
     def updateGrad(self, grad):
         gy = self._groupMajor(grad)
-        gx = xp.matmul(gy, self._weights().transpose(0, 2, 1)) if self.useW else gy
+        gx = matmul(gy, self._weights().transpose(0, 2, 1)) if self.useW else gy
         out = self._buffer("grad", self.inData.shape, grad.dtype)
         if self.inmode == "one":
             out[...] = xp.sum(gx, axis=0).reshape(out.shape)
@@ -153,9 +154,9 @@ class GroupLinear(Module):
         if self.useW:
             x = self._inputGroupMajor(self.inData)
             if self.transpW:
-                dW = xp.matmul(gy.transpose(0, 2, 1), x)
+                dW = matmul(gy.transpose(0, 2, 1), x)
             else:
-                dW = xp.matmul(x.transpose(0, 2, 1), gy)
+                dW = matmul(x.transpose(0, 2, 1), gy)
             if shared:
                 dW = dW.sum(axis=0, keepdims=True)
             self._accumulateParamGrad(self.vars["W"], xp.ascontiguousarray(dW), scale, momentum)

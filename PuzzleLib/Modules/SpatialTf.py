@@ -2,6 +2,7 @@
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
+from PuzzleLib.Modules._matmul import matmul
 from PuzzleLib.Modules._validate import ownerName, positiveInt
 
 xp = gpuarray.xp
@@ -72,7 +73,7 @@ class SpatialTf(Module):
         N, C, H, W = maps.shape
         outH, outW = self.shape if self.shape is not None else (H, W)
         grid = self._grid(outH, outW, maps.dtype)
-        src = xp.matmul(tf, grid)                                    # (N, 2, P)
+        src = matmul(tf, grid)                                       # (N, 2, P)
         px = (src[:, 0] + 1) * ((W - 1) / 2.0)
         py = (src[:, 1] + 1) * ((H - 1) / 2.0)
         x0, y0 = xp.floor(px), xp.floor(py)
@@ -108,7 +109,7 @@ class SpatialTf(Module):
         dvy = (1 - wx)[:, None, :] * (v10 - v00) + wx[:, None, :] * (v11 - v01)
         gpx = (g * dvx).sum(axis=1) * ((W - 1) / 2.0)                # (N, P)
         gpy = (g * dvy).sum(axis=1) * ((H - 1) / 2.0)
-        dtf = xp.matmul(xp.stack([gpx, gpy], axis=1), grid.T)        # (N, 2, 3)
+        dtf = matmul(xp.stack([gpx, gpy], axis=1), grid.T)           # (N, 2, 3)
         self.grad = [gpuarray.asDevice(dmaps.reshape(N, C, H, W)),
                      gpuarray.asDevice(xp.ascontiguousarray(dtf.astype(tf.dtype)))]
 

@@ -1,5 +1,6 @@
 """Upsample2D: enlarge (N, C, H, W) maps by an integer factor (nearest or bilinear)."""
 from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Modules._matmul import matmul
 from PuzzleLib.Modules._upsample import UpsampleMode, _Upsample
 
 xp = gpuarray.xp
@@ -40,7 +41,7 @@ class Upsample2D(_Upsample):
             out.reshape(n, c, h, s, w, s)[...] = data.reshape(n, c, h, 1, w, 1)
         else:
             mh, mw = self._matrices((h, w), data.dtype)
-            xp.matmul(mh, xp.matmul(data, mw.T), out=out)
+            matmul(mh, matmul(data, mw.T), out=out)
         self.data = out
 
     def updateGrad(self, grad):
@@ -51,5 +52,5 @@ class Upsample2D(_Upsample):
             xp.sum(grad.reshape(n, c, h, s, w, s), axis=(3, 5), out=out)
         else:
             mh, mw = self._matrices((h, w), grad.dtype)
-            xp.matmul(mh.T, xp.matmul(grad, mw), out=out)
+            matmul(mh.T, matmul(grad, mw), out=out)
         self.grad = out

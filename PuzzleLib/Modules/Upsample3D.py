@@ -2,6 +2,7 @@
 import itertools
 
 from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Modules._matmul import matmul
 from PuzzleLib.Modules._upsample import UpsampleMode, _Upsample
 
 xp = gpuarray.xp
@@ -40,8 +41,8 @@ class Upsample3D(_Upsample):
             o.reshape(n, c, d, s, h, s, w, s)[...] = x.reshape(n, c, d, 1, h, 1, w, 1)
         else:
             md, mh, mw = self._matrices((d, h, w), data.dtype)
-            t = xp.matmul(mh, xp.matmul(x, mw.T))                    # (n, c, d, H, W)
-            xp.matmul(md, t.reshape(n, c, d, -1), out=o.reshape(n, c, d * s, -1))
+            t = matmul(mh, matmul(x, mw.T))                       # (n, c, d, H, W)
+            matmul(md, t.reshape(n, c, d, -1), out=o.reshape(n, c, d * s, -1))
         self.data = out
 
     def updateGrad(self, grad):
@@ -58,6 +59,6 @@ class Upsample3D(_Upsample):
                     o += blocks[:, :, :, i, :, j, :, k]
         else:
             md, mh, mw = self._matrices((d, h, w), grad.dtype)
-            t = xp.matmul(md.T, g.reshape(n, c, d * s, -1)).reshape(n, c, d, h * s, w * s)
-            xp.matmul(mh.T, xp.matmul(t, mw), out=o)
+            t = matmul(md.T, g.reshape(n, c, d * s, -1)).reshape(n, c, d, h * s, w * s)
+            matmul(mh.T, matmul(t, mw), out=o)
         self.grad = out

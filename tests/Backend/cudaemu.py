@@ -10,7 +10,8 @@
   argument against the kernel's declared parameters (count, order, array or scalar, dtype of
   ``T``), and every other name is numpy's, its array results made device arrays.
 
-Device->host transfers are counted: ``get``, ``float``/``int``/``bool``/``item``/``tolist``/printing
+float16 matrix products with an operand of more than two axes, which CuPy runs by copying both
+operands to float32, are recorded by ``countWidenedProducts()``. Device->host transfers are counted: ``get``, ``float``/``int``/``bool``/``item``/``tolist``/printing
 of a device array, indexing with a boolean mask and ``nonzero``/``unique``-like functions (whose
 result size CuPy must read back), each of which makes CuPy wait for the GPU. ``countTransfers()``
 records them (what and where) for a test to assert there are none in a training step.
@@ -212,6 +213,8 @@ class DeviceArray(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # CuPy refuses host arrays mixed into device arithmetic (TypeError: Unsupported type ndarray)
         if not _inside[0]:
+            if ufunc is np.matmul and method == "__call__" and len(inputs) == 2:
+                _widenedMatmul(*inputs)
             # CuPy's ufuncs take out, dtype and casting, not where; its reductions take no where/initial
             # (numpy's own methods, such as ndarray.sum, pass where=True, which changes nothing)
             if (method == "__call__" and "where" in kwargs) or (method == "reduce" and (
@@ -239,29 +242,55 @@ _inside = [False]  # True while a stand-in CuPy function runs numpy's own code
 _recorders = []    # the lists of countTransfers() blocks now open
 
 
-def _transfer(what):
-    """A device->host read (CuPy waits for the GPU): recorded in every open countTransfers()."""
-    if _inside[0] or not _recorders:
+def _record(kind, what):
+    """Something CuPy does slowly, recorded with where the library asked for it in every open
+    recorder of its ``kind``."""
+    if _inside[0] or not any(k == kind for k, _ in _recorders):
         return
     import traceback
     frames = [f for f in traceback.extract_stack()[:-2] if "cudaemu" not in f.filename]
     where = "%s:%d" % (frames[-1].filename, frames[-1].lineno) if frames else "?"
-    for rec in _recorders:
-        rec.append("%s at %s" % (what, where))
+    for k, rec in _recorders:
+        if k == kind:
+            rec.append("%s at %s" % (what, where))
 
 
-class countTransfers:
-    """``with countTransfers() as seen:`` lists the device->host transfers made inside the block
-    ("float() at PuzzleLib/Cost/BCE.py:33", ...)."""
+def _transfer(what):
+    """A device->host read (CuPy waits for the GPU): recorded in every open countTransfers()."""
+    _record("transfer", what)
+
+
+def _widenedMatmul(a, b):
+    """CuPy copies float16 operands of a product with an operand of more than two axes to float32
+    (and the result back; cupy/cupy#10317): recorded in every open countWidenedProducts()."""
+    if getattr(a, "dtype", None) == np.float16 and getattr(b, "dtype", None) == np.float16 and max(
+            np.ndim(a), np.ndim(b)) > 2:
+        _record("widen", "a float16 product of %d-d and %d-d operands" % (np.ndim(a), np.ndim(b)))
+
+
+class _Recorder:
+    kind = None
 
     def __enter__(self):
         self.seen = []
-        _recorders.append(self.seen)
+        _recorders.append((self.kind, self.seen))
         return self.seen
 
     def __exit__(self, *exc):
-        _recorders.remove(self.seen)
+        del _recorders[next(i for i, (_, rec) in enumerate(_recorders) if rec is self.seen)]
         return False
+
+
+class countTransfers(_Recorder):
+    """``with countTransfers() as seen:`` lists the device->host transfers made inside the block
+    ("float() at PuzzleLib/Cost/BCE.py:33", ...)."""
+    kind = "transfer"
+
+
+class countWidenedProducts(_Recorder):
+    """``with countWidenedProducts() as seen:`` lists the float16 matrix products inside the block that
+    CuPy runs by copying their operands to float32 (an operand of more than two axes)."""
+    kind = "widen"
 
 
 def _masked(index):
@@ -313,6 +342,8 @@ def _wrap(fn):
     def wrapper(*args, **kwargs):
         if name in _SIZE_READS or (name == "where" and len(args) + len(kwargs) == 1):
             _transfer("cupy.%s (its result size)" % name)
+        if name == "matmul" and len(args) >= 2:
+            _widenedMatmul(args[0], args[1])
         if not _inside[0] and name not in _HOST_INPUT_OK:
             _checkNoHostArrays(name, args, kwargs)
         if not _inside[0] and ("initial" in kwargs or ("where" in kwargs and name != "copyto")):
