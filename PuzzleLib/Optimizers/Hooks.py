@@ -117,6 +117,7 @@ class ClipByGlobalNorm:
         self.maxNorm = _checkRate("ClipByGlobalNorm", "maxNorm", maxNorm)
         self._norm = None
         self._scale = None
+        self._scales = {}  # the scale in each gradient dtype (so that float32 gradients are scaled in float32)
 
     @property
     def lastNorm(self):
@@ -129,6 +130,7 @@ class ClipByGlobalNorm:
         for var in optimizer.variables():
             sq = gpuarray.kernels.sumOfSquares(var.grad)
             total = sq if total is None else total + sq
+        self._scales = {}
         if total is None:
             self._norm, self._scale = None, None
             return
@@ -139,8 +141,13 @@ class ClipByGlobalNorm:
         self._scale = xp.where(clip, self.maxNorm / xp.where(clip, norm, 1.0), 1.0)
 
     def __call__(self, var, state, optimizer):
-        if self._scale is not None:
-            var.grad *= self._scale
+        if self._scale is None:
+            return
+        dtype = var.grad.dtype
+        scale = self._scales.get(dtype)
+        if scale is None:
+            scale = self._scales[dtype] = self._scale.astype(dtype)
+        var.grad *= scale
 
     def __repr__(self):
         return "ClipByGlobalNorm(maxNorm=%s)" % self.maxNorm
