@@ -182,15 +182,22 @@ def _sumSquaredDiff(dtype):
     return kern
 
 
+# sum(x**2) in double: (in params, out params, map, reduce, post map, identity)
+_SUM_SQUARES = ("T x", "float64 y", "(double)x * (double)x", "a + b", "y = a", "0")
+
+
+def _sumOfSquaresKernel():
+    kern = _reductionCache.get("sum_squares")
+    if kern is None:
+        kern = cupy.ReductionKernel(*_SUM_SQUARES, "puzzlelib_sum_squares", reduce_type="double")
+        _reductionCache["sum_squares"] = kern
+    return kern
+
+
 def sumOfSquares(x):
     """sum(x**2) over every element, accumulated in float64 as each element is read (no float64
     copy of ``x``); a 0-d float64 device array."""
-    kern = _reductionCache.get("sum_squares")
-    if kern is None:
-        kern = cupy.ReductionKernel("T x", "float64 y", "(double)x * (double)x", "a + b", "y = a", "0",
-                                    "puzzlelib_sum_squares", reduce_type="double")
-        _reductionCache["sum_squares"] = kern
-    return kern(x)
+    return _sumOfSquaresKernel()(x)
 
 
 # ---- activations ---------------------------------------------------------------------------------

@@ -76,14 +76,14 @@ def test_elementwise_kernel_compiles(nvrtc, kname):
         nvrtc(source, "%s_%s" % (kname, np.dtype(dtype).name))
 
 
-def _reductionArgInfos(kern, dtype):
+def _reductionArgInfos(kern, dtype, out="err"):
     infos = []
     for p in kern._params:
         if p.name in ("_in_ind", "_out_ind"):
             infos.append(_kernel._ArgInfo(_INDEXER, _carray.Indexer, None, 1, True, True))
-        elif p.dtype is not None and p.name != "err":
+        elif p.dtype is not None and p.name != out:
             infos.append(_kernel._ArgInfo(_SCALAR, _scalar.CScalar, np.dtype(p.dtype), 0, True, True))
-        elif p.name == "err":
+        elif p.name == out:
             infos.append(_kernel._ArgInfo(_NDARRAY, cupy.ndarray, np.dtype(p.dtype), 0, True, True))
         else:
             infos.append(_kernel._ArgInfo(_NDARRAY, cupy.ndarray, np.dtype(dtype), 1, True, True))
@@ -97,6 +97,18 @@ def test_reduction_kernel_compiles(nvrtc, dtype):
     typeMap = _internal(_kernel._TypeMap, (("T", np.dtype(dtype)), ("IndexT", "int32")))
     source = _internal(_reduction._ReductionKernel_get_cached_function_code,
                        3, 1, kern._params, infos, typeMap, kern.name, 512, kern.reduce_type, kern.identity,
+                       kern.map_expr, kern.reduce_expr, kern.post_map_expr, kern.preamble, ())
+    assert "_type_reduce" in source
+    nvrtc(source, kern.name)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sum_of_squares_kernel_compiles(nvrtc, dtype):
+    kern = _cuda._sumOfSquaresKernel()
+    infos = _internal(_reductionArgInfos, kern, dtype, "y")
+    typeMap = _internal(_kernel._TypeMap, (("T", np.dtype(dtype)), ("IndexT", "int32")))
+    source = _internal(_reduction._ReductionKernel_get_cached_function_code,
+                       1, 1, kern._params, infos, typeMap, kern.name, 512, kern.reduce_type, kern.identity,
                        kern.map_expr, kern.reduce_expr, kern.post_map_expr, kern.preamble, ())
     assert "_type_reduce" in source
     nvrtc(source, kern.name)
