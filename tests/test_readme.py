@@ -30,7 +30,8 @@ def test_readme_has_python_blocks():
 
 @pytest.mark.parametrize("code", BLOCKS)
 def test_readme_block_runs(code, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT)
+    # ROOT first; a PYTHONPATH already set stays after it (the CuPy stand-in's suite puts its cupy there)
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
     res = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), env=env, capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, res.stderr
