@@ -41,6 +41,7 @@ class Gelu(Module):
         super().__init__(name)
         self.inplace = bool(inplace)
         self._x = None
+        self._cdf2 = None
 
     def _phi2(self, x, name):
         """1 + erf(x / sqrt(2)) (twice Phi(x)) in a scratch buffer."""
@@ -54,6 +55,7 @@ class Gelu(Module):
         x, out = keepInput(self, data)
         self._x = x
         t = self._phi2(x, "t")
+        self._cdf2 = t  # kept for backward: erf is the costly part of both passes
         xp.multiply(x, t, out=out)
         out *= 0.5
         self.data = out
@@ -67,9 +69,9 @@ class Gelu(Module):
         xp.exp(d, out=d)
         d *= x
         d *= _INV_SQRT_2PI
-        phi2 = self._phi2(x, "t")
-        phi2 *= 0.5
-        d += phi2
+        half = self._scratch("half", x.shape, x.dtype)
+        xp.multiply(self._cdf2, 0.5, out=half)
+        d += half
         out = gradTarget(self, grad)
         xp.multiply(grad, d, out=out)
         self.grad = out
@@ -83,6 +85,7 @@ class Gelu(Module):
     def reset(self):
         super().reset()
         self._x = None
+        self._cdf2 = None
 
     def _extraRepr(self):
         return "inplace" if self.inplace else ""
