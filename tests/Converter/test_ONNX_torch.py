@@ -35,12 +35,12 @@ def _compare(net, path, batches, shape):
 def test_pytorch_mlp(tmp_path):
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 16), nn.LeakyReLU(0.1), nn.Dropout(0.2),
-                        nn.Linear(16, 3), nn.Softmax(dim=1))
+                        nn.Linear(16, 16), nn.GELU(), nn.Linear(16, 3), nn.Softmax(dim=1))
     path = str(tmp_path / "mlp.onnx")
     _exportFromTorch(net, np.zeros((2, 5), np.float32), path)
     ours = _compare(net, path, (1, 7), (5,))
     assert [type(m).__name__ for m in ours.graph] == ["Linear", "Activation", "Linear", "Activation", "Linear",
-                                                      "SoftMax"]
+                                                      "Gelu", "Linear", "SoftMax"]
 
 
 @pytest.mark.parametrize("fold", [True, False], ids=["folded", "batchnorm-kept"])

@@ -355,8 +355,57 @@ def _spatialTf(ctx, k, node):
                   [sample.output[0]])
 
 
+def _prefuseGelu(ctx):
+    """Find 0.5 * x * (1 + Erf(x / sqrt(2))) around each Erf (the exporter's order, and PyTorch's
+    x * (1 + erf) * 0.5): {index of the chain's first node: a Gelu entry}; the chain's nodes are done."""
+    found = {}
+    for k, erf in enumerate(ctx.nodes):
+        if erf.op_type != "Erf":
+            continue
+        producers = [i for i, n in enumerate(ctx.nodes) if erf.input[0] in n.output]
+        if len(producers) != 1 or ctx.soleConsumer(erf.input[0]) != k:
+            continue
+        scale = ctx.nodes[producers[0]]
+        c = _scalarOf(ctx.const(scale.input[1])) if len(scale.input) == 2 else None
+        if c is None or not ((scale.op_type == "Mul" and abs(c - 0.5 ** 0.5) < 1e-6) or
+                             (scale.op_type == "Div" and abs(c - 2 ** 0.5) < 1e-6)):
+            continue
+        x = scale.input[0]
+        add = ctx.soleConsumer(erf.output[0], "Add")
+        if add is None or _scalarOf(ctx.const(_other(ctx.nodes[add], erf.output[0]))) != 1.0:
+            continue
+        chain = [producers[0], k, add]
+        onePlus = ctx.nodes[add].output[0]
+        mul = ctx.soleConsumer(onePlus, "Mul")
+        if mul is None:
+            continue
+        other = _other(ctx.nodes[mul], onePlus)
+        out = None
+        if other == x:  # PyTorch: (x * (1 + erf)) * 0.5
+            half = ctx.soleConsumer(ctx.nodes[mul].output[0], "Mul")
+            if half is not None and _scalarOf(ctx.const(_other(ctx.nodes[half], ctx.nodes[mul].output[0]))) == 0.5:
+                chain += [mul, half]
+                out = ctx.nodes[half].output[0]
+        else:  # the exporter: (x * 0.5) * (1 + erf)
+            hx = [i for i, n in enumerate(ctx.nodes) if other in n.output]
+            if hx and ctx.nodes[hx[0]].op_type == "Mul" and ctx.soleConsumer(other) == mul and \
+                    ctx.nodes[hx[0]].input[0] == x and _scalarOf(ctx.const(ctx.nodes[hx[0]].input[1])) == 0.5:
+                chain += [hx[0], mul]
+                out = ctx.nodes[mul].output[0]
+        if out is None:
+            continue
+        ctx.done.update(chain)
+        found[min(chain)] = _Entry(M.Gelu(), [x], [out])
+    return found
+
+
+def _other(node, name):
+    """The other input of a two-input node, one of whose inputs is ``name``."""
+    return node.input[1] if node.input[0] == name else node.input[0]
+
+
 def _onlyInPattern(ctx, k, node):
-    raise Refused("%s: %s is supported only inside the chains that SubtractMean, MapLRN, LCN, SpatialTf and a "
+    raise Refused("%s: %s is supported only inside the chains that Gelu, SubtractMean, MapLRN, SpatialTf and a "
                   "sliced Activation export to" % (
         _label(node), node.op_type))
 
@@ -908,6 +957,7 @@ _HANDLERS = {
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
     "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern, "Where": _onlyInPattern,
+    "Erf": _onlyInPattern, "Div": _onlyInPattern,
     "TopK": _kmaxPool, "GridSample": _onlyInPattern,
 }
 
@@ -930,8 +980,12 @@ def build(model, onnx, numpyHelper):
         if name in ctx.consts:
             raise Refused("output %r is a constant" % name)
 
+    prefused = _prefuseGelu(ctx)
     entries = []
     for k, node in enumerate(ctx.nodes):
+        if k in prefused:
+            entries.append(prefused[k])
+            continue
         if k in ctx.done:
             continue
         entry = _HANDLERS[node.op_type](ctx, k, node)
@@ -987,9 +1041,13 @@ def _moduleNames(root, entries):
 def _sequential(name, ctx, entries):
     if len(ctx.inputs) != 1 or len(ctx.outputs) != 1:
         return None
+    readers = {}
+    for entry in entries:
+        for name in entry.ins:
+            readers[name] = readers.get(name, 0) + 1
     current = ctx.inputs[0]
     for entry in entries:
-        if entry.ins != [current] or len(entry.outs) != 1 or len(ctx.consumers.get(current, [])) > 1:
+        if entry.ins != [current] or len(entry.outs) != 1 or readers.get(current, 0) > 1:
             return None
         current = entry.outs[0]
     if current != ctx.outputs[0]:
