@@ -184,6 +184,18 @@ def buildParser():
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
     from PuzzleLib.Cli import export
     export.addParser(sub, _path)
+    formula = sub.add_parser("formula", allow_abbrev=False,
+                             help="print what a one-input ReLU net computes as a piecewise-linear function",
+                             description="Write a one-input net of Linear layers and relu / leakyRelu / clip "
+                                         "activations (such as restore's model.h5) as an exact piecewise-linear "
+                                         "function: its break points and the line on each piece, checked "
+                                         "against the net. Other nets are refused, saying why.",
+                             epilog="Example: puzzlelib formula restore-out/model.h5")
+    formula.add_argument("model", metavar="MODEL.h5", type=_path)
+    formula.add_argument("--digits", type=_wholeNumber("digits", 1, 17), default=6,
+                         help="significant digits printed (default: 6)")
+    formula.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
+                         help="array backend (default: PUZZLELIB_BACKEND, else auto)")
     return parser
 
 
@@ -463,6 +475,77 @@ def _warnOutside(prog, record, names, x):
           file=sys.stderr)
 
 
+def _formula(args, prog):
+    """``puzzlelib formula MODEL.h5``: the net written out as a piecewise-linear function."""
+    from PuzzleLib.Cli.restore import UsageError
+
+    if not os.path.exists(args.model):
+        raise UsageError("model file %s does not exist" % args.model)
+    if not os.path.isfile(args.model):
+        raise UsageError("model file %s is not a file" % args.model)
+    _chooseBackend(args.backend)
+    from PuzzleLib import Blueprint
+    from PuzzleLib.Errors import PuzzleLibError, WorkbenchError
+    from PuzzleLib.Workbench.engine import predict
+    from PuzzleLib.Workbench.files import readRecord
+    from PuzzleLib.Workbench.metrics import evaluatePieces, piecewiseLinear
+
+    try:
+        net = Blueprint.load(args.model)
+    except PuzzleLibError as e:
+        raise UsageError("cannot load %s: %s" % (args.model, e)) from None
+    except OSError as e:
+        raise UsageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+    try:
+        pieces = piecewiseLinear(net)
+    except WorkbenchError as e:
+        raise UsageError("%s cannot be written as a piecewise-linear function: %s" % (args.model, e)) from None
+    record = readRecord(args.model) or {}
+    lo, hi = record.get("trainedMin"), record.get("trainedMax")
+    trained = (float(lo[0]), float(hi[0])) if isinstance(lo, list) and isinstance(hi, list) and len(lo) == 1 else None
+    names = record.get("inputs") or ["x"]
+    x, yname = names[0], record.get("target") or "y"
+
+    # check against the net: every break point, the middle of every piece, and a grid over the span
+    breaks = [p[1] for p in pieces[:-1]]
+    span = (min(breaks + [trained[0] if trained else -1.0]), max(breaks + [trained[1] if trained else 1.0]))
+    width = span[1] - span[0] or 1.0
+    points = np.concatenate([np.array(breaks, dtype=np.float64),
+                             [0.5 * (p[0] + p[1]) for p in pieces[1:-1]],
+                             np.linspace(span[0] - 0.1 * width, span[1] + 0.1 * width, 4001)])
+    points = points.astype(np.float32).astype(np.float64)
+    exact = evaluatePieces(pieces, points)
+    with np.errstate(all="ignore"):
+        netValues = predict(net, points.astype(np.float32).reshape(-1, 1))[:, 0].astype(np.float64)
+    scale = max(1.0, float(np.max(np.abs(exact))) if exact.size else 1.0)
+    diff = float(np.max(np.abs(exact - netValues))) if exact.size else 0.0
+    if not np.isfinite(diff) or diff > 1e-4 * scale:
+        print("%s: error: the pieces do not match the net (max |difference| %.3g at the checked points); not "
+              "printed" % (prog, diff), file=sys.stderr)
+        return 1
+    what = "y = %s" % record["expr"] if record.get("expr") else (os.path.basename(record["data"]) if record.get("data")
+                                                                 else "a saved net")
+    print("# %s (%s%s): piecewise linear in %d piece%s, %d break point%s; exact in float64, checked against the "
+          "net at %d points: max |difference| %.2g (float32 rounding)" % (
+              args.model, what, ", trained on %s in %g..%g" % (x, trained[0], trained[1]) if trained else "",
+              len(pieces), "" if len(pieces) == 1 else "s", len(breaks), "" if len(breaks) == 1 else "s",
+              points.size, diff))
+    spec = "%%.%dg" % args.digits
+    for low, high, slope, intercept in pieces:
+        if np.isinf(low) and np.isinf(high):
+            where = "all %s" % x
+        elif np.isinf(low):
+            where = "%s <= %s" % (x, spec % high)
+        elif np.isinf(high):
+            where = "%s >= %s" % (x, spec % low)
+        else:
+            where = "%s <= %s <= %s" % (spec % low, x, spec % high)
+        outside = trained is not None and (high < trained[0] or low > trained[1])
+        print("%s: %s = %s*%s %s %s%s" % (where, yname, spec % slope, x, "-" if intercept < 0 else "+",
+                                          spec % abs(intercept), "   (outside the trained range)" if outside else ""))
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (the console script exits with it)."""
     parser = buildParser()
@@ -489,6 +572,8 @@ def main(argv=None):
             from PuzzleLib.Cli import export
             _chooseBackend(args.backend)
             return export.run(args, prog, UsageError)
+        if args.command == "formula":
+            return _formula(args, prog)
         return _predict(args, prog)
     except (UsageError, WorkbenchError) as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)

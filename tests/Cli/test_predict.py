@@ -116,3 +116,33 @@ def test_three_inputs_train_and_predict_three_values_per_point(tmp_path, capsys)
     assert abs(float(lines[1].split(",")[3]) - 1.0) < 0.3
     assert main(["predict", os.path.join(out, "model.h5"), "1,2"]) == 2
     assert "takes 3 values per point (a,b,c), got 2: 1,2" in capsys.readouterr().err
+
+
+def test_formula_prints_the_net_as_pieces_that_match_it(model, capsys):
+    from PuzzleLib.Cli.main import main as run
+    assert run(["formula", model, "--digits", "17"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("# %s (y = 2*sin(x)+5, trained on x in -3..3): piecewise linear in " % model)
+    # read the pieces back from the text and compare them with the net
+    slopes, intercepts, highs = [], [], []
+    for line in lines[1:]:
+        where, rhs = line.split(": y = ")
+        slope, rest = rhs.split("*x ")
+        sign, value = rest.split()[:2]
+        slopes.append(float(slope))
+        intercepts.append(float(value) * (-1 if sign == "-" else 1))
+        highs.append(float(where.split("<=")[-1]) if "<=" in where and not where.startswith("x >=") else np.inf)
+    x = np.linspace(-4, 4, 801)
+    index = np.minimum(np.searchsorted(np.array(highs), x), len(highs) - 1)
+    mine = np.array(slopes)[index] * x + np.array(intercepts)[index]
+    np.testing.assert_allclose(mine, reference(model, x), rtol=1e-5, atol=1e-4)
+
+
+def test_formula_refuses_a_curved_net_saying_why(tmp_path, capsys):
+    out = str(tmp_path / "tanh")
+    assert main(["restore", "x", "--activation", "tanh", "--neurons", "3", "--epochs", "1", "--points", "20",
+                 "--out", out, "-q"]) == 0
+    capsys.readouterr()
+    assert main(["formula", os.path.join(out, "model.h5")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "cannot be written as a piecewise-linear function: its activation tanh is curved" in err[0]
