@@ -27,6 +27,23 @@ AUTO_NORMALIZE_REACH = 10.0
 _SHIELD = "\x00"  # put in front of arguments that start with '-' but are values (formulas, numbers)
 
 
+RESTORE_EXAMPLES = """examples:
+  puzzlelib restore "2*sin(x)+5"                       standardised, restarts if it diverges, best epoch saved
+  puzzlelib restore "2*sin(x)+5" --tutorial            exactly the tutorial: whole-grid error 0.0011098
+  puzzlelib restore "sin(x)*cos(y)" --range -3 3 --range -2 2     two inputs: maps of true, restored, error
+  puzzlelib restore --data m.csv --val 0.2 --patience 10          x,y rows; 20% held out to judge on
+  puzzlelib restore --data m.csv --inputs a,b --target c          several input columns
+  puzzlelib restore "-x**2" --layers 64,64 --activation tanh      a formula may start with "-"
+"""
+
+MAIN_EXAMPLES = """examples:
+  puzzlelib restore "2*sin(x)+5"
+  puzzlelib predict restore-out/model.h5 -1 0 2.5
+  puzzlelib formula restore-out/model.h5
+  puzzlelib restore --help
+"""
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     """argparse, but errors are one line: ``puzzlelib restore: error: ...`` and exit status 2."""
 
@@ -109,19 +126,21 @@ def _path(text):
 
 
 def buildParser():
-    parser = _ArgumentParser(prog=PROG, allow_abbrev=False,
+    parser = _ArgumentParser(prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
                              description="PuzzleLib on the command line: restore a function with a small "
-                                         "neural network, or predict with a saved one.")
+                                         "neural network, or predict with a saved one.", epilog=MAIN_EXAMPLES)
+    from PuzzleLib import __version__
+    parser.add_argument("--version", action="version", version="puzzlelib %s" % __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     restore = sub.add_parser(
-        "restore", allow_abbrev=False, help="train a net on a formula in x (or on measurements) and report",
-        description="Train a small net to restore y = EXPR(x) on a grid (or the x,y rows of --data), then "
-                    "write restore.png, metrics.json and model.h5 into --out. The defaults repeat the "
-                    "PuzzleLib tutorial. EXPR may use numbers, x, + - * / **, parentheses, pi, e and "
-                    "sin cos tan exp log sqrt abs tanh sinh cosh arcsin arccos arctan; nothing else.",
-        epilog='Example: puzzlelib restore "2*sin(x)+5" --epochs 50 --out out. A formula that starts '
-               'with "-" works too: puzzlelib restore "-x**2".')
+        "restore", allow_abbrev=False, help="train a net on a formula in x (and y) or on measurements, and report",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a small net to restore y = EXPR(x) (or z = EXPR(x, y)) on a grid, or a column of\n"
+                    "--data from the others, then write restore.png, metrics.json and model.h5 into --out.\n"
+                    "EXPR may use numbers, x, y, + - * / **, parentheses, pi, e and sin cos tan exp log sqrt\n"
+                    "abs tanh sinh cosh arcsin arccos arctan; nothing else.",
+        epilog=RESTORE_EXAMPLES)
     restore.add_argument("expr", nargs="?", metavar="EXPR", type=_path, help="the formula in x, e.g. \"2*sin(x)+5\"")
     restore.add_argument("--data", metavar="FILE.csv", type=_path,
                          help="restore measurements instead: columns x,y (a header line is optional)")
@@ -363,7 +382,9 @@ def _summary(cfg, metrics):
     saved = metrics["savedEpoch"]
     best = "n/a" if metrics["bestEpoch"] is None else "%s at epoch %d" % (_fmt(metrics["bestError"]),
                                                                          metrics["bestEpoch"])
-    if saved is None:
+    if metrics["epochsDone"] == 0 and not metrics["steps"]:
+        which = "the untrained net (no epoch was run)"
+    elif saved is None:
         which = "the net as it was when stopped (part of an epoch)"
     elif metrics["config"].get("tutorial") or saved == metrics["epochsDone"]:
         which = "the last epoch's net (epoch %d)" % saved
@@ -546,11 +567,31 @@ def _formula(args, prog):
     return 0
 
 
+def _unrecognized(parser, args, extra):
+    """Unknown arguments: the subcommand's own one-line error, suggesting the closest option."""
+    import difflib
+
+    target = parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and args.command in action.choices:
+            target = action.choices[args.command]
+    options = [o for a in target._actions for o in a.option_strings if o.startswith("--")]
+    hints = []
+    for arg in extra:
+        if arg.startswith("-"):
+            close = difflib.get_close_matches(arg.split("=", 1)[0], options, n=1, cutoff=0.6)
+            if close:
+                hints.append("did you mean %s?" % close[0])
+    target.error("unrecognized arguments: %s%s" % (" ".join(extra), "; " + " ".join(hints) if hints else ""))
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (the console script exits with it)."""
     parser = buildParser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(_shield(argv, parser))
+    args, extra = parser.parse_known_args(_shield(argv, parser))
+    if extra:
+        _unrecognized(parser, args, [a.replace(_SHIELD, "") for a in extra])
     # the options given (``--points 5`` or ``--points=5``), to tell them from defaults
     args.given = {a.split("=", 1)[0] for a in (argv[:argv.index("--")] if "--" in argv else argv)}
     if args.command is None:
@@ -585,6 +626,11 @@ def main(argv=None):
             print("%s: error: %s" % (prog, line), file=sys.stderr)
         return 2
     except PuzzleLibError as e:
+        from PuzzleLib.Errors import BackendError
+        if isinstance(e, BackendError) and getattr(args, "backend", None) == "cuda":
+            print("%s: error: --backend cuda: CuPy could not be imported or sees no GPU; install it with pip "
+                  "install 'puzzlelib[cuda12]' (or [cuda13]), or use --backend cpu" % prog, file=sys.stderr)
+            return 2
         print("%s: error: %s: %s" % (prog, type(e).__name__, e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -52,7 +52,7 @@ def run(cfg, say):
     job = Run(problem, settings)
 
     from tqdm import tqdm
-    bar = tqdm(total=cfg.epochs, desc="training", unit="epoch", file=sys.stderr, disable=cfg.quiet,
+    bar = tqdm(total=cfg.epochs, desc="training", unit="epoch", file=sys.stderr, disable=cfg.quiet or cfg.epochs == 0,
                dynamic_ncols=True, leave=True)
 
     def onNote(level, text):

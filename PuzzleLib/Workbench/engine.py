@@ -417,6 +417,8 @@ class Run:
             bestEpoch = None
         if s.keepBest and st["bestEpoch"] is not None:  # the saved net is the best epoch's, not a later one
             bestEpoch = st["bestEpoch"]
+        if epochsDone == 0:
+            bestEpoch = None  # no epoch was run: the net is the untrained one
         one = p.inputs == 1
         judged = summary(after[p.valIndex], yJudge, p.x[p.valIndex])
         trained = summary(after[p.trainIndex], p.y[p.trainIndex], p.x[p.trainIndex])

@@ -15,6 +15,11 @@ def _truth(ax, x, y, finite, isData):
         ax.plot(x, shown, **TRUE_STYLE)
 
 
+def _count(n, many, one):
+    """``1 bend``, ``8 bends``."""
+    return "%d %s" % (n, one if n == 1 else many)
+
+
 def _fmt(value, spec="%.3g"):
     return spec % value if value is not None and np.isfinite(value) else "n/a"
 
@@ -207,8 +212,9 @@ def _drawNeurons(fig, grid, top, x, contributions, firstLayer, cfg):
     fig.colorbar(sm, ax=ax, pad=0.01).set_label("x where the neuron bends (-b1/w1)")
     ax.axhline(0.0, color="black", linewidth=0.5)
     ax.set_title("each hidden neuron's term w2[j] * %s(w1[j] x + b1[j])\n"
-                 "%d bend in the range (colour: where), %d straight (gray), %d never active%s"
-                 % (cfg.activation, int(inside.sum()), int((active & ~inside).sum()), int((~active).sum()), which),
+                 "%s in the range (colour: where), %d straight (gray), %d never active%s"
+                 % (cfg.activation, _count(int(inside.sum()), "bends", "bend"), int((active & ~inside).sum()),
+                    int((~active).sum()), which),
                  fontsize=10)
     ax.set_xlabel("x")
 

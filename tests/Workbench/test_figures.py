@@ -53,7 +53,7 @@ def test_a_very_wide_net_draws_only_its_widest_ranging_neurons(monkeypatch):
                           SimpleNamespace(activation="relu"))
     lines, image = fig.axes[0], fig.axes[2]
     assert len(lines.lines) == 4 + 1  # the four widest terms and the zero line
-    assert "6 bend in the range" in lines.get_title() and "1 never active" in lines.get_title()
+    assert "6 bends in the range" in lines.get_title() and "1 never active" in lines.get_title()
     assert "the 4 widest-ranging of 6 drawn" in lines.get_title()
     assert image.images[0].get_array().shape == (4, 9)
     plt.close(fig)
