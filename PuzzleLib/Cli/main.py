@@ -187,6 +187,9 @@ def buildParser():
     restore.add_argument("--val", type=_fraction, default=None, metavar="FRACTION",
                          help="with --data: the part of the rows held out of training to judge the net on "
                               "(default: 0.2; 0 judges on the training rows)")
+    restore.add_argument("--ensemble", type=_wholeNumber("ensemble", 1, 100), default=1, metavar="K",
+                         help="train K nets (seeds SEED..SEED+K-1) and draw their mean with the band of their "
+                              "spread; model.h5 is the one with the lowest error (default: 1)")
     restore.add_argument("--patience", type=_wholeNumber("patience", 1, 10_000_000), default=None, metavar="N",
                          help="stop when the judged error has not improved for N epochs")
     restore.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
@@ -270,6 +273,7 @@ class _Config:
         self.patience = args.patience
         self.inputs = [v.strip() for v in args.inputs.split(",")] if args.inputs else None
         self.target = args.target
+        self.ensemble = args.ensemble
 
     def asDict(self):
         return {
@@ -278,7 +282,7 @@ class _Config:
             "epochs": self.epochs, "batch": self.batch, "seed": self.seed, "backend": self.backend,
             "macroBatchSize": 1000, "out": self.out, "compareScratch": self.compare_scratch,
             "normalize": self.normalize, "tutorial": self.tutorial, "val": self.val, "patience": self.patience,
-            "inputs": self.inputs, "target": self.target,
+            "inputs": self.inputs, "target": self.target, "ensemble": self.ensemble,
         }
 
 
@@ -392,6 +396,12 @@ def _summary(cfg, metrics):
         which = "the best epoch's net (epoch %d; the last, %d, had %s)" % (
             saved, metrics["epochsDone"], _fmt(metrics["lastEpochError"]))
     print("model.h5 holds %s; best %s%s" % (which, best, "; stopped early (--patience)" if metrics["stoppedEarly"] else ""))
+    ens = metrics.get("ensemble")
+    if ens:
+        print("ensemble of %d nets (seeds %d..%d): the mean net's error %s (R2 %s); spread (std) %s on average, "
+              "%s at most; model.h5 is seed %d's, the lowest" % (
+                  ens["k"], ens["seeds"][0], ens["seeds"][-1], _fmt(ens["meanNetError"]), _fmt(ens["meanNetR2"]),
+                  _fmt(ens["spreadMean"], "%.3g"), _fmt(ens["spreadMax"], "%.3g"), ens["savedSeed"]))
 
 
 def _point(text):

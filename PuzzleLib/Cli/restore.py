@@ -26,11 +26,11 @@ def makeProblem(cfg):
     return Problem.fromFormula(cfg.expr, cfg.ranges, cfg.points)
 
 
-def makeSettings(cfg):
+def makeSettings(cfg, seed=None):
     from PuzzleLib.Workbench.engine import Settings
     make = Settings.tutorial if cfg.tutorial else Settings
     return make(hidden=cfg.hidden, activation=cfg.activation, optimizer=cfg.optimizer, lr=cfg.lr,
-                epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed, normalize=cfg.normalizeMode,
+                epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed if seed is None else seed, normalize=cfg.normalizeMode,
                 compareScratch=cfg.compare_scratch, patience=cfg.patience)
 
 
@@ -48,12 +48,13 @@ def run(cfg, say):
         os.makedirs(cfg.out, exist_ok=True)
     except OSError as e:
         raise UsageError("cannot create --out %s: %s" % (cfg.out, e.strerror or e)) from None
-    settings = makeSettings(cfg)
-    job = Run(problem, settings)
+    k = cfg.ensemble
+    jobs = []
+    current = {"job": None}
 
     from tqdm import tqdm
-    bar = tqdm(total=cfg.epochs, desc="training", unit="epoch", file=sys.stderr, disable=cfg.quiet or cfg.epochs == 0,
-               dynamic_ncols=True, leave=True)
+    bar = tqdm(total=cfg.epochs * k, desc="training", unit="epoch", file=sys.stderr,
+               disable=cfg.quiet or cfg.epochs == 0, dynamic_ncols=True, leave=True)
 
     def onNote(level, text):
         say("%s: %s" % (level, text), always=level == "warning")
@@ -64,14 +65,14 @@ def run(cfg, say):
     judged = "validation" if problem.heldOut else "grid"
 
     def onEpoch(event):
-        bar.set_postfix_str("running error %.4g, %s error %.4g" % (event.trainError, judged, event.judgeError),
-                            refresh=False)
+        bar.set_postfix_str("%srunning error %.4g, %s error %.4g" % (
+            "net %d of %d, " % (len(jobs) + 1, k) if k > 1 else "", event.trainError, judged, event.judgeError),
+            refresh=False)
         bar.update(1)
 
-    job.listen(onEpoch=onEpoch, onNote=onNote, onProgress=onProgress)
-
     def onSigint(signum, frame):
-        if job.stopping:
+        job = current["job"]
+        if job is None or job.stopping:
             raise KeyboardInterrupt
         job.stop()
 
@@ -82,21 +83,70 @@ def run(cfg, say):
     except ValueError:  # not the main thread: KeyboardInterrupt is caught by the engine instead
         pass
     try:
-        job.start()
+        for i in range(k):
+            cfgSeed = cfg.seed + i
+            job = Run(problem, makeSettings(cfg, seed=cfgSeed))
+            job.listen(onEpoch=onEpoch, onNote=onNote if i == 0 else _warningsOnly(onNote), onProgress=onProgress)
+            current["job"] = job
+            job.start()
+            jobs.append(job)
+            if job.interrupted:
+                break
     finally:
         bar.close()
         if installed:
             signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
+    job, ensemble, summary = _ensemble(jobs, problem, cfg) if k > 1 else (jobs[0], None, None)
     metrics = job.metrics
     cfg.normalize = job.normalized
-    if job.interrupted:
-        done, extra = metrics["epochsDone"], job.extraBatches
+    if jobs[-1].interrupted:
+        done, extra = jobs[-1].metrics["epochsDone"], jobs[-1].extraBatches
         say("interrupted: stopped after %d full epoch%s%s; writing results" % (
             done, "" if done == 1 else "s",
             " (and %d batch%s of the next)" % (extra, "" if extra == 1 else "es") if extra else ""), always=True)
     metrics = dict({"config": cfg.asDict()}, **metrics)
+    if summary is not None:
+        metrics["ensemble"] = summary
     metrics["files"] = dict(files.FILES)
     metrics["wallSeconds"] = time.perf_counter() - began
-    files.writeAll(cfg.out, job, metrics)
-    return metrics, job.interrupted
+    files.writeAll(cfg.out, job, metrics, ensemble=ensemble)
+    return metrics, jobs[-1].interrupted
+
+
+def _warningsOnly(onNote):
+    return lambda level, text: onNote(level, text) if level == "warning" else None
+
+
+def _ensemble(jobs, problem, cfg):
+    """(the member saved as model.h5, the band to draw, what metrics.json says) for --ensemble."""
+    import numpy as np
+
+    from PuzzleLib.Workbench.metrics import halfMse, summary
+
+    preds = np.stack([j.after[:, 0].astype(np.float64) for j in jobs])
+    errors = [j.metrics["finalError"] for j in jobs]
+    finite = [i for i, e in enumerate(errors) if e is not None and np.isfinite(e)]
+    best = min(finite, key=lambda i: errors[i]) if finite else 0
+    with np.errstate(all="ignore"):
+        mean = preds.mean(axis=0)
+        band = {"k": len(jobs), "mean": mean, "low": preds.min(axis=0), "high": preds.max(axis=0)}
+        spread = preds.std(axis=0)
+    if problem.inputs == 1:  # the spread past the trained range, where the nets disagree most
+        from PuzzleLib.Workbench.figures import extension
+        exts = [extension(j) for j in jobs]
+        if all(e is not None for e in exts):
+            for side in ("left", "right"):
+                sidePreds = np.stack([e[side][1].astype(np.float64) for e in exts])
+                band[side] = (sidePreds.min(axis=0), sidePreds.max(axis=0))
+    rows = problem.valIndex
+    judged = summary(mean[rows], problem.y[rows, 0], problem.x[rows])
+    info = {
+        "k": len(jobs), "seeds": [cfg.seed + i for i in range(len(jobs))], "errors": errors,
+        "meanNetError": halfMse(mean[rows], problem.y[rows]), "meanNetR2": judged["r2"],
+        "spreadMean": float(np.nanmean(spread[rows])), "spreadMax": float(np.nanmax(spread[rows])),
+        "savedSeed": cfg.seed + best,
+        "note": "model.h5 is the member with the lowest judged error; the figure draws the mean of all and "
+                "the band from the lowest to the highest prediction",
+    }
+    return jobs[best], band, info

@@ -59,7 +59,7 @@ def _yLimits(ys, pred):
 
 
 def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=None, firstLayer=None,
-                scratch=None):
+                scratch=None, extension=None, ensemble=None):
     """Draw the workbench's figure (before/after, error per epoch, error along x, neuron terms) to ``path``."""
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -88,6 +88,14 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     _predPanel(ax, x, y, finite, after, "Net results after training",
                "PuzzleLib, %d epoch%s%s: error %s" % (epochs, "" if epochs == 1 else "s", stopped,
                                                       _fmt(metrics["finalError"])), isData)
+    if ensemble is not None:
+        _ensembleBand(ax, x, ensemble)
+    if extension is not None:
+        _extensionPanel(ax, extension, x, y, finite, after)
+        if ensemble is not None and "left" in ensemble:
+            for side in ("left", "right"):
+                ax.fill_between(extension[side][0], ensemble[side][0], ensemble[side][1], color="tab:orange",
+                                alpha=0.3, linewidth=0)
     if scratch is not None:
         ax = fig.add_subplot(grid[0, 4:6])
         _predPanel(ax, x, y, finite, scratch["pred"][:, 0], "Hand-made numpy net after training",
@@ -126,6 +134,36 @@ def drawRestore(path, cfg, x, y, finite, before, after, metrics, contributions=N
     fig.suptitle(title, fontsize=13)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _ensembleBand(ax, x, ensemble):
+    """K nets' predictions: their mean and the band between the lowest and the highest."""
+    ax.fill_between(x, ensemble["low"], ensemble["high"], color="tab:orange", alpha=0.3, linewidth=0,
+                    label="spread of %d nets (lowest to highest)" % ensemble["k"])
+    ax.plot(x, ensemble["mean"], color="tab:brown", linewidth=1.5, linestyle="--",
+            label="mean of %d nets" % ensemble["k"])
+    ax.legend(loc="best", fontsize=8)
+
+
+def _extensionPanel(ax, ext, x, y, finite, after):
+    """Past the trained range on both sides: the net's predictions (dashed) and, for a formula,
+    the true values, over a shaded band, so that extrapolation shows as what it is."""
+    lo, hi = ext["low"], ext["high"]
+    for side in ("left", "right"):
+        xs, pred, true = ext[side]
+        if true is not None:
+            ax.plot(xs, np.where(np.isfinite(true), true, np.nan), color="black", linewidth=1.5, alpha=0.6)
+        ax.plot(xs, pred, color="orange", linewidth=2, linestyle="--")
+    ax.axvspan(ext["left"][0][0], lo, color="0.85", zorder=0, label="extrapolation (outside the trained range)")
+    ax.axvspan(hi, ext["right"][0][-1], color="0.85", zorder=0)
+    ax.set_xlim(ext["left"][0][0], ext["right"][0][-1])
+    shownTrue = np.concatenate([y[finite]] + [t[np.isfinite(t)] for t in (ext["left"][2], ext["right"][2])
+                                               if t is not None])
+    shownPred = np.concatenate([after, ext["left"][1], ext["right"][1]])
+    bottom, ceiling = _yLimits(shownTrue, shownPred)
+    pad = 0.06 * (ceiling - bottom)
+    ax.set_ylim(bottom - pad, ceiling + pad)
+    ax.legend(loc="best", fontsize=8)
 
 
 def _epochPanel(ax, metrics, isData):
@@ -265,8 +303,9 @@ class _Labels:
         self.target = p.targetName
 
 
-def drawRun(path, run, metrics):
-    """restore.png of a finished :class:`~PuzzleLib.Workbench.engine.Run`."""
+def drawRun(path, run, metrics, ensemble=None):
+    """restore.png of a finished :class:`~PuzzleLib.Workbench.engine.Run` (``ensemble``: the mean,
+    lowest and highest predictions of several runs on every row, and their count ``k``)."""
     from PuzzleLib.Workbench.engine import linearWeights, neuronContributions
 
     p = run.problem
@@ -280,7 +319,43 @@ def drawRun(path, run, metrics):
         scratch = dict(scratch, pred=scratch["pred"][shown])
     drawRestore(path, cfg=_Labels(run), x=x[shown, 0], y=y[shown, 0], finite=p.finite[shown],
                 before=run.before[shown, 0], after=run.after[shown, 0], metrics=metrics, contributions=contributions,
-                firstLayer=linearWeights(run.net)[0] if contributions is not None else None, scratch=scratch)
+                firstLayer=linearWeights(run.net)[0] if contributions is not None else None, scratch=scratch,
+                extension=extension(run), ensemble=_shownEnsemble(ensemble, shown))
+
+
+EXTENSION = 0.15  # how far past the trained range (a fraction of its width) the after panel goes
+
+
+def extension(run, points=80):
+    """Predictions of the run's net (and, for a formula, the true values) past each end of the
+    range it was trained on, for the shaded margin of the after panel; None when it cannot be drawn."""
+    from PuzzleLib.Workbench.engine import predict
+
+    p = run.problem
+    xt = p.x[p.trainIndex, 0].astype(np.float64)
+    lo, hi = float(xt.min()), float(xt.max())
+    width = hi - lo
+    if not width > 0 or not np.isfinite(width):
+        return None
+    out = {"low": lo, "high": hi}
+    for side, (a, b) in (("left", (lo - EXTENSION * width, lo)), ("right", (hi, hi + EXTENSION * width))):
+        xs = np.linspace(a, b, points).astype(np.float32)
+        if not np.isfinite(xs).all():
+            return None
+        with np.errstate(all="ignore"):
+            pred = predict(run.net, xs.reshape(-1, 1))[:, 0]
+        true = None
+        if p.tree is not None:
+            from PuzzleLib.Workbench.formula import evaluate
+            true = evaluate(p.tree, {p.names[0]: xs.astype(np.float64)})
+        out[side] = (xs, pred, true)
+    return out
+
+
+def _shownEnsemble(ensemble, shown):
+    if ensemble is None:
+        return None
+    return dict(ensemble, **{k: ensemble[k][shown] for k in ("mean", "low", "high")})  # sides stay whole
 
 
 def drawMulti(path, run, metrics):

@@ -8,13 +8,13 @@ import numpy as np
 FILES = {"figure": "restore.png", "model": "model.h5", "metrics": "metrics.json"}
 
 
-def writeAll(out, run, metrics):
+def writeAll(out, run, metrics, ensemble=None):
     """Write the three files of ``run`` into the folder ``out``; ``metrics`` is what metrics.json
     holds (the run's, with whatever the front end adds)."""
     from PuzzleLib.Workbench.figures import drawRun
 
     writeModel(os.path.join(out, FILES["model"]), run.net, modelRecord(run))
-    _atomic(os.path.join(out, FILES["figure"]), lambda tmp: drawRun(tmp, run, metrics))
+    _atomic(os.path.join(out, FILES["figure"]), lambda tmp: drawRun(tmp, run, metrics, ensemble))
     writeJson(os.path.join(out, FILES["metrics"]), metrics)
 
 

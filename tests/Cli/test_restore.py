@@ -327,3 +327,31 @@ def test_auto_normalizes_a_formula_beyond_the_tutorial_scale(tmp_path, capsys):
 def test_auto_leaves_the_tutorial_scale_alone(tmp_path):
     status, out, metrics = restore(tmp_path, "2*sin(x)+5", *SMALL, "--normalize", "auto")
     assert status == 0 and metrics["config"]["normalize"] is False and metrics["data"]["normalized"] is None
+
+
+def test_ensemble_trains_k_seeds_and_saves_the_lowest(tmp_path, capsys):
+    status, out, metrics = restore(tmp_path, "2*sin(x)+5", *[a for a in SMALL if a != "-q"], "--ensemble", "3")
+    printed = capsys.readouterr().out
+    ens = metrics["ensemble"]
+    assert status == 0 and ens["k"] == 3 and ens["seeds"] == [1234, 1235, 1236] and len(ens["errors"]) == 3
+    assert ens["savedSeed"] == 1234 + int(np.argmin(ens["errors"]))
+    assert metrics["finalError"] == pytest.approx(min(ens["errors"]))
+    assert ens["spreadMax"] >= ens["spreadMean"] > 0
+    assert "ensemble of 3 nets (seeds 1234..1236)" in printed and "model.h5 is seed %d's" % ens["savedSeed"] in printed
+
+
+def test_the_extension_past_the_trained_range_is_the_net_and_the_formula():
+    from PuzzleLib.Workbench import Problem, Run, Settings
+    from PuzzleLib.Workbench.figures import EXTENSION, extension
+    run = Run(Problem.fromFormula("x*x", [(-1, 2)], 32), Settings(hidden=[6], epochs=1)).start()
+    ext = extension(run)
+    assert (ext["low"], ext["high"]) == (-1.0, 2.0)
+    xs, pred, true = ext["left"]
+    assert xs[0] == pytest.approx(-1 - 3 * EXTENSION) and xs[-1] == -1.0
+    np.testing.assert_allclose(true, xs.astype(np.float64) ** 2)
+    np.testing.assert_allclose(pred, reloadedPredictionsOf(run.net, xs), rtol=1e-6)
+
+
+def reloadedPredictionsOf(net, x):
+    from PuzzleLib.Workbench.engine import predict
+    return predict(net, np.asarray(x, np.float32).reshape(-1, 1))[:, 0]
