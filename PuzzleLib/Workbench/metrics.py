@@ -77,8 +77,8 @@ def piecewiseLinear(net):
     >>> from PuzzleLib.Containers import Sequential
     >>> from PuzzleLib.Modules import Activation, Linear
     >>> net = Sequential().append(Linear(1, 1)).append(Activation("relu")).append(Linear(1, 1))
-    >>> net[0].W.set(np.array([[2.0]], np.float32)); net[0].b.set(np.array([-1.0], np.float32))
-    >>> net[2].W.set(np.array([[3.0]], np.float32)); net[2].b.set(np.array([0.5], np.float32))
+    >>> for mod, W, b in ((net[0], 2.0, -1.0), (net[2], 3.0, 0.5)):
+    ...     _ = mod.W.set(np.array([[W]], np.float32)), mod.b.set(np.array([b], np.float32))
     >>> piecewiseLinear(net)
     [(-inf, 0.5, 0.0, 0.5), (0.5, inf, 6.0, -2.5)]
     """
