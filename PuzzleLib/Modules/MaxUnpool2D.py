@@ -56,8 +56,11 @@ class MaxUnpool2D(Module):
         """(mask, the pool's input shape) for data of ``shape``, or an error naming both modules."""
         pool = self.maxpool2d
         mask, inData = pool.mask, pool.inData
-        if mask is None or inData is None:
+        if inData is None:
             raise self._error("its %s has not run forward yet (it has no mask to unpool with)" % pool._label())
+        if mask is None:
+            raise self._error("its %s last ran forward without keeping a mask (before it was handed to %s); "
+                              "run it forward again" % (pool._label(), self._label()))
         if tuple(mask.shape) != tuple(shape):
             raise self._error("expected data of the shape of %s's last output %s, got %s"
                               % (pool._label(), tuple(mask.shape), tuple(shape)))

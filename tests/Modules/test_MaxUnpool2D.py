@@ -134,3 +134,13 @@ def test_a_pool_built_without_a_mask_is_switched_to_keep_one():
     out = unpool(to_gpu(np.array([[[[10.0, 20.0]]]], np.float32))).get()
     np.testing.assert_array_equal(out, [[[[0.0, 10.0, 0.0, 0.0], [0.0, 0.0, 20.0, 0.0]]]])
     assert pooled.shape == (1, 1, 1, 2)
+
+
+def test_a_pool_that_ran_before_it_kept_a_mask_is_named_in_the_error():
+    pool = MaxPool2D(name="p")
+    pool(to_gpu(np.zeros((1, 1, 4, 4), np.float32)))
+    unpool = MaxUnpool2D(pool, name="u")
+    with pytest.raises(ModuleError, match=r"MaxUnpool2D 'u': its MaxPool2D 'p' last ran forward without keeping a mask"):
+        unpool(to_gpu(np.zeros((1, 1, 2, 2), np.float32)))
+    pool(to_gpu(np.zeros((1, 1, 4, 4), np.float32)))
+    assert unpool(to_gpu(np.ones((1, 1, 2, 2), np.float32))).shape == (1, 1, 4, 4)
