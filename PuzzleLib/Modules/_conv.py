@@ -16,6 +16,7 @@ with their roles swapped.
 """
 import itertools
 import numbers
+import weakref
 
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
@@ -213,6 +214,109 @@ def dropShapeCaches(mod):
             cache.clear()
 
 
+# ---- the shared workspace --------------------------------------------------------------------------
+
+class _Workspace:
+    """Scratch shared by every convolution of the process, so that a net's conv buffers are bounded by
+    its largest layer, not summed over its layers (issue 20, finding 4).
+
+    A *slot* is one flat buffer per dtype, grown (by at least half) to the largest request and handed
+    out again to the next layer; a slot's contents live only until the next request for that slot, so
+    a module uses it within one call (or between ``updateGrad`` and ``accGradParams`` of one backward,
+    for the slots named ``bwd...``). The im2col columns a layer keeps from forward to backward are
+    kept only while all layers together keep at most ``colsBudget`` bytes; beyond it a layer gathers
+    its columns again in backward, into a slot (the same numbers: the same copy of the same input).
+    """
+
+    def __init__(self, colsBudget):
+        self.colsBudget = colsBudget
+        self._slots = {}
+        self._geos = weakref.WeakSet()     # geometries that cached views of slot buffers
+        self._kept = {}                     # id(module) -> {shape of columns: bytes} it keeps
+        self.grown = 0
+
+    def slot(self, name, size, dtype):
+        """A flat buffer of at least ``size`` elements of ``dtype`` (its start is what callers use)."""
+        dtype = xp.dtype(dtype)
+        buf = self._slots.get((name, dtype))
+        if buf is None or buf.size < size:
+            if buf is not None:
+                size = max(size, buf.size + buf.size // 2)
+                for geo in list(self._geos):     # views of the old buffer would keep it alive
+                    geo.views.clear()
+            buf = gpuarray.kernels.plain(gpuarray.empty((size,), dtype))
+            self._slots[(name, dtype)] = buf
+            self.grown += 1
+        return buf
+
+    def array(self, name, shape, dtype):
+        """A slot as an array of ``shape`` (contents left from earlier use)."""
+        return self.slot(name, prod(shape), dtype)[:prod(shape)].reshape(shape)
+
+    def watch(self, geo):
+        self._geos.add(geo)
+
+    def keepCols(self, mod, shape, dtype):
+        """Whether ``mod`` may keep columns of ``shape`` from forward to backward (one buffer per shape,
+        as the module's output buffers are)."""
+        held = self._kept.get(id(mod))
+        if held is not None and shape in held:
+            return True
+        nbytes = prod(shape) * xp.dtype(dtype).itemsize
+        if self.keptBytes() + nbytes > self.colsBudget:
+            return False
+        if held is None:
+            held = self._kept[id(mod)] = {}
+            weakref.finalize(mod, self._kept.pop, id(mod), None)
+        held[shape] = nbytes
+        return True
+
+    def keptBytes(self):
+        return sum(sum(held.values()) for held in self._kept.values())
+
+    def release(self, mod):
+        self._kept.pop(id(mod), None)
+
+    def nbytes(self):
+        """Bytes held by the slots and by the columns layers keep (at most colsBudget)."""
+        return sum(b.nbytes for b in self._slots.values()) + self.keptBytes()
+
+    def clear(self):
+        """Drop the slots (they are made again on the next call)."""
+        self._slots.clear()
+        for geo in list(self._geos):
+            geo.views.clear()
+
+
+workspace = _Workspace(colsBudget=512 << 20)
+
+
+def slotImage(name, data, geo, layout="NC"):
+    """``data`` (N, C, *S) copied into a workspace slot laid out flat (N, C, *padded) (or (C, N, ...) for
+    ``layout="CN"``) with a zero border and the geometry's slack. Returns the flat buffer."""
+    N, C = data.shape[:2]
+    buf = workspace.slot(name, geo.bufferSize(N * C), data.dtype)
+    workspace.watch(geo)
+    used = buf[:geo.bufferSize(N * C)]
+    if any(p != n for p, n in zip(geo.padded, data.shape[2:])):
+        used.fill(0)
+    elif geo.slack:
+        used[N * C * geo.plane:].fill(0)
+    image = used[:N * C * geo.plane].reshape((N, C) + geo.padded)
+    xp.copyto(image[geo.interior], data)
+    return buf
+
+
+def slotGrid(name, rows, N, geo, dtype):
+    """A (rows, N, *grid) slot with the garbage positions of an extended grid zeroed (callers write
+    only its ``geo.valid`` part)."""
+    buf = workspace.array(name, (rows, N) + geo.grid, dtype)
+    for axis, (g, o) in enumerate(zip(geo.grid, geo.out)):
+        if g > o:
+            buf[(slice(None), slice(None)) + (slice(None),) * axis + (slice(o, None),)] = 0
+    return buf
+
+
 # ---- convolution ----------------------------------------------------------------------------------
 
 class _ConvBase(Module):
@@ -279,6 +383,7 @@ class _ConvBase(Module):
     def calcMode(self, dtype):
         super().calcMode(dtype)
         dropShapeCaches(self)
+        workspace.release(self)
         self._colsm = self._xT = None
 
     def _geometry(self, shape):
@@ -292,12 +397,15 @@ class _ConvBase(Module):
 
     def _toGrid(self, key, ary, geo, keep=False):
         """``ary`` (N, C, *out) as a (C, N * gridSize) matrix, zero at the garbage grid positions;
-        ``keep``: in a buffer of this call's own unless a handler drives the module."""
+        ``keep``: in a buffer of the module's own (of this call's own unless a handler drives the
+        module), else in the workspace slot ``key``."""
         N, C = ary.shape[:2]
         if keep and not self._reuse:
             buf = gpuarray.zeros((C, N) + geo.grid, ary.dtype)
-        else:
+        elif keep:
             buf = gridBuffer(self, key, C, N, geo, ary.dtype)
+        else:
+            buf = slotGrid(key, C, N, geo, ary.dtype)
         xp.copyto(buf[geo.valid], ary.swapaxes(0, 1))
         return buf.reshape(C, N * geo.gridSize)
 
@@ -313,13 +421,16 @@ class _ConvBase(Module):
 
     def _matmulGroups(self, A, B, out, transA=False, transB=False):
         """For each group g: ``out[g] = op(A[g]) @ op(B[g])``, where X[g] is the g-th block of rows
-        of the stored matrix X and op transposes it when asked."""
+        of the stored matrix X and op transposes it when asked; with groups, one batched product over
+        (G, rows / G, ...) views (one cuBLAS batched call on a GPU, not one call per group)."""
         G = self.groups
-        ra, rb, ro = A.shape[0] // G, B.shape[0] // G, out.shape[0] // G
-        for g in range(G):
-            a = A[g * ra:(g + 1) * ra]
-            bm = B[g * rb:(g + 1) * rb]
-            xp.matmul(a.T if transA else a, bm.T if transB else bm, out=out[g * ro:(g + 1) * ro])
+        if G == 1:
+            xp.matmul(A.T if transA else A, B.T if transB else B, out=out)
+            return out
+        a = A.reshape((G, A.shape[0] // G) + A.shape[1:])
+        b = B.reshape((G, B.shape[0] // G) + B.shape[1:])
+        xp.matmul(a.swapaxes(1, 2) if transA else a, b.swapaxes(1, 2) if transB else b,
+                  out=out.reshape((G, out.shape[0] // G) + out.shape[1:]))
         return out
 
     def _accBias(self, gridGrad, scale, momentum):
@@ -383,23 +494,40 @@ class ConvND(_ConvBase):
         O, K = self.outmaps, prod(self.size)
         geo = self._geometry(data.shape)
 
-        image = paddedImage(self, "x", data, geo)
-        # kept for the backward pass: a per-call buffer (a Graph may run a shared module twice)
-        cols = self._buffer("cols", (C,) + self.size + (N,) + geo.grid, data.dtype)
-        gatherColumns(image, N, C, geo, cols)
-        colsm = cols.reshape(C * K, N * geo.gridSize)
+        colsShape = (C,) + self.size + (N,) + geo.grid
+        if workspace.keepCols(self, colsShape, data.dtype):
+            # kept for the backward pass: a per-call buffer (a Graph may run a shared module twice)
+            colsm = self._gather(data, geo, self._buffer("cols", colsShape, data.dtype))
+            self._colsm = colsm
+        else:
+            colsm = self._gather(data, geo, workspace.array("cols", colsShape, data.dtype))
+            self._colsm = None
 
-        res = self._scratch("res", (O, N * geo.gridSize), data.dtype)
+        res = workspace.array("res", (O, N * geo.gridSize), data.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(O, -1), colsm, res)
         out = self._buffer("data", (N, O) + geo.out, data.dtype)
         self._fromGrid(res, N, geo, out, self._biasView() if self.useBias else None)
-        self._colsm = colsm
         self.data = out
+
+    def _gather(self, data, geo, cols):
+        """The columns of ``data`` (N, C, *S) into ``cols`` (C, *K, N, *grid), as (C * K, N * gridSize)."""
+        N, C = data.shape[:2]
+        gatherColumns(slotImage("image", data, geo), N, C, geo, cols)
+        return cols.reshape(C * prod(self.size), N * geo.gridSize)
+
+    def _columns(self):
+        """The forward pass's columns: kept, or gathered again from the input into a slot."""
+        if self._colsm is not None:
+            return self._colsm
+        x = self.inData
+        N, C = x.shape[:2]
+        geo = self._geometry(x.shape)
+        return self._gather(x, geo, workspace.array("bwdcols", (C,) + self.size + (N,) + geo.grid, x.dtype))
 
     def _gradGrid(self, grad):
         """The output gradient as (O, N * gridSize), computed once per backward call."""
         if self._bwdCache is None:
-            self._bwdCache = self._toGrid("gT", grad, self._geometry(self.inData.shape))
+            self._bwdCache = self._toGrid("bwdgT", grad, self._geometry(self.inData.shape))
         return self._bwdCache
 
     def _fullConvGeometry(self, shape):
@@ -429,10 +557,10 @@ class ConvND(_ConvBase):
         x = self.inData
         N, C = x.shape[:2]
         O = self.outmaps
-        image = paddedImage(self, "gfull", grad, geo)
-        gcols = self._scratch("gcols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
+        image = slotImage("image", grad, geo)
+        gcols = workspace.array("cols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
         gatherColumns(image, N, O, geo, gcols, flip=True)
-        res = self._scratch("gres", (C, N * geo.gridSize), grad.dtype)
+        res = workspace.array("res", (C, N * geo.gridSize), grad.dtype)
         self._matmulGroups(self._flippedW(grad.dtype), gcols.reshape(O * prod(self.size), -1), res)
         out = self._buffer("grad", x.shape, grad.dtype)
         self._fromGrid(res, N, geo, out)
@@ -449,10 +577,11 @@ class ConvND(_ConvBase):
         geo = self._geometry(x.shape)
         gT = self._gradGrid(grad)
 
-        dcols = self._scratch("dcols", (C * K, N * geo.gridSize), grad.dtype)
+        dcols = workspace.array("cols", (C * K, N * geo.gridSize), grad.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(self.outmaps, -1), gT, dcols, transA=True)
-        image = self._scratch("dx", (geo.bufferSize(C * N),), grad.dtype)
-        image.fill(0)
+        image = workspace.slot("image", geo.bufferSize(C * N), grad.dtype)
+        workspace.watch(geo)
+        image[:geo.bufferSize(C * N)].fill(0)
         scatterColumns(dcols, C, N, geo, image)
 
         out = self._buffer("grad", x.shape, grad.dtype)
@@ -462,9 +591,10 @@ class ConvND(_ConvBase):
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
         gT = self._gradGrid(grad)
+        colsm = self._columns()
         Wvar = self.vars["W"]
-        dW = self._scratch("dW", (self.outmaps, self._colsm.shape[0] // self.groups), grad.dtype)
-        self._matmulGroups(gT, self._colsm, dW, transB=True)
+        dW = self._scratch("dW", (self.outmaps, colsm.shape[0] // self.groups), grad.dtype)
+        self._matmulGroups(gT, colsm, dW, transB=True)
         self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             self._accBias(gT, scale, momentum)
@@ -519,10 +649,11 @@ class DeconvND(_ConvBase):
         geo = self._geometry(data.shape)
 
         xT = self._toGrid("xT", data, geo, keep=True)
-        cols = self._scratch("cols", (O * K, N * geo.gridSize), data.dtype)
+        cols = workspace.array("cols", (O * K, N * geo.gridSize), data.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(C, -1), xT, cols, transA=True)
-        image = self._scratch("y", (geo.bufferSize(O * N),), data.dtype)
-        image.fill(0)
+        image = workspace.slot("image", geo.bufferSize(O * N), data.dtype)
+        workspace.watch(geo)
+        image[:geo.bufferSize(O * N)].fill(0)
         scatterColumns(cols, O, N, geo, image)
 
         out = self._buffer("data", (N, O) + self._outShape(data.shape[2:]), data.dtype)
@@ -539,8 +670,8 @@ class DeconvND(_ConvBase):
         if self._bwdCache is None:
             geo = self._geometry(self.inData.shape)
             N, O = grad.shape[:2]
-            image = paddedImage(self, "g", grad, geo)
-            cols = self._scratch("gcols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
+            image = slotImage("image", grad, geo)
+            cols = workspace.array("bwdcols", (O,) + self.size + (N,) + geo.grid, grad.dtype)
             gatherColumns(image, N, O, geo, cols)
             self._bwdCache = cols.reshape(O * prod(self.size), N * geo.gridSize)
         return self._bwdCache
@@ -550,7 +681,7 @@ class DeconvND(_ConvBase):
         N, C = x.shape[:2]
         geo = self._geometry(x.shape)
         gcols = self._gradCols(grad)
-        res = self._scratch("res", (C, N * geo.gridSize), grad.dtype)
+        res = workspace.array("res", (C, N * geo.gridSize), grad.dtype)
         self._matmulGroups(self.vars["W"].data.reshape(C, -1), gcols, res)
         out = self._buffer("grad", x.shape, grad.dtype)
         self._fromGrid(res, N, geo, out)

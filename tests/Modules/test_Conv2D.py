@@ -136,3 +136,115 @@ def test_calcMode_back_lets_go_of_the_other_dtypes_buffers(cls):
 @pytest.mark.parametrize("stride", [1, 2])
 def test_gradients_batch_of_one_odd_sizes(stride):
     checkModule(Conv2D(3, 2, (3, 2), stride=stride, pad=(1, 0), initscheme="gaussian"), np.random.randn(1, 3, 5, 3))
+
+
+@pytest.mark.parametrize("cls", ["Conv2D", "Deconv2D"])
+def test_groups_give_each_group_convolved_alone(cls):
+    # the grouped product (one batched call over (G, ...) views) against G ungrouped modules, one per group
+    from PuzzleLib.Modules import Deconv2D
+    make = Conv2D if cls == "Conv2D" else Deconv2D
+    G, cin, cout = 3, 2, 4
+    mod = make(G * cin, G * cout, 3, stride=2, pad=1, groups=G, initscheme="gaussian")
+    mod.vars["b"].data.set(np.random.randn(1, G * cout, 1, 1).astype(np.float32))
+    x = np.random.randn(2, G * cin, 7, 6).astype(np.float32)
+    out = mod(to_gpu(x)).get()
+    g = np.random.randn(*out.shape).astype(np.float32)
+    dx = mod.backward(to_gpu(g)).get()
+    W, b = mod.W.get(), mod.b.get()
+    for k in range(G):
+        part = make(cin, cout, 3, stride=2, pad=1)
+        rows = slice(k * cout, (k + 1) * cout) if cls == "Conv2D" else slice(k * cin, (k + 1) * cin)
+        part.vars["W"].data.set(W[rows])
+        part.vars["b"].data.set(b[:, k * cout:(k + 1) * cout])
+        pout = part(to_gpu(x[:, k * cin:(k + 1) * cin])).get()
+        np.testing.assert_allclose(out[:, k * cout:(k + 1) * cout], pout, rtol=1e-5, atol=1e-5)
+        pdx = part.backward(to_gpu(np.ascontiguousarray(g[:, k * cout:(k + 1) * cout]))).get()
+        np.testing.assert_allclose(dx[:, k * cin:(k + 1) * cin], pdx, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(mod.vars["W"].grad.get()[rows], part.vars["W"].grad.get(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture
+def noKeptColumns(monkeypatch):
+    """A fresh workspace (nothing from other tests in its slots) with no budget for kept columns."""
+    from PuzzleLib.Modules import _conv
+    ws = _conv._Workspace(colsBudget=0)
+    monkeypatch.setattr(_conv, "workspace", ws)
+    return ws
+
+
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", GEOMETRIES[:6])
+def test_columns_gathered_again_over_budget_give_the_same_numbers(noKeptColumns, size, stride, pad, dilation,
+                                                                   groups):
+    # over the budget a layer keeps no columns and gathers them again in backward: the same copy of
+    # the same input, so the same numbers to the bit
+    x = np.random.randn(2, 4, 7, 6).astype(np.float32)
+    results = []
+    for budget in (0, 1 << 30):
+        noKeptColumns.colsBudget = budget
+        np.random.seed(5)
+        mod = Conv2D(4, 8, size, stride=stride, pad=pad, dilation=dilation, groups=groups, initscheme="gaussian")
+        y = mod(to_gpu(x))
+        assert (mod._colsm is None) == (budget == 0)
+        dx = mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
+        results.append((y.get(), dx.get(), mod.vars["W"].grad.get(), mod.vars["b"].grad.get()))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    noKeptColumns.colsBudget = 0
+    checkModule(Conv2D(4, 6, size, stride=stride, pad=pad, dilation=dilation, groups=2, initscheme="gaussian"),
+                np.random.randn(2, 4, 7, 6))
+
+
+def _privateBytes(mod):
+    """Bytes of the arrays a conv module holds itself, besides its output and input gradient."""
+    arrays = []
+    for key in ("_bufs", "_imageBufs", "_zeroBufs"):
+        arrays += list(mod.__dict__.get(key, {}).values())
+    arrays += [pair[0] for k, pair in mod._outBufs.items() if k[0] not in ("data", "grad")]
+    bases = {}
+    for a in arrays:
+        a = np.asarray(a)
+        base = a.base if a.base is not None else a
+        bases[id(base)] = base.nbytes
+    return sum(bases.values())
+
+
+@pytest.mark.parametrize("budget", [0, 1 << 20])
+def test_resnet_conv_buffers_are_shared_and_bounded(noKeptColumns, budget):
+    # issue 20 (4): every conv layer used to keep its own im2col columns (K x its input) and scratch per
+    # batch shape, summed over the layers; now the scratch is one workspace sized by the largest layer,
+    # and the columns layers keep from forward to backward stay within a budget
+    from PuzzleLib.Models.Nets.ResNet import loadResNet
+    from PuzzleLib.Modules._conv import ConvND, prod
+    from PuzzleLib.Optimizers import MomentumSGD
+    from PuzzleLib.Handlers import Trainer
+    from PuzzleLib.Cost import CrossEntropy
+    noKeptColumns.colsBudget = budget
+    np.random.seed(0)
+    net = loadResNet(inmaps=3, insize=16, maps=(8, 16, 32), blocks=2)
+    opt = MomentumSGD(learnRate=1e-2)
+    opt.setupOn(net)
+    N = 16
+    x = np.random.randn(2 * N, 3, 16, 16).astype(np.float32)
+    labels = np.random.randint(0, 10, 2 * N).astype(np.int32)
+    Trainer(net, CrossEntropy(), opt, batchsize=N).train(to_gpu(x), to_gpu(labels))
+
+    convs = net.getAllByType(ConvND)
+    assert len(convs) == 15
+    colsNeed, imageNeed = [], []
+    for conv in convs:
+        shape = next(shape for shape in conv._geos if shape[0] == N)    # the data shape it saw
+        geo = conv._geometry(shape)
+        C = shape[1]
+        colsNeed.append(C * prod(conv.size) * N * geo.gridSize * 4)
+        imageNeed.append(geo.bufferSize(N * max(C, conv.outmaps)) * 4)
+        kept = sum(noKeptColumns._kept.get(id(conv), {}).values())
+        # what a layer holds of its own: parameter-sized scratch and the columns it may keep
+        assert _privateBytes(conv) <= kept + 4 * conv.W.nbytes + 1024, conv
+        assert kept <= colsNeed[-1]
+    assert noKeptColumns.keptBytes() <= budget
+    slots = {name: buf.nbytes for (name, dtype), buf in noKeptColumns._slots.items() if dtype == np.float32}
+    # one buffer per slot, sized by the largest layer (growth by half at most past it)
+    assert slots["cols"] <= 1.5 * max(colsNeed) and slots["bwdcols"] <= 1.5 * max(colsNeed)
+    assert slots["image"] <= 1.5 * max(max(imageNeed), max(colsNeed))
+    old = sum(colsNeed)
+    assert sum(slots.values()) + noKeptColumns.keptBytes() < old    # the old layout held at least the columns
