@@ -21,6 +21,7 @@ import PuzzleLib.Cost as Cost  # noqa: E402
 import PuzzleLib.Modules as Modules  # noqa: E402
 
 CNN_MODULES = ("Conv2D", "MaxPool2D", "Flatten")
+IMAGE_MODULES = ("Conv2D", "BatchNorm2D", "MaxPool2D", "Flatten")
 
 
 def probe():
@@ -29,6 +30,7 @@ def probe():
         "version": getattr(PuzzleLib, "__version__", None),
         "hasCrossEntropy": hasattr(Cost, "CrossEntropy"),
         "cnnModulesMissing": [name for name in CNN_MODULES if not hasattr(Modules, name)],
+        "imageModulesMissing": [name for name in IMAGE_MODULES if not hasattr(Modules, name)],
     }
 
 
@@ -167,6 +169,50 @@ class CnnEpoch:
         return {"error": float(self.trainer.cost.getMeanError())}
 
 
+def vggNet():
+    """conv3x3(3->32)-BN-relu, conv3x3(32->32)-BN-relu, maxpool 2, conv3x3(32->64)-BN-relu,
+    conv3x3(64->64)-BN-relu, maxpool 2, linear(4096->10)."""
+    np.random.seed(1234)
+    net = Sequential()
+    for i, (fin, fout) in enumerate(((3, 32), (32, 32), (32, 64), (64, 64))):
+        net.append(Modules.Conv2D(fin, fout, 3, pad=1, initscheme="he"))
+        net.append(Modules.BatchNorm2D(fout))
+        net.append(Activation(relu))
+        if i % 2:
+            net.append(Modules.MaxPool2D(2, 2))
+    net.append(Modules.Flatten())
+    net.append(Linear(64 * 8 * 8, 10, initscheme="he"))
+    return net
+
+
+def resNet():
+    """The library's own loadResNet on 32x32x3 images (3x3 convs, 1x1 projections, residual adds)."""
+    from PuzzleLib.Models.Nets.ResNet import loadResNet
+    np.random.seed(1234)
+    return loadResNet(inmaps=3, insize=32, maps=common.RESNET_MAPS, blocks=common.RESNET_BLOCKS)
+
+
+class ImageStep:
+    """``Trainer.train`` over ``steps`` full batches of 32x32x3 images; a unit is one step."""
+
+    def __init__(self, net, batch, steps, cost):
+        X, labels = common.imageData(batch * steps)
+        costObj, kind = wideCost(cost)
+        self.X = to_gpu(X)
+        onehot = np.zeros((labels.shape[0], 10), dtype=np.float32)
+        onehot[np.arange(labels.shape[0]), labels] = 1.0
+        self.T = to_gpu(labels if kind == "labels" else onehot)
+        self.trainer = _trainer(net, costObj, batch, common.IMAGE_LR, common.IMAGE_MOMENTUM)
+        self.steps = steps
+
+    def block(self):
+        self.trainer.train(self.X, self.T)
+        return self.steps
+
+    def info(self):
+        return {"error": float(self.trainer.cost.getMeanError())}
+
+
 def build(workload, params):
     if workload == "tutorial_step":
         return TutorialStep(params["batch"])
@@ -176,4 +222,8 @@ def build(workload, params):
         return WideEpoch(params["samples"], params["batch"], params["cost"])
     if workload == "cnn":
         return CnnEpoch(params["batch"], params["cost"], params.get("samples"))
+    if workload == "vgg":
+        return ImageStep(vggNet(), params["batch"], params["steps"], params["cost"])
+    if workload == "resnet":
+        return ImageStep(resNet(), params["batch"], params["steps"], params["cost"])
     raise KeyError(workload)

@@ -176,6 +176,62 @@ class CnnEpoch(_Epochs):
         self._setup(X, labels, onehot, cost, cnnNet(), common.CNN_LR, common.CNN_MOMENTUM, batch)
 
 
+def vggNet():
+    torch.manual_seed(1234)
+    layers = []
+    for i, (fin, fout) in enumerate(((3, 32), (32, 32), (32, 64), (64, 64))):
+        layers += [nn.Conv2d(fin, fout, 3, padding=1), nn.BatchNorm2d(fout), nn.ReLU()]
+        if i % 2:
+            layers.append(nn.MaxPool2d(2, 2))
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
+
+
+class _Block(nn.Module):
+    """PuzzleLib's residualBlock: relu(conv3x3-BN-relu-conv3x3-BN + shortcut), the shortcut a
+    strided 1x1 conv + BN where the shape changes."""
+
+    def __init__(self, inmaps, outmaps, stride):
+        super().__init__()
+        self.branch = nn.Sequential(
+            nn.Conv2d(inmaps, outmaps, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(outmaps), nn.ReLU(),
+            nn.Conv2d(outmaps, outmaps, 3, padding=1, bias=False), nn.BatchNorm2d(outmaps))
+        self.skip = nn.Identity()
+        if stride != 1 or inmaps != outmaps:
+            self.skip = nn.Sequential(nn.Conv2d(inmaps, outmaps, 1, stride=stride, bias=False), nn.BatchNorm2d(outmaps))
+
+    def forward(self, x):
+        return torch.relu(self.branch(x) + self.skip(x))
+
+
+def resNet():
+    """The same net as PuzzleLib's loadResNet(inmaps=3, insize=32, maps=RESNET_MAPS, blocks=RESNET_BLOCKS)."""
+    torch.manual_seed(1234)
+    maps = common.RESNET_MAPS
+    layers = [nn.Conv2d(3, maps[0], 3, padding=1, bias=False), nn.BatchNorm2d(maps[0]), nn.ReLU()]
+    prev = maps[0]
+    for stage, m in enumerate(maps):
+        for b in range(common.RESNET_BLOCKS):
+            layers.append(_Block(prev, m, 2 if stage > 0 and b == 0 else 1))
+            prev = m
+    side = 32 // 2 ** (len(maps) - 1)
+    return nn.Sequential(*layers, nn.AvgPool2d(side), nn.Flatten(), nn.Linear(prev, 10))
+
+
+class ImageStep(_Epochs):
+    """``steps`` full batches of 32x32x3 images; a unit is one step."""
+
+    def __init__(self, net, batch, steps, cost):
+        X, labels = common.imageData(batch * steps)
+        onehot = np.zeros((labels.shape[0], 10), dtype=np.float32)
+        onehot[np.arange(labels.shape[0]), labels] = 1.0
+        self._setup(X, labels, onehot, cost, net, common.IMAGE_LR, common.IMAGE_MOMENTUM, batch)
+        self.steps = steps
+
+    def block(self):
+        super().block()
+        return self.steps
+
+
 def build(workload, params):
     if workload == "tutorial_step":
         return TutorialStep(params["batch"])
@@ -185,4 +241,8 @@ def build(workload, params):
         return WideEpoch(params["samples"], params["batch"], params["cost"])
     if workload == "cnn":
         return CnnEpoch(params["batch"], params["cost"], params.get("samples"))
+    if workload == "vgg":
+        return ImageStep(vggNet(), params["batch"], params["steps"], params["cost"])
+    if workload == "resnet":
+        return ImageStep(resNet(), params["batch"], params["steps"], params["cost"])
     raise KeyError(workload)

@@ -30,6 +30,14 @@ DIGITS_BATCH = 32
 CNN_LR = 1e-2
 CNN_MOMENTUM = 0.9
 
+# the CIFAR-sized CNNs (VGG-style and ResNet-style) on random 32x32x3 images
+IMAGE_BATCH = 64
+IMAGE_STEPS = 8                # a timed pass is this many full steps
+IMAGE_LR = 1e-2
+IMAGE_MOMENTUM = 0.9
+RESNET_MAPS = (16, 32, 64)     # loadResNet's stages: 3x3 convs, stride-2 blocks with 1x1 projections, adds
+RESNET_BLOCKS = 2
+
 
 def tutorialData():
     """(X, Y): the tutorial's grid and targets, float32 (1024, 1), shuffled as the tutorial does."""
@@ -71,6 +79,14 @@ def digitsData():
     X = rng.uniform(0, 1, size=(DIGITS_SAMPLES, 1, 8, 8)).astype(np.float32)
     labels = rng.randint(0, 10, size=DIGITS_SAMPLES).astype(np.int32)
     return X, labels, "random 8x8 images standing in for the digits (scikit-learn is not installed)"
+
+
+def imageData(samples):
+    """(X, labels): standard-normal (samples, 3, 32, 32) float32 images and int32 labels in [0, 10)
+    (a step's time does not depend on the pixel values)."""
+    rng = np.random.RandomState(2468)
+    X = rng.standard_normal((samples, 3, 32, 32)).astype(np.float32)
+    return X, rng.randint(0, 10, size=samples).astype(np.int32)
 
 
 def gemmShapes(sizes, batch):

@@ -2,7 +2,8 @@
 
     python benchmarks/run.py                 # everything; prints a table, writes benchmarks/results.json
     python benchmarks/run.py --quick         # a smoke run of a few seconds (tiny sizes, one repeat)
-    python benchmarks/run.py --only wide_mlp # one workload (tutorial_step, tutorial_full, wide_mlp, cnn, memory)
+    python benchmarks/run.py --only wide_mlp # one workload (tutorial_step, tutorial_full, wide_mlp, cnn, vgg,
+                                             # resnet, memory)
     python benchmarks/run.py --no-torch      # PuzzleLib-only columns (also what happens without torch)
     python benchmarks/run.py --profile       # cProfile of PuzzleLib's tutorial step, per step
 
@@ -25,7 +26,7 @@ sys.path.insert(0, HERE)
 
 import common  # noqa: E402
 
-WORKLOADS = ("tutorial_step", "tutorial_full", "wide_mlp", "cnn", "memory")
+WORKLOADS = ("tutorial_step", "tutorial_full", "wide_mlp", "cnn", "vgg", "resnet", "memory")
 LIBS = ("puzzlelib", "torch", "numpy")
 LABELS = {"puzzlelib": "PuzzleLib", "torch": "PyTorch", "numpy": "hand numpy"}
 
@@ -165,10 +166,11 @@ def _ratio(a, b):
 def settings(quick):
     if quick:
         return {"repeats": 1, "step_target_s": 0.0, "tutorial_epochs": 1, "wide_samples": 256,
-                "sgemm_repeats": 1, "cnn_samples": 64, "memory_epochs": 3, "memory_samples": 256, "settle": 0.0}
+                "sgemm_repeats": 1, "cnn_samples": 64, "memory_epochs": 3, "memory_samples": 256, "settle": 0.0,
+                "image_batch": 4, "image_steps": 1}
     return {"repeats": 7, "step_target_s": 0.25, "tutorial_epochs": 100, "wide_samples": common.WIDE_SAMPLES,
             "sgemm_repeats": 10, "cnn_samples": None, "memory_epochs": 20, "memory_samples": common.WIDE_SAMPLES,
-            "settle": 0.25}
+            "settle": 0.25, "image_batch": common.IMAGE_BATCH, "image_steps": common.IMAGE_STEPS}
 
 
 def benchTutorialStep(workers, cfg, log):
@@ -248,6 +250,33 @@ def benchCnn(workers, cfg, cost, missing, log):
     entry["ratio_puzzlelib_torch"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["torch"])
     log("  LeNet CNN: %s" % _brief(entry))
     return {"cnn": entry}
+
+
+IMAGE_NETS = {
+    "vgg": ("VGG-style CNN", "conv3x3(3->32)-BN-relu, conv3x3(32->32)-BN-relu, maxpool2, conv3x3(32->64)-BN-relu, "
+                             "conv3x3(64->64)-BN-relu, maxpool2, linear(4096->10)"),
+    "resnet": ("ResNet-style CNN", "loadResNet(inmaps=3, insize=32, maps=%s, blocks=%d): 3x3 stem, residual blocks "
+                                   "conv3x3-BN-relu-conv3x3-BN + shortcut (1x1 conv + BN where the shape changes), "
+                                   "add, relu; global average pool, linear" % (common.RESNET_MAPS, common.RESNET_BLOCKS)),
+}
+
+
+def benchImage(name, workers, cfg, cost, missing, log):
+    """One training step of a CIFAR-sized CNN (random 32x32x3 images), in ms/step."""
+    label, desc = IMAGE_NETS[name]
+    if missing:
+        note = "skipped: PuzzleLib.Modules lacks %s" % ", ".join(missing)
+        log("  %s %s" % (label, note))
+        return {name: {"skipped": note, "libs": {lib: None for lib in LIBS}, "ratio_puzzlelib_torch": None}}
+    params = {"batch": cfg["image_batch"], "steps": cfg["image_steps"], "cost": cost}
+    jobs = {lib: (name, params, cfg["step_target_s"]) for lib in ("puzzlelib", "torch") if lib in workers}
+    res = alternate(workers, jobs, cfg["repeats"], cfg["settle"], log)
+    entry = {"unit": "ms/step", "batch": params["batch"], "steps_per_pass": params["steps"], "image": [3, 32, 32],
+             "cost": cost, "net": desc, "loadavg_per_round": res["loadavg"],
+             "libs": {lib: summarise(res.get(lib), 1e3) for lib in LIBS}}
+    entry["ratio_puzzlelib_torch"] = _ratio(entry["libs"]["puzzlelib"], entry["libs"]["torch"])
+    log("  %s: %s" % (label, _brief(entry)))
+    return {name: entry}
 
 
 def benchMemory(libs, cfg, cost, log):
@@ -330,6 +359,10 @@ def targets(wl):
     if cnn and not cnn.get("skipped"):
         out.append(_target("LeNet CNN epoch: PuzzleLib / PyTorch (issue 4)", cnn["ratio_puzzlelib_torch"], 1.5, "<=",
                            "%.3f"))
+    vgg = wl.get("vgg")
+    if vgg and not vgg.get("skipped"):
+        out.append(_target("VGG-style CNN step: PuzzleLib / PyTorch (issue 14)", vgg["ratio_puzzlelib_torch"], 1.0, "<=",
+                           "%.3f"))
     mem = wl.get("memory")
     if mem:
         pl = mem["libs"].get("puzzlelib") or {}
@@ -380,6 +413,15 @@ def table(wl, tgts):
         else:
             rows.append(("LeNet CNN, digits, %d samples" % e["samples"], "s/epoch", _cell(e["libs"]["puzzlelib"], "%.3f"),
                          _cell(e["libs"]["torch"], "%.3f"), "-", ratio(e["ratio_puzzlelib_torch"])))
+    for key in IMAGE_NETS:
+        e = wl.get(key)
+        if e:
+            label = "%s, 32x32x3" % IMAGE_NETS[key][0]
+            if e.get("skipped"):
+                rows.append((label, e["skipped"], "", "", "", ""))
+            else:
+                rows.append(("%s, batch %d" % (label, e["batch"]), "ms/step", _cell(e["libs"]["puzzlelib"], "%.1f"),
+                             _cell(e["libs"]["torch"], "%.1f"), "-", ratio(e["ratio_puzzlelib_torch"])))
     e = wl.get("memory")
     if e:
         pl, pt = e["libs"]["puzzlelib"] or {}, e["libs"]["torch"] or {}
@@ -401,7 +443,7 @@ def table(wl, tgts):
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
-    lines.append("Targets (issue 7):")
+    lines.append("Targets (issues 7 and 14):")
     for t in tgts:
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT MET")
         lines.append("  %-60s %10s  (%s %s)  %s" % (t["name"], t["shown"], t["cmp"], t["limit"], status))
@@ -518,6 +560,10 @@ def main(argv=None):
         if "cnn" in only:
             cnnWorkers = {lib: w for lib, w in workers.items() if lib != "numpy"}
             workloads.update(benchCnn(cnnWorkers, cfg, cost, probe["cnnModulesMissing"], log))
+        for name in IMAGE_NETS:
+            if name in only:
+                imageWorkers = {lib: w for lib, w in workers.items() if lib != "numpy"}
+                workloads.update(benchImage(name, imageWorkers, cfg, cost, probe.get("imageModulesMissing", []), log))
     finally:
         for w in workers.values():
             w.close()

@@ -31,7 +31,7 @@ def test_quick_run_without_torch_writes_expected_json(tmp_path):
     assert result["config"]["cost"] in ("mse", "ce")
 
     workloads = result["workloads"]
-    assert set(workloads) == set(TIMED) | {"cnn", "memory"}
+    assert set(workloads) == set(TIMED) | {"cnn", "vgg", "resnet", "memory"}
     for name in TIMED:
         entry = workloads[name]
         assert set(entry) >= {"unit", "libs", "ratio_puzzlelib_torch"}
@@ -50,6 +50,10 @@ def test_quick_run_without_torch_writes_expected_json(tmp_path):
 
     cnn = workloads["cnn"]
     assert "skipped" in cnn or cnn["libs"]["puzzlelib"]["median"] > 0
+    for name in ("vgg", "resnet"):      # the CIFAR-sized CNNs, ms per step
+        entry = workloads[name]
+        assert entry["unit"] == "ms/step" and entry["libs"]["puzzlelib"]["median"] > 0
+        assert entry["ratio_puzzlelib_torch"] is None
 
     mem = workloads["memory"]["libs"]["puzzlelib"]
     assert set(mem) >= {"peak_rss", "rss_epoch2", "rss_last", "growth", "rss_per_epoch"}
