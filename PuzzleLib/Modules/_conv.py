@@ -16,6 +16,7 @@ with their roles swapped.
 """
 import itertools
 import numbers
+import threading
 import weakref
 
 from PuzzleLib.Backend import gpuarray
@@ -223,29 +224,38 @@ class _Workspace:
     A *slot* is one flat buffer per dtype, grown (by at least half) to the largest request and handed
     out again to the next layer; a slot's contents live only until the next request for that slot, so
     a module uses it within one call (or between ``updateGrad`` and ``accGradParams`` of one backward,
-    for the slots named ``bwd...``). The im2col columns a layer keeps from forward to backward are
+    for the slots named ``bwd...``); each thread has slots of its own. The im2col columns a layer keeps from forward to backward are
     kept only while all layers together keep at most ``colsBudget`` bytes; beyond it a layer gathers
     its columns again in backward, into a slot (the same numbers: the same copy of the same input).
     """
 
     def __init__(self, colsBudget):
         self.colsBudget = colsBudget
-        self._slots = {}
+        self._local = threading.local()
         self._geos = weakref.WeakSet()     # geometries that cached views of slot buffers
         self._kept = {}                     # id(module) -> {shape of columns: bytes} it keeps
         self.grown = 0
 
+    @property
+    def _slots(self):
+        """This thread's slots: {(name, dtype): flat buffer}."""
+        slots = getattr(self._local, "slots", None)
+        if slots is None:
+            slots = self._local.slots = {}
+        return slots
+
     def slot(self, name, size, dtype):
         """A flat buffer of at least ``size`` elements of ``dtype`` (its start is what callers use)."""
         dtype = xp.dtype(dtype)
-        buf = self._slots.get((name, dtype))
+        slots = self._slots
+        buf = slots.get((name, dtype))
         if buf is None or buf.size < size:
             if buf is not None:
                 size = max(size, buf.size + buf.size // 2)
                 for geo in list(self._geos):     # views of the old buffer would keep it alive
                     geo.views.clear()
             buf = gpuarray.kernels.plain(gpuarray.empty((size,), dtype))
-            self._slots[(name, dtype)] = buf
+            slots[(name, dtype)] = buf
             self.grown += 1
         return buf
 
@@ -278,11 +288,11 @@ class _Workspace:
         self._kept.pop(id(mod), None)
 
     def nbytes(self):
-        """Bytes held by the slots and by the columns layers keep (at most colsBudget)."""
+        """Bytes held by this thread's slots and by the columns layers keep (at most colsBudget)."""
         return sum(b.nbytes for b in self._slots.values()) + self.keptBytes()
 
     def clear(self):
-        """Drop the slots (they are made again on the next call)."""
+        """Drop this thread's slots (they are made again on the next call)."""
         self._slots.clear()
         for geo in list(self._geos):
             geo.views.clear()

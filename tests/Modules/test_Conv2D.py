@@ -248,3 +248,26 @@ def test_resnet_conv_buffers_are_shared_and_bounded(noKeptColumns, budget):
     assert slots["image"] <= 1.5 * max(max(imageNeed), max(colsNeed))
     old = sum(colsNeed)
     assert sum(slots.values()) + noKeptColumns.keptBytes() < old    # the old layout held at least the columns
+
+
+def test_each_thread_has_workspace_slots_of_its_own(noKeptColumns):
+    # two threads running convolutions at once (a server's training and a prediction) must not
+    # write into each other's scratch
+    import threading
+    x = np.random.randn(2, 3, 6, 6).astype(np.float32)
+    mod = Conv2D(3, 4, 3, pad=1, initscheme="gaussian")
+    expected = mod(to_gpu(x)).get()
+    mainSlot = noKeptColumns.slot("cols", 1, np.float32)
+    seen = {}
+
+    def run():
+        other = Conv2D(3, 4, 3, pad=1)
+        other.vars["W"].data.set(mod.W.get())
+        seen["out"] = other(to_gpu(x)).get()
+        seen["slot"] = noKeptColumns.slot("cols", 1, np.float32)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen["slot"] is not mainSlot and noKeptColumns.slot("cols", 1, np.float32) is mainSlot
+    np.testing.assert_array_equal(seen["out"], expected)
