@@ -132,8 +132,7 @@ for _mode in ("relu", "tanh", "lstm", "gru"):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_module_exports_and_runs_in_onnxruntime(case, tmp_path):
     factory, inputs = CASES[case]
-    # LCN exports through a chain (its window spread) that the importer does not fold back into an LCN
-    exportAndCompare(factory(), inputs, (2, 5), tmp_path, roundTrip=not case.startswith("LCN"))
+    exportAndCompare(factory(), inputs, (2, 5), tmp_path)
 
 
 def _groupCases():

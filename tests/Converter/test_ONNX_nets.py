@@ -80,6 +80,8 @@ def test_savepath_folder_names_the_file_after_the_net(tmp_path):
     model = ONNXExporter().export(net, (1, 2), str(tmp_path))
     assert os.listdir(str(tmp_path)) == ["mlp.onnx"]
     assert model.opset_import[0].version == 17 and model.graph.name == "mlp"
+    back = load(str(tmp_path / "mlp.onnx"))
+    assert isinstance(back, Sequential) and back.name == "mlp" and list(back.modules) == ["0"]
 
 
 def test_export_weights_false_makes_them_inputs(tmp_path):

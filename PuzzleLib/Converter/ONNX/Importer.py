@@ -18,7 +18,7 @@ def load(path):
     Sigmoid, Tanh, Softplus, Clip, PRelu, Softmax; Flatten, Reshape, Transpose; Add, Mul, Sum,
     Concat, Split, ReduceSum; Pad, Resize, LRN, Gather (embeddings), Slice, Tile, Cast, Identity,
     Dropout; and the chains the exporter writes for Gelu (Erf; PyTorch's GELU too), GroupLinear,
-    SubtractMean, MapLRN, KMaxPool, SpatialTf and RNN/LSTM/GRU; not LCN's). A chain comes back as a Sequential, anything else as a
+    SubtractMean, MapLRN, LCN, KMaxPool, SpatialTf and RNN/LSTM/GRU). A chain comes back as a Sequential, anything else as a
     Graph, in train mode like any new net (call ``evalMode()`` for inference); the parameters are
     trainable, so the net can be fine-tuned. Names follow the ONNX tensor names ("." becomes "_").
 

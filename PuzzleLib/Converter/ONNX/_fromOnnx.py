@@ -399,6 +399,73 @@ def _prefuseGelu(ctx):
     return found
 
 
+def _prefuseLCN(ctx):
+    """Find the chain LCN exports to, x * (K + alpha * (A(x*x) - 2 m A(x) + A(1) m*m)) ** -beta with
+    A the zero-padded window mean and m the local mean, from each Pow back: {first index: an LCN entry}."""
+    producer = {}
+    for i, n in enumerate(ctx.nodes):
+        for name in n.output:
+            producer[name] = i
+    found = {}
+    for k, power in enumerate(ctx.nodes):
+        if power.op_type != "Pow" or k in ctx.done:
+            continue
+        chain = [k]
+
+        def node(name, op):
+            i = producer.get(name)
+            if i is None or ctx.nodes[i].op_type != op:
+                raise LookupError
+            chain.append(i)
+            return ctx.nodes[i]
+
+        def constOf(n):
+            value = _scalarOf(ctx.const(n.input[1]))
+            if value is None:
+                raise LookupError
+            return value, n.input[0]
+
+        try:
+            negBeta, baseName = constOf(power)
+            K, scaledName = constOf(node(baseName, "Add"))
+            alpha, spreadName = constOf(node(scaledName, "Mul"))
+            spread = node(spreadName, "Add")
+            sqless, cm2 = node(spread.input[0], "Sub"), node(spread.input[1], "Mul")
+            sumSq, cross = node(sqless.input[0], "AveragePool"), node(sqless.input[1], "Mul")
+            sq = node(sumSq.input[0], "Mul")
+            x = sq.input[0]
+            two, msumName = constOf(cross)
+            msum = node(msumName, "Mul")
+            mean, sumX = node(msum.input[0], "AveragePool"), node(msum.input[1], "AveragePool")
+            inside, m2 = node(cm2.input[0], "AveragePool"), node(cm2.input[1], "Mul")
+            ones = node(inside.input[0], "Add")
+            one, zeroName = constOf(ones)
+            zeroValue, zx = constOf(node(zeroName, "Mul"))
+        except LookupError:
+            continue
+        N = _windowSize(ctx, mean)
+        finals = [i for i in ctx.consumers.get(power.output[0], [])]
+        if len(finals) != 1 or ctx.nodes[finals[0]].op_type != "Mul" or \
+                sorted(ctx.nodes[finals[0]].input) != sorted([x, power.output[0]]):
+            continue
+        final = ctx.nodes[finals[0]]
+        chain.append(finals[0])
+        windows = [_windowSize(ctx, n) for n in (sumSq, sumX, inside)]
+        if N is None or windows != [N] * 3 or not all(ctx.attr(n, "count_include_pad", 0) for n in (sumSq, sumX, inside)) \
+                or sq.input[1] != x or mean.input[0] != x or sumX.input[0] != x or zx != x or zeroValue != 0.0 \
+                or one != 1.0 or two != 2.0 or list(m2.input) != [mean.output[0]] * 2:
+            continue
+        inner = set(chain)
+        outputs = [name for i in inner if i != finals[0] for name in ctx.nodes[i].output]
+        if any(name in ctx.outputs or not set(ctx.consumers.get(name, [])) <= inner for name in outputs):
+            continue
+        ctx.done.update(inner)
+        found[min(inner)] = _Entry(M.LCN(N=N, alpha=alpha, beta=-negBeta, K=K,
+                                         includePad=bool(ctx.attr(mean, "count_include_pad", 0))),
+                                   [x], [final.output[0]])
+    return found
+
+
 def _other(node, name):
     """The other input of a two-input node, one of whose inputs is ``name``."""
     return node.input[1] if node.input[0] == name else node.input[0]
@@ -981,6 +1048,7 @@ def build(model, onnx, numpyHelper):
             raise Refused("output %r is a constant" % name)
 
     prefused = _prefuseGelu(ctx)
+    prefused.update(_prefuseLCN(ctx))
     entries = []
     for k, node in enumerate(ctx.nodes):
         if k in prefused:
@@ -1043,8 +1111,8 @@ def _sequential(name, ctx, entries):
         return None
     readers = {}
     for entry in entries:
-        for name in entry.ins:
-            readers[name] = readers.get(name, 0) + 1
+        for tensor in entry.ins:
+            readers[tensor] = readers.get(tensor, 0) + 1
     current = ctx.inputs[0]
     for entry in entries:
         if entry.ins != [current] or len(entry.outs) != 1 or readers.get(current, 0) > 1:
