@@ -86,10 +86,26 @@ def _select():
                 "Config.backend is cuda, but CuPy could not be imported (%s); install it with "
                 "pip install 'puzzlelib[cuda12]' (or [cuda13]), or set PUZZLELIB_BACKEND=cpu" % e
             ) from e
-        impl.initDevice(Config.deviceIdx)
+        impl.initDevice(_deviceIndex(impl))
     else:
         from PuzzleLib.Backend import _cpu as impl
     return impl
+
+
+def _deviceIndex(impl):
+    """``Config.deviceIdx``; but in a process that an MPI launcher started (``mpiexec``, see
+    ``PuzzleLib.Grid``), when neither ``PUZZLELIB_DEVICE`` nor the program (nor ``runGrid``) chose
+    a device, each process of a machine takes its own: its local rank modulo the devices."""
+    import os
+    idx = Config.deviceIdx
+    if idx != 0 or os.environ.get("PUZZLELIB_DEVICE") or getattr(Config, "_deviceFromGrid", False):
+        return idx
+    from PuzzleLib.Grid._mpi import localRankFromEnv
+    local = localRankFromEnv()
+    if not local:
+        return idx
+    count = impl.xp.cuda.runtime.getDeviceCount()
+    return local % count if count else idx
 
 
 backend = _select()

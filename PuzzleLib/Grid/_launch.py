@@ -20,7 +20,9 @@ def runGrid(target, size, *args, devices=None, **kwargs):
     main script is imported, not run, in each process). Inside a job that ``mpiexec -n size``
     started, each process runs its own node directly. ``nodeinfo`` is a ``ParentNode`` for node
     0 and a ``ChildNode`` for the others; ``Config.deviceIdx`` is set to the node's device first
-    (``devices[index]``, default ``index``), so build the net inside ``target``.
+    (``devices[index]``; by default each node of a machine takes its own, its index modulo the
+    visible devices, where PuzzleLib 1.0 failed with more nodes than devices), so build the net
+    inside ``target``.
 
     Unlike PuzzleLib 1.0, a node that raises or dies ends the whole job within seconds, and
     runGrid raises a GridError naming the node, instead of leaving the others waiting.
@@ -68,7 +70,10 @@ def _runNode(target, size, args, kwargs, devices):
         raise GridError("runGrid: asked for %d nodes, but the MPI job has %d processes" % (size, comm.size))
     device = devices[comm.rank] if devices is not None else comm.rank
     Config.allowMultiContext = True
-    Config.deviceIdx = device
+    if devices is not None:
+        Config.deviceIdx = device
+        Config._deviceFromGrid = True
+    # else each process of a machine takes its local rank modulo the visible devices (gpuarray)
     node = _node.makeNode(comm, device)
     try:
         target(node, *args, **kwargs)  # an exception goes to the node's excepthook, which ends the job

@@ -80,3 +80,26 @@ def test_unknown_config_backend_is_a_config_error():
     first, second = res.stdout.splitlines()
     assert first.startswith("ConfigError: Config.backend = 'gpu' is not a backend") and "cpu, cuda" in first
     assert second == "cpu"
+
+
+def test_under_mpiexec_each_local_rank_takes_its_own_cuda_device(monkeypatch):
+    # MPICH's mpiexec tells each process its rank on the machine in MPI_LOCALRANKID
+    import types
+    from PuzzleLib import Config
+    impl = types.SimpleNamespace(xp=types.SimpleNamespace(cuda=types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=lambda: 4))))
+    monkeypatch.delenv("PUZZLELIB_DEVICE", raising=False)
+    monkeypatch.setattr(Config, "deviceIdx", 0)
+    monkeypatch.setenv("MPI_LOCALRANKID", "5")
+    assert gpuarray._deviceIndex(impl) == 1
+    monkeypatch.setenv("PUZZLELIB_DEVICE", "2")        # the user's choice wins
+    assert gpuarray._deviceIndex(impl) == 0
+    monkeypatch.delenv("PUZZLELIB_DEVICE")
+    monkeypatch.setattr(Config, "deviceIdx", 3, raising=False)
+    assert gpuarray._deviceIndex(impl) == 3
+    monkeypatch.setattr(Config, "deviceIdx", 0)
+    monkeypatch.setattr(Config, "_deviceFromGrid", True, raising=False)   # runGrid(..., devices=[...]) chose
+    assert gpuarray._deviceIndex(impl) == 0
+    monkeypatch.setattr(Config, "_deviceFromGrid", False)
+    monkeypatch.delenv("MPI_LOCALRANKID")
+    assert gpuarray._deviceIndex(impl) == 0
