@@ -115,6 +115,8 @@ class Communicator:
         return ary
 
     def _hostCollective(self, ary, op, root=0):
+        if self.size == 1:
+            return
         MPI = self._MPI
         buf = np.asarray(ary)
         staged = not buf.flags.c_contiguous or buf.dtype == np.float16  # MPI has no half type
@@ -132,7 +134,11 @@ class Communicator:
             # no NCCL: through the host
             host = ary.get()
             self._hostCollective(host, op, root)
-            ary.set(host)
+            if ary.flags.c_contiguous:
+                ary.set(host)
+            else:  # CuPy's set needs a contiguous target
+                from PuzzleLib.Backend import gpuarray
+                ary[...] = gpuarray.to_gpu(host)
             return
         module, comm = nccl
         import cupy
@@ -168,6 +174,8 @@ class Communicator:
     def _uniqueId(self, nccl):
         """NCCL's unique id made on rank 0 and sent to every rank over MPI (as bytes or a tuple of
         ints, whichever CuPy gives)."""
+        if self.size == 1:
+            return nccl.get_unique_id()
         if self.rank == 0:
             uid = nccl.get_unique_id()
             asBytes = isinstance(uid, (bytes, bytearray))

@@ -63,16 +63,22 @@ class DeviceArray(np.ndarray):
         return np.array(self)
 
     def set(self, host):
+        if not self.flags.c_contiguous:   # as CuPy's set
+            raise RuntimeError("Cannot set to non-contiguous array")
         np.copyto(self, host)
 
 
-def install():
-    """Make ``import cupy`` and ``from cupy.cuda import nccl`` find the stand-ins."""
+def install(withNccl=True):
+    """Make ``import cupy`` and ``from cupy.cuda import nccl`` find the stand-ins (without
+    ``withNccl``, a CuPy built without NCCL: the import fails)."""
     nccl = sys.modules[__name__]
     cuda = types.ModuleType("cupy.cuda")
-    cuda.nccl = nccl
+    if withNccl:
+        cuda.nccl = nccl
     cuda.get_current_stream = lambda: types.SimpleNamespace(ptr=42)
     cupy = types.ModuleType("cupy")
     cupy.cuda = cuda
     cupy.ascontiguousarray = lambda a: np.ascontiguousarray(a).view(DeviceArray)
-    sys.modules.update({"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.nccl": nccl})
+    sys.modules.update({"cupy": cupy, "cupy.cuda": cuda})
+    if withNccl:
+        sys.modules["cupy.cuda.nccl"] = nccl

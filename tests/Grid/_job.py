@@ -77,12 +77,17 @@ def raises(folder):
     trainer.trainFromHost(X, Y)
 
 
-def nccl(folder):
+def staged(folder):
+    """The device path where CuPy has no NCCL: through the host, a strided array included."""
+    nccl(folder, withNccl=False, name="staged")
+
+
+def nccl(folder, withNccl=True, name="nccl"):
     """The Communicator's device path over the NCCL stand-in (tests/Grid/_fakenccl.py)."""
     import importlib
     module = importlib.import_module("PuzzleLib.Grid.Communicator")  # the file (the package attribute is the class)
     from tests.Grid import _fakenccl
-    _fakenccl.install()
+    _fakenccl.install(withNccl)
     module._isDevice = lambda ary: True   # as on the cuda backend
     comm = module.Communicator()
     dev = _fakenccl.DeviceArray
@@ -93,7 +98,7 @@ def nccl(folder):
     c = np.arange(8, dtype=np.float64).reshape(2, 4).view(dev)[:, ::2]   # not contiguous: staged
     comm.allreduce(c)
     comm.close()
-    _save(folder, "nccl", comm.rank, {"a": np.asarray(a), "b": np.asarray(b), "c": np.asarray(c),
+    _save(folder, name, comm.rank, {"a": np.asarray(a), "b": np.asarray(b), "c": np.asarray(c),
                                       "calls": np.array([repr(call) for call in _fakenccl.calls])})
 
 

@@ -39,3 +39,15 @@ def test_device_arrays_go_through_nccl_with_its_unique_id_from_rank_0(tmp_path):
         np.testing.assert_array_equal(out["c"], [[0, 4], [8, 12]])                      # sum, staged
         assert list(out["calls"]) == ["('init', 2, %d)" % rank, "('allReduce', 6, 7)", "('bcast', 3, 8, 1)",
                                       "('allReduce', 4, 8)", "('destroy',)"]
+
+
+@needsMPI
+def test_device_arrays_go_through_the_host_where_cupy_has_no_nccl(tmp_path):
+    proc, _ = runJob("staged", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for rank in range(2):
+        out = np.load(tmp_path / ("staged-rank%d.npz" % rank))
+        np.testing.assert_array_equal(out["a"], np.arange(6, dtype=np.float32) * 1.5)
+        np.testing.assert_array_equal(out["b"], [20.0, 20.0, 20.0])
+        np.testing.assert_array_equal(out["c"], [[0, 4], [8, 12]])   # strided: CuPy's set refuses it, so copied in
+        assert list(out["calls"]) == []
