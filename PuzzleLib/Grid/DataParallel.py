@@ -207,6 +207,11 @@ class DataParallel:
         self._averageError()
         self.epoch += 1
 
+    def train(self, data, target, random=True):
+        """``trainFromHost`` for device arrays (copied to the host: each rank takes its share)."""
+        from PuzzleLib.Backend import gpuarray
+        self.trainFromHost(gpuarray.to_host(data), gpuarray.to_host(target), random=random)
+
     def _step(self, data, target, weight):
         from PuzzleLib.Backend import gpuarray
         trainer = self.trainer
@@ -218,6 +223,8 @@ class DataParallel:
         trainer.module.backward(grad, updGrad=False)
         trainer.optimizer.update()
         trainer.module.reset()
+        if trainer.onBatchFinish is not None:
+            trainer.onBatchFinish(trainer)
 
     def _averageError(self):
         from PuzzleLib.Backend import gpuarray

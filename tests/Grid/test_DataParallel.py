@@ -100,3 +100,19 @@ def test_refuses_what_is_not_a_trainer():
     with pytest.raises(GridError, match="DataParallel: expected a Trainer, got MSE"):
         from PuzzleLib.Cost import MSE
         DataParallel(MSE())
+
+
+def test_train_takes_device_arrays_as_trainFromHost_takes_host_ones():
+    from PuzzleLib.Backend.gpuarray import to_gpu
+    results = []
+    for useDevice in (False, True):
+        net, cost, opt, X, Y = _cases.build("mlp-mse-momentum")
+        trainer = DataParallel(Trainer(net, cost, opt, batchsize=8))
+        np.random.seed(5)
+        if useDevice:
+            trainer.train(to_gpu(X), to_gpu(Y))
+        else:
+            trainer.trainFromHost(X, Y)
+        results.append(_cases.state(net))
+    for name, value in results[0].items():
+        np.testing.assert_array_equal(results[1][name], value, err_msg=name)
