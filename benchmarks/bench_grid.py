@@ -175,7 +175,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(HERE, "grid_results.json"))
     args = parser.parse_args()
-    samples, epochs, rounds, maxExp, repeats = (2048, 1, 1, 20, 3) if args.quick else (
+    samples, epochs, rounds, maxExp, repeats = (512, 1, 1, 16, 2) if args.quick else (
         common.WIDE_SAMPLES, 2, args.rounds, 26, 15)
     mpiexec = _mpiexec()
     me = os.path.abspath(__file__)
