@@ -14,10 +14,12 @@
 #     in parallel with pytest-xdist where installed                  -> $OUT/pytest-cuda.txt
 # (b) the tutorial, unchanged, through run_tutorial.py on cuda, 60 s  -> $OUT/tutorial.txt
 # (c) benchmarks/gpu_bench.py, PuzzleLib against PyTorch CUDA, 90 s  -> $OUT/gpu_bench.json, .md
+# (d) grid, 30 s: benchmarks/gpu_grid_check.py, PuzzleLib.Grid's NCCL path on one rank end to end
+#     (allReduce/bcast on device pointers, a DataParallel epoch through NCCL) -> summary, rest.tar.gz
 # and $OUT/summary.txt (the machine, one line per stage, the failures); everything else (junit xml,
 # the tutorial's figures, logs) goes into $OUT/rest.tar.gz, so that $OUT holds at most 7 files (the
 # device machine returns 8 at most).
-# GPU_CHECK_STAGES="smoke suite tutorial bench" chooses stages (e.g. "smoke" for a quick rerun).
+# GPU_CHECK_STAGES="smoke suite tutorial bench grid" chooses stages (e.g. "smoke" for a quick rerun).
 # Exit status: 0 when every stage run passed, 1 otherwise. $OUT defaults to ./gpu-check-out.
 set -u
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ OUT=${OUT:-$ROOT/gpu-check-out}
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/puzzlelib-gpu-check.XXXXXX")  # what is tarred into rest.tar.gz
 PY=${PYTHON:-$(command -v python3 || command -v python)}
-STAGES=${GPU_CHECK_STAGES:-smoke suite tutorial bench}
+STAGES=${GPU_CHECK_STAGES:-smoke suite tutorial bench grid}
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export MPLBACKEND=Agg
 export PUZZLELIB_BACKEND=cuda
@@ -84,7 +86,7 @@ if ! "$PY" -c "import pytest" 2>/dev/null && [ -d "$ROOT/.gpu-carry/wheels" ]; t
   fi
 fi
 
-RC_SMOKE=0 RC_SUITE=0 RC_TUT=0 RC_BENCH=0
+RC_SMOKE=0 RC_SUITE=0 RC_TUT=0 RC_BENCH=0 RC_GRID=0
 
 # ---- (0) smoke: a minute at most, so that a broken start costs one minute, not the lease ----
 if want smoke; then
@@ -142,4 +144,12 @@ if want bench; then
   if [ -f "$OUT/gpu_bench.md" ]; then tee -a "$SUMMARY" < "$OUT/gpu_bench.md"; else tail -20 "$WORK/gpu_bench.txt" | tee -a "$SUMMARY"; fi
 fi
 
-[ "$RC_SMOKE" = 0 ] && [ "$RC_SUITE" = 0 ] && [ "$RC_TUT" = 0 ] && [ "$RC_BENCH" = 0 ]
+# ---- (d) PuzzleLib.Grid's NCCL path, one rank end to end ----
+if want grid; then
+  timeout 30 "$PY" benchmarks/gpu_grid_check.py > "$WORK/gpu_grid_check.txt" 2>&1
+  RC_GRID=$?
+  note "(d) grid (NCCL, one rank): rc=$RC_GRID, $(tail -1 "$WORK/gpu_grid_check.txt") [$(elapsed)]"
+  grep -E 'FAILED|^NCCL|Error' "$WORK/gpu_grid_check.txt" | head -12 | cut -c1-300 | tee -a "$SUMMARY"
+fi
+
+[ "$RC_SMOKE" = 0 ] && [ "$RC_SUITE" = 0 ] && [ "$RC_TUT" = 0 ] && [ "$RC_BENCH" = 0 ] && [ "$RC_GRID" = 0 ]
