@@ -3,16 +3,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench example docs clean
+.PHONY: run test bench example docs serve clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet -e '.[test,onnx,mpi,board]'
+	$(PIP) install --quiet -e '.[test,onnx,mpi,board,web]'
 	touch $@
 
 run: $(VENV)/.installed
 	$(VENV)/bin/puzzlelib restore "2*sin(x)+5" --out restore-out
 	@echo "Figures and metrics are in restore-out/ (restore.png, metrics.json, model.h5)"
+
+# the workbench as a live web page on http://127.0.0.1:8050/
+serve: $(VENV)/.installed
+	$(VENV)/bin/puzzlelib serve
 
 example: $(VENV)/.installed
 	$(PY) examples/restore_nonlinear.py --out example-out

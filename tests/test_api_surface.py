@@ -67,6 +67,8 @@ EXPORTS = {
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
     "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
     "PuzzleLib.Testing": ["gradcheck", "numericalGrad"],
+    "PuzzleLib.Web.server": ["makeApp", "serve"],
+    "PuzzleLib.Web.runs": ["RunManager", "RunRecord", "RequestError", "validate"],
 }
 
 CONSTRUCTORS = {

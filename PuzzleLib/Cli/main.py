@@ -204,7 +204,7 @@ def buildParser():
                          help="points, one per line (one column per input; with one input a second is ignored)")
     predict.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
-    from PuzzleLib.Cli import export
+    from PuzzleLib.Cli import export, serve
     export.addParser(sub, _path)
     formula = sub.add_parser("formula", allow_abbrev=False,
                              help="print what a one-input ReLU net computes as a piecewise-linear function",
@@ -218,6 +218,7 @@ def buildParser():
                          help="significant digits printed (default: 6)")
     formula.add_argument("--backend", choices=("cpu", "cuda", "auto"), default=None,
                          help="array backend (default: PUZZLELIB_BACKEND, else auto)")
+    serve.addParser(sub)
     return parser
 
 
@@ -619,6 +620,9 @@ def main(argv=None):
     try:
         if args.command == "restore":
             return _restore(args, prog)
+        if args.command == "serve":
+            from PuzzleLib.Cli import serve
+            return serve.run(args, prog, UsageError)
         if args.command == "export":
             from PuzzleLib.Cli import export
             _chooseBackend(args.backend)
