@@ -33,8 +33,10 @@ def makeApp(manager=None, maxRunning=2, maxBody=MAX_BODY):
 
     Example
     -------
-    >>> app = makeApp(maxRunning=1)   # doctest: +SKIP
-    >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8050)   # doctest: +SKIP
+    >>> app = makeApp(maxRunning=1)   # serve it with uvicorn.run(app, host="127.0.0.1", port=8050)
+    >>> [route.path for route in app.routes][:3]
+    ['/', '/api/runs', '/api/runs']
+    >>> app.state.manager.close()
     """
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
