@@ -31,7 +31,9 @@ def makeSettings(cfg, seed=None):
     make = Settings.tutorial if cfg.tutorial else Settings
     return make(hidden=cfg.hidden, activation=cfg.activation, optimizer=cfg.optimizer, lr=cfg.lr,
                 epochs=cfg.epochs, batch=cfg.batch, seed=cfg.seed if seed is None else seed, normalize=cfg.normalizeMode,
-                compareScratch=cfg.compare_scratch, patience=cfg.patience)
+                compareScratch=cfg.compare_scratch, patience=cfg.patience,
+                # the hand-made net runs the same steps: compare it with the last epoch's net, not the best
+                **({"keepBest": False} if cfg.compare_scratch else {}))
 
 
 def run(cfg, say):

@@ -205,7 +205,8 @@ def _title(cfg, metrics, width):
     what = os.path.basename(cfg.data) if cfg.data is not None else "%s = %s" % (getattr(cfg, "target", "y"), cfg.expr)
     how = "%s hidden, %s, %s, lr %g, batch %d%s" % (
         "-".join(str(h) for h in cfg.hidden), cfg.activation, metrics["optimizer"].split("(")[0], cfg.lr,
-        cfg.batch, ", trained on standardised x and y" if cfg.normalize else "")
+        cfg.batch, (", trained on standardised %s" % ("x and y" if getattr(cfg, "inputs", 1) == 1 else
+                                                     "inputs and target")) if cfg.normalize else "")
     line = "PuzzleLib restore: %s  |  %s" % (what, how)
     if len(line) <= width:
         return line
@@ -301,6 +302,7 @@ class _Labels:
         self.batch = s.batch
         self.normalize = run.normalized
         self.target = p.targetName
+        self.inputs = p.inputs
 
 
 def drawRun(path, run, metrics, ensemble=None):

@@ -149,6 +149,7 @@ def test_compare_scratch_with_sgd_matches_the_library(tmp_path, capsys):
     assert status == 0
     assert metrics["scratch"]["steps"] == metrics["steps"] == 60
     assert metrics["scratch"]["finalError"] == pytest.approx(metrics["finalError"], rel=1e-3)
+    assert metrics["savedEpoch"] == metrics["epochsDone"]  # the last epoch's net, as the hand-made one
     assert "hand-made numpy net" in capsys.readouterr().out
 
 
