@@ -224,3 +224,23 @@ def test_a_cast_between_dtypes_keeps_each_modules_dtype(tmp_path):
     net.append(M.MulAddConst(2.0, 1.0))
     net[3].calcMode(np.float64)
     exportAndCompare(net, lambda n: [np.random.randn(n, 4).astype(np.float32)], (2, 3), tmp_path)
+
+
+def test_corrupted_files_load_or_are_refused_on_one_line(tmp_path):
+    net = Sequential(name="n").extend([M.Embedder(9, 4, 3), M.SwapAxes(0, 1), M.RNN(3, 4, mode="gru", direction="bi"),
+                                       M.Split(axis=1, sections=(3, 5)), M.Concat(axis=1), M.Linear(8, 3), M.Gelu()])
+    good = tmp_path / "good.onnx"
+    ONNXExporter().export(net, (1, 4), str(good))
+    payload = good.read_bytes()
+    rng = np.random.RandomState(0)
+    path = str(tmp_path / "flipped.onnx")
+    for _ in range(300):  # seeded byte flips: a net, or one ConverterError line naming the file
+        flipped = bytearray(payload)
+        for index in rng.randint(0, len(flipped), size=rng.randint(1, 4)):
+            flipped[index] ^= int(rng.choice([0x01, 0x80, 0xFF]))
+        with open(path, "wb") as f:
+            f.write(bytes(flipped))
+        try:
+            load(path)
+        except ConverterError as e:
+            assert str(e).startswith(path + ": ") and "\n" not in str(e)

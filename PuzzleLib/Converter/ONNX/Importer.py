@@ -52,7 +52,7 @@ def load(path):
     label = os.fspath(path)
 
     def refuse(message):
-        return ConverterError("%s: %s" % (label, message))
+        return ConverterError(_oneLine("%s: %s" % (label, message)))
 
     try:
         size = os.path.getsize(label)
@@ -91,3 +91,9 @@ def load(path):
 
 
 __all__ = ["load"]
+
+
+def _oneLine(text, limit=2000):
+    """``text`` on one printable line (names in a hostile file may hold newlines or escapes)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1043,6 +1043,8 @@ def build(model, onnx, numpyHelper):
             "have" if len(unknown) > 1 else "has", ", ".join(SUPPORTED)))
     if not ctx.inputs:
         raise Refused("the graph has no inputs")
+    if not ctx.outputs:
+        raise Refused("the graph has no outputs")
     for name in ctx.outputs:
         if name in ctx.consts:
             raise Refused("output %r is a constant" % name)
