@@ -177,7 +177,8 @@ def atomicWrite(hdf, write, what="file"):
 
     ``hdf`` is a path (written to a temporary file in the same folder, synced, then renamed over
     the target: a crash leaves the old file whole), an open h5py file/group (written into), or None
-    (the file's bytes are returned).
+    (the file's bytes are returned). In a grid of several processes (``PuzzleLib.Grid``) only rank
+    0 writes a path; on the other ranks the call returns None and writes nothing.
     """
     if hdf is None:
         buffer = io.BytesIO()

@@ -36,6 +36,7 @@ def resume(folder):
     trainer = DataParallel(Trainer(net, cost, opt, batchsize=_cases.B), syncBatchNorm=True)
     trainer.trainFromHost(X, Y)
     saveCheckpoint(os.path.join(folder, "run.ckpt"), net, opt, 1)
+    net.save(os.path.join(folder, "net-rank%d.h5" % trainer.index))   # rank 0 alone writes files
     trainer.trainFromHost(X, Y)
     _save(folder, "resume", trainer.index, _cases.state(net))
 

@@ -42,6 +42,7 @@ def test_two_ranks_of_batch_B_equal_one_process_of_batch_2B(equivalenceRun, case
 def test_resume_on_one_rank_from_a_two_rank_checkpoint(tmp_path):
     proc, _ = runJob("resume", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "net-rank0.h5").exists() and not (tmp_path / "net-rank1.h5").exists()  # rank 0 writes
     twoRanks = np.load(tmp_path / "resume-rank0.npz")
     # one process, DataParallel over a grid of one with the global batch, from the checkpoint
     net, cost, opt, X, Y = _cases.build("cnn-ce-momentum")
