@@ -59,6 +59,7 @@ EXPORTS = {
                               "loadNiNImageNet", "loadCOCO", "loadMPI", "loadUNet", "loadVGG", "loadW2L"],
     "PuzzleLib.Models.Nets.SentiNet": ["buildNet"],
     "PuzzleLib.Models.Misc.RBM": ["RBM"],
+    "PuzzleLib.Models.Nets.Presets.SentiNet": ["train", "buildTrainValidate"],
     "PuzzleLib.Visual": ["loadImage", "loadImageFromBytes", "imageToArray", "showImage", "showImageBatch",
                          "showImageBatchInFolder", "showFilters", "showImageBasedFilters", "normalizeImageInplace",
                          "imageToInt", "whiten", "VisualError"],
@@ -291,6 +292,12 @@ METHOD_SIGNATURES = {
         "(vocabulary, branches, w2v, sentlength, embsize, wscale, dim=2, branchMaps=100, name='sentinet')",
     "PuzzleLib.Models.Misc.RBM:RBM.calcCDGrad": "(data)",
     "PuzzleLib.Models.Misc.RBM:RBM.calcPCDGrad": "(data)",
+    "PuzzleLib.Models.Nets.Presets.SentiNet:train":
+        "(net, trainData, trainLabels, valData, valLabels, dim=0, epochs=50, epochsBeforeSaving=0, saving=True, "
+        "printing=True, macroBatchSize=30000, optimizeNet=True)",
+    "PuzzleLib.Models.Nets.Presets.SentiNet:buildTrainValidate":
+        "(data, labels, vocabulary=None, w2v=None, wscale=0.25, embsize=300, padding=4, dim=2, sentlength=100, "
+        "epochs=5, epochsBeforeSaving=0, branches=(3, 4, 5), saving=True, printing=True)",
     "PuzzleLib.Board:drawBoard":
         "(net, filename, view=True, fmt='svg', modulesOnly=False, name=None, fontname='Consolas', fullnames=True)",
     "PuzzleLib.Visual:loadImage": "(filename, shape=None, normalize=True, mapsToFront=True, contiguous=True)",

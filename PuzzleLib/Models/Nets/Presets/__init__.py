@@ -1,0 +1,1 @@
+"""Ready-made training recipes for the model builders (``Presets.SentiNet``)."""
