@@ -99,6 +99,7 @@ def _writeApiIndex():
                    if not info.name.split(".")[-1].startswith("_") and info.name != "PuzzleLib.Cli")
     text = _API_INTRO + "".join("   %s\n" % name for name in names)
     path = os.path.join(HERE, "api", "index.rst")
+    os.makedirs(os.path.dirname(path), exist_ok=True)  # the folder holds only generated files: absent from a clone
     if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
