@@ -34,7 +34,9 @@ class DataParallel:
       smaller than N joins the batch before it) and each rank's gradient is weighted by its
       share, so the step is still that of the whole batch;
     - before each step the optimizer averages the gradients over ranks, one allreduce per run of
-      adjacent parameters (the whole dtype with ``setupOn(net, useGlobalState=True)``);
+      adjacent parameters (the whole dtype with ``setupOn(net, useGlobalState=True)``), then runs
+      its hooks (clipping, weight decay) on the mean, as one process would (an optimizer given
+      ``nodeinfo`` directly runs them first, as PuzzleLib 1.0 did);
     - after the epoch ``cost.getMeanError()`` is the mean over every rank's samples;
     - rank 0 alone writes the files the library writes (``saveCheckpoint``, ``net.save``): a
       checkpoint is written atomically by rank 0 and loads on any number of ranks; with
@@ -92,6 +94,7 @@ class DataParallel:
         if optimizer.nodeinfo is not None and optimizer.nodeinfo is not self.node:
             raise GridError("DataParallel: the optimizer was given another grid node (%r)" % (optimizer.nodeinfo,))
         optimizer.nodeinfo = self.node
+        self.node._meanBeforeHooks = True
         if optimizer.module is None:
             optimizer.setupOn(trainer.module)   # broadcasts rank 0's parameters
         else:

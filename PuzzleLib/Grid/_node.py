@@ -17,6 +17,9 @@ class _Node:
         self.gridsize = gridsize
         self.device = device
         self.comm = comm
+        # an optimizer's hooks run before the gradients are averaged (PuzzleLib 1.0's order);
+        # DataParallel averages first
+        self._meanBeforeHooks = False
 
     def __repr__(self):
         return "%s(index=%d, gridsize=%d, device=%s)" % (type(self).__name__, self.index, self.gridsize, self.device)

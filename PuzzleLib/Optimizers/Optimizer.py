@@ -326,12 +326,20 @@ class Optimizer:
         if self.module is None:
             self._requireSetup()
         self.t += 1
+        node = self.nodeinfo
+        # the mean gradient over a grid's nodes: after the hooks, as PuzzleLib 1.0 does, or before
+        # them under DataParallel (clipping then sees the gradient one process would see)
+        meanFirst = node is not None and node._meanBeforeHooks
+        if meanFirst:
+            if Variable._rebinds != self._rebinds:
+                self._follow()
+            node._reduceGradients(self)
         if self.hooks:
             self._runHooks()
         if Variable._rebinds != self._rebinds:  # after the hooks: one may have assigned a new array
             self._follow()
-        if self.nodeinfo is not None:
-            self.nodeinfo._reduceGradients(self)  # the mean gradient over the grid's nodes
+        if node is not None and not meanFirst:
+            node._reduceGradients(self)
         learnRate = self.learnRate
         for group in self.groups:
             if group.uniform():

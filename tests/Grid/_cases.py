@@ -17,6 +17,7 @@ CASES = {
     "cnn-mse-adam": ("cnn", "mse", "adam", 24),
     "mlp-mse-uneven": ("mlp", "mse", "momentum", 23),   # a last batch of 7 = 4 + 3
     "cnn-ce-merged": ("cnn", "ce", "adam", 17),         # a rest of 1 joins the last batch: 9 = 5 + 4
+    "mlp-mse-clipped": ("mlp", "mse", "momentum", 24),  # a ClipByGlobalNorm hook: it sees the mean gradient
 }
 
 
@@ -50,6 +51,9 @@ def build(case, grid=False):
     else:
         cost, Y = CrossEntropy(), rng.randint(0, outputs, size=n).astype(np.int32)
     opt = MomentumSGD(learnRate=0.05, momRate=0.9) if optName == "momentum" else Adam(alpha=0.01)
+    if case.endswith("clipped"):
+        from PuzzleLib.Optimizers.Hooks import ClipByGlobalNorm
+        opt.addHook(ClipByGlobalNorm(0.05))   # smaller than the gradients' norm: every step clips
     return net, cost, opt, X, Y
 
 
