@@ -2,6 +2,7 @@
 import os
 import socket
 import sys
+import time
 
 from PuzzleLib.Errors import GridError
 
@@ -144,6 +145,7 @@ def _installAbortOnError(node):
             sys.stderr.write(failureMessage(node, excType, exc) + "\n")
             sys.stderr.flush()
             sys.stdout.flush()
+            time.sleep(0.3)  # let the launcher pass the lines on before the abort tears the job down
         finally:
             node.comm.abort(1)
 
