@@ -103,6 +103,7 @@ CASES = {
     "Upsample3D": (lambda: M.Upsample3D(2), _rand(1, 2, 3, 2)),
     "MulAddConst": (lambda: M.MulAddConst(2.5, -1.0), _rand(3)),
     "CrossMapLRN": (lambda: M.CrossMapLRN(N=3, alpha=0.5, beta=0.75, K=1.5), _rand(5, 3, 3)),
+    "CrossMapLRN-even": (lambda: M.CrossMapLRN(N=4, alpha=0.5, beta=0.75, K=1.5), _rand(5, 3, 3)),
     "MapLRN": (lambda: M.MapLRN(N=3, alpha=0.5, beta=0.75, K=1.5), _rand(2, 5, 4)),
     "MapLRN-even": (lambda: M.MapLRN(N=4, alpha=0.3, beta=0.6, K=2.0), _rand(2, 5, 6)),
     "SubtractMean": (lambda: M.SubtractMean(size=3), _rand(2, 5, 4)),

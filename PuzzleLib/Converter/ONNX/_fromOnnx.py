@@ -471,6 +471,35 @@ def _other(node, name):
     return node.input[1] if node.input[0] == name else node.input[0]
 
 
+def _evenLRN(ctx, k, node):
+    """Mul(x, x) -> Unsqueeze(1) -> AveragePool over (C, 1...) -> Squeeze(1) -> Mul(alpha) -> Add(K) ->
+    Pow(-beta) -> Mul(x, .): a CrossMapLRN with an even window (ONNX Runtime's LRN takes odd ones only)."""
+    x, chain, cur = node.input[0], [], node
+    for step, op in enumerate(("Unsqueeze", "AveragePool", "Squeeze", "Mul", "Add", "Pow", "Mul")):
+        index = ctx.soleConsumer(cur.output[0], op)
+        if index is None or (step < 6 and ctx.nodes[index].input[0] != cur.output[0]):
+            return None
+        cur = ctx.nodes[index]
+        chain.append(index)
+    lift, pool, squeeze, scale, shift, power, final = (ctx.nodes[i] for i in chain)
+    axes = [ctx.const(n.input[1]) for n in (lift, squeeze)]
+    size = list(ctx.attr(pool, "kernel_shape", []))
+    if any(a is None or list(a.reshape(-1)) != [1] for a in axes) or not size or any(d != 1 for d in size[1:]) or \
+            not ctx.attr(pool, "count_include_pad", 0) or ctx.attr(pool, "ceil_mode", 0):
+        return None
+    N, spatial = size[0], len(size) - 1
+    lo, hi = (N - 1) // 2, N // 2
+    if list(ctx.attr(pool, "pads", [])) != [lo] + [0] * spatial + [hi] + [0] * spatial or \
+            any(s != 1 for s in ctx.attr(pool, "strides", [1] * len(size))) or sorted(final.input) != sorted([x, power.output[0]]):
+        return None
+    consts = [_scalarOf(ctx.const(n.input[1])) for n in (scale, shift, power)]
+    if any(c is None for c in consts):
+        return None
+    alpha, K, e = consts
+    ctx.done.update(chain)
+    return _Entry(M.CrossMapLRN(N=N, alpha=alpha, beta=-e, K=K), [x], [final.output[0]])
+
+
 def _onlyInPattern(ctx, k, node):
     raise Refused("%s: %s is supported only inside the chains that Gelu, SubtractMean, MapLRN, SpatialTf and a "
                   "sliced Activation export to" % (
@@ -687,7 +716,7 @@ def _elementwise(ctx, k, node):
             _label(node), shapes, "Mul" if op == "Mul" else "Add"))
     if op == "Mul":
         if len(node.input) == 2 and node.input[0] == node.input[1]:
-            fused = _mapLRN(ctx, k, node)
+            fused = _mapLRN(ctx, k, node) or _evenLRN(ctx, k, node)
             if fused is not None:
                 return fused
         return _Entry(M.Mul(), node.input, [node.output[0]])
@@ -1024,7 +1053,7 @@ _HANDLERS = {
     "ReduceSum": _reduceSum, "Unsqueeze": _unsqueezeWeights, "Pad": _pad, "Resize": _resize, "LRN": _lrn,
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
     "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern, "Where": _onlyInPattern,
-    "Erf": _onlyInPattern, "Div": _onlyInPattern,
+    "Erf": _onlyInPattern, "Div": _onlyInPattern, "Squeeze": _onlyInPattern,
     "TopK": _kmaxPool, "GridSample": _onlyInPattern,
 }
 

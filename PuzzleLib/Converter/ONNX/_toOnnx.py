@@ -89,8 +89,6 @@ def refusal(mod):
     if isinstance(mod, M.Activation) and mod.slc is not None and \
             (not isinstance(mod.slc, tuple) or (mod.slc and mod.slc[0] != slice(None))):
         return "its slc %r slices the batch axis, whose size the ONNX model leaves open" % (mod.slc,)
-    if isinstance(mod, M.CrossMapLRN) and mod.N % 2 == 0:
-        return "an even window (N=%d): ONNX Runtime's LRN takes odd sizes only" % mod.N
     for cls, why in _REFUSED:
         if isinstance(mod, cls):
             return why
@@ -322,6 +320,8 @@ def _mulAddConst(b, mod, path, x):
 
 
 def _lrn(b, mod, path, x):
+    if mod.N % 2 == 0:  # ONNX Runtime runs LRN for odd sizes only: the window mean over channels by hand
+        return _evenLRN(b, mod, path, x)
     return b.node("LRN", [x.name], [b.fresh(path)], size=mod.N, alpha=mod.alpha, beta=mod.beta, bias=mod.K)
 
 
@@ -390,6 +390,23 @@ def _spatialTf(b, mod, path, xs):
     grid = b.node("Reshape", [grid, b.ints(path + ".gridShape", [0, outH, outW, 2])], [b.fresh(path + "/grid")])
     return b.node("GridSample", [x.name, grid], [b.fresh(path)], align_corners=1, mode="bilinear",
                   padding_mode="zeros")
+
+
+def _evenLRN(b, mod, path, x):
+    # y = x * (K + alpha * mean_c(x**2)) ** -beta, the channel window (c - (N-1)//2 .. c + N//2, zeros
+    # outside) averaged by a 3-d AveragePool over (C, H, W) with a 1 x 1 spatial kernel
+    lo, hi = (mod.N - 1) // 2, mod.N // 2
+    spatial = len(x.shape) - 2
+    sq = b.node("Mul", [x.name, x.name], [b.fresh(path + "/sq")])
+    axis = b.ints(path + ".axis", [1])
+    lifted = b.node("Unsqueeze", [sq, axis], [b.fresh(path + "/lifted")])
+    mean = b.node("AveragePool", [lifted], [b.fresh(path + "/sqmean")], kernel_shape=[mod.N] + [1] * spatial,
+                  strides=[1] * (spatial + 1), pads=[lo] + [0] * spatial + [hi] + [0] * spatial, count_include_pad=1)
+    mean = b.node("Squeeze", [mean, axis], [b.fresh(path + "/mean")])
+    scaled = b.node("Mul", [mean, b.scalar(path + ".alpha", mod.alpha)], [b.fresh(path + "/scaled")])
+    base = b.node("Add", [scaled, b.scalar(path + ".K", mod.K)], [b.fresh(path + "/base")])
+    factor = b.node("Pow", [base, b.scalar(path + ".negBeta", -mod.beta)], [b.fresh(path + "/factor")])
+    return b.node("Mul", [x.name, factor], [b.fresh(path)])
 
 
 def _embedder(b, mod, path, x):
