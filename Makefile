@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: run test bench example docs serve clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet -e '.[test,onnx,mpi,board,web]'
 	touch $@
