@@ -66,7 +66,6 @@ suppress_warnings = ["myst.header", "myst.xref_missing", "config.cache"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = "PuzzleLib %s" % release
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

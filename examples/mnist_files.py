@@ -1,5 +1,5 @@
 """Train PuzzleLib 1.0's LeNet on MNIST-format files: Datasets, Models and Statistics together
-=============================================================================================
+===========================================================================================
 
 A program in PuzzleLib 1.0's own style (its ``CnnMnistLenet``), run on data it makes: scikit-learn's
 8x8 digits are scaled up to 28x28 and written as MNIST's four IDX files (``t10k-images.idx3-ubyte``

@@ -1,5 +1,5 @@
 """Classify made-up reviews with PuzzleLib 1.0's SentiNet, a convolutional sentence classifier
-============================================================================================
+===========================================================================================
 
 The example makes its own text: reviews of 20 words drawn from a vocabulary of neutral, positive
 and negative words; a review is positive when it holds more positive than negative words.

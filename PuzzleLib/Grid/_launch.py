@@ -29,8 +29,9 @@ def runGrid(target, size, *args, devices=None, **kwargs):
 
     Parameters
     ----------
-    target : callable(nodeinfo, *args, **kwargs)
-        A function of the main script or of a module (it must be importable by name).
+    target : callable
+        Called as ``target(nodeinfo, *args, **kwargs)``: a function of the main script or of a
+        module (it must be importable by name).
     size : int
         Number of processes (nodes).
     devices : list of int, optional

@@ -26,10 +26,26 @@ def callReturns(lines):
             lines.insert(i + 3, "")
 
 
+_documenting = {"module": None}
+
+
 def _processDocstring(app, what, name, obj, options, lines):
+    if what == "module":
+        _documenting["module"] = name  # autodoc reads a module's docstring before it filters its members
     callReturns(lines)
+
+
+def _skipMember(app, what, name, obj, skip, options):
+    """A package that lists a class in ``__all__`` imported from a submodule of the same name
+    (``PuzzleLib.Grid.ChildNode``, the class, from ``PuzzleLib.Grid.ChildNode``, the module) would
+    describe it under the submodule's own name: a duplicate object. The submodule's page has it."""
+    module = _documenting["module"]
+    if what == "module" and module and getattr(obj, "__module__", None) == "%s.%s" % (module, name):
+        return True
+    return None
 
 
 def setup(app):
     app.connect("autodoc-process-docstring", _processDocstring, priority=100)  # before napoleon (500)
+    app.connect("autodoc-skip-member", _skipMember)
     return {"parallel_read_safe": True}
