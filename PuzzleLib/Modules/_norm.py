@@ -42,8 +42,12 @@ def axisSum(x, axes):
     """``x.sum(axis=axes, keepdims=True)`` for the two reductions normalisation needs, every axis
     but the channel axis (batch norm) or the spatial axes (instance norm).
 
-    float32/float64: products of 2-d views with a ones vector (BLAS sums these far faster than a
-    strided reduction; a 2-d product is also what CuPy runs without copying its operands).
+    float32/float64, over every axis but the channels: products of 2-d views with a ones vector
+    (BLAS sums these far faster than a strided reduction; a 2-d product is also what CuPy runs
+    without copying its operands). Over the spatial axes alone the values summed are contiguous:
+    the array library's own reduction (numpy's pairwise sum) is faster there than the product
+    (8.2 against 30 ms for an InstanceNorm2D forward pass on (64, 32, 32, 32) float32) and rounds
+    as ``np.mean`` / ``np.var`` do.
     float16: the sums are accumulated and returned in float32 (a reduction that widens each element
     as it reads it), since a per-channel sum of a float16 batch passes 65504 long before its mean
     does (BatchNorm2D on (32, 4, 56, 56) data with E[x**2] > 0.65 would give an infinite variance).
@@ -63,8 +67,6 @@ def axisSum(x, axes):
         if axes == (0,) + tuple(range(2, nd)):
             perMap = xp.matmul(x.reshape(N * C, S), _onesVector(S, x.dtype)) if S > 1 else x.reshape(N * C)
             return xp.matmul(_onesVector(N, x.dtype), perMap.reshape(N, C)).reshape(kept)
-        if axes == tuple(range(2, nd)) and S > 1:
-            return xp.matmul(x.reshape(N * C, S), _onesVector(S, x.dtype)).reshape((N, C) + (1,) * (nd - 2))
     return x.sum(axis=axes, keepdims=True)
 
 

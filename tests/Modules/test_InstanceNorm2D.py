@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import InstanceNorm2D, ModuleError
 from tests.gradcheck import checkModule
@@ -67,3 +68,18 @@ def test_savemean_and_saveinvvar_hold_each_sample_and_map_statistics():
     np.testing.assert_allclose(mod.savemean.get().ravel(), [2.0, 5.0, 2.0, 0.0], rtol=1e-6)
     np.testing.assert_allclose(mod.saveinvvar.get().ravel(), 1 / np.sqrt(np.array([1.0, 0.0, 4.0, 1.0]) + 1e-3),
                                rtol=1e-5)
+
+
+def test_float32_statistics_round_as_numpys_mean_and_var():
+    # each map's values are contiguous: they are summed by the array library's own reduction, so on
+    # the CPU savemean is np.mean's float32 value and the normalised data agree with (x - mean) / sqrt(var + eps)
+    # taken by numpy to a float32 rounding (an InstanceNorm2D of PuzzleLib 1.0 is checked so)
+    x = np.random.RandomState(0).randn(8, 3, 4, 4).astype(np.float32)
+    mod = InstanceNorm2D(3)
+    y = mod(to_gpu(x)).get()
+    if gpuarray.xp is np:  # CuPy's reductions sum in an order of their own
+        np.testing.assert_array_equal(mod.savemean.get(), x.mean(axis=(2, 3), keepdims=True))
+    np.testing.assert_allclose(mod.savemean.get(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-6, atol=1e-7)
+    flat = x.reshape(24, 16)
+    ref = (flat - flat.mean(axis=1, keepdims=True)) / np.sqrt(flat.var(axis=1, keepdims=True) + mod.epsilon)
+    np.testing.assert_allclose(y.reshape(24, 16), ref, rtol=1e-5, atol=1e-8)
