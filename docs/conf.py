@@ -137,21 +137,41 @@ def _resetArgv(galleryConf, scriptVars):
     return ["--out", out]
 
 
+_PICTURES = (".png", ".svg")
+_SMALLEST_SHOWN = 320   # pixels: filter grids come out a few dozen pixels wide
+
+
+def _enlarge(path):
+    """A picture drawn pixel for pixel (filters, 3x3 each) is scaled up by a whole factor, nearest
+    neighbour, so the page shows its pixels instead of a speck."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        side = max(image.size)
+        if side >= _SMALLEST_SHOWN // 2:
+            return
+        factor = -(-_SMALLEST_SHOWN // side)
+        image.resize((image.width * factor, image.height * factor), Image.NEAREST).save(path)
+
+
 def _writtenFigures(block, blockVars, galleryConf):
-    """Image scraper: the PNGs an example wrote into its --out folder during this block."""
+    """Image scraper: the PNGs and SVGs an example wrote into its --out folder during this block,
+    each shown on its own at full width (side by side they shrink to thumbnails)."""
     from sphinx_gallery.scrapers import figure_rst
 
     out = _exampleOut(blockVars["src_file"])
     seen = _SEEN.setdefault(out, set())
-    paths = []
+    rst = ""
     if os.path.isdir(out):
         for name in sorted(os.listdir(out)):
-            if name.endswith(".png") and name not in seen:
+            if name.endswith(_PICTURES) and name not in seen:
                 seen.add(name)
-                target = next(blockVars["image_path_iterator"])
+                target = os.path.splitext(next(blockVars["image_path_iterator"]))[0] + os.path.splitext(name)[1]
                 shutil.copyfile(os.path.join(out, name), target)
-                paths.append(target)
-    return figure_rst(paths, galleryConf["src_dir"])
+                if target.endswith(".png"):
+                    _enlarge(target)
+                rst += figure_rst([target], galleryConf["src_dir"])
+    return rst
 
 
 sphinx_gallery_conf = {

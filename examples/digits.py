@@ -20,7 +20,7 @@ Run it as::
 
 With ``--out DIR`` it also draws ``DIR/digits.png`` (the training loss per epoch, the confusion
 matrix of the held-out quarter and the held-out digits it got wrong), ``DIR/filters.png`` (the
-first convolution's filters, ``Visual.showFilters``) and ``DIR/net.gv.svg`` (the net's structure,
+first convolution's filters, ``Visual.showImageBasedFilters``) and ``DIR/net.gv.svg`` (the net's structure,
 ``Board.drawBoard``; the DOT source alone when Graphviz's dot is not installed).
 
 Needs the ``datasets`` extra (scikit-learn ships the digits file; nothing is downloaded).
@@ -166,8 +166,9 @@ def augmented(images, labels, augment):
 def drawNet(folder, net):
     """``folder/filters.png`` (the first convolution's 32 3x3 filters) and ``folder/net.gv`` (+ .svg)."""
     from PuzzleLib.Board import drawBoard
-    from PuzzleLib.Visual import showFilters
-    showFilters(net.getByName("conv1").vars["W"].data.get(), os.path.join(folder, "filters.png"), offset=1)
+    from PuzzleLib.Visual import showImageBasedFilters
+    showImageBasedFilters(net.getByName("conv1").vars["W"].data.get(), os.path.join(folder, "filters.png"), cols=8,
+                          offset=1)  # one tile per filter, 8 to a row
     print("filters: %s" % os.path.join(folder, "filters.png"))
     try:
         picture = drawBoard(net, os.path.join(folder, "net.gv"), view=False, fmt="svg")

@@ -14,7 +14,7 @@ Run it as::
 
     python examples/mnist_files.py [--epochs 5] [--samples N] [--data DIR] [--out DIR]
 
-``--out DIR`` also draws the first convolution's filters (``Visual.showFilters``).
+``--out DIR`` also draws the first convolution's filters (``Visual.showImageBasedFilters``).
 Needs the ``datasets`` extra (scikit-learn's digits, Pillow to resize them).
 """
 import argparse
@@ -115,9 +115,9 @@ def run(args):
         precision, recall, accuracy = validate(net, data[:ntest], labels[:ntest])
         print("held-out precision %.4f, recall %.4f, accuracy %.4f" % (precision, recall, accuracy))
         if args.out:
-            from PuzzleLib.Visual import showFilters
+            from PuzzleLib.Visual import showImageBasedFilters
             os.makedirs(args.out, exist_ok=True)
-            showFilters(net[0].vars["W"].data.get(), os.path.join(args.out, "conv1.png"))
+            showImageBasedFilters(net[0].vars["W"].data.get(), os.path.join(args.out, "conv1.png"), cols=8, offset=1)
             print("filters: %s" % os.path.join(args.out, "conv1.png"))
     return accuracy
 
