@@ -22,7 +22,7 @@ class ONNXExporter:
     dynamic batch axis ("batch"; a time-major RNN input also gets "seq"). Tensors are named after
     the modules' dotted paths ("net.block.fc1"), parameters after their variables
     ("net.block.fc1.W"); the inputs are "data_0", "data_1", ... Modules without an ONNX
-    counterpart (Glue, MaxUnpool2D, ...) are refused before anything is written, in one
+    counterpart (Glue, a MaxUnpool2D over overlapping windows, ...) are refused before anything is written, in one
     :class:`~PuzzleLib.Errors.ConverterError` naming each module, its type and why.
 
     Needs the ``onnx`` extra (``pip install 'puzzlelib[onnx]'``); :func:`load` reads a model back.

@@ -500,6 +500,33 @@ def _evenLRN(ctx, k, node):
     return _Entry(M.CrossMapLRN(N=N, alpha=alpha, beta=-e, K=K), [x], [final.output[0]])
 
 
+def _maxUnpool(ctx, k, node):
+    """MaxUnpool(x, the Indices of a MaxPool, Shape of that pool's input): MaxUnpool2D of that pool."""
+    found = ctx.pools.get(node.input[1])
+    if found is None or len(node.input) < 3 or node.input[2] not in ctx.shapeOf:
+        raise Refused("%s: only the Indices of a 2-d MaxPool with the Shape of its input are supported" % _label(node))
+    pool, poolNode = found
+    if ctx.shapeOf[node.input[2]] != poolNode.input[0] or \
+            [ctx.attr(node, a) for a in ("kernel_shape", "strides", "pads")] != \
+            [ctx.attr(poolNode, a) for a in ("kernel_shape", "strides", "pads")]:
+        raise Refused("%s: its geometry or output shape is not that of the MaxPool it unpools" % _label(node))
+    return _Entry(M.MaxUnpool2D(pool), [node.input[0]], [node.output[0]])
+
+
+def _prefuseShapes(ctx):
+    """Shape nodes read only as MaxUnpool's output_shape: {their output: the tensor measured}; done."""
+    shapes = {}
+    for k, node in enumerate(ctx.nodes):
+        if node.op_type == "Shape" and not ctx.attr(node, "start") and ctx.attr(node, "end") is None:
+            users = ctx.consumers.get(node.output[0], [])
+            if users and node.output[0] not in ctx.outputs and all(
+                    ctx.nodes[i].op_type == "MaxUnpool" and list(ctx.nodes[i].input[2:3]) == [node.output[0]]
+                    for i in users):
+                shapes[node.output[0]] = node.input[0]
+                ctx.done.add(k)
+    return shapes
+
+
 def _onlyInPattern(ctx, k, node):
     raise Refused("%s: %s is supported only inside the chains that Gelu, SubtractMean, MapLRN, SpatialTf and a "
                   "sliced Activation export to" % (
@@ -519,12 +546,17 @@ def _pool(ctx, k, node):
         raise Refused("%s: ceil_mode=1 is not supported (PuzzleLib pools in floor mode)" % _label(node))
     if any(d != 1 for d in ctx.attr(node, "dilations", [1] * nd)):
         raise Refused("%s: dilated pooling is not supported" % _label(node))
-    if len(node.output) > 1 and node.output[1]:
-        raise Refused("%s: the Indices output is not supported" % _label(node))
+    withMask = len(node.output) > 1 and node.output[1] and node.output[1] in ctx.consumers
+    if withMask and (nd != 2 or node.op_type != "MaxPool" or node.output[1] in ctx.outputs or
+                     any(ctx.nodes[i].op_type != "MaxUnpool" for i in ctx.consumers[node.output[1]])):
+        raise Refused("%s: its Indices output is supported only for 2-d MaxPool feeding MaxUnpool" % _label(node))
     stride = tuple(ctx.attr(node, "strides", [1] * nd))
     pad = _checkPads(node, ctx.attr(node, "pads"), nd)
     if node.op_type == "MaxPool":
         mod = (M.MaxPool1D, M.MaxPool2D, M.MaxPool3D)[nd - 1](size, stride, pad)
+        if withMask:
+            mod.useMask = True
+            ctx.pools[node.output[1]] = (mod, node)
     else:
         mod = (M.AvgPool1D, M.AvgPool2D, M.AvgPool3D)[nd - 1](size, stride, pad,
                                                               includePad=bool(ctx.attr(node, "count_include_pad", 0)))
@@ -1054,6 +1086,7 @@ _HANDLERS = {
     "Max": _max, "Gather": _gather, "Slice": _slice, "Tile": _tile, "Cast": _cast,
     "LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent, "Sub": _onlyInPattern, "Pow": _onlyInPattern, "Where": _onlyInPattern,
     "Erf": _onlyInPattern, "Div": _onlyInPattern, "Squeeze": _onlyInPattern,
+    "MaxUnpool": _maxUnpool, "Shape": _onlyInPattern,
     "TopK": _kmaxPool, "GridSample": _onlyInPattern,
 }
 
@@ -1078,6 +1111,7 @@ def build(model, onnx, numpyHelper):
         if name in ctx.consts:
             raise Refused("output %r is a constant" % name)
 
+    ctx.pools, ctx.shapeOf = {}, _prefuseShapes(ctx)
     prefused = _prefuseGelu(ctx)
     prefused.update(_prefuseLCN(ctx))
     entries = []

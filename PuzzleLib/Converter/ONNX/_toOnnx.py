@@ -42,6 +42,7 @@ class Builder:
         self.initializers = []
         self.names = set()
         self._shared = {}
+        self.poolIndices = {}  # id(MaxPool2D with a mask) -> (its Indices tensor, its input tensor)
 
     def fresh(self, name):
         if name not in self.names:
@@ -89,6 +90,9 @@ def refusal(mod):
     if isinstance(mod, M.Activation) and mod.slc is not None and \
             (not isinstance(mod.slc, tuple) or (mod.slc and mod.slc[0] != slice(None))):
         return "its slc %r slices the batch axis, whose size the ONNX model leaves open" % (mod.slc,)
+    if isinstance(mod, M.MaxUnpool2D) and mod._overlaps():
+        return ("its MaxPool2D's windows overlap: where one value is two windows' maximum PuzzleLib adds, "
+                "ONNX's MaxUnpool writes once")
     for cls, why in _REFUSED:
         if isinstance(mod, cls):
             return why
@@ -98,7 +102,6 @@ def refusal(mod):
 
 
 _REFUSED = (
-    (M.MaxUnpool2D, "ONNX's MaxUnpool indexes the whole map, not the window offsets PuzzleLib's mask holds"),
     (M.Glue, "it runs arbitrary Python functions"),
 )
 
@@ -155,7 +158,21 @@ def _conv(b, mod, path, x):
 
 
 def _maxPool(b, mod, path, x):
+    if getattr(mod, "useMask", False):  # a MaxUnpool2D may read where each maximum came from
+        out, indices = b.node("MaxPool", [x.name], [b.fresh(path), b.fresh(path + ".indices")], **_spatialAttrs(mod))
+        b.poolIndices[id(mod)] = (indices, x.name)
+        return out
     return b.node("MaxPool", [x.name], [b.fresh(path)], **_spatialAttrs(mod))
+
+
+def _maxUnpool(b, mod, path, x):
+    pool = mod.maxpool2d
+    if id(pool) not in b.poolIndices:
+        raise ConverterError("ONNXExporter: MaxUnpool2D '%s' reads the mask of %s, which the net does not run "
+                             "before it" % (path, pool._label()))
+    indices, poolInput = b.poolIndices[id(pool)]
+    shape = b.node("Shape", [poolInput], [b.fresh(path + "/shape")])
+    return b.node("MaxUnpool", [x.name, indices, shape], [b.fresh(path)], **_spatialAttrs(pool))
 
 
 def _avgPool(b, mod, path, x):
@@ -493,6 +510,7 @@ _HANDLERS = (
     (M.Linear, _linear),
     (ConvND, _conv),
     (DeconvND, _conv),
+    (M.MaxUnpool2D, _maxUnpool),
     (MaxPoolND, _maxPool),
     (AvgPoolND, _avgPool),
     (BatchNormND, _batchNorm),
