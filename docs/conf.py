@@ -73,6 +73,9 @@ html_theme_options = {
     "header_links_before_dropdown": 8,
 }
 html_show_sourcelink = False
+# The guides are top-level pages: their "Section Navigation" sidebar is empty and only narrows the
+# text and the code (whose lines then scroll); the gallery and the reference keep theirs.
+html_sidebars = {page: [] for page in ("index", "install", "guide/*", "speed", "compatibility")}
 
 
 # ---- the API reference: every public package and module of PuzzleLib, found, not listed ------
