@@ -61,23 +61,37 @@ for _directive in ("attribute", "method", "function", "data", "seealso", "versio
     directives.register_directive(_directive, _SphinxDirective)
 
 
+def _private(moduleName):
+    return any(part.startswith("_") for part in (moduleName or "").split("."))
+
+
+def _withMembers(qualname, obj):
+    found = [(qualname, obj)]
+    if inspect.isclass(obj):
+        for mname, member in vars(obj).items():
+            if not mname.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
+                found.append(("%s.%s" % (qualname, mname), member))
+    return found
+
+
 def _public():
     found = []
     for info in pkgutil.walk_packages(PuzzleLib.__path__, "PuzzleLib."):
-        if any(part.startswith("_") for part in info.name.split(".")):
+        if _private(info.name):
             continue
         module = importlib.import_module(info.name)
         found.append((info.name, module))
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
-            if inspect.isfunction(obj):
-                found.append(("%s.%s" % (info.name, name), obj))
-            elif inspect.isclass(obj):
-                found.append(("%s.%s" % (info.name, name), obj))
-                for mname, member in vars(obj).items():
-                    if not mname.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
-                        found.append(("%s.%s.%s" % (info.name, name, mname), member))
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                found.extend(_withMembers("%s.%s" % (info.name, name), obj))
+        # what a public package exports from a private module (PuzzleLib.Grid's runGrid, from _launch)
+        # is on the site under the package's name: its page renders these docstrings too
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name, None)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and _private(getattr(obj, "__module__", None)):
+                found.extend(_withMembers("%s.%s" % (info.name, name), obj))
     return [(name, obj) for name, obj in found if inspect.getdoc(obj) and obj.__doc__]
 
 

@@ -37,7 +37,9 @@ def runGrid(target, size, *args, devices=None, **kwargs):
     devices : list of int, optional
         One device index per node.
 
-    Example (a script, ``python train.py``; tests/Grid/_upstream_program.py is a whole one)::
+    Example
+    -------
+    A script, run as ``python train.py`` (tests/Grid/_upstream_program.py is a whole one)::
 
         def train(nodeinfo):
             print(nodeinfo.index, nodeinfo.meanValue(nodeinfo.index))   # 0 0.5 and 1 0.5
