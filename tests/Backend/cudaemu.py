@@ -547,8 +547,12 @@ def main(argv):
     sys.modules["cupy"], sys.modules["cupyx"] = fakeCupy(lib)
     os.environ["PUZZLELIB_BACKEND"] = "cuda"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    paths = [_writeShims(folder, os.path.join(folder, "kernels.so")), root, os.environ.get("PYTHONPATH", "")]
+    shim = _writeShims(folder, os.path.join(folder, "kernels.so"))
+    paths = [shim, root, os.environ.get("PYTHONPATH", "")]
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    # multiprocessing's spawn gives a child the parent's sys.path, not PYTHONPATH's: the shim must be
+    # on it too, or the web page's run workers find no cupy (the parent's stand-in is already imported)
+    sys.path.insert(0, shim)
     return pytest.main(["-m", "not gpu", "-p", "no:cacheprovider"] + list(argv))
 
 
