@@ -79,8 +79,10 @@ def main(argv=None):
 
 
 def run(args):
+    from PuzzleLib.Backend import gpuarray
 
     np.random.seed(args.seed)
+    gpuarray.xp.random.seed(args.seed)  # on a GPU, Dropout draws from CuPy's own generator
     data, labels, vocabulary = makeReviews(args.reviews, np.random.RandomState(args.seed))
     trainData, valData, trainLabels, valLabels = splitData(data, labels, validation=0.1)
     print("%d training reviews, %d held out; vocabulary of %d words" % (len(trainData), len(valData),
