@@ -3,7 +3,7 @@ ones COMPATIBILITY.md lists.
 
 The suite lives outside the project, in ``shared/conformance/upstream-unittests/`` beside the
 checkout (``../shared`` from the repository root; a worktree one level further down finds it too).
-Without it the test is skipped. Files that COMPATIBILITY.md lists as ``TIMEOUT`` (they train nets
+Without it the test is skipped. Files that COMPATIBILITY.md lists as slow (they train nets
 for minutes on a CPU) are not run here; every other file is, with this interpreter.
 """
 import json
@@ -17,6 +17,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMPATIBILITY = os.path.join(ROOT, "COMPATIBILITY.md")
 BEGIN, END = "<!-- conformance-not-passing: begin -->", "<!-- conformance-not-passing: end -->"
+SLOW_BEGIN, SLOW_END = "<!-- conformance-slow: begin -->", "<!-- conformance-slow: end -->"
 ENTRY = re.compile(r"^- (\w+__\w+): (.*)$")
 
 
@@ -30,13 +31,14 @@ def _findSuite():
     return None
 
 
-def listedFailures(path=COMPATIBILITY):
-    """{file name: reason} from the marked list of COMPATIBILITY.md."""
+def listedFailures(path=COMPATIBILITY, begin=BEGIN, end=END):
+    """{file name: reason} from a marked list of COMPATIBILITY.md (the files that do not pass, or
+    with ``SLOW_BEGIN, SLOW_END`` the slow ones that pass on an idle machine)."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    if text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise AssertionError("COMPATIBILITY.md must hold the markers %s and %s once each" % (BEGIN, END))
-    body = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    if text.count(begin) != 1 or text.count(end) != 1:
+        raise AssertionError("COMPATIBILITY.md must hold the markers %s and %s once each" % (begin, end))
+    body = text.split(begin, 1)[1].split(end, 1)[0]
     entries = {}
     for line in body.splitlines():
         match = ENTRY.match(line)
@@ -59,7 +61,8 @@ def test_files_that_do_not_pass_are_exactly_those_listed():
         pytest.skip("PuzzleLib 1.0's unit tests are not here (no shared/conformance/upstream-unittests beside the "
                     "checkout); COMPATIBILITY.md cannot be checked against them")
     listed = listedFailures()
-    slow = {name for name, reason in listed.items() if reason.startswith("TIMEOUT")}
+    slow = set(listedFailures(begin=SLOW_BEGIN, end=SLOW_END))
+    assert not slow & set(listed), "COMPATIBILITY.md lists %s as both failing and slow" % sorted(slow & set(listed))
     files = sorted(f[:-3] for f in os.listdir(os.path.join(os.path.dirname(run), "tests")) if f.endswith(".py"))
     assert set(listed) <= set(files), "COMPATIBILITY.md lists files the suite lacks: %s" % sorted(set(listed) - set(files))
     chosen = [name for name in files if name not in slow]
@@ -86,7 +89,7 @@ def test_files_that_do_not_pass_are_exactly_those_listed():
 
 def disagreement(listed, results):
     """({file: why} of files that do not pass and are not listed, [listed files that pass]), for
-    run.py's per-file results; listed TIMEOUT files not among the results are left out."""
+    run.py's per-file results; listed files not among the results (the slow ones) are left out."""
     ran = {r["test"][:-3] for r in results}
     failing = {r["test"][:-3]: "%s %s: %s" % (r["status"], r.get("exc_type", ""), r.get("message", ""))
                for r in results if r["status"] not in ("PASS", "SKIP")}
