@@ -5,7 +5,6 @@ The model file must carry a blueprint (``puzzlelib restore`` writes one; so does
 net's first layer when it fixes one (Linear: ``1,insize``); the batch size in it is only an
 example, the ONNX model takes any.
 """
-import os
 import sys
 
 DESCRIPTION = ("Write a model file with a blueprint (what restore writes, or net.save(..., withBlueprint=True)) "
@@ -44,19 +43,10 @@ def run(args, prog, usageError):
     """Do the export; returns the exit status. ``usageError`` is the CLI's exception for refused input."""
     if not args.onnx.endswith(".onnx"):
         raise usageError("the output file name must end in .onnx, got %s" % args.onnx)
-    if not os.path.isfile(args.model):
-        raise usageError("model file %s does not exist" % args.model if not os.path.exists(args.model)
-                         else "model file %s is not a file" % args.model)
+    from PuzzleLib.Cli._model import loadModel
+    from PuzzleLib.Errors import ConverterError
 
-    from PuzzleLib import Blueprint
-    from PuzzleLib.Errors import ConverterError, PuzzleLibError
-
-    try:
-        net = Blueprint.load(args.model)
-    except PuzzleLibError as e:
-        raise usageError("cannot load %s: %s" % (args.model, e)) from None
-    except OSError as e:
-        raise usageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+    net = loadModel(args.model, usageError)
     net.evalMode()
 
     inshape = args.inshape or _guessInshape(net)

@@ -16,6 +16,8 @@ import sys
 
 import numpy as np
 
+from PuzzleLib.Cli._model import loadModel
+
 PROG = "puzzlelib"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leakyRelu", "elu", "softPlus", "clip")
 MAX_POINTS = 10_000_000
@@ -433,23 +435,14 @@ def _predict(args, prog):
     if not args.x and args.x_file is None:
         raise UsageError("no x values: give them after the model file (a,b,c per point for several inputs), "
                          "or --x-file FILE")
-    if not os.path.exists(args.model):
-        raise UsageError("model file %s does not exist" % args.model)
     if not os.path.isfile(args.model):
-        raise UsageError("model file %s is not a file" % args.model)
-
+        loadModel(args.model, UsageError)  # says why, on one line
     _chooseBackend(args.backend)
-    from PuzzleLib import Blueprint
     from PuzzleLib.Backend.gpuarray import to_gpu
     from PuzzleLib.Errors import PuzzleLibError
     from PuzzleLib.Workbench.files import readRecord
 
-    try:
-        net = Blueprint.load(args.model)
-    except PuzzleLibError as e:
-        raise UsageError("cannot load %s: %s" % (args.model, e)) from None
-    except OSError as e:
-        raise UsageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+    net = loadModel(args.model, UsageError)
     record = readRecord(args.model) or {}
     d = _inputCount(net) or 1
     names = record.get("inputs") if isinstance(record.get("inputs"), list) and len(record["inputs"]) == d else \
@@ -511,23 +504,15 @@ def _formula(args, prog):
     """``puzzlelib formula MODEL.h5``: the net written out as a piecewise-linear function."""
     from PuzzleLib.Cli.restore import UsageError
 
-    if not os.path.exists(args.model):
-        raise UsageError("model file %s does not exist" % args.model)
     if not os.path.isfile(args.model):
-        raise UsageError("model file %s is not a file" % args.model)
+        loadModel(args.model, UsageError)  # says why, on one line
     _chooseBackend(args.backend)
-    from PuzzleLib import Blueprint
-    from PuzzleLib.Errors import PuzzleLibError, WorkbenchError
+    from PuzzleLib.Errors import WorkbenchError
     from PuzzleLib.Workbench.engine import predict
     from PuzzleLib.Workbench.files import readRecord
     from PuzzleLib.Workbench.metrics import evaluatePieces, piecewiseLinear
 
-    try:
-        net = Blueprint.load(args.model)
-    except PuzzleLibError as e:
-        raise UsageError("cannot load %s: %s" % (args.model, e)) from None
-    except OSError as e:
-        raise UsageError("cannot load %s: not a PuzzleLib model file (%s)" % (args.model, e)) from None
+    net = loadModel(args.model, UsageError)
     try:
         pieces = piecewiseLinear(net)
     except WorkbenchError as e:
