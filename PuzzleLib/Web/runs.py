@@ -15,8 +15,6 @@ import time
 
 from PuzzleLib.Errors import WorkbenchError
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leakyRelu", "elu", "softPlus")
-OPTIMIZERS = ("momentum", "sgd", "adam", "nesterovsgd", "rmsprop", "adagrad")
 LIMITS = {"points": (2, 20000), "epochs": (1, 5000), "batch": (1, 4096), "seed": (0, 2 ** 31 - 1),
           "layers": (1, 4), "neurons": (1, 1024)}
 MAX_CSV_BYTES = 2 * 1024 * 1024
@@ -68,7 +66,7 @@ def validate(body, workdir):
     A CSV is written to a file of the server's naming inside ``workdir``.
     """
     from PuzzleLib.Workbench.csvdata import DataError
-    from PuzzleLib.Workbench.engine import Settings
+    from PuzzleLib.Workbench.engine import ACTIVATIONS, Settings, optimizerClasses
     from PuzzleLib.Workbench.formula import FormulaError, parse
     from PuzzleLib.Workbench.problem import Problem
 
@@ -87,7 +85,7 @@ def validate(body, workdir):
             raise RequestError("layers: each layer needs 1 to %d neurons, got %r" % (LIMITS["neurons"][1], n),
                                field="layers")
     settings = {"hidden": list(layers), "activation": _choice(body, "activation", "relu", ACTIVATIONS),
-                "optimizer": _choice(body, "optimizer", "momentum", OPTIMIZERS),
+                "optimizer": _choice(body, "optimizer", "momentum", sorted(optimizerClasses())),
                 "lr": _number(body, "lr", 1e-2, lo=0, hi=10, openLow=True), "epochs": _whole(body, "epochs", 100),
                 "batch": _whole(body, "batch", 10), "seed": _whole(body, "seed", 1234),
                 "normalize": _choice(body, "normalize", "on", ("on", "off", "auto"))}

@@ -35,7 +35,9 @@ def buildSettings(spec):
 
 
 def _floats(a):
-    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+    from PuzzleLib.Workbench.files import finiteOrNone
+
+    return finiteOrNone(np.asarray(a, dtype=np.float64).ravel().tolist())
 
 
 def _terms(terms):
@@ -46,10 +48,6 @@ def _terms(terms):
         spread = np.nanmax(terms, axis=0) - np.nanmin(terms, axis=0)
         terms = terms[:, np.sort(np.argsort(-spread)[:MAX_TERMS])]
     return [_floats(column) for column in terms.T]
-
-
-def _num(v):
-    return None if v is None or not np.isfinite(v) else float(v)
 
 
 def runJob(spec, outDir, events, stopEvent):
@@ -67,10 +65,10 @@ def runJob(spec, outDir, events, stopEvent):
 
         def onEpoch(event):
             now = time.monotonic()
-            message = {"type": "epoch", "epoch": event.epoch, "epochs": event.epochs,
-                       "trainError": _num(event.trainError), "judgeError": _num(event.judgeError),
-                       "bestEpoch": event.bestEpoch, "bestError": _num(event.bestError),
-                       "seconds": event.seconds}
+            message = files.finiteOrNone({"type": "epoch", "epoch": event.epoch, "epochs": event.epochs,
+                                          "trainError": event.trainError, "judgeError": event.judgeError,
+                                          "bestEpoch": event.bestEpoch, "bestError": event.bestError,
+                                          "seconds": event.seconds})
             if now - last[0] >= FULL_EVERY or event.epoch == event.epochs or stopEvent.is_set():
                 last[0] = now
                 message["prediction"] = _floats(event.prediction)
