@@ -1,15 +1,13 @@
 """loadInceptionBN and loadInceptionV3: PuzzleLib 1.0's converted Inception nets."""
-from PuzzleLib.Containers.Parallel import Parallel
 from PuzzleLib.Containers.Sequential import Sequential
+from PuzzleLib.Models.Nets._fork import fork
 from PuzzleLib.Modules.Activation import Activation, relu
 from PuzzleLib.Modules.AvgPool2D import AvgPool2D
 from PuzzleLib.Modules.BatchNorm2D import BatchNorm2D
-from PuzzleLib.Modules.Concat import Concat
 from PuzzleLib.Modules.Conv2D import Conv2D
 from PuzzleLib.Modules.Flatten import Flatten
 from PuzzleLib.Modules.Linear import Linear
 from PuzzleLib.Modules.MaxPool2D import MaxPool2D
-from PuzzleLib.Modules.Replicate import Replicate
 from PuzzleLib.Modules.SoftMax import SoftMax
 
 
@@ -29,12 +27,7 @@ class _Units:
 
 
 def _block(net, name, branches):
-    net.append(Replicate(len(branches)))
-    parallel = Parallel()
-    for branch in branches:
-        parallel.append(branch)
-    net.append(parallel)
-    net.append(Concat(axis=1, name="ch_concat_%s_chconcat" % name))
+    fork(net, branches, "ch_concat_%s_chconcat" % name)
 
 
 def loadInceptionBN(modelpath, actInplace=False, bnInplace=False, initscheme="none", name="Inception-BN-0126"):
@@ -190,10 +183,9 @@ def loadInceptionV3(modelpath, actInplace=False, bnInplace=False, initscheme="no
                             Sequential().append(MaxPool2D(3, 2))])
 
     def split(b, tname, seq, inmaps):
-        fork = Parallel()
-        fork.append(unit(Sequential(), "%s_%s_mixed_conv" % (b, tname), inmaps, 384, (1, 3), pad=(0, 1)))
-        fork.append(unit(Sequential(), "%s_%s_mixed_conv_1" % (b, tname), inmaps, 384, (3, 1), pad=(1, 0)))
-        return seq.append(Replicate(2)).append(fork).append(Concat(axis=1))
+        return fork(seq, [unit(Sequential(), "%s_%s_mixed_conv" % (b, tname), inmaps, 384, (1, 3), pad=(0, 1)),
+                          unit(Sequential(), "%s_%s_mixed_conv_1" % (b, tname), inmaps, 384, (3, 1), pad=(1, 0))],
+                    None)
 
     for b, inmaps, Pool in (("mixed_9", 1280, AvgPool2D), ("mixed_10", 2048, MaxPool2D)):
         t, m = tower(b, "tower", inmaps, [(384, 1, 1, 0)])

@@ -1,12 +1,10 @@
 """loadCOCO and loadMPI: PuzzleLib 1.0's OpenPose body (COCO) and face keypoint nets."""
-from PuzzleLib.Containers.Parallel import Parallel
 from PuzzleLib.Containers.Sequential import Sequential
+from PuzzleLib.Models.Nets._fork import fork
 from PuzzleLib.Modules.Activation import Activation, relu
-from PuzzleLib.Modules.Concat import Concat
 from PuzzleLib.Modules.Conv2D import Conv2D
 from PuzzleLib.Modules.Identity import Identity
 from PuzzleLib.Modules.MaxPool2D import MaxPool2D
-from PuzzleLib.Modules.Replicate import Replicate
 
 
 def _conv(seq, inmaps, outmaps, size, convname, reluname, initscheme, inplace=False):
@@ -16,14 +14,6 @@ def _conv(seq, inmaps, outmaps, size, convname, reluname, initscheme, inplace=Fa
     return seq
 
 
-def _fork(seq, branches, concatname):
-    seq.append(Replicate(len(branches)))
-    parallel = Parallel()
-    for branch in branches:
-        parallel.append(branch)
-    seq.append(parallel)
-    seq.append(Concat(axis=1, name=concatname))
-    return seq
 
 
 def loadCOCO(modelpath, name="", inplace=False):
@@ -82,15 +72,15 @@ def loadCOCO(modelpath, name="", inplace=False):
 
     # stage 1 turns the front's 128 features into concat_stage2: 38 + 19 maps and the features again;
     # stage t wraps the stages before it and adds its own branches and the features: 185 maps
-    block = _fork(Sequential(), [stage1Branch(1, 38), stage1Branch(2, 19), Identity()], "concat_stage2")
+    block = fork(Sequential(), [stage1Branch(1, 38), stage1Branch(2, 19), Identity()], "concat_stage2")
     for t in range(2, 6):
         inner = Sequential().extend(list(block))
-        _fork(inner, [stageBranch(t, 1, 38), stageBranch(t, 2, 19)], None)
-        block = _fork(Sequential(), [inner, Identity()], "concat_stage%d" % (t + 1))
+        fork(inner, [stageBranch(t, 1, 38), stageBranch(t, 2, 19)], None)
+        block = fork(Sequential(), [inner, Identity()], "concat_stage%d" % (t + 1))
     net = Sequential(name=name)
     net.extend(list(front))
     net.extend(list(block))
-    _fork(net, [stageBranch(6, 2, 19), stageBranch(6, 1, 38)], None)
+    fork(net, [stageBranch(6, 2, 19), stageBranch(6, 1, 38)], None)
     if modelpath is not None:
         net.load(modelpath, assumeUniqueNames=True)
     return net
@@ -136,7 +126,7 @@ def loadMPI(modelpath, name="OpenPoseFaceNet"):
     _conv(stage, 128, 512, 1, "conv6_1_CPM", "conv6_1_CPM_re", init)
     _conv(stage, 512, 71, 1, "conv6_2_CPM", None, init)
     for t in range(2, 7):
-        outer = _fork(Sequential(), [stage, Identity()], "features_in_stage_%d" % t)
+        outer = fork(Sequential(), [stage, Identity()], "features_in_stage_%d" % t)
         for i in range(1, 6):
             _conv(outer, 199 if i == 1 else 128, 128, 7, "Mconv%d_stage%d" % (i, t), "Mconv%d_stage%d_re" % (i, t),
                   init)
