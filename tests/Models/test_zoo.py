@@ -10,6 +10,10 @@ from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Models.Nets import (loadCOCO, loadInceptionBN, loadInceptionV3, loadLeNet, loadMiniYolo, loadMPI,
                                    loadNiNImageNet, loadResNet, loadUNet, loadVGG, loadW2L)
 from PuzzleLib.Models.Nets.SentiNet import buildNet
+from PuzzleLib.Models.Nets._fork import fork, split
+from PuzzleLib.Containers import Parallel, Sequential
+from PuzzleLib.Modules import Concat, Conv2D, MaxPool2D, ToList
+from tests.gradcheck import checkModule
 
 
 @pytest.fixture(autouse=True)
@@ -175,8 +179,35 @@ def test_inception_v3():
     for name in ("conv_4_conv2d", "mixed_10_tower_1_mixed_conv_1_batchnorm", "mixed_7_tower_1_conv_4_relu",
                  "ch_concat_mixed_9_chconcat"):
         assert net.getByName(name) is not None
+    # as upstream: the towers of mixed_9 and mixed_10 end in a split, flattened by a ToList before
+    # the block's Concat; no other Concat than the blocks' named ones
+    concats = [m.name for m in net.getAllByType(Concat)]
+    assert len(concats) == 11 and all(n.startswith("ch_concat_mixed") for n in concats)
+    for b in ("mixed_9", "mixed_10"):
+        i = [m.name for m in net].index("ch_concat_%s_chconcat" % b)
+        assert isinstance(net[i - 1], ToList) and isinstance(net[i - 2], Parallel)
+        assert isinstance(net[i - 2][1][-1], Parallel) and isinstance(net[i - 2][2][-1], Parallel)
     fill(net)
     assert run(net[:-4], (1, 3, 75, 75)).shape == (1, 2048, 1, 1)
+
+
+def test_fork_of_split_branches_flattened_by_tolist_gradients(monkeypatch):
+    """The mixed_9 pattern at toy size: a branch that ends in a split gives a nested list, which
+    the ToList flattens for the Concat; the gradients go back through the nesting."""
+    monkeypatch.setattr(Config, "globalEvalMode", False)
+    np.random.seed(0)
+
+    def splitBranch(name):
+        seq = Sequential().append(Conv2D(2, 3, 1, name=name + "_a"))
+        return split(seq, [Sequential().append(Conv2D(3, 2, (1, 3), pad=(0, 1), name=name + "_b")),
+                           Sequential().append(Conv2D(3, 1, (3, 1), pad=(1, 0), name=name + "_c"))])
+
+    net = fork(Sequential(), [Sequential().append(Conv2D(2, 2, 1, name="plain")), splitBranch("t"),
+                              splitBranch("t1"), Sequential().append(MaxPool2D(3, 1, 1))], "cat", flatten=True)
+    assert net.dataShapeFrom((2, 2, 4, 4)) == (2, 2 + 3 + 3 + 2, 4, 4)
+    analytic, _ = checkModule(net, np.random.randn(2, 2, 4, 4))
+    assert "input0" in analytic
+    assert {"plain.W", "t_b.W", "t_c.W", "t1_b.W", "t1_c.b"} <= {".".join(n.split(".")[-2:]) for n in analytic}
 
 
 def test_unet_nesting_and_forward():

@@ -1,6 +1,6 @@
 """loadInceptionBN and loadInceptionV3: PuzzleLib 1.0's converted Inception nets."""
 from PuzzleLib.Containers.Sequential import Sequential
-from PuzzleLib.Models.Nets._fork import fork
+from PuzzleLib.Models.Nets._fork import fork, split
 from PuzzleLib.Modules.Activation import Activation, relu
 from PuzzleLib.Modules.AvgPool2D import AvgPool2D
 from PuzzleLib.Modules.BatchNorm2D import BatchNorm2D
@@ -26,8 +26,8 @@ class _Units:
         return seq
 
 
-def _block(net, name, branches):
-    fork(net, branches, "ch_concat_%s_chconcat" % name)
+def _block(net, name, branches, flatten=False):
+    fork(net, branches, "ch_concat_%s_chconcat" % name, flatten=flatten)
 
 
 def loadInceptionBN(modelpath, actInplace=False, bnInplace=False, initscheme="none", name="Inception-BN-0126"):
@@ -115,8 +115,8 @@ def loadInceptionV3(modelpath, actInplace=False, bnInplace=False, initscheme="no
     AvgPool2D(8), flatten, fc1 (2048 -> 1008, xavier whatever ``initscheme`` says, as upstream) and
     softmax. Files load with ``assumeUniqueNames=True``.
 
-    The split towers of mixed_9 and mixed_10 join their two halves with an unnamed Concat inside
-    the tower (upstream flattens them with a ToList); parameters and their names are the same.
+    The towers of mixed_9 and mixed_10 end in a split (Replicate, Parallel of a (1, 3) and a (3, 1)
+    unit), so those blocks put a ToList before their Concat to flatten the nested outputs.
 
     Parameters
     ----------
@@ -182,16 +182,15 @@ def loadInceptionV3(modelpath, actInplace=False, bnInplace=False, initscheme="no
                                                               (192, (7, 1), 1, (3, 0)), (192, 3, 2, 0)])[0],
                             Sequential().append(MaxPool2D(3, 2))])
 
-    def split(b, tname, seq, inmaps):
-        return fork(seq, [unit(Sequential(), "%s_%s_mixed_conv" % (b, tname), inmaps, 384, (1, 3), pad=(0, 1)),
-                          unit(Sequential(), "%s_%s_mixed_conv_1" % (b, tname), inmaps, 384, (3, 1), pad=(1, 0))],
-                    None)
+    def forked(b, tname, seq, inmaps):
+        return split(seq, [unit(Sequential(), "%s_%s_mixed_conv" % (b, tname), inmaps, 384, (1, 3), pad=(0, 1)),
+                          unit(Sequential(), "%s_%s_mixed_conv_1" % (b, tname), inmaps, 384, (3, 1), pad=(1, 0))])
 
     for b, inmaps, Pool in (("mixed_9", 1280, AvgPool2D), ("mixed_10", 2048, MaxPool2D)):
         t, m = tower(b, "tower", inmaps, [(384, 1, 1, 0)])
         t1, m1 = tower(b, "tower_1", inmaps, [(448, 1, 1, 0), (384, 3, 1, 1)])
-        _block(net, b, [unit(Sequential(), b + "_conv", inmaps, 320, 1), split(b, "tower", t, m),
-                        split(b, "tower_1", t1, m1), pooled(Pool, b, inmaps, 192)])
+        _block(net, b, [unit(Sequential(), b + "_conv", inmaps, 320, 1), forked(b, "tower", t, m),
+                        forked(b, "tower_1", t1, m1), pooled(Pool, b, inmaps, 192)], flatten=True)
 
     net.append(AvgPool2D(8, 1, name="global_pool"))
     net.append(Flatten(name="flatten"))
