@@ -68,6 +68,7 @@ EXPORTS = {
     "PuzzleLib.Board": ["drawBoard"],
     "PuzzleLib.Workbench": ["Problem", "Settings", "Run", "Event"],
     "PuzzleLib.Converter.ONNX": ["ONNXExporter", "load"],
+    "PuzzleLib.Passes.ConvertToGraph": ["toGraph"],
     "PuzzleLib.Grid": ["runGrid", "ParentNode", "ChildNode", "Communicator", "DataParallel", "gridNode"],
     "PuzzleLib.Testing": ["gradcheck", "numericalGrad"],
     "PuzzleLib.Web.server": ["makeApp", "serve"],
@@ -271,6 +272,7 @@ METHOD_SIGNATURES = {
     "PuzzleLib.Grid:runGrid": "(target, size, *args, devices=None, **kwargs)",
     "PuzzleLib.Grid.DataParallel:DataParallel.trainFromHost":
         "(data, target, macroBatchSize=10000, onMacroBatchFinish=None, random=True)",
+    "PuzzleLib.Passes.ConvertToGraph:toGraph": "(module, unsafe=False, nodesOnly=False, assumeUniqueNames=False)",
     "PuzzleLib.Models.Nets.LeNet:loadLeNet":
         "(modelpath=None, initscheme='none', name=None, *, inmaps=None, insize=None, classes=None, maps=None, "
         "size=None, hidden=None, batchNorm=None)",

@@ -400,7 +400,8 @@ class Graph(Container):
         outs = [names[id(n)] for n in self.outputs]
         bp["inputs"] = ins[0] if self._singleIn else ins
         bp["outputs"] = outs[0] if self._singleOut else outs
-        aliases = {names[id(n)]: n.module.name for n in self.nodes if names[id(n)] != n.module.name}
+        keys = {id(mod): key for key, mod in self.modules.items()}  # a module's key may differ from its name (toGraph)
+        aliases = {names[id(n)]: keys[id(n.module)] for n in self.nodes if names[id(n)] != keys[id(n.module)]}
         if aliases:
             bp["nodeModules"] = aliases
         return bp
