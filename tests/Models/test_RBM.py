@@ -63,3 +63,51 @@ def test_module_interface_refused_and_shapes_checked():
     h = rbm.hiddenFromVisible(to_gpu(np.ones((5, 4), np.float32))).get()
     assert h.shape == (5, 2) and set(np.unique(h)) <= {0.0, 1.0}
     assert rbm.visibleFromHidden(to_gpu(h)).shape == (5, 4)
+
+
+def test_samples_are_device_arrays_drawn_from_the_backend_generator():
+    from PuzzleLib.Backend import gpuarray
+    rbm = RBM(4, 3, rng=np.random.RandomState(0))
+    rbm.rng = None  # the default: the backend's generator (np.random on the CPU)
+    v = to_gpu(np.ones((5, 4), np.float32))
+    gpuarray.xp.random.seed(3)
+    h = rbm.hiddenFromVisible(v)
+    assert isinstance(h, gpuarray.GPUArray) and h.dtype == np.float32
+    gpuarray.xp.random.seed(3)
+    np.testing.assert_array_equal(rbm.hiddenFromVisible(v).get(), h.get())  # seeded: the same draws
+    with pytest.raises(ModuleError, match=r"rng must have a random\(size\) method"):
+        RBM(4, 3, rng=object())
+
+
+EMULATED = getattr(__import__("PuzzleLib.Backend.gpuarray", fromlist=["xp"]).xp, "__version__", "") == "emulated"
+
+
+@pytest.mark.skipif(not EMULATED, reason="counts device->host transfers of the CuPy stand-in: run with "
+                                         "python -m tests.Backend.cudaemu")
+@pytest.mark.parametrize("method", ["calcCDGrad", "calcPCDGrad"])
+def test_training_step_stays_on_the_device(method):
+    """A training step (statistics and update) makes no device->host transfer, and the default
+    generator is the device's: numpy's global generator is not advanced by the sampling."""
+    from PuzzleLib.Backend import gpuarray
+    from PuzzleLib.Optimizers import MomentumSGD
+    from tests.Backend.cudaemu import countTransfers
+    bs = 4
+    rbm = RBM(6, 3)
+    optimizer = MomentumSGD(learnRate=0.01, momRate=0.5)
+    optimizer.setupOn(rbm, useGlobalState=True)
+    X = to_gpu((np.random.RandomState(0).rand(6 * bs, 6) > 0.5).astype(np.float32))
+
+    def train(batches):
+        for i in range(batches):
+            getattr(rbm, method)(X[i * bs:(i + 1) * bs])
+            optimizer.update()
+
+    seen = {}
+    hostState = np.random.get_state()[1].copy()
+    for batches in (2, 6, 2, 6):
+        with countTransfers() as transfers:
+            train(batches)
+        seen[batches] = transfers
+    assert seen[6] == seen[2] == []
+    np.testing.assert_array_equal(np.random.get_state()[1], hostState)
+    assert gpuarray.isDeviceArray(rbm.vars["W"].grad)

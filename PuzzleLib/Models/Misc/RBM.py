@@ -8,15 +8,14 @@ from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Variable import Variable
 
-
-def _sigmoid(xp, x):
-    return 1.0 / (1.0 + xp.exp(-x))
+_sigmoid = gpuarray.kernels.activationKernels["sigmoid"][0]
 
 
 class RBM(Module):
     """A Bernoulli restricted Boltzmann machine (Hinton, https://www.cs.toronto.edu/~hinton/absps/guideTR.pdf)
     that is a Module only for its variables: W (vsize, hsize) drawn from normal(0, wscale /
-    sqrt(vsize + hsize)), visible bias b (vsize,) and hidden bias c (hsize,), zeros. Forward and
+    sqrt(vsize + hsize)), visible bias b (vsize,) and hidden bias c (hsize,), zeros. It computes and
+    samples on the backend's device arrays (no transfer to the host in a training step). Forward and
     backward are refused; ``calcCDGrad(data)`` (CD-1) and ``calcPCDGrad(data)`` (persistent CD,
     particles starting Bernoulli(0.5)) write positive minus negative statistics, summed over the
     batch, into the variables' gradients: an ascent direction, which the library's optimizers
@@ -28,8 +27,12 @@ class RBM(Module):
         Visible and hidden units.
     wscale : float
         Scale of W's initialisation.
-    rng : numpy RandomState-like
-        Draws W and the binary samples (default numpy's global generator).
+    rng : generator, optional
+        Draws W and the binary samples: anything with ``normal`` and ``random(size)`` (a numpy
+        ``RandomState``, ``np.random``, ``cupy.random``); a host generator's draws are copied to
+        the device. Default: W from numpy's global generator, as upstream, and the samples from
+        the backend's (``gpuarray.xp.random``: ``np.random`` on the CPU), so that sampling and
+        training stay on the device.
     useBias : bool
         Keep b and c (else the biases are zero and have no gradient).
     name : str, optional
@@ -46,58 +49,69 @@ class RBM(Module):
         (2, 3)
     """
 
-    def __init__(self, vsize, hsize, wscale=1.0, rng=np.random, useBias=True, name=None):
+    def __init__(self, vsize, hsize, wscale=1.0, rng=None, useBias=True, name=None):
         super().__init__(name)
         for argname, value in (("vsize", vsize), ("hsize", hsize)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ModuleError("RBM: %s must be a positive integer, got %r" % (argname, value))
+        if rng is not None and not callable(getattr(rng, "random", None)):
+            raise ModuleError("RBM: rng must have a random(size) method (e.g. np.random), got %r" % (rng,))
         self.vsize, self.hsize, self.rng, self.useBias = vsize, hsize, rng, bool(useBias)
-        W = rng.normal(0.0, wscale / math.sqrt(vsize + hsize), size=(vsize, hsize)).astype(np.float32)
-        self.setVar("W", Variable(gpuarray.to_gpu(W)))
+        W = (np.random if rng is None else rng).normal(0.0, wscale / math.sqrt(vsize + hsize), size=(vsize, hsize))
+        self.setVar("W", Variable(gpuarray.asDevice(W).astype(np.float32)))
         if self.useBias:
             self.setVar("b", Variable(gpuarray.zeros((vsize,), np.float32)))
             self.setVar("c", Variable(gpuarray.zeros((hsize,), np.float32)))
         self.particles = None
-
-    def _plain(self, ary):
-        return ary.get() if hasattr(ary, "get") else np.asarray(ary)
 
     def _check(self, data, size, what):
         shape = getattr(data, "shape", None)
         if shape is None or len(shape) != 2 or shape[1] != size:
             raise ModuleError("%s: expected %s units (N, %d), got %s" % (self._label(), what, size, shape))
 
+    def _device(self, data):
+        """``data`` as a device array of the compute dtype (a host array is copied over once)."""
+        data = gpuarray.asDevice(data)
+        return data if data.dtype == self.calctype else data.astype(self.calctype)
+
+    def _uniform(self, shape):
+        rng = self.rng if self.rng is not None else gpuarray.xp.random
+        draws = rng.random(shape)
+        return draws if gpuarray.isDeviceArray(draws) else gpuarray.asDevice(draws)
+
     def _sample(self, p):
-        return (self.rng.random_sample(p.shape) < p).astype(np.float32)
+        """Binary units: 1 where a uniform draw is below the probability ``p`` (on the device)."""
+        return (self._uniform(p.shape) < p).astype(p.dtype)
+
+    def _prob(self, x, transpose):
+        W = self.vars["W"].data
+        p = gpuarray.xp.matmul(x, W.T if transpose else W)
+        if self.useBias:
+            p += self.vars["b" if transpose else "c"].data
+        _sigmoid(p, p, ())
+        return p
 
     def _hiddenProb(self, v):
-        W = self._plain(self.vars["W"].data)
-        x = v @ W
-        if self.useBias:
-            x = x + self._plain(self.vars["c"].data)
-        return _sigmoid(np, x)
+        return self._prob(v, transpose=False)
 
     def _visibleProb(self, h):
-        W = self._plain(self.vars["W"].data)
-        x = h @ W.T
-        if self.useBias:
-            x = x + self._plain(self.vars["b"].data)
-        return _sigmoid(np, x)
+        return self._prob(h, transpose=True)
 
     def hiddenFromVisible(self, v):
         """Binary hidden units sampled from p(h | v) (a device array)."""
         self._check(v, self.vsize, "visible")
-        return gpuarray.to_gpu(self._sample(self._hiddenProb(self._plain(v).astype(np.float32))))
+        return gpuarray.asDevice(self._sample(self._hiddenProb(self._device(v))))
 
     def visibleFromHidden(self, h):
         """Binary visible units sampled from p(v | h) (a device array)."""
         self._check(h, self.hsize, "hidden")
-        return gpuarray.to_gpu(self._sample(self._visibleProb(self._plain(h).astype(np.float32))))
+        return gpuarray.asDevice(self._sample(self._visibleProb(self._device(h))))
 
     def calcCDGrad(self, data):
         """CD-1 statistics of the batch ``data`` (N, vsize) into W.grad, b.grad, c.grad."""
         self._check(data, self.vsize, "visible")
-        v0 = self._plain(data).astype(np.float32)
+        self._checkGrads()
+        v0 = self._device(data)
         ph0 = self._hiddenProb(v0)
         v1 = self._sample(self._visibleProb(self._sample(ph0)))
         self._writeGrads(v0, ph0, v1, self._hiddenProb(v1))
@@ -105,23 +119,26 @@ class RBM(Module):
     def calcPCDGrad(self, data):
         """Persistent-CD statistics: the negative phase continues the particles' chain."""
         self._check(data, self.vsize, "visible")
-        v0 = self._plain(data).astype(np.float32)
-        if self.particles is None or self.particles.shape != v0.shape:
-            self.particles = (self.rng.random_sample(v0.shape) < 0.5).astype(np.float32)
+        self._checkGrads()
+        v0 = self._device(data)
+        if self.particles is None or self.particles.shape != v0.shape or self.particles.dtype != v0.dtype:
+            self.particles = (self._uniform(v0.shape) < 0.5).astype(v0.dtype)
         ph0 = self._hiddenProb(v0)
         self.particles = self._sample(self._visibleProb(self._sample(self._hiddenProb(self.particles))))
         self._writeGrads(v0, ph0, self.particles, self._hiddenProb(self.particles))
 
+    def _checkGrads(self):
+        if any(var.grad is None for var in self.vars.values()):
+            raise ModuleError("%s: the variables have no gradient buffers (built in eval mode?)" % self._label())
+
     def _writeGrads(self, v0, ph0, v1, ph1):
-        grads = {"W": v0.T @ ph0 - v1.T @ ph1}
+        xp = gpuarray.xp
+        gW = self.vars["W"].grad
+        gW[...] = xp.matmul(v0.T, ph0)
+        gW -= xp.matmul(v1.T, ph1)
         if self.useBias:
-            grads["b"] = (v0 - v1).sum(axis=0)
-            grads["c"] = (ph0 - ph1).sum(axis=0)
-        for name, value in grads.items():
-            var = self.vars[name]
-            if var.grad is None:
-                raise ModuleError("%s: the variables have no gradient buffers (built in eval mode?)" % self._label())
-            var.grad.set(value.astype(np.float32))
+            self.vars["b"].grad[...] = (v0 - v1).sum(axis=0)
+            self.vars["c"].grad[...] = (ph0 - ph1).sum(axis=0)
 
     def updateData(self, data):
         raise ModuleError("RBM does not support full module interface: use hiddenFromVisible / calcCDGrad")
