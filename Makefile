@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet -e '.[test,onnx,mpi,board,web]'
+	$(PIP) install --quiet -e '.[test,onnx,mpi,board,web,jit]'
 	touch $@
 
 run: $(VENV)/.installed

@@ -11,6 +11,8 @@ import operator
 
 import numpy as np
 
+from PuzzleLib.Backend import _jit
+
 xp = np
 name = "cpu"
 isGPU = False
@@ -113,6 +115,15 @@ def isDeviceArray(ary):
     return isinstance(ary, np.ndarray)
 
 
+def fusedKernel(name, *arrays):
+    """The compiled one-pass kernel ``name`` of ``Backend/_jit.py`` when it applies to ``arrays``
+    (numba installed; the arrays large, C-contiguous, float32 or float64), else None: the caller
+    keeps its numpy path. Pass it plain arrays (``plain``)."""
+    if not _jit.wanted(*arrays):
+        return None
+    return _jit.kernel(name)
+
+
 # ---- kernels -------------------------------------------------------------------------------------
 # Each activation: forward(x, out, args, tmp=None) and backward(grad, y, out, args, tmp=None), the
 # derivative taken from the output y. `out` may alias `x` (forward) or `grad` (backward); `tmp`, an
@@ -161,10 +172,14 @@ def _masks(tmp, like, count):
 
 
 def _reluBwd(grad, y, out, args, tmp=None):
-    # y >= 0 after relu, so sign(y) is the 0/1 derivative mask (a boolean mask times grad is no
-    # faster: the multiply then casts); in place when out is grad (an in-place Activation passes the
-    # very same array object, also for a slice)
-    if out is grad:
+    # large contiguous arrays: one compiled pass (Backend/_jit.py, the same numbers); else sign(y) as
+    # the 0/1 derivative mask (y >= 0 after relu; a boolean mask times grad is no faster: the
+    # multiply then casts), in place when out is grad (an in-place Activation passes the very same
+    # array object, also for a slice)
+    fused = fusedKernel("reluBackward", grad, y, out) if grad.size >= _jit.MIN_SIZE else None
+    if fused is not None:
+        fused(plain(grad).reshape(-1), plain(y).reshape(-1), plain(out).reshape(-1))
+    elif out is grad:
         t = _temp(tmp, y)
         np.sign(y, out=t)
         out *= t

@@ -78,6 +78,12 @@ def plain(ary):
     return ary
 
 
+def fusedKernel(name, *arrays):
+    """None: the compiled CPU kernels (Backend/_jit.py) have no GPU version; callers take their
+    CuPy path, whose elementwise kernels run on the device."""
+    return None
+
+
 def bound(ufunc, *inputs, out):
     """A zero-argument call of ``ufunc(*inputs, out=out)`` for a captured step."""
     return functools.partial(ufunc, *inputs, out=out)

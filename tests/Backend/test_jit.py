@@ -1,0 +1,107 @@
+"""The compiled CPU kernels (PuzzleLib/Backend/_jit.py) against the numpy formulas they replace."""
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend import _jit
+
+pytest.importorskip("numba")
+
+
+def _windowsFirstMax(x):
+    """Reference 2x2 stride-2 max pooling: max and first-maximum offset (row-major) per window."""
+    N, C, H, W = x.shape
+    Ho, Wo = H // 2, W // 2
+    win = x[:, :, :2 * Ho, :2 * Wo].reshape(N, C, Ho, 2, Wo, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, Ho, Wo, 4)
+    best = win.max(axis=-1)
+    first = (win == best[..., None]).argmax(axis=-1)
+    return best, first
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 6, 8), (1, 2, 7, 5)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxPool2x2_takes_the_first_maximum_and_scatters_to_it(shape, dtype):
+    rng = np.random.default_rng(0)
+    x = np.maximum(np.round(rng.standard_normal(shape), 1), 0).astype(dtype)  # ties: zeros and repeats
+    x[0, 0, 0, 1] = np.nan
+    out = np.empty(shape[:2] + (shape[2] // 2, shape[3] // 2), dtype)
+    idx = np.empty(out.shape, np.int8)
+    _jit.kernel("maxPool2x2")(x, out, idx)
+    best, first = _windowsFirstMax(x)
+    np.testing.assert_array_equal(out, best)  # NaN where the window holds one
+    nan = np.isnan(best)
+    np.testing.assert_array_equal(idx[~nan], first[~nan])
+    assert (idx[nan] == -1).all()
+
+    grad = rng.standard_normal(out.shape).astype(dtype)
+    dx = np.full(shape, 7.0, dtype)  # every element is written, leftover rows and columns too
+    _jit.kernel("maxPool2x2Backward")(grad, idx, dx)
+    ref = np.zeros(shape, dtype)
+    for n, c, i, j in zip(*np.nonzero(~nan)):
+        k = first[n, c, i, j]
+        ref[n, c, 2 * i + k // 2, 2 * j + k % 2] = grad[n, c, i, j]
+    np.testing.assert_array_equal(dx, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchNormTrain_sums_in_float64_and_rounds_elementwise_as_numpy(dtype):
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((6, 3, 40)) * [[[1.0], [30.0], [1e-3]]] + [[[5.0], [-2.0], [1e3]]]).astype(dtype)
+    scale, bias = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
+    xhat, out, stats = np.empty_like(x), np.empty_like(x), np.empty((3, 3))
+    _jit.kernel("batchNormTrain")(x, scale, bias, 1e-5, xhat, out, stats)
+    ref = x.astype(np.float64)
+    mean, var = ref.mean(axis=(0, 2)), ref.var(axis=(0, 2))
+    np.testing.assert_allclose(stats[0], mean, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(stats[1], var, rtol=1e-12)
+    np.testing.assert_allclose(stats[2], 1 / np.sqrt(var + 1e-5), rtol=1e-12)
+    # the elementwise part: numpy's passes over the statistics rounded to the data's dtype, bit for bit
+    m, f = stats[0].astype(dtype)[None, :, None], stats[2].astype(dtype)[None, :, None]
+    refHat = (x - m) * f
+    np.testing.assert_array_equal(xhat, refHat)
+    np.testing.assert_array_equal(out, refHat * scale[None, :, None] + bias[None, :, None])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchNormBackward_is_the_float64_formula_rounded_once(dtype):
+    rng = np.random.default_rng(2)
+    g, xhat = rng.standard_normal((5, 4, 30)).astype(dtype), rng.standard_normal((5, 4, 30)).astype(dtype)
+    factor = rng.uniform(0.5, 2.0, 4)
+    sums, out = np.empty((2, 4)), np.empty_like(g)
+    kern = _jit.kernel("batchNormBackward")
+    kern(g, xhat, factor, 150.0, sums, out, True)
+    g64, h64 = g.astype(np.float64), xhat.astype(np.float64)
+    sumG, sumGX = g64.sum(axis=(0, 2)), (g64 * h64).sum(axis=(0, 2))
+    np.testing.assert_allclose(sums, [sumG, sumGX], rtol=1e-12, atol=1e-12)
+    ref = factor[None, :, None] * (g64 - sumG[None, :, None] / 150 - h64 * sumGX[None, :, None] / 150)
+    ulp = 2.0 ** (-52 if dtype == np.float64 else -23)
+    np.testing.assert_allclose(out, ref, rtol=0, atol=np.abs(ref).max() * 4 * ulp)
+    before = out.copy()
+    sums[:] = 0
+    kern(g, xhat, factor, 150.0, sums, out, False)  # sums only: out left alone
+    np.testing.assert_array_equal(out, before)
+    np.testing.assert_allclose(sums, [sumG, sumGX], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_reluBackward_is_grad_times_sign_of_y(inplace):
+    rng = np.random.default_rng(3)
+    y = np.maximum(rng.standard_normal(1000), 0).astype(np.float32)
+    y[:3] = [np.nan, 0.0, 0.0]
+    g = rng.standard_normal(1000).astype(np.float32)
+    g[1:3] = [np.inf, -2.0]  # inf * 0 is NaN in numpy's formula too
+    with np.errstate(invalid="ignore"):
+        ref = g * np.sign(y)
+    out = g.copy() if inplace else np.empty_like(g)
+    _jit.kernel("reluBackward")(out if inplace else g, y, out)
+    np.testing.assert_array_equal(out, ref)
+
+
+def test_wanted_takes_large_contiguous_float_arrays_of_one_dtype(monkeypatch):
+    monkeypatch.setattr(_jit, "MIN_SIZE", 100)
+    big = np.zeros((10, 20), np.float32)
+    assert _jit.wanted(big, np.zeros(5, np.float32))
+    assert not _jit.wanted(np.zeros(99, np.float32))
+    assert not _jit.wanted(big.astype(np.float16))
+    assert not _jit.wanted(big, np.zeros(5, np.float64))
+    assert not _jit.wanted(big[:, ::2].repeat(2, axis=0).T)
+    assert not _jit.wanted(big.astype(np.int32))
