@@ -246,6 +246,7 @@ class BatchNormND(_NormBase):
         self.saveinvvar = None
         self._warnedSingle = False
         self._axes = (0,) + tuple(range(2, self.nd + 2))
+        self._stats64 = None  # (3, maps) float64 mean, var, invstd of a compiled forward pass
 
     def _factor(self):
         return max(self.initFactor / self.numOfCalls, self.minFactor)
@@ -260,7 +261,13 @@ class BatchNormND(_NormBase):
             xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
             sq = self._scratch("sq", data.shape, data.dtype)
             comm = self._gridComm
-            if comm is not None and comm.size > 1:
+            synced = comm is not None and comm.size > 1
+            fused = None if synced else gpuarray.kernels.fusedKernel("batchNormTrain", data)
+            self._stats64 = None
+            if fused is not None:
+                mean, var, invstd = self._fusedForward(fused, data, xhat, out)
+                count = data.size // self.maps
+            elif synced:
                 mean, var, invstd, count = normalizeSynced(data, self._axes, self.epsilon, xhat, sq, comm)
             else:
                 mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
@@ -285,7 +292,9 @@ class BatchNormND(_NormBase):
                     Config.getLogger().warning("%s: a training batch with one value per map (data of shape %s) "
                                                "leaves the running mean and variance unchanged", self._label(),
                                                tuple(data.shape))
-            if self.affine:
+            if self._stats64 is not None:
+                pass  # the compiled kernel wrote out
+            elif self.affine:
                 xp.multiply(xhat, scale, out=out)
                 out += bias
             else:
@@ -304,9 +313,56 @@ class BatchNormND(_NormBase):
             self._evalMul = mul
         self.data = out
 
+    def _fusedForward(self, fused, data, xhat, out):
+        """The train-mode forward pass as one compiled kernel (Backend/_jit.py): statistics summed in
+        float64, xhat and out each rounded once. Returns (mean, var, invstd) in the data's dtype, kept
+        dims; the float64 statistics stay for the backward pass."""
+        N, C = data.shape[:2]
+        flat = (N, C, data.size // (N * C))
+        kept = (1, C) + (1,) * self.nd
+        plain = gpuarray.kernels.plain
+        scale, bias = self._scaleBias()
+        if scale is None:
+            scale = self._scratch("ones", (C,), data.dtype)
+            scale.fill(1)
+            bias = self._scratch("zeros", (C,), data.dtype)
+            bias.fill(0)
+        stats = self._scratch("stats", (3, C), xp.float64)
+        fused(plain(data).reshape(flat), plain(scale).reshape(C), plain(bias).reshape(C), self.epsilon,
+              plain(xhat).reshape(flat), plain(out).reshape(flat), plain(stats))
+        self._stats64 = stats
+        return tuple(stats[i].astype(data.dtype).reshape(kept) for i in range(3))
+
+    def _gradSums(self, grad, axes):
+        """(sum(g), sum(g * xhat)); after a compiled forward pass by the compiled backward kernel
+        (the input gradient too when ``updateGrad`` asks for it: one pass over the data)."""
+        if self._sums is None and self._stats64 is not None:
+            self._fusedBackward(grad, None)
+        return super()._gradSums(grad, axes)
+
+    def _fusedBackward(self, grad, out):
+        """sum(g), sum(g * xhat) over every axis but the channels, summed in float64, and with
+        ``out`` the input gradient, in one compiled kernel; sets ``self._sums``."""
+        N, C = grad.shape[:2]
+        flat = (N, C, grad.size // (N * C))
+        kept = (1, C) + (1,) * self.nd
+        plain = gpuarray.kernels.plain
+        grad = xp.ascontiguousarray(plain(grad))
+        fused = gpuarray.kernels.fusedKernel("batchNormBackward", grad, self._xhat)  # applies as forward's did
+        factor = self._stats64[2]
+        if self.affine:
+            factor = factor * plain(self.vars["scale"].data).reshape(C)
+        sums = self._scratch("sums", (2, C), xp.float64)
+        target = plain(out if out is not None else self._xhat).reshape(flat)  # not written without out
+        fused(grad.reshape(flat), plain(self._xhat).reshape(flat), factor,
+              float(self._count), plain(sums), target, out is not None)
+        self._sums = (sums[0].astype(grad.dtype).reshape(kept), sums[1].astype(grad.dtype).reshape(kept))
+
     def updateGrad(self, grad):
         out = self._buffer("grad", grad.shape, grad.dtype)
-        if self.train:
+        if self.train and self._stats64 is not None:
+            self._fusedBackward(grad, out)
+        elif self.train:
             factor = self._invstd * self.vars["scale"].data if self.affine else self._invstd
             sums = self._gradSums(grad, self._axes)
             comm = self._gridComm

@@ -37,7 +37,7 @@ class PoolND(Module):
     def calcMode(self, dtype):
         super().calcMode(dtype)
         dropShapeCaches(self)
-        self._win = self._best = None
+        self._win = self._best = self._idx = None
 
     def _outShape(self, inShape):
         return convOutShape(inShape, self.size, self.stride, self.pad, self._dilation)
@@ -131,8 +131,27 @@ class MaxPoolND(PoolND):
         super().__init__(size, stride, pad, name)
         self.useMask = bool(useMask)
         self.mask = None
+        self._idx = None
+
+    def _tiled2x2(self, data):
+        """The compiled one-pass kernel for 2x2 windows at stride 2 without padding (the common
+        pooling of conv nets), or None (Backend/_jit.py; without numba, on a GPU, with a mask)."""
+        if self.nd != 2 or self.useMask or self.size != (2, 2) or self.stride != (2, 2) or any(self.pad):
+            return None
+        return gpuarray.kernels.fusedKernel("maxPool2x2", data)
 
     def updateData(self, data):
+        self._idx = None
+        fused = self._tiled2x2(data)
+        if fused is not None:
+            shape = tuple(data.shape[:2]) + self._outShape(data.shape[2:])
+            out = self._buffer("data", shape, data.dtype)
+            idx = self._buffer("idx", shape, xp.int8)  # per call: kept for backward
+            plain = gpuarray.kernels.plain
+            fused(plain(data), plain(out), plain(idx))
+            self._idx, self._win, self._best = idx, None, None
+            self.data = out
+            return
         geo = self._geometry(data.shape)
         win = self._windows(data, geo, float("-inf"))
         best = self._buffer("best", (win.shape[1],), data.dtype)
@@ -178,6 +197,13 @@ class MaxPoolND(PoolND):
 
     def updateGrad(self, grad):
         x = self.inData
+        if self._idx is not None:
+            out = self._buffer("grad", tuple(x.shape), grad.dtype)
+            plain = gpuarray.kernels.plain
+            gpuarray.kernels.fusedKernel("maxPool2x2Backward", out)(
+                xp.ascontiguousarray(plain(grad)), plain(self._idx), plain(out))
+            self.grad = out
+            return
         geo = self._geometry(x.shape)
         g = self._gridGrad(grad, geo)
         win, best = self._win, self._best

@@ -6,6 +6,7 @@ from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import Activation, ModuleError
 from PuzzleLib.Modules.Activation import clip, elu, leakyRelu, relu, sigmoid, softPlus, tanh
 from tests.gradcheck import checkModule
+from tests.Modules._jitpath import compiledKernels, numpyKernels  # noqa: F401 (fixtures)
 
 ALL = [sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip]
 
@@ -231,3 +232,28 @@ def test_bad_slc_and_list_input_are_module_errors():
     x = to_gpu(np.zeros((2, 3), np.float32))
     with pytest.raises(ModuleError, match=r"Activation 'act'.*one device array.*list of 2"):
         Activation(relu, name="act")([x, x])
+
+
+def _reluPass(x, grad, inplace):
+    mod = Activation(relu, inplace=inplace)
+    out = mod(to_gpu(x)).get()
+    return out, mod.backward(to_gpu(grad)).get()
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_compiled_backward_gives_the_numpy_paths_numbers(inplace, request):
+    x = np.random.randn(6, 40).astype(np.float32)
+    x[0, :3] = [np.nan, 0.0, -0.0]
+    grad = np.random.randn(*x.shape).astype(np.float32)
+    grad[1, :2] = [np.inf, np.nan]
+    request.getfixturevalue("numpyKernels")
+    with np.errstate(invalid="ignore"):
+        ref = _reluPass(x, grad, inplace)
+        request.getfixturevalue("compiledKernels")
+        got = _reluPass(x, grad, inplace)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+
+
+def test_relu_compiled_backward_gradients(compiledKernels):
+    checkModule(Activation(relu), np.random.randn(3, 5))

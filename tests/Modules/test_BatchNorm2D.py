@@ -4,6 +4,7 @@ import pytest
 from PuzzleLib.Backend.gpuarray import isDtypeSupported, to_gpu
 from PuzzleLib.Modules import BatchNorm2D, ModuleError
 from tests.gradcheck import checkModule
+from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize("shape", [(4, 3, 2, 2), (2, 2, 3, 4), (5, 1, 1, 3)])
@@ -131,3 +132,55 @@ def test_savemean_and_saveinvvar_are_per_map_in_the_params_shape():
     assert mod.savemean.shape == (1, 2, 1, 1) and mod.saveinvvar.shape == (1, 2, 1, 1)
     np.testing.assert_allclose(mod.savemean.get().ravel(), [4.0, 2.0], rtol=1e-6)
     np.testing.assert_allclose(mod.saveinvvar.get().ravel(), [1 / np.sqrt(5 + 1e-5), 1 / np.sqrt(1e-5)], rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (5, 1, 1, 3)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_compiled_path_train_gradients(shape, affine, compiledKernels):
+    mod = BatchNorm2D(shape[1], affine=affine)
+    checkModule(mod, np.random.randn(*shape) * 2 + 1, rtol=1e-4, atol=1e-6)
+    assert (mod._stats64 is not None) == compiledKernels
+
+
+def _trainPass(x, grad, updGrad=True):
+    np.random.seed(5)
+    mod = BatchNorm2D(x.shape[1], sscale=0.5)
+    mod.vars["bias"].data.set(np.random.randn(1, x.shape[1], 1, 1).astype(np.float32))
+    out = mod(to_gpu(x)).get()
+    dx = mod.backward(to_gpu(grad), updGrad=updGrad)
+    return (out, None if dx is None else dx.get(), mod.vars["scale"].grad.get(), mod.vars["bias"].grad.get(),
+            mod.attrs["mean"].get(), mod.attrs["var"].get(), mod.savemean.get(), mod.saveinvvar.get()), mod
+
+
+@pytest.mark.parametrize("updGrad", [True, False])
+def test_compiled_path_gives_the_numpy_paths_numbers_to_float32_rounding(updGrad, request):
+    x = (np.random.randn(8, 4, 6, 5) * np.array([1, 20, 1e-2, 3])[None, :, None, None] + 4).astype(np.float32)
+    grad = np.random.randn(*x.shape).astype(np.float32)
+    request.getfixturevalue("numpyKernels")
+    ref, _ = _trainPass(x, grad, updGrad)
+    request.getfixturevalue("compiledKernels")
+    got, mod = _trainPass(x, grad, updGrad)
+    assert (mod._stats64 is not None) == compiledActive()
+    for name, a, b in zip(("out", "dx", "dscale", "dbias", "mean", "var", "savemean", "saveinvvar"), got, ref):
+        if a is None:
+            assert b is None and not updGrad
+            continue
+        # a few float32 ulps of the values the results are sums and differences of
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=4e-6 * max(1.0, float(np.abs(b).max())), err_msg=name)
+
+
+def test_compiled_path_takes_a_strided_gradient(compiledKernels):
+    x = np.random.randn(4, 3, 4, 4).astype(np.float32)
+    big = np.random.randn(4, 3, 4, 8).astype(np.float32)
+    mod = BatchNorm2D(3)
+    mod(to_gpu(x))
+    strided = to_gpu(big)[..., ::2]
+    dx = mod.backward(strided).get()
+    other = BatchNorm2D(3)
+    other.vars["scale"].data.set(mod.vars["scale"].data.get())
+    other(to_gpu(x))
+    # the same kernel on a contiguous copy (on the array-library path strided sums may round otherwise)
+    ref = other.backward(to_gpu(np.ascontiguousarray(big[..., ::2]))).get()
+    if compiledKernels:
+        np.testing.assert_array_equal(dx, ref)
+    np.testing.assert_allclose(dx, ref, rtol=1e-5, atol=1e-6)

@@ -5,6 +5,7 @@ from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import MaxPool2D, ModuleError
 from tests.gradcheck import checkModule
 from tests.Modules._imageref import poolRef
+from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels  # noqa: F401 (fixtures)
 
 GEOMETRIES = [(2, 2, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 0)), (3, 1, 2), (2, (3, 4), 1)]  # last: stride > size
 
@@ -77,3 +78,31 @@ def test_mask_points_inside_the_data_when_the_maximum_is_minus_infinity():
     for i, j in np.ndindex(*mask.shape):
         r, c = divmod(int(mask[i, j]), 4)
         assert 2 * i - 1 <= r <= 2 * i + 1 and 2 * j - 1 <= c <= 2 * j + 1 and 0 <= r < 5 and 0 <= c < 4, (i, j, r, c)
+
+
+def _poolPass(x, grad):
+    mod = MaxPool2D(2, 2)
+    out = mod(to_gpu(x)).get()
+    return out, mod.backward(to_gpu(grad)).get(), mod
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (2, 2, 7, 5)])
+def test_compiled_2x2_path_gives_the_numpy_paths_numbers(shape, request):
+    x = np.maximum(np.round(np.random.randn(*shape), 1), 0).astype(np.float32)  # ties: zeros and repeats
+    x[0, 0, 1, 1] = np.nan
+    grad = np.random.randn(shape[0], shape[1], shape[2] // 2, shape[3] // 2).astype(np.float32)
+    request.getfixturevalue("numpyKernels")
+    refOut, refGrad, _ = _poolPass(x, grad)
+    request.getfixturevalue("compiledKernels")
+    out, dx, mod = _poolPass(x, grad)
+    assert (mod._idx is not None) == compiledActive()
+    np.testing.assert_array_equal(out, refOut)
+    np.testing.assert_array_equal(dx, refGrad)
+
+
+def test_compiled_2x2_path_gradients(compiledKernels):
+    checkModule(MaxPool2D(2, 2), np.random.randn(2, 2, 6, 5))
+    mod = MaxPool2D(2, 2)
+    mod.calcMode(np.float64)
+    mod(to_gpu(np.random.randn(1, 1, 4, 4)))
+    assert (mod._idx is not None) == compiledKernels
