@@ -134,7 +134,7 @@ def test_savemean_and_saveinvvar_are_per_map_in_the_params_shape():
     np.testing.assert_allclose(mod.saveinvvar.get().ravel(), [1 / np.sqrt(5 + 1e-5), 1 / np.sqrt(1e-5)], rtol=1e-5)
 
 
-@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (5, 1, 1, 3)])
+@pytest.mark.parametrize("shape", [(3, 2, 8, 8), (2, 1, 8, 9)])  # maps of 64 values or more take the kernel
 @pytest.mark.parametrize("affine", [True, False])
 def test_compiled_path_train_gradients(shape, affine, compiledKernels):
     mod = BatchNorm2D(shape[1], affine=affine)
@@ -154,7 +154,7 @@ def _trainPass(x, grad, updGrad=True):
 
 @pytest.mark.parametrize("updGrad", [True, False])
 def test_compiled_path_gives_the_numpy_paths_numbers_to_float32_rounding(updGrad, request):
-    x = (np.random.randn(8, 4, 6, 5) * np.array([1, 20, 1e-2, 3])[None, :, None, None] + 4).astype(np.float32)
+    x = (np.random.randn(8, 4, 8, 9) * np.array([1, 20, 1e-2, 3])[None, :, None, None] + 4).astype(np.float32)
     grad = np.random.randn(*x.shape).astype(np.float32)
     request.getfixturevalue("numpyKernels")
     ref, _ = _trainPass(x, grad, updGrad)
@@ -169,9 +169,18 @@ def test_compiled_path_gives_the_numpy_paths_numbers_to_float32_rounding(updGrad
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=4e-6 * max(1.0, float(np.abs(b).max())), err_msg=name)
 
 
+def test_small_maps_keep_the_numpy_path(compiledKernels):
+    # the kernel walks one map at a time, which strides through memory when maps are small
+    mod = BatchNorm2D(3)
+    mod(to_gpu(np.random.randn(4, 3, 7, 9).astype(np.float32)))
+    assert mod._stats64 is None
+    mod(to_gpu(np.random.randn(4, 3, 8, 8).astype(np.float32)))
+    assert (mod._stats64 is not None) == compiledKernels
+
+
 def test_compiled_path_takes_a_strided_gradient(compiledKernels):
-    x = np.random.randn(4, 3, 4, 4).astype(np.float32)
-    big = np.random.randn(4, 3, 4, 8).astype(np.float32)
+    x = np.random.randn(4, 3, 8, 8).astype(np.float32)
+    big = np.random.randn(4, 3, 8, 16).astype(np.float32)
     mod = BatchNorm2D(3)
     mod(to_gpu(x))
     strided = to_gpu(big)[..., ::2]
