@@ -51,8 +51,9 @@ class BlueprintError(SerializationError):
     """A blueprint does not describe a net this library can build."""
 
 
-class DatasetError(PuzzleLibError, ValueError):
-    """A data set could not be found or read (missing files, unreadable images, missing extras)."""
+class DatasetError(PuzzleLibError, ValueError, RuntimeError):
+    """A data set could not be found or read (missing files, unreadable images, missing extras).
+    Also a RuntimeError, which PuzzleLib 1.0's loaders raise for the same failures."""
 
 
 class WorkbenchError(PuzzleLibError, ValueError):

@@ -8,6 +8,18 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _privateTempdir(tmp_path_factory):
+    """tempfile.gettempdir() is this run's own folder: code that writes to a fixed name there
+    (SentiNet's recipe saves its best net to "<tempdir>/<net.name>.hdf", as PuzzleLib 1.0 does)
+    cannot collide with a test run in another checkout on the same machine."""
+    import tempfile
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tempdir"))
+    yield
+    tempfile.tempdir = saved
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     np.random.seed(1234)

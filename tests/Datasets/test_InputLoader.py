@@ -103,6 +103,8 @@ def test_errors_name_the_input_and_file(tmp_path):
         ZipLoader().load(str(tmp_path / "plain.txt"))
     with pytest.raises(DatasetError, match="'.*plain.txt' is not tar file"):
         TarLoader().load(str(tmp_path / "plain.txt"))
+    with pytest.raises(RuntimeError, match="is not tar file"):  # the class PuzzleLib 1.0 programs catch
+        TarLoader().load(str(tmp_path / "plain.txt"))
     with pytest.raises(DatasetError, match="Path '.*nowhere' does not exist"):
         PathLoader().load(str(tmp_path / "nowhere"))
     _zip(str(tmp_path / "bad.zip"), [("ok.png", _png((1, 2, 3))), ("broken.png", b"\x89PNG not really")])

@@ -11,6 +11,11 @@ from PuzzleLib.Variable import Variable
 _sigmoid = gpuarray.kernels.activationKernels["sigmoid"][0]
 
 
+
+class _InterfaceError(ModuleError, RuntimeError):
+    """Forward/backward of an RBM: a ModuleError, and the RuntimeError PuzzleLib 1.0 programs catch."""
+
+
 class RBM(Module):
     """A Bernoulli restricted Boltzmann machine (Hinton, https://www.cs.toronto.edu/~hinton/absps/guideTR.pdf)
     that is a Module only for its variables: W (vsize, hsize) drawn from normal(0, wscale /
@@ -141,10 +146,10 @@ class RBM(Module):
             self.vars["c"].grad[...] = (ph0 - ph1).sum(axis=0)
 
     def updateData(self, data):
-        raise ModuleError("RBM does not support full module interface: use hiddenFromVisible / calcCDGrad")
+        raise _InterfaceError("RBM does not support full module interface: use hiddenFromVisible / calcCDGrad")
 
     def updateGrad(self, grad):
-        raise ModuleError("RBM does not support full module interface: use visibleFromHidden / calcCDGrad")
+        raise _InterfaceError("RBM does not support full module interface: use visibleFromHidden / calcCDGrad")
 
     def dataShapeFrom(self, shape):
         return (shape[0], self.hsize)
