@@ -21,6 +21,7 @@ import weakref
 
 from PuzzleLib.Backend import gpuarray
 from PuzzleLib.Errors import ModuleError
+from PuzzleLib.Modules import _winograd
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules._initscheme import createTensorWithScheme, parseInitScheme
 from PuzzleLib.Modules._validate import ownerName, positiveInt, realNumber
@@ -365,6 +366,7 @@ class _ConvBase(Module):
         else:
             W = createTensorWithScheme(initscheme, wshape, self.wscale, fanIn, fanOut, owner=owner)
         self.setVar("W", Variable(W))
+        self._wgTiles = self._wgV = None
         if self.useBias:
             self.setVar("b", Variable(gpuarray.zeros((1, self.outmaps) + (1,) * self._paramNd(), self.calctype)))
         self._bwdCache = None
@@ -394,7 +396,7 @@ class _ConvBase(Module):
         super().calcMode(dtype)
         dropShapeCaches(self)
         workspace.release(self)
-        self._colsm = self._xT = None
+        self._colsm = self._xT = self._wgV = None
 
     def _geometry(self, shape):
         """The Geometry for data of ``shape`` (cached per shape)."""
@@ -500,6 +502,10 @@ class ConvND(_ConvBase):
         return Geometry(inShape, outShape, self.size, self.stride, self.pad, self.dilation)
 
     def updateData(self, data):
+        self._wgTiles = self._winogradTiles(data)
+        if self._wgTiles is not None:
+            self._winogradForward(data)
+            return
         N, C = data.shape[:2]
         O, K = self.outmaps, prod(self.size)
         geo = self._geometry(data.shape)
@@ -577,6 +583,9 @@ class ConvND(_ConvBase):
         self.grad = out
 
     def updateGrad(self, grad):
+        if self._wgTiles is not None:
+            self._winogradInputGrad(grad)
+            return
         x = self.inData
         full = self._fullConvGeometry(x.shape)
         if full is not None:
@@ -600,6 +609,9 @@ class ConvND(_ConvBase):
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        if self._wgTiles is not None:
+            self._winogradParamGrads(grad, scale, momentum)
+            return
         gT = self._gradGrid(grad)
         colsm = self._columns()
         Wvar = self.vars["W"]
@@ -608,6 +620,87 @@ class ConvND(_ConvBase):
         self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             self._accBias(gT, scale, momentum)
+
+    # -- Winograd F(2x2, 3x3): 3x3 stride-1 float32 layers on the CPU (_winograd.py) --
+    def _winogradTiles(self, data):
+        """(th, tw), the output tiles per column and row, where this call goes by Winograd, else None."""
+        if not (_winograd.enabled and self.nd == 2 and self.size == (3, 3) and self.stride == (1, 1)
+                and self.dilation == (1, 1) and self.groups == 1 and data.dtype == xp.float32
+                and min(self.inmaps, self.outmaps) >= _winograd.minMaps and gpuarray.backendName == "cpu"):
+            return None
+        if _winograd.kernels() is None:
+            return None
+        return _winograd.tiles(convOutShape(data.shape[2:], self.size, self.stride, self.pad, self.dilation))
+
+    def _winogradInput(self, data, V):
+        """V (16, P, C) = the transformed input tiles of ``data``."""
+        x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
+        _winograd.launch("inputTransform", x, V, self.pad[0], self.pad[1], *self._wgTiles)
+        return V
+
+    def _winogradWeights(self, dtype):
+        """U (16, C, O): the transformed kernels, from W as it is now."""
+        U = workspace.array("wgU", (16, self.inmaps, self.outmaps), dtype)
+        return _winograd.transformedWeights(gpuarray.kernels.plain(self.vars["W"].data), U)
+
+    def _winogradForward(self, data):
+        N, C = data.shape[:2]
+        O = self.outmaps
+        th, tw = self._wgTiles
+        shape = (16, N * th * tw, C)
+        if workspace.keepCols(self, shape, data.dtype):
+            # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
+            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
+            self._wgV = V
+        else:
+            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
+            self._wgV = None
+        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
+        xp.matmul(V, self._winogradWeights(data.dtype), out=M)
+        if self.useBias:
+            bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
+        else:
+            bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
+        out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
+        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
+        self.data = out
+
+    def _winogradGrad(self, grad):
+        """Z (16, P, O): the output gradient's tiles, transformed once per backward call."""
+        if self._bwdCache is None:
+            N, O = grad.shape[:2]
+            th, tw = self._wgTiles
+            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
+            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
+            _winograd.launch("gradTransform", g, Z, th, tw)
+            self._bwdCache = Z
+        return self._bwdCache
+
+    def _winogradInputGrad(self, grad):
+        x = self.inData
+        Z = self._winogradGrad(grad)
+        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
+        xp.matmul(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), out=dV)
+        out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
+        _winograd.launch("inputAdjoint", dV, plainOut, self.pad[0], self.pad[1], *self._wgTiles)
+        self.grad = out
+
+    def _winogradParamGrads(self, grad, scale, momentum):
+        Z = self._winogradGrad(grad)
+        V = self._wgV
+        if V is None:
+            shape = Z.shape[:2] + (self.inmaps,)
+            V = self._winogradInput(self.inData, workspace.array("bwdcols", shape, grad.dtype))
+        dU = workspace.array("wgU", (16, self.inmaps, self.outmaps), grad.dtype)
+        xp.matmul(V.transpose(0, 2, 1), Z, out=dU)
+        Wvar = self.vars["W"]
+        dW = self._scratch("dW", Wvar.grad.shape, grad.dtype)
+        self._accumulateParamGrad(Wvar, _winograd.weightGradient(dU, dW), scale, momentum)
+        if self.useBias:
+            bvar = self.vars["b"]
+            db = self._scratch("db", bvar.grad.shape, grad.dtype)
+            xp.sum(gpuarray.kernels.plain(grad), axis=(0, 2, 3), out=db.reshape(-1))
+            self._accumulateParamGrad(bvar, db, scale, momentum)
 
     def checkDataShape(self, shape):
         self._checkShapeOf("data", shape, self.inmaps)

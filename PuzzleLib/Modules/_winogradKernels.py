@@ -1,0 +1,218 @@
+"""Winograd F(2x2, 3x3) tile transforms as multi-threaded numba kernels (private).
+
+Imported only by ``_winograd.kernels()``, and only when numba is installed (the ``jit`` extra);
+``cache=True`` keeps the compiled code in ``__pycache__``, so a process pays the compilation once.
+
+Layouts: ``x``/``dx`` (N, C, H, W) and ``y``/``g`` (N, O, Ho, Wo) as the module sees them; the
+transformed tiles ``V``/``dV`` (16, P, C) and ``M``/``Z`` (16, P, O), where the 16 rows are the
+entries of a 4x4 tile (row-major), P = N * th * tw tiles in (sample, tile row, tile column) order,
+and the channels come last, so that the 16 products are (P x C) @ (C x O) and every kernel's inner
+loop runs over contiguous channels. Each kernel works on one row of tiles at a time, the rows
+spread over numba's threads (``prange``).
+
+With B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], A^T = [[1, 1, 1, 0],
+[0, 1, -1, -1]]: V = B^T d B per input tile d (4x4, from row 2 * ty - padH), Y = A^T M A per
+output tile (2x2); their adjoints Z = A dY A^T and dd = B dV B^T (summed where tiles overlap).
+"""
+import numba
+import numpy as np
+from numba import njit, prange
+
+if numba.config.THREADING_LAYER == "default":
+    # numba would take GNU OpenMP where it finds it, whose threads a forked child (a data loader's
+    # worker) cannot use: the kernels run on a fork-safe layer unless the program chose one itself;
+    # ``_winograd.launch`` runs them one at a time (the workqueue layer is not thread-safe)
+    numba.config.THREADING_LAYER = "forksafe"
+
+
+@njit(parallel=True, cache=True)
+def inputTransform(x, V, padH, padW, th, tw):
+    """V = B^T d B for every 4x4 tile of x zero-padded by ``padH`` rows and ``padW`` columns (reads
+    past the edges are zeros)."""
+    N, C, H, W = x.shape
+    T = th * tw
+    Wp = 2 * tw + 2
+    for item in prange(N * th):
+        n = item // th
+        ty = item - n * th
+        R = np.zeros((4, Wp, C), np.float32)
+        for i in range(4):
+            yy = 2 * ty - padH + i
+            if 0 <= yy < H:
+                for c in range(C):
+                    for j in range(W):
+                        R[i, padW + j, c] = x[n, c, yy, j]
+        for j in range(Wp):
+            for c in range(C):
+                r0 = R[0, j, c]
+                r1 = R[1, j, c]
+                r2 = R[2, j, c]
+                r3 = R[3, j, c]
+                R[0, j, c] = r0 - r2
+                R[1, j, c] = r1 + r2
+                R[2, j, c] = r2 - r1
+                R[3, j, c] = r1 - r3
+        base = n * T + ty * tw
+        for i in range(4):
+            for tx in range(tw):
+                j = 2 * tx
+                t = base + tx
+                for c in range(C):
+                    a0 = R[i, j, c]
+                    a1 = R[i, j + 1, c]
+                    a2 = R[i, j + 2, c]
+                    a3 = R[i, j + 3, c]
+                    V[4 * i, t, c] = a0 - a2
+                    V[4 * i + 1, t, c] = a1 + a2
+                    V[4 * i + 2, t, c] = a2 - a1
+                    V[4 * i + 3, t, c] = a1 - a3
+
+
+@njit(parallel=True, cache=True)
+def outputTransform(M, bias, y, th, tw):
+    """y = A^T M A + bias per 2x2 output tile (the part of the last tiles past Ho, Wo is dropped)."""
+    N, O, Ho, Wo = y.shape
+    T = th * tw
+    for item in prange(N * th):
+        n = item // th
+        ty = item - n * th
+        base = n * T + ty * tw
+        L = np.empty((2, 2 * tw, O), np.float32)
+        for tx in range(tw):
+            t = base + tx
+            xx = 2 * tx
+            for o in range(O):
+                s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
+                s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
+                s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
+                s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
+                s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
+                s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
+                s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
+                s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
+                L[0, xx, o] = s00 + s01 + s02
+                L[0, xx + 1, o] = s01 - s02 - s03
+                L[1, xx, o] = s10 + s11 + s12
+                L[1, xx + 1, o] = s11 - s12 - s13
+        for i in range(2):
+            yy = 2 * ty + i
+            if yy < Ho:
+                for o in range(O):
+                    b = bias[o]
+                    for j in range(Wo):
+                        y[n, o, yy, j] = L[i, j, o] + b
+
+
+@njit(parallel=True, cache=True)
+def gradTransform(g, Z, th, tw):
+    """Z = A dY A^T per 2x2 tile of the output gradient g (zeros past Ho, Wo): the adjoint of outputTransform."""
+    N, O, Ho, Wo = g.shape
+    T = th * tw
+    for item in prange(N * th):
+        n = item // th
+        ty = item - n * th
+        base = n * T + ty * tw
+        L = np.zeros((2, 2 * tw, O), np.float32)
+        for i in range(2):
+            yy = 2 * ty + i
+            if yy < Ho:
+                for o in range(O):
+                    for j in range(Wo):
+                        L[i, j, o] = g[n, o, yy, j]
+        for tx in range(tw):
+            t = base + tx
+            xx = 2 * tx
+            for o in range(O):
+                g00 = L[0, xx, o]
+                g01 = L[0, xx + 1, o]
+                g10 = L[1, xx, o]
+                g11 = L[1, xx + 1, o]
+                r10 = g00 + g10
+                r11 = g01 + g11
+                r20 = g00 - g10
+                r21 = g01 - g11
+                Z[0, t, o] = g00
+                Z[1, t, o] = g00 + g01
+                Z[2, t, o] = g00 - g01
+                Z[3, t, o] = -g01
+                Z[4, t, o] = r10
+                Z[5, t, o] = r10 + r11
+                Z[6, t, o] = r10 - r11
+                Z[7, t, o] = -r11
+                Z[8, t, o] = r20
+                Z[9, t, o] = r20 + r21
+                Z[10, t, o] = r20 - r21
+                Z[11, t, o] = -r21
+                Z[12, t, o] = -g10
+                Z[13, t, o] = -g10 - g11
+                Z[14, t, o] = g11 - g10
+                Z[15, t, o] = g11
+
+
+@njit(parallel=True, cache=True)
+def inputAdjoint(dV, dx, padH, padW, th, tw):
+    """dx = the sum of B dV B^T over the tiles that cover each input position: the adjoint of
+    inputTransform. Each item of the parallel loop writes two whole rows of dx (from the tile rows
+    above and below them), so no two threads add into the same place."""
+    N, C, H, W = dx.shape
+    T = th * tw
+    Wp = 2 * tw + 2
+    for item in prange(N * (th + 1)):
+        n = item // (th + 1)
+        r = item - n * (th + 1)
+        y0 = 2 * r - padH
+        if y0 + 2 <= 0 or y0 >= H:
+            continue
+        acc = np.zeros((2, Wp, C), np.float32)
+        if r >= 1:
+            # tile row r - 1 gives its rows 2 and 3 of B dV B^T (rows of B dV: -v0 + v1 + v2 and -v3)
+            base = n * T + (r - 1) * tw
+            for tx in range(tw):
+                t = base + tx
+                xx = 2 * tx
+                for c in range(C):
+                    a0 = dV[4, t, c] + dV[8, t, c] - dV[0, t, c]
+                    a1 = dV[5, t, c] + dV[9, t, c] - dV[1, t, c]
+                    a2 = dV[6, t, c] + dV[10, t, c] - dV[2, t, c]
+                    a3 = dV[7, t, c] + dV[11, t, c] - dV[3, t, c]
+                    b0 = dV[12, t, c]
+                    b1 = dV[13, t, c]
+                    b2 = dV[14, t, c]
+                    b3 = dV[15, t, c]
+                    acc[0, xx, c] += a0
+                    acc[0, xx + 1, c] += a1 - a2 + a3
+                    acc[0, xx + 2, c] += a1 + a2 - a0
+                    acc[0, xx + 3, c] -= a3
+                    acc[1, xx, c] -= b0
+                    acc[1, xx + 1, c] -= b1 - b2 + b3
+                    acc[1, xx + 2, c] -= b1 + b2 - b0
+                    acc[1, xx + 3, c] += b3
+        if r < th:
+            # tile row r gives its rows 0 and 1 (rows of B dV: v0 and v1 - v2 + v3)
+            base = n * T + r * tw
+            for tx in range(tw):
+                t = base + tx
+                xx = 2 * tx
+                for c in range(C):
+                    a0 = dV[0, t, c]
+                    a1 = dV[1, t, c]
+                    a2 = dV[2, t, c]
+                    a3 = dV[3, t, c]
+                    b0 = dV[4, t, c] - dV[8, t, c] + dV[12, t, c]
+                    b1 = dV[5, t, c] - dV[9, t, c] + dV[13, t, c]
+                    b2 = dV[6, t, c] - dV[10, t, c] + dV[14, t, c]
+                    b3 = dV[7, t, c] - dV[11, t, c] + dV[15, t, c]
+                    acc[0, xx, c] += a0
+                    acc[0, xx + 1, c] += a1 - a2 + a3
+                    acc[0, xx + 2, c] += a1 + a2 - a0
+                    acc[0, xx + 3, c] -= a3
+                    acc[1, xx, c] += b0
+                    acc[1, xx + 1, c] += b1 - b2 + b3
+                    acc[1, xx + 2, c] += b1 + b2 - b0
+                    acc[1, xx + 3, c] -= b3
+        for i in range(2):
+            yy = y0 + i
+            if 0 <= yy < H:
+                for c in range(C):
+                    for j in range(W):
+                        dx[n, c, yy, j] = acc[i, padW + j, c]

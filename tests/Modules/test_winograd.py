@@ -1,0 +1,219 @@
+"""Conv2D's Winograd F(2x2, 3x3) path (PuzzleLib/Modules/_winograd.py) against its im2col path and a
+float64 reference of the same float32 inputs; and the im2col path wherever Winograd does not apply
+(numba absent, float64, other geometries)."""
+import numpy as np
+import pytest
+
+from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Backend.gpuarray import to_gpu
+from PuzzleLib.Modules import Conv2D, _winograd
+from PuzzleLib.Modules._conv import workspace
+
+numba = pytest.importorskip("numba", reason="the jit extra (numba) is what the Winograd path runs on")
+if gpuarray.backendName != "cpu":
+    pytest.skip("the Winograd path is the CPU backend's (a GPU keeps its own products)", allow_module_level=True)
+
+
+def _run(mod, x, g, winograd, scale=1.0, momentum=0.0, twice=False):
+    """Forward and backward with the Winograd path on or off: (y, dx, dW, db, whether it ran)."""
+    old = _winograd.enabled
+    _winograd.enabled = winograd
+    try:
+        y = mod(to_gpu(x))
+        mod.backward(to_gpu(g))
+        if twice:
+            mod.backward(to_gpu(g), scale=scale, momentum=momentum)
+        db = mod.vars["b"].grad.get() if mod.useBias else None
+        return y.get(), mod.grad.get(), mod.vars["W"].grad.get(), db, mod._wgTiles is not None
+    finally:
+        _winograd.enabled = old
+
+
+def _reference(x, W, b, g, pad):
+    """Output, input gradient and weight gradient in float64 of the float32 inputs, by shifted sums."""
+    x, W, g = x.astype(np.float64), W.astype(np.float64), g.astype(np.float64)
+    N, C, H, Wd = x.shape
+    Ho, Wo = g.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    y = np.zeros(g.shape) + (0.0 if b is None else b.astype(np.float64))
+    dxp = np.zeros_like(xp)
+    dW = np.zeros_like(W)
+    for u in range(3):
+        for v in range(3):
+            window = xp[:, :, u:u + Ho, v:v + Wo]
+            y += np.einsum("nchw,oc->nohw", window, W[:, :, u, v])
+            dW[:, :, u, v] = np.einsum("nohw,nchw->oc", g, window)
+            dxp[:, :, u:u + Ho, v:v + Wo] += np.einsum("nohw,oc->nchw", g, W[:, :, u, v])
+    return y, dxp[:, :, pad[0]:pad[0] + H, pad[1]:pad[1] + Wd], dW
+
+
+SHAPES = [
+    # N, inmaps, outmaps, H, W, pad, useBias
+    (2, 16, 16, 8, 8, 1, True),
+    (1, 16, 24, 7, 5, 1, True),        # batch of one, odd sizes: the last tiles are cut
+    (3, 17, 16, 6, 9, 0, False),
+    (2, 16, 18, 5, 6, 2, True),
+    (2, 20, 16, 3, 3, (1, 0), True),   # a single row of tiles, uneven pads
+    (1, 16, 16, 1, 1, 2, True),        # one pixel, all padding
+]
+
+
+@pytest.mark.parametrize("N,C,O,H,W,pad,useBias", SHAPES)
+def test_winograd_matches_im2col_and_float64(N, C, O, H, W, pad, useBias):
+    mod = Conv2D(C, O, 3, pad=pad, useBias=useBias, initscheme="gaussian")
+    b = None
+    if useBias:
+        b = np.random.randn(1, O, 1, 1).astype(np.float32)
+        mod.vars["b"].data.set(b)
+    x = np.random.randn(N, C, H, W).astype(np.float32)
+    g = np.random.randn(*mod.dataShapeFrom(x.shape)).astype(np.float32)
+    wino = _run(mod, x, g, winograd=True)
+    plain = _run(mod, x, g, winograd=False)
+    assert wino[4] and not plain[4]
+    y, dx, dW = _reference(x, mod.W.get(), b, g, mod.pad)
+    for name, w, p, ref in zip(("data", "grad", "W.grad"), wino, plain, (y, dx, dW)):
+        scale = np.abs(ref).max()
+        # float32 rounding: no more than a few times the im2col path's own error (both ~1e-7 of scale)
+        assert np.abs(w - ref).max() <= 3 * np.abs(p - ref).max() + 2e-7 * scale, name
+        np.testing.assert_allclose(w, p, rtol=0, atol=2e-6 * scale, err_msg=name)
+    if useBias:
+        np.testing.assert_allclose(wino[3], g.astype(np.float64).sum(axis=(0, 2, 3)).reshape(1, O, 1, 1),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_winograd_accumulates_with_scale_and_momentum():
+    mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    x = np.random.randn(2, 16, 6, 6).astype(np.float32)
+    g = np.random.randn(2, 16, 6, 6).astype(np.float32)
+    once = _run(mod, x, g, winograd=True)
+    twice = _run(mod, x, g, winograd=True, scale=2.0, momentum=1.0, twice=True)
+    np.testing.assert_allclose(twice[2], 3 * once[2], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(twice[3], 3 * once[3], rtol=1e-5, atol=1e-5)
+
+
+def test_winograd_columns_over_budget_are_transformed_again(monkeypatch):
+    # beyond the kept-columns budget the weight gradient transforms the input again: the same numbers
+    mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    x = np.random.randn(2, 16, 8, 8).astype(np.float32)
+    g = np.random.randn(2, 16, 8, 8).astype(np.float32)
+    kept = _run(mod, x, g, winograd=True)
+    assert mod._wgV is not None
+    fresh = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    fresh.vars["W"].data.set(mod.W.get())
+    monkeypatch.setattr(workspace, "colsBudget", 0)
+    again = _run(fresh, x, g, winograd=True)
+    assert fresh._wgV is None
+    for a, b in zip(kept[:4], again[:4]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_without_numba_the_im2col_path_runs(monkeypatch):
+    monkeypatch.setattr(_winograd, "_tried", True)
+    monkeypatch.setattr(_winograd, "_kernels", None)
+    mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    x = np.random.randn(2, 16, 5, 5).astype(np.float32)
+    g = np.random.randn(2, 16, 5, 5).astype(np.float32)
+    y, dx, dW, db, ran = _run(mod, x, g, winograd=True)
+    assert not ran
+    ref = _reference(x, mod.W.get(), mod.b.get(), g, mod.pad)
+    for got, want in zip((y, dx, dW), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kwargs,dtype", [
+    (dict(inmaps=16, outmaps=16, size=3, pad=1), np.float64),      # float64 keeps the exact path
+    (dict(inmaps=16, outmaps=16, size=3, stride=2, pad=1), np.float32),
+    (dict(inmaps=16, outmaps=16, size=3, dilation=2, pad=2), np.float32),
+    (dict(inmaps=16, outmaps=16, size=3, pad=1, groups=2), np.float32),
+    (dict(inmaps=16, outmaps=16, size=5, pad=2), np.float32),
+    (dict(inmaps=3, outmaps=16, size=3, pad=1), np.float32),       # too few maps to win
+])
+def test_winograd_only_where_it_applies(kwargs, dtype):
+    mod = Conv2D(initscheme="gaussian", **kwargs)
+    mod.calcMode(dtype)
+    x = np.random.randn(2, kwargs["inmaps"], 7, 7).astype(dtype)
+    mod(to_gpu(x))
+    assert mod._wgTiles is None
+
+
+@pytest.mark.parametrize("budget", [0, 1 << 20])
+def test_winograd_buffers_are_shared_and_bounded(monkeypatch, budget):
+    # as the im2col path's (test_Conv2D.py): a layer holds parameter-sized scratch and the transformed
+    # input it may keep within the workspace's budget; the rest is the shared workspace's slots
+    from PuzzleLib.Cost import CrossEntropy
+    from PuzzleLib.Handlers import Trainer
+    from PuzzleLib.Models.Nets.ResNet import loadResNet
+    from PuzzleLib.Modules import _conv
+    from PuzzleLib.Optimizers import MomentumSGD
+    from tests.Modules.test_Conv2D import _privateBytes
+    ws = _conv._Workspace(colsBudget=budget)
+    monkeypatch.setattr(_conv, "workspace", ws)
+    np.random.seed(0)
+    net = loadResNet(inmaps=3, insize=16, maps=(8, 16, 32), blocks=2)
+    opt = MomentumSGD(learnRate=1e-2)
+    opt.setupOn(net)
+    N = 8
+    x = np.random.randn(2 * N, 3, 16, 16).astype(np.float32)
+    labels = np.random.randint(0, 10, 2 * N).astype(np.int32)
+    Trainer(net, CrossEntropy(), opt, batchsize=N).train(to_gpu(x), to_gpu(labels))
+    convs = [conv for conv in net.getAllByType(_conv.ConvND) if conv._wgTiles is not None]
+    assert len(convs) >= 4
+    for conv in convs:
+        kept = sum(ws._kept.get(id(conv), {}).values())
+        assert _privateBytes(conv) <= kept + 4 * conv.W.nbytes + 1024, conv
+    assert ws.keptBytes() <= budget
+
+
+def test_winograd_from_two_threads_at_once():
+    # numba's default threading layer aborts the process on concurrent parallel launches: the
+    # launches are serialised, and each thread gets its own numbers (the workspace is per thread)
+    import threading
+    mods = [Conv2D(16, 16, 3, pad=1, initscheme="gaussian") for _ in range(2)]
+    xs = [np.random.randn(2, 16, 12, 12).astype(np.float32) for _ in range(2)]
+    want = [mod(to_gpu(x)).get() for mod, x in zip(mods, xs)]
+    got, errors = [[], []], []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                got[i].append(mods[i](to_gpu(xs[i])).get())
+        except Exception as e:    # reported below, in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(2):
+        assert len(got[i]) == 20
+        for y in got[i]:
+            np.testing.assert_array_equal(y, want[i])
+
+
+def test_winograd_in_a_forked_child():
+    # a data loader's worker is a fork of a process that has run the kernels: it can run them too
+    import os
+    import signal
+    import time
+    mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    x = to_gpu(np.random.randn(2, 16, 12, 12).astype(np.float32))
+    want = mod(x).get()
+    pid = os.fork()
+    if pid == 0:    # the child: exit status 0 when it got the same numbers
+        try:
+            os._exit(0 if np.array_equal(mod(x).get(), want) else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung in the Winograd kernels")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
