@@ -116,12 +116,13 @@ def isDeviceArray(ary):
 
 
 def fusedKernel(name, *arrays):
-    """The compiled one-pass kernel ``name`` of ``Backend/_jit.py`` when it applies to ``arrays``
-    (numba installed; the arrays large, C-contiguous, float32 or float64), else None: the caller
-    keeps its numpy path. Pass it plain arrays (``plain``)."""
+    """The compiled one-pass kernel ``name`` of ``Backend/_jit.py``, split over threads
+    (``_jit.caller``), when it applies to ``arrays`` (numba installed; the arrays large,
+    C-contiguous, float32 or float64), else None: the caller keeps its numpy path. Pass it plain
+    arrays (``plain``)."""
     if not _jit.wanted(*arrays):
         return None
-    return _jit.kernel(name)
+    return _jit.caller(name)
 
 
 # ---- kernels -------------------------------------------------------------------------------------

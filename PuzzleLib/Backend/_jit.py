@@ -8,15 +8,25 @@ None when numba is not installed; the modules then keep their plain numpy (or Cu
 the tests compare these kernels with. Only arrays of at least ``MIN_SIZE`` elements take them:
 below that the numpy calls are as fast and a first call would pay for the compilation.
 
-Single-threaded on purpose: numba's parallel loops need a threading layer that aborts the process
-when two Python threads enter it at once (a web server training in a thread), and the one fused
-pass is what earns the time.
+The kernels release the GIL and ``run`` splits one call's work (samples, channels or a flat range)
+between the calling thread and helper threads of a small pool of this module's own, up to
+``THREADS`` in all (numpy's elementwise passes are single-threaded; PyTorch's run on every core).
+numba's own parallel loops are not used: their threading layer aborts the process when two Python
+threads enter it at once (a web server training in a thread). Each part writes its own outputs, so
+the numbers do not depend on the split.
 """
+import itertools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
 MIN_SIZE = 1 << 16
+_PARTS = 8  # parts per thread: a thread that gets its core late finds fewer left, one preempted holds up less
+
+THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 _compiled = {}
 _numba = []  # [numba module or None], filled on first use
@@ -56,6 +66,72 @@ def kernel(name):
     return fn
 
 
+_pool = []  # [(pid, executor)]: a forked child makes its own (the parent's threads are not in it)
+
+
+def _executor():
+    if not _pool or _pool[0][0] != os.getpid():
+        _pool[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=max(THREADS - 1, 1),
+                                                     thread_name_prefix="PuzzleLib-jit"))]
+    return _pool[0][1]
+
+
+def _parts(count, parts):
+    parts = max(1, min(parts, count))
+    return [(count * i // parts, count * (i + 1) // parts) for i in range(parts)]
+
+
+def _drain(calls, counter):
+    for index in counter:
+        if index >= len(calls):
+            return
+        calls[index]()
+
+
+def _split(calls):
+    """Run the zero-argument ``calls`` on this thread and up to ``THREADS - 1`` of the pool's, each
+    taking the next call not yet taken; returns when all are done (an error in any is raised here).
+    On a machine whose cores are busy a helper that never gets one is cancelled, and this thread
+    does the work alone, so a split never takes much longer than no split."""
+    if THREADS < 2 or len(calls) < 2:
+        for call in calls:
+            call()
+        return
+    counter = itertools.count()  # next() on it is atomic under the GIL
+    futures = [_executor().submit(_drain, calls, counter) for _ in range(min(THREADS, len(calls)) - 1)]
+    try:
+        _drain(calls, counter)
+    finally:
+        for future in futures:
+            if not future.cancel():
+                future.result()
+
+
+def run(name, count, *args):
+    """``kernel(name)(*args, lo, hi)`` over ``[0, count)`` (samples or channels), in parts spread
+    over up to ``THREADS`` threads."""
+    fn = kernel(name)
+    _split([partial(fn, *args, lo, hi) for lo, hi in _parts(count, _PARTS * THREADS)])
+
+
+def runFlat(name, *arrays):
+    """``kernel(name)(*slices)`` over parts (of 16384 elements or more) of the flat (1-d)
+    ``arrays``, spread over up to ``THREADS`` threads."""
+    fn = kernel(name)
+    n = arrays[0].shape[0]
+    _split([partial(fn, *(a[lo:hi] for a in arrays)) for lo, hi in _parts(n, min(_PARTS * THREADS, n // 16384))])
+
+
+# how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays
+_FLAT = ("reluBackward",)
+
+
+def caller(name):
+    """``name``'s kernel split over up to ``THREADS`` threads: ``caller(name)(count, *args)`` for
+    the ranged kernels (count = samples or channels), ``caller(name)(*flatArrays)`` for the flat ones."""
+    return partial(runFlat if name in _FLAT else run, name)
+
+
 def wanted(*arrays):
     """Whether the compiled path applies: numba present, the arrays large, C-contiguous and of one
     float32/float64 dtype (numba's own types; float16 keeps the numpy path)."""
@@ -70,13 +146,13 @@ def wanted(*arrays):
 
 # ---- max pooling, 2x2 windows at stride 2, no padding ---------------------------------------------
 
-def _maxPool2x2(x, out, idx):
+def _maxPool2x2(x, out, idx, lo, hi):
     """out[n, c, i, j] = max of the window x[n, c, 2i:2i+2, 2j:2j+2], idx = its first maximum's
     offset in the window (row-major, 0..3); a window holding a NaN gives NaN and idx -1 (no
     gradient), as np.max and an equality test against it would."""
     N, C = x.shape[0], x.shape[1]
     Ho, Wo = out.shape[2], out.shape[3]
-    for n in range(N):
+    for n in range(lo, hi):
         for c in range(C):
             for i in range(Ho):
                 top = x[n, c, 2 * i]
@@ -104,13 +180,13 @@ def _maxPool2x2(x, out, idx):
                     idx[n, c, i, j] = k
 
 
-def _maxPool2x2Backward(grad, idx, dx):
+def _maxPool2x2Backward(grad, idx, dx, lo, hi):
     """dx: each window's gradient on its first maximum, zeros elsewhere (also on a last row or
     column that no window covers)."""
     N, C, H, W = dx.shape
     Ho, Wo = grad.shape[2], grad.shape[3]
     zero = dx.dtype.type(0)
-    for n in range(N):
+    for n in range(lo, hi):
         for c in range(C):
             for i in range(Ho):
                 for j in range(Wo):
@@ -161,7 +237,7 @@ def _channelProduct(g, h, c):
 _SUMS = ("_channelSum", "_channelSquaredDeviation", "_channelProduct")
 
 
-def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats):
+def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats, lo, hi):
     """Per channel c of x (N, C, S): mean and (biased) variance summed in float64, then xhat = (x -
     mean) * invstd and out = xhat * scale + bias (scale, bias of shape (C,)) in the data's dtype
     with the statistics rounded to it, as numpy's passes compute them; stats (3, C) float64 gets
@@ -169,7 +245,7 @@ def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats):
     cache for the second and third loop."""
     N, C, S = x.shape
     count = N * S
-    for c in range(C):
+    for c in range(lo, hi):
         mean = _channelSum(x, c) / count
         var = _channelSquaredDeviation(x, c, mean) / count
         invstd = 1.0 / math.sqrt(var + epsilon)
@@ -187,12 +263,12 @@ def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats):
         stats[2, c] = invstd
 
 
-def _batchNormBackward(grad, xhat, factor, count, sums, out, wantGrad):
+def _batchNormBackward(grad, xhat, factor, count, sums, out, wantGrad, lo, hi):
     """Per channel c: sums (2, C) float64 gets sum(g) and sum(g * xhat); with wantGrad, out = factor
     * (g - sum(g) / count - xhat * sum(g * xhat) / count) (factor of shape (C,), float64), evaluated
     in float64 and rounded once."""
     N, C, S = grad.shape
-    for c in range(C):
+    for c in range(lo, hi):
         sumG = _channelSum(grad, c)
         sumGX = _channelProduct(grad, xhat, c)
         sums[0, c] = sumG

@@ -331,7 +331,7 @@ class BatchNormND(_NormBase):
             bias = self._scratch("zeros", (C,), data.dtype)
             bias.fill(0)
         stats = self._scratch("stats", (3, C), xp.float64)
-        fused(plain(data).reshape(flat), plain(scale).reshape(C), plain(bias).reshape(C), self.epsilon,
+        fused(C, plain(data).reshape(flat), plain(scale).reshape(C), plain(bias).reshape(C), self.epsilon,
               plain(xhat).reshape(flat), plain(out).reshape(flat), plain(stats))
         self._stats64 = stats
         return tuple(stats[i].astype(data.dtype).reshape(kept) for i in range(3))
@@ -357,7 +357,7 @@ class BatchNormND(_NormBase):
             factor = factor * plain(self.vars["scale"].data).reshape(C)
         sums = self._scratch("sums", (2, C), xp.float64)
         target = plain(out if out is not None else self._xhat).reshape(flat)  # not written without out
-        fused(grad.reshape(flat), plain(self._xhat).reshape(flat), factor,
+        fused(C, grad.reshape(flat), plain(self._xhat).reshape(flat), factor,
               float(self._count), plain(sums), target, out is not None)
         self._sums = (sums[0].astype(grad.dtype).reshape(kept), sums[1].astype(grad.dtype).reshape(kept))
 

@@ -148,7 +148,7 @@ class MaxPoolND(PoolND):
             out = self._buffer("data", shape, data.dtype)
             idx = self._buffer("idx", shape, xp.int8)  # per call: kept for backward
             plain = gpuarray.kernels.plain
-            fused(plain(data), plain(out), plain(idx))
+            fused(data.shape[0], plain(data), plain(out), plain(idx))
             self._idx, self._win, self._best = idx, None, None
             self.data = out
             return
@@ -201,7 +201,7 @@ class MaxPoolND(PoolND):
             out = self._buffer("grad", tuple(x.shape), grad.dtype)
             plain = gpuarray.kernels.plain
             gpuarray.kernels.fusedKernel("maxPool2x2Backward", out)(
-                xp.ascontiguousarray(plain(grad)), plain(self._idx), plain(out))
+                x.shape[0], xp.ascontiguousarray(plain(grad)), plain(self._idx), plain(out))
             self.grad = out
             return
         geo = self._geometry(x.shape)

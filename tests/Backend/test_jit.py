@@ -1,4 +1,7 @@
 """The compiled CPU kernels (PuzzleLib/Backend/_jit.py) against the numpy formulas they replace."""
+import os
+import time
+
 import numpy as np
 import pytest
 
@@ -25,7 +28,7 @@ def test_maxPool2x2_takes_the_first_maximum_and_scatters_to_it(shape, dtype):
     x[0, 0, 0, 1] = np.nan
     out = np.empty(shape[:2] + (shape[2] // 2, shape[3] // 2), dtype)
     idx = np.empty(out.shape, np.int8)
-    _jit.kernel("maxPool2x2")(x, out, idx)
+    _jit.kernel("maxPool2x2")(x, out, idx, 0, shape[0])
     best, first = _windowsFirstMax(x)
     np.testing.assert_array_equal(out, best)  # NaN where the window holds one
     nan = np.isnan(best)
@@ -34,7 +37,7 @@ def test_maxPool2x2_takes_the_first_maximum_and_scatters_to_it(shape, dtype):
 
     grad = rng.standard_normal(out.shape).astype(dtype)
     dx = np.full(shape, 7.0, dtype)  # every element is written, leftover rows and columns too
-    _jit.kernel("maxPool2x2Backward")(grad, idx, dx)
+    _jit.kernel("maxPool2x2Backward")(grad, idx, dx, 0, shape[0])
     ref = np.zeros(shape, dtype)
     for n, c, i, j in zip(*np.nonzero(~nan)):
         k = first[n, c, i, j]
@@ -48,7 +51,7 @@ def test_batchNormTrain_sums_in_float64_and_rounds_elementwise_as_numpy(dtype):
     x = (rng.standard_normal((6, 3, 40)) * [[[1.0], [30.0], [1e-3]]] + [[[5.0], [-2.0], [1e3]]]).astype(dtype)
     scale, bias = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
     xhat, out, stats = np.empty_like(x), np.empty_like(x), np.empty((3, 3))
-    _jit.kernel("batchNormTrain")(x, scale, bias, 1e-5, xhat, out, stats)
+    _jit.kernel("batchNormTrain")(x, scale, bias, 1e-5, xhat, out, stats, 0, 3)
     ref = x.astype(np.float64)
     mean, var = ref.mean(axis=(0, 2)), ref.var(axis=(0, 2))
     np.testing.assert_allclose(stats[0], mean, rtol=1e-13, atol=1e-13)
@@ -68,7 +71,7 @@ def test_batchNormBackward_is_the_float64_formula_rounded_once(dtype):
     factor = rng.uniform(0.5, 2.0, 4)
     sums, out = np.empty((2, 4)), np.empty_like(g)
     kern = _jit.kernel("batchNormBackward")
-    kern(g, xhat, factor, 150.0, sums, out, True)
+    kern(g, xhat, factor, 150.0, sums, out, True, 0, 4)
     g64, h64 = g.astype(np.float64), xhat.astype(np.float64)
     sumG, sumGX = g64.sum(axis=(0, 2)), (g64 * h64).sum(axis=(0, 2))
     np.testing.assert_allclose(sums, [sumG, sumGX], rtol=1e-12, atol=1e-12)
@@ -77,7 +80,7 @@ def test_batchNormBackward_is_the_float64_formula_rounded_once(dtype):
     np.testing.assert_allclose(out, ref, rtol=0, atol=np.abs(ref).max() * 4 * ulp)
     before = out.copy()
     sums[:] = 0
-    kern(g, xhat, factor, 150.0, sums, out, False)  # sums only: out left alone
+    kern(g, xhat, factor, 150.0, sums, out, False, 0, 4)  # sums only: out left alone
     np.testing.assert_array_equal(out, before)
     np.testing.assert_allclose(sums, [sumG, sumGX], rtol=1e-12, atol=1e-12)
 
@@ -105,3 +108,77 @@ def test_wanted_takes_large_contiguous_float_arrays_of_one_dtype(monkeypatch):
     assert not _jit.wanted(big, np.zeros(5, np.float64))
     assert not _jit.wanted(big[:, ::2].repeat(2, axis=0).T)
     assert not _jit.wanted(big.astype(np.int32))
+
+
+def _allKernels(threads, monkeypatch):
+    """Every kernel through ``caller`` (the threaded split) with ``threads`` threads."""
+    monkeypatch.setattr(_jit, "THREADS", threads)
+    rng = np.random.default_rng(4)
+    x = np.maximum(rng.standard_normal((5, 7, 6, 10)), -0.5).astype(np.float32)
+    out, idx = np.empty((5, 7, 3, 5), np.float32), np.empty((5, 7, 3, 5), np.int8)
+    _jit.caller("maxPool2x2")(5, x, out, idx)
+    dx = np.empty_like(x)
+    _jit.caller("maxPool2x2Backward")(5, out, idx, dx)
+    flat = x.reshape(5, 7, 60)
+    ones = np.ones(7, np.float32)
+    xhat, y, stats = np.empty_like(flat), np.empty_like(flat), np.empty((3, 7))
+    _jit.caller("batchNormTrain")(7, flat, ones, ones, 1e-5, xhat, y, stats)
+    sums, dflat = np.empty((2, 7)), np.empty_like(flat)
+    _jit.caller("batchNormBackward")(7, flat, xhat, stats[2], 300.0, sums, dflat, True)
+    g = rng.standard_normal(20000).astype(np.float32)
+    relu = np.empty_like(g)
+    _jit.caller("reluBackward")(g, np.maximum(g[::-1], 0), relu)
+    return out, idx, dx, xhat, y, stats, sums, dflat, relu
+
+
+def test_a_split_over_threads_gives_the_same_numbers(monkeypatch):
+    one = _allKernels(1, monkeypatch)
+    for threads in (2, 3):
+        for a, b in zip(one, _allKernels(threads, monkeypatch)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_an_error_in_a_helper_threads_part_is_raised_in_the_caller(monkeypatch):
+    import threading
+    monkeypatch.setattr(_jit, "THREADS", 2)
+    helperRan = threading.Event()
+    seen = []
+
+    def part(lo, hi):
+        if threading.current_thread() is threading.main_thread():
+            assert helperRan.wait(10)  # the caller's first part waits until the helper has taken one
+            seen.append(lo)
+        else:
+            helperRan.set()
+            raise ValueError("part %d-%d" % (lo, hi))
+
+    monkeypatch.setattr(_jit, "kernel", lambda name: part)
+    with pytest.raises(ValueError, match=r"part \d+-\d+"):
+        _jit.run("anything", 16)
+    assert len(seen) >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_threads_of_its_own(monkeypatch):
+    monkeypatch.setattr(_jit, "THREADS", 2)
+    g = np.ones(20000, np.float32)
+    out = np.empty_like(g)
+    _jit.caller("reluBackward")(g, g, out)  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # the child: a hang here would fail the test by timeout below
+        try:
+            out[:] = 0
+            _jit.caller("reluBackward")(g, g, out)
+            os._exit(0 if out.all() else 1)
+        finally:
+            os._exit(2)
+    for _ in range(200):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung in the threaded kernel")
+    assert os.waitstatus_to_exitcode(status) == 0
