@@ -152,67 +152,61 @@ def gradTransform(g, Z, th, tw):
 @njit(parallel=True, cache=True)
 def inputAdjoint(dV, dx, padH, padW, th, tw):
     """dx = the sum of B dV B^T over the tiles that cover each input position: the adjoint of
-    inputTransform. Each item of the parallel loop writes two whole rows of dx (from the tile rows
-    above and below them), so no two threads add into the same place."""
+    inputTransform. One sample per item of the parallel loop: its rows of tiles in order, each
+    tile's rows 0 and 1 added to the two rows the tile above left half done, which are then
+    complete and written out, its rows 2 and 3 carried to the next row of tiles."""
     N, C, H, W = dx.shape
     T = th * tw
     Wp = 2 * tw + 2
-    for item in prange(N * (th + 1)):
-        n = item // (th + 1)
-        r = item - n * (th + 1)
-        y0 = 2 * r - padH
-        if y0 + 2 <= 0 or y0 >= H:
-            continue
-        acc = np.zeros((2, Wp, C), np.float32)
-        if r >= 1:
-            # tile row r - 1 gives its rows 2 and 3 of B dV B^T (rows of B dV: -v0 + v1 + v2 and -v3)
-            base = n * T + (r - 1) * tw
-            for tx in range(tw):
-                t = base + tx
-                xx = 2 * tx
-                for c in range(C):
-                    a0 = dV[4, t, c] + dV[8, t, c] - dV[0, t, c]
-                    a1 = dV[5, t, c] + dV[9, t, c] - dV[1, t, c]
-                    a2 = dV[6, t, c] + dV[10, t, c] - dV[2, t, c]
-                    a3 = dV[7, t, c] + dV[11, t, c] - dV[3, t, c]
-                    b0 = dV[12, t, c]
-                    b1 = dV[13, t, c]
-                    b2 = dV[14, t, c]
-                    b3 = dV[15, t, c]
-                    acc[0, xx, c] += a0
-                    acc[0, xx + 1, c] += a1 - a2 + a3
-                    acc[0, xx + 2, c] += a1 + a2 - a0
-                    acc[0, xx + 3, c] -= a3
-                    acc[1, xx, c] -= b0
-                    acc[1, xx + 1, c] -= b1 - b2 + b3
-                    acc[1, xx + 2, c] -= b1 + b2 - b0
-                    acc[1, xx + 3, c] += b3
-        if r < th:
-            # tile row r gives its rows 0 and 1 (rows of B dV: v0 and v1 - v2 + v3)
-            base = n * T + r * tw
-            for tx in range(tw):
-                t = base + tx
-                xx = 2 * tx
-                for c in range(C):
-                    a0 = dV[0, t, c]
-                    a1 = dV[1, t, c]
-                    a2 = dV[2, t, c]
-                    a3 = dV[3, t, c]
-                    b0 = dV[4, t, c] - dV[8, t, c] + dV[12, t, c]
-                    b1 = dV[5, t, c] - dV[9, t, c] + dV[13, t, c]
-                    b2 = dV[6, t, c] - dV[10, t, c] + dV[14, t, c]
-                    b3 = dV[7, t, c] - dV[11, t, c] + dV[15, t, c]
-                    acc[0, xx, c] += a0
-                    acc[0, xx + 1, c] += a1 - a2 + a3
-                    acc[0, xx + 2, c] += a1 + a2 - a0
-                    acc[0, xx + 3, c] -= a3
-                    acc[1, xx, c] += b0
-                    acc[1, xx + 1, c] += b1 - b2 + b3
-                    acc[1, xx + 2, c] += b1 + b2 - b0
-                    acc[1, xx + 3, c] -= b3
-        for i in range(2):
-            yy = y0 + i
-            if 0 <= yy < H:
-                for c in range(C):
-                    for j in range(W):
-                        dx[n, c, yy, j] = acc[i, padW + j, c]
+    for n in prange(N):
+        acc = np.zeros((2, 2, Wp, C), np.float32)     # [carried from above, started here]
+        for ty in range(th + 1):
+            done = acc[ty % 2]
+            if ty < th:
+                todo = acc[(ty + 1) % 2]
+                todo[:] = 0.0
+                base = n * T + ty * tw
+                for tx in range(tw):
+                    t = base + tx
+                    xx = 2 * tx
+                    for c in range(C):
+                        # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tile)
+                        a0 = dV[0, t, c]
+                        a1 = dV[1, t, c]
+                        a2 = dV[2, t, c]
+                        a3 = dV[3, t, c]
+                        b0 = dV[4, t, c] - dV[8, t, c] + dV[12, t, c]
+                        b1 = dV[5, t, c] - dV[9, t, c] + dV[13, t, c]
+                        b2 = dV[6, t, c] - dV[10, t, c] + dV[14, t, c]
+                        b3 = dV[7, t, c] - dV[11, t, c] + dV[15, t, c]
+                        d0 = dV[4, t, c] + dV[8, t, c] - dV[0, t, c]
+                        d1 = dV[5, t, c] + dV[9, t, c] - dV[1, t, c]
+                        d2 = dV[6, t, c] + dV[10, t, c] - dV[2, t, c]
+                        d3 = dV[7, t, c] + dV[11, t, c] - dV[3, t, c]
+                        e0 = dV[12, t, c]
+                        e1 = dV[13, t, c]
+                        e2 = dV[14, t, c]
+                        e3 = dV[15, t, c]
+                        # each row times B^T: w0, w1 - w2 + w3, w1 + w2 - w0, -w3
+                        done[0, xx, c] += a0
+                        done[0, xx + 1, c] += a1 - a2 + a3
+                        done[0, xx + 2, c] += a1 + a2 - a0
+                        done[0, xx + 3, c] -= a3
+                        done[1, xx, c] += b0
+                        done[1, xx + 1, c] += b1 - b2 + b3
+                        done[1, xx + 2, c] += b1 + b2 - b0
+                        done[1, xx + 3, c] -= b3
+                        todo[0, xx, c] += d0
+                        todo[0, xx + 1, c] += d1 - d2 + d3
+                        todo[0, xx + 2, c] += d1 + d2 - d0
+                        todo[0, xx + 3, c] -= d3
+                        todo[1, xx, c] -= e0
+                        todo[1, xx + 1, c] -= e1 - e2 + e3
+                        todo[1, xx + 2, c] -= e1 + e2 - e0
+                        todo[1, xx + 3, c] += e3
+            for i in range(2):
+                yy = 2 * ty - padH + i
+                if 0 <= yy < H:
+                    for c in range(C):
+                        for j in range(W):
+                            dx[n, c, yy, j] = done[i, padW + j, c]
