@@ -37,7 +37,7 @@ class PoolND(Module):
     def calcMode(self, dtype):
         super().calcMode(dtype)
         dropShapeCaches(self)
-        self._win = self._best = self._idx = None
+        self._win = self._best = self._idx = self._tileBest = None
 
     def _outShape(self, inShape):
         return convOutShape(inShape, self.size, self.stride, self.pad, self._dilation)
@@ -131,25 +131,42 @@ class MaxPoolND(PoolND):
         super().__init__(size, stride, pad, name)
         self.useMask = bool(useMask)
         self.mask = None
-        self._idx = None
+        self._idx = self._tileBest = None  # what the 2x2 stride-2 paths keep for the backward pass
 
-    def _tiled2x2(self, data):
-        """The compiled one-pass kernel for 2x2 windows at stride 2 without padding (the common
-        pooling of conv nets), or None (Backend/_jit.py; without numba, on a GPU, with a mask)."""
-        if self.nd != 2 or self.useMask or self.size != (2, 2) or self.stride != (2, 2) or any(self.pad):
-            return None
-        return gpuarray.kernels.fusedKernel("maxPool2x2", data)
+    def _tiled2x2(self):
+        """Whether the windows are 2x2 at stride 2 without padding (the common pooling of conv
+        nets), which tile the input: no window matrix, no scatter (without a mask)."""
+        return self.nd == 2 and not self.useMask and self.size == (2, 2) and self.stride == (2, 2) and not any(self.pad)
+
+    @staticmethod
+    def _tiles(a):
+        """The (N, C, H/2, 2, W/2, 2) view of an (N, C, H, W) array's whole 2x2 tiles (a last odd row
+        or column left out)."""
+        N, C, H, W = a.shape
+        return a[:, :, :H - H % 2, :W - W % 2].reshape(N, C, H // 2, 2, W // 2, 2)
 
     def updateData(self, data):
-        self._idx = None
-        fused = self._tiled2x2(data)
-        if fused is not None:
+        self._idx = self._tileBest = None
+        if self._tiled2x2():
             shape = tuple(data.shape[:2]) + self._outShape(data.shape[2:])
             out = self._buffer("data", shape, data.dtype)
-            idx = self._buffer("idx", shape, xp.int8)  # per call: kept for backward
-            plain = gpuarray.kernels.plain
-            fused(data.shape[0], plain(data), plain(out), plain(idx))
-            self._idx, self._win, self._best = idx, None, None
+            fused = gpuarray.kernels.fusedKernel("maxPool2x2", data)
+            if fused is not None:
+                idx = self._buffer("idx", shape, xp.int8)  # per call: kept for backward
+                plain = gpuarray.kernels.plain
+                fused(data.shape[0], plain(data), plain(out), plain(idx))
+                self._idx = idx
+            else:
+                # three maximum passes over strided views of the four window corners (NaN
+                # propagates as through np.max); the maxima kept for the backward pass
+                best = self._buffer("best", shape, data.dtype)
+                t = self._tiles(data)
+                xp.maximum(t[:, :, :, 0, :, 0], t[:, :, :, 0, :, 1], out=best)
+                xp.maximum(best, t[:, :, :, 1, :, 0], out=best)
+                xp.maximum(best, t[:, :, :, 1, :, 1], out=best)
+                xp.copyto(out, best)
+                self._tileBest = best
+            self._win = self._best = None
             self.data = out
             return
         geo = self._geometry(data.shape)
@@ -204,6 +221,9 @@ class MaxPoolND(PoolND):
                 x.shape[0], xp.ascontiguousarray(plain(grad)), plain(self._idx), plain(out))
             self.grad = out
             return
+        if self._tileBest is not None:
+            self.grad = self._tilesGrad(x, grad, self._tileBest)
+            return
         geo = self._geometry(x.shape)
         g = self._gridGrad(grad, geo)
         win, best = self._win, self._best
@@ -218,6 +238,25 @@ class MaxPoolND(PoolND):
             xp.logical_or(taken, eq, out=taken)
             xp.multiply(g, eq, out=rows[k])
         self.grad = self._scatter(rows, geo, x.shape, grad.dtype)
+
+    def _tilesGrad(self, x, grad, best):
+        """The input gradient of 2x2 stride-2 pooling: each window's gradient written, through a
+        strided view, on its first corner equal to the maximum (row-major), zeros elsewhere."""
+        out = self._buffer("grad", tuple(x.shape), grad.dtype)
+        if x.shape[2] % 2 or x.shape[3] % 2:
+            out.fill(0)  # the last odd row or column is in no window
+        t, d = self._tiles(x), self._tiles(out)
+        taken = self._scratch("taken", best.shape, xp.bool_)
+        taken.fill(False)
+        eq = self._scratch("eq", best.shape, xp.bool_)
+        for k, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            xp.equal(t[:, :, :, a, :, b], best, out=eq)
+            if k:
+                xp.greater(eq, taken, out=eq)  # equal and no earlier corner taken
+            if k < 3:
+                xp.logical_or(taken, eq, out=taken)
+            xp.multiply(grad, eq, out=d[:, :, :, a, :, b])
+        return out
 
     def _extraRepr(self):
         return super()._extraRepr() + (", useMask" if self.useMask else "")

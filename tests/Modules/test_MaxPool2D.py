@@ -80,19 +80,25 @@ def test_mask_points_inside_the_data_when_the_maximum_is_minus_infinity():
         assert 2 * i - 1 <= r <= 2 * i + 1 and 2 * j - 1 <= c <= 2 * j + 1 and 0 <= r < 5 and 0 <= c < 4, (i, j, r, c)
 
 
-def _poolPass(x, grad):
-    mod = MaxPool2D(2, 2)
+def _poolPass(x, grad, useMask=False):
+    mod = MaxPool2D(2, 2, useMask=useMask)
     out = mod(to_gpu(x)).get()
     return out, mod.backward(to_gpu(grad)).get(), mod
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 8, 6), (2, 2, 7, 5)])
-def test_compiled_2x2_path_gives_the_numpy_paths_numbers(shape, request):
+def test_2x2_tiled_paths_give_the_window_paths_numbers(shape, request):
+    # the window-matrix path (taken with a mask) against the strided-view path and the compiled kernel
     x = np.maximum(np.round(np.random.randn(*shape), 1), 0).astype(np.float32)  # ties: zeros and repeats
     x[0, 0, 1, 1] = np.nan
     grad = np.random.randn(shape[0], shape[1], shape[2] // 2, shape[3] // 2).astype(np.float32)
+    refOut, refGrad, ref = _poolPass(x, grad, useMask=True)
+    assert ref._win is not None
     request.getfixturevalue("numpyKernels")
-    refOut, refGrad, _ = _poolPass(x, grad)
+    out, dx, mod = _poolPass(x, grad)
+    assert mod._tileBest is not None and mod._win is None
+    np.testing.assert_array_equal(out, refOut)
+    np.testing.assert_array_equal(dx, refGrad)
     request.getfixturevalue("compiledKernels")
     out, dx, mod = _poolPass(x, grad)
     assert (mod._idx is not None) == compiledActive()
@@ -100,9 +106,8 @@ def test_compiled_2x2_path_gives_the_numpy_paths_numbers(shape, request):
     np.testing.assert_array_equal(dx, refGrad)
 
 
-def test_compiled_2x2_path_gradients(compiledKernels):
+@pytest.mark.parametrize("path", ["numpyKernels", "compiledKernels"])
+def test_2x2_tiled_paths_gradients(path, request):
+    request.getfixturevalue(path)
     checkModule(MaxPool2D(2, 2), np.random.randn(2, 2, 6, 5))
-    mod = MaxPool2D(2, 2)
-    mod.calcMode(np.float64)
-    mod(to_gpu(np.random.randn(1, 1, 4, 4)))
-    assert (mod._idx is not None) == compiledKernels
+    checkModule(MaxPool2D(2, 2), np.random.randn(1, 2, 4, 4))
