@@ -162,8 +162,16 @@ def _tanhBwd(grad, y, out, args, tmp=None):
     np.multiply(grad, t, out=out)
 
 
-def _reluFwd(x, out, args, tmp=None):
+def _reluMax(x, out):
     np.maximum(x, 0, out=out)
+
+
+def _reluFwd(x, out, args, tmp=None):
+    # large contiguous arrays: the same pass in parts over threads (numpy releases the GIL)
+    if x.size >= _jit.MIN_SIZE and _jit.THREADS > 1 and x.flags.c_contiguous and out.flags.c_contiguous:
+        _jit.splitFlat(_reluMax, plain(x).reshape(-1), plain(out).reshape(-1))
+    else:
+        np.maximum(x, 0, out=out)
 
 
 def _masks(tmp, like, count):

@@ -114,12 +114,17 @@ def run(name, count, *args):
     _split([partial(fn, *args, lo, hi) for lo, hi in _parts(count, _PARTS * THREADS)])
 
 
-def runFlat(name, *arrays):
-    """``kernel(name)(*slices)`` over parts (of 16384 elements or more) of the flat (1-d)
-    ``arrays``, spread over up to ``THREADS`` threads."""
-    fn = kernel(name)
+def splitFlat(fn, *arrays):
+    """``fn(*slices)`` over parts (of 16384 elements or more) of the flat (1-d) ``arrays``, spread
+    over up to ``THREADS`` threads (``fn`` a compiled kernel or a numpy call, which also releases
+    the GIL)."""
     n = arrays[0].shape[0]
     _split([partial(fn, *(a[lo:hi] for a in arrays)) for lo, hi in _parts(n, min(_PARTS * THREADS, n // 16384))])
+
+
+def runFlat(name, *arrays):
+    """``kernel(name)(*slices)`` over parts of the flat ``arrays``, as ``splitFlat``."""
+    splitFlat(kernel(name), *arrays)
 
 
 # how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays

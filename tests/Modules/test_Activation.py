@@ -257,3 +257,16 @@ def test_relu_compiled_backward_gives_the_numpy_paths_numbers(inplace, request):
 
 def test_relu_compiled_backward_gradients(compiledKernels):
     checkModule(Activation(relu), np.random.randn(3, 5))
+
+
+def test_relu_forward_split_over_threads_gives_the_same_numbers(monkeypatch):
+    from PuzzleLib.Backend import _jit
+    x = np.random.randn(8, 9000).astype(np.float32)
+    monkeypatch.setattr(_jit, "THREADS", 1)
+    ref = Activation(relu)(to_gpu(x)).get()
+    monkeypatch.setattr(_jit, "THREADS", 3)
+    monkeypatch.setattr(_jit, "MIN_SIZE", 0)
+    mod = Activation(relu, inplace=True)
+    got = mod(to_gpu(x)).get()
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(got, np.maximum(x, 0))
