@@ -56,7 +56,7 @@ EXPORTS = {
                                  "merge", "merge2D", "split2D", "resizeDataToSize"],
     "PuzzleLib.Statistics": ["confusion", "precision", "recall", "accuracy", "fullstats"],
     "PuzzleLib.Transformers": ["Provider", "Serial", "Merger", "Generator", "Transformer", "Crop", "Flip", "Shift",
-                               "Noise"],
+                               "Noise", "Affine"],
     "PuzzleLib.Models.Nets": ["loadLeNet", "loadResNet", "loadInceptionBN", "loadInceptionV3", "loadMiniYolo",
                               "loadNiNImageNet", "loadCOCO", "loadMPI", "loadUNet", "loadVGG", "loadW2L"],
     "PuzzleLib.Models.Nets.SentiNet": ["buildNet"],

@@ -2,6 +2,7 @@
 Merger mixes several, Generator makes them), each chunk transformed by a chain of Transformers in
 worker processes. Each is importable by its module path, as in PuzzleLib 1.0
 (``from PuzzleLib.Transformers.Serial import Serial``)."""
+from PuzzleLib.Transformers.Affine import Affine
 from PuzzleLib.Transformers.Crop import Crop
 from PuzzleLib.Transformers.Flip import Flip
 from PuzzleLib.Transformers.Generator import Generator
