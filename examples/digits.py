@@ -8,15 +8,40 @@ Validator reports the error rate on the held-out quarter (CrossEntropy's validat
 fraction of argmax misses).
 
 Each epoch's training images come from a ``PuzzleLib.Transformers`` pipeline: a ``Serial``
-provider whose two worker processes add to every image a copy shifted by up to one pixel
-(``Shift``), preparing the next epoch's images while this one trains (``--no-augment`` trains on
-the images as they are, in half the time). Over seeds 0..9 the held-out accuracy is 98.4-99.3%
-(mean 98.91%) with the pipeline and 98.0-99.6% (mean 98.96%) without it: the same within the
-spread of seeds, a little steadier.
+provider whose two worker processes add to every image a copy turned by up to 15 degrees, scaled
+by up to 15% and moved by up to half a pixel (``Affine``, bilinear), shuffled in with the
+originals, preparing the next epoch's images while this one trains (``--no-augment`` trains on the
+images as they are, in about half the time). An augmented epoch is twice as many images, so it
+takes twice the steps; training without augmentation for twice the epochs (the same steps) does
+no better than for the same epochs, so the gain is the augmentation's. ``--compare 10`` prints::
+
+    | seed | augmented, 25 epochs | as they are, 25 epochs | as they are, 50 epochs |
+    |---|---|---|---|
+    | 0 | 99.78% (449) | 99.56% (448) | 99.33% (447) |
+    | 1 | 98.67% (444) | 98.44% (443) | 98.44% (443) |
+    | 2 | 99.56% (448) | 99.33% (447) | 99.33% (447) |
+    | 3 | 99.56% (448) | 99.56% (448) | 99.56% (448) |
+    | 4 | 99.78% (449) | 98.89% (445) | 98.89% (445) |
+    | 5 | 99.33% (447) | 98.89% (445) | 98.89% (445) |
+    | 6 | 99.33% (447) | 99.11% (446) | 99.11% (446) |
+    | 7 | 99.33% (447) | 98.67% (444) | 98.89% (445) |
+    | 8 | 99.56% (448) | 98.00% (441) | 98.00% (441) |
+    | 9 | 99.11% (446) | 99.11% (446) | 99.11% (446) |
+    | mean | 99.40% | 98.96% | 98.96% |
+
+(held-out accuracy, right of 450; the held-out quarter and the initial weights depend only on the
+seed, the same in every arm). The pipeline used to add copies moved by a whole pixel (``Shift``):
+98.91% on average, no better than none: on 8x8 images a pixel is an eighth of the image, so such
+a copy is a large change; moves of a fraction of a pixel with small turns and scalings help.
+Measured on the way, over the same seeds: shuffling the whole-pixel copies in with the originals
+(98.98%), replacing half the images by moved ones instead of adding copies (98.89%), noise of
+0.05 alone (98.80%), and ``Affine`` copies at 20 degrees and 20% (99.20%, too much) or replacing
+every image by an ``Affine`` one for 50 epochs (99.18%).
 
 Run it as::
 
     python examples/digits.py [--epochs 25] [--batchsize 32] [--seed 0] [--threads 1] [--no-augment] [--out DIR]
+    python examples/digits.py --compare 10      # the table above (about 3 minutes)
 
 With ``--out DIR`` it also draws ``DIR/digits.png`` (the training loss per epoch, the confusion
 matrix of the held-out quarter and the held-out digits it got wrong), ``DIR/filters.png`` (the
@@ -31,6 +56,7 @@ times slower.
 """
 import argparse
 import contextlib
+import io
 import os
 import time
 
@@ -41,8 +67,8 @@ from PuzzleLib.Datasets import DigitsLoader
 from PuzzleLib.Handlers import Calculator, Trainer, Validator
 from PuzzleLib.Models.Nets import loadLeNet
 from PuzzleLib.Optimizers import MomentumSGD
+from PuzzleLib.Transformers.Affine import Affine
 from PuzzleLib.Transformers.Serial import Serial
-from PuzzleLib.Transformers.Shift import Shift
 from PuzzleLib.Transformers.Transformer import Transformer
 
 
@@ -91,13 +117,38 @@ def main(argv=None):
     parser.add_argument("--threads", type=_number(int, 0), default=1, help="BLAS threads (0: leave numpy's default)")
     parser.add_argument("--no-augment", dest="augment", action="store_false",
                         help="train on the images as they are (no Transformers pipeline)")
+    parser.add_argument("--compare", type=_number(int, 1), default=None, metavar="SEEDS",
+                        help="train at seeds 0..SEEDS-1 with the pipeline, without it, and without it for twice "
+                             "the epochs (as many steps as with it), and print the held-out accuracies")
     parser.add_argument("--out", default=None, help="folder for digits.png (loss, confusion matrix, mistakes), "
                                                     "filters.png and net.gv(.svg)")
     args = parser.parse_args(argv)
     if args.out is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error("argument --out: %s exists and is not a folder" % args.out)
+    if args.compare is not None and (args.out is not None or not args.augment):
+        parser.error("argument --compare: runs all three arms itself and draws nothing (no --out, no --no-augment)")
     with blasThreads(args.threads):
-        return run(args)
+        return run(args) if args.compare is None else compare(args)
+
+
+def compare(args):
+    """Held-out accuracies (seeds x 3) of the three arms at seeds 0..args.compare-1, printed as a table."""
+    arms = [(True, args.epochs), (False, args.epochs), (False, 2 * args.epochs)]
+    print("| seed | augmented, %d epochs | as they are, %d epochs | as they are, %d epochs |" % (
+        args.epochs, args.epochs, 2 * args.epochs))
+    print("|---|---|---|---|")
+    total = len(DigitsLoader().load()[1])
+    heldOut = total - total * 3 // 4  # as splitQuarter cuts
+    table = np.zeros((args.compare, len(arms)))
+    for seed in range(args.compare):
+        for j, (augment, epochs) in enumerate(arms):
+            armArgs = argparse.Namespace(**dict(vars(args), seed=seed, augment=augment, epochs=epochs))
+            with contextlib.redirect_stdout(io.StringIO()):
+                table[seed, j], _ = run(armArgs)
+        print("| %d | %s |" % (seed, " | ".join(
+            "%.2f%% (%d)" % (100 * a, round(a * heldOut)) for a in table[seed])), flush=True)
+    print("| mean | %s |" % " | ".join("%.2f%%" % (100 * a) for a in table.mean(axis=0)))
+    return table
 
 
 def run(args):
@@ -142,24 +193,26 @@ def run(args):
     return accuracy, elapsed
 
 
-class WithShiftedCopy(Transformer):
-    """[images, labels] -> the images followed by a copy of each moved by up to a pixel (random,
-    drawn in the worker), the labels twice."""
+class WithAugmentedCopy(Transformer):
+    """[images, labels] -> the images and a changed copy of each (``Affine``: turned, scaled and moved
+    a little, drawn in the worker), shuffled together so that each batch mixes both; labels follow."""
 
-    def __init__(self, maxShift=1):
-        self.shift = Shift(maxShift)
+    def __init__(self, maxRotation=15.0, maxScale=0.15, maxShift=0.5):
+        self.affine = Affine(maxRotation=maxRotation, maxScale=maxScale, maxShift=maxShift)
 
     def __call__(self, batch, threadidx):
         images, labels = batch
-        return [np.concatenate([images, self.shift(images, threadidx)]), np.concatenate([labels, labels])]
+        both = np.concatenate([images, self.affine(images, threadidx)])
+        order = np.random.permutation(len(both))
+        return [both[order], np.concatenate([labels, labels])[order]]
 
 
 def augmented(images, labels, augment):
-    """A Serial provider over the training set whose workers add shifted copies (or that hands the
-    images out unchanged); a ``with`` block ends its workers."""
+    """A Serial provider over the training set whose two workers add changed copies (or that hands
+    the images out unchanged); a ``with`` block ends its workers."""
     provider = Serial(images, labels, numofthreads=2 if augment else 1)
     if augment:
-        provider.addTransformer(WithShiftedCopy(1))
+        provider.addTransformer(WithAugmentedCopy())
     return provider
 
 

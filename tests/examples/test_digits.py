@@ -14,6 +14,28 @@ def test_digits_example_learns_in_two_epochs(capsys):
     assert "1347 training images, 450 held out" in out and "held-out accuracy" in out
 
 
+def test_compare_prints_the_three_arms_per_seed(capsys):
+    table = digits.main(["--compare", "1", "--epochs", "1"])
+    assert table.shape == (1, 3) and (table > 0.5).all()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| seed | augmented, 1 epochs | as they are, 1 epochs | as they are, 2 epochs |"
+    assert lines[2].startswith("| 0 | ") and lines[3].startswith("| mean | ") and len(lines) == 4
+
+
+def test_augmented_copy_keeps_each_image_with_its_label():
+    import numpy as np
+    images = np.random.RandomState(0).rand(6, 1, 8, 8).astype(np.float32)
+    labels = np.arange(6, dtype=np.int32)
+    np.random.seed(0)
+    out, outLabels = digits.WithAugmentedCopy()([images, labels], 0)
+    assert out.shape == (12, 1, 8, 8) and sorted(outLabels) == sorted(list(labels) * 2)
+    for i in range(6):
+        first, second = np.flatnonzero(outLabels == i)
+        originals = [k for k in (first, second) if np.array_equal(out[k], images[i])]
+        assert len(originals) == 1  # one copy as it was, one changed
+    assert list(outLabels[:6]) != list(labels)  # shuffled together
+
+
 def test_split_is_a_held_out_quarter():
     import numpy as np
     data = np.arange(20, dtype=np.float32).reshape(20, 1)
@@ -45,6 +67,8 @@ def test_bad_arguments_are_one_line_and_status_2(tmp_path, capsys):
                         (["--learnRate", "-1"], "--learnRate: expected a number > 0"),
                         (["--learnRate", "nan"], "--learnRate: expected a number > 0"),
                         (["--threads", "-3"], "--threads: expected a whole number >= 0"),
+                        (["--compare", "0"], "--compare: expected a whole number >= 1"),
+                        (["--compare", "2", "--no-augment"], "--compare: runs all three arms itself"),
                         (["--out", str(tmp_path / "file")], "exists and is not a folder")]:
         with pytest.raises(SystemExit) as info:
             digits.main(args)
