@@ -154,56 +154,52 @@ def inputAdjoint(dV, dx, padH, padW, th, tw):
     """dx = the sum of B dV B^T over the tiles that cover each input position: the adjoint of
     inputTransform. One sample per item of the parallel loop: its rows of tiles in order, each
     tile's rows 0 and 1 added to the two rows the tile above left half done, which are then
-    complete and written out, its rows 2 and 3 carried to the next row of tiles."""
+    complete and written out, its rows 2 and 3 carried to the next row of tiles. Every inner loop
+    runs over a contiguous (tiles x channels) or channels stretch with a few arrays only, so that
+    the compiler vectorises it."""
     N, C, H, W = dx.shape
     T = th * tw
     Wp = 2 * tw + 2
     for n in prange(N):
         acc = np.zeros((2, 2, Wp, C), np.float32)     # [carried from above, started here]
+        R = np.empty((4, 4, tw, C), np.float32)       # B dV for one row of tiles
         for ty in range(th + 1):
             done = acc[ty % 2]
             if ty < th:
                 todo = acc[(ty + 1) % 2]
                 todo[:] = 0.0
-                base = n * T + ty * tw
-                for tx in range(tw):
-                    t = base + tx
-                    xx = 2 * tx
-                    for c in range(C):
-                        # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tile)
-                        a0 = dV[0, t, c]
-                        a1 = dV[1, t, c]
-                        a2 = dV[2, t, c]
-                        a3 = dV[3, t, c]
-                        b0 = dV[4, t, c] - dV[8, t, c] + dV[12, t, c]
-                        b1 = dV[5, t, c] - dV[9, t, c] + dV[13, t, c]
-                        b2 = dV[6, t, c] - dV[10, t, c] + dV[14, t, c]
-                        b3 = dV[7, t, c] - dV[11, t, c] + dV[15, t, c]
-                        d0 = dV[4, t, c] + dV[8, t, c] - dV[0, t, c]
-                        d1 = dV[5, t, c] + dV[9, t, c] - dV[1, t, c]
-                        d2 = dV[6, t, c] + dV[10, t, c] - dV[2, t, c]
-                        d3 = dV[7, t, c] + dV[11, t, c] - dV[3, t, c]
-                        e0 = dV[12, t, c]
-                        e1 = dV[13, t, c]
-                        e2 = dV[14, t, c]
-                        e3 = dV[15, t, c]
-                        # each row times B^T: w0, w1 - w2 + w3, w1 + w2 - w0, -w3
-                        done[0, xx, c] += a0
-                        done[0, xx + 1, c] += a1 - a2 + a3
-                        done[0, xx + 2, c] += a1 + a2 - a0
-                        done[0, xx + 3, c] -= a3
-                        done[1, xx, c] += b0
-                        done[1, xx + 1, c] += b1 - b2 + b3
-                        done[1, xx + 2, c] += b1 + b2 - b0
-                        done[1, xx + 3, c] -= b3
-                        todo[0, xx, c] += d0
-                        todo[0, xx + 1, c] += d1 - d2 + d3
-                        todo[0, xx + 2, c] += d1 + d2 - d0
-                        todo[0, xx + 3, c] -= d3
-                        todo[1, xx, c] -= e0
-                        todo[1, xx + 1, c] -= e1 - e2 + e3
-                        todo[1, xx + 2, c] -= e1 + e2 - e0
-                        todo[1, xx + 3, c] += e3
+                t0 = n * T + ty * tw
+                for j in range(4):
+                    # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of a tile)
+                    v0 = dV[j, t0:t0 + tw]
+                    v1 = dV[4 + j, t0:t0 + tw]
+                    v2 = dV[8 + j, t0:t0 + tw]
+                    v3 = dV[12 + j, t0:t0 + tw]
+                    for tx in range(tw):
+                        for c in range(C):
+                            R[0, j, tx, c] = v0[tx, c]
+                            R[1, j, tx, c] = v1[tx, c] - v2[tx, c] + v3[tx, c]
+                            R[2, j, tx, c] = v1[tx, c] + v2[tx, c] - v0[tx, c]
+                            R[3, j, tx, c] = -v3[tx, c]
+                for i in range(4):
+                    # each row times B^T: w0, w1 - w2 + w3, w1 + w2 - w0, -w3, added at columns 2 tx ..
+                    out = done[i] if i < 2 else todo[i - 2]
+                    w0 = R[i, 0]
+                    w1 = R[i, 1]
+                    w2 = R[i, 2]
+                    w3 = R[i, 3]
+                    for tx in range(tw):
+                        o0 = out[2 * tx]
+                        o1 = out[2 * tx + 1]
+                        for c in range(C):
+                            o0[c] += w0[tx, c]
+                            o1[c] += w1[tx, c] - w2[tx, c] + w3[tx, c]
+                    for tx in range(tw):
+                        o2 = out[2 * tx + 2]
+                        o3 = out[2 * tx + 3]
+                        for c in range(C):
+                            o2[c] += w1[tx, c] + w2[tx, c] - w0[tx, c]
+                            o3[c] -= w3[tx, c]
             for i in range(2):
                 yy = 2 * ty - padH + i
                 if 0 <= yy < H:
