@@ -1,5 +1,5 @@
 """Issue 14: Conv2D's Winograd F(2x2, 3x3) path against its im2col path, layer by layer and in the
-VGG-style training step, in one process, alternating the two paths (medians).
+VGG-style and ResNet-style training steps, in one process, alternating the two paths (medians).
 
     OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_winograd.py
     .venv/bin/python benchmarks/bench_winograd.py            (2 threads each)
@@ -56,10 +56,10 @@ def layers(clk, rounds, batch):
         _winograd.enabled = True
 
 
-def vggStep(clk, rounds):
+def netStep(clk, rounds, which):
     import bench_puzzlelib
     import common
-    net = bench_puzzlelib.vggNet()
+    net = bench_puzzlelib.vggNet() if which == "vgg" else bench_puzzlelib.resNet()
     step = bench_puzzlelib.ImageStep(net, common.IMAGE_BATCH, common.IMAGE_STEPS, "ce")
     res = {False: [], True: []}
     for _ in range(rounds):
@@ -68,14 +68,14 @@ def vggStep(clk, rounds):
             step.block()
             res[on].append(timed(step.block, clk, 1) / step.steps)
     _winograd.enabled = True
-    print("VGG-style step (batch %d): im2col %.1f ms, winograd %.1f ms (medians of %d, alternating)" % (
-        common.IMAGE_BATCH, np.median(res[False]), np.median(res[True]), rounds))
+    print("%s step (batch %d): im2col %.1f ms, winograd %.1f ms (medians of %d, alternating)" % (
+        "VGG-style" if which == "vgg" else "ResNet-style", common.IMAGE_BATCH, np.median(res[False]), np.median(res[True]), rounds))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=("layers", "vgg"))
+    parser.add_argument("--only", choices=("layers", "vgg", "resnet"))
     args = parser.parse_args()
     if _winograd.kernels() is None:
         sys.exit("numba is not installed (the jit extra): nothing to compare")
@@ -83,10 +83,11 @@ def main():
     print("clock: %s; OPENBLAS_NUM_THREADS=%s NUMBA_NUM_THREADS=%s; load %.1f" % (
         what, os.environ.get("OPENBLAS_NUM_THREADS", "-"), os.environ.get("NUMBA_NUM_THREADS", "-"),
         os.getloadavg()[0]))
-    if args.only != "vgg":
+    if args.only in (None, "layers"):
         layers(clk, args.rounds, 64)
-    if args.only != "layers":
-        vggStep(clk, args.rounds)
+    for which in ("vgg", "resnet"):
+        if args.only in (None, which):
+            netStep(clk, args.rounds, which)
 
 
 if __name__ == "__main__":

@@ -217,3 +217,31 @@ def test_winograd_in_a_forked_child():
             pytest.fail("the forked child hung in the Winograd kernels")
         time.sleep(0.05)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize("handled", [False, True])
+def test_winograd_module_shared_by_two_graph_nodes(handled):
+    # a module at two nodes keeps each call's transformed input apart (the Graph restores its state
+    # before each node's backward), with fresh buffers per call or, under a handler, reused ones
+    from PuzzleLib.Containers import Graph
+    from PuzzleLib.Modules import Activation
+    conv = Conv2D(8, 8, 3, pad=1, initscheme="gaussian", name="conv")
+    first = conv.node()
+    out = conv.node(Activation("tanh", name="act").node(first))
+    net = Graph(inputs=first, outputs=out)
+    net._setReuse(handled)
+    x = np.random.randn(2, 8, 6, 6).astype(np.float32)
+    g = np.random.randn(2, 8, 6, 6).astype(np.float32)
+    results = {}
+    for on in (True, False):
+        _winograd.enabled = on
+        try:
+            net.zeroGradParams()
+            y = net(to_gpu(x)).get()
+            net.backward(to_gpu(g))
+            results[on] = (y, net.grad.get(), conv.vars["W"].grad.get(), conv.vars["b"].grad.get())
+            assert (conv._wgTiles is not None) == on
+        finally:
+            _winograd.enabled = True
+    for a, b in zip(results[True], results[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
