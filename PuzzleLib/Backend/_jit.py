@@ -230,24 +230,24 @@ def _channelSquaredDeviation(x, c, mean):
     return total
 
 
-def _channelProduct(g, h, c):
-    """sum(g[:, c, :] * h[:, c, :]) in float64."""
+def _channelProduct(g, x, c, mean):
+    """sum(g[:, c, :] * (x[:, c, :] - mean)) in float64."""
     total = 0.0
     for n in range(g.shape[0]):
         for s in range(g.shape[2]):
-            total += np.float64(g[n, c, s]) * h[n, c, s]
+            total += np.float64(g[n, c, s]) * (x[n, c, s] - mean)
     return total
 
 
 _SUMS = ("_channelSum", "_channelSquaredDeviation", "_channelProduct")
 
 
-def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats, lo, hi):
-    """Per channel c of x (N, C, S): mean and (biased) variance summed in float64, then xhat = (x -
-    mean) * invstd and out = xhat * scale + bias (scale, bias of shape (C,)) in the data's dtype
-    with the statistics rounded to it, as numpy's passes compute them; stats (3, C) float64 gets
-    mean, var, invstd. One channel's data (N * S values) is read from memory once and stays in
-    cache for the second and third loop."""
+def _batchNormTrain(x, scale, bias, epsilon, out, stats, lo, hi):
+    """Per channel c of x (N, C, S): mean and (biased) variance summed in float64, then out = (x -
+    mean) * invstd * scale + bias (scale, bias of shape (C,)) in the data's dtype with the
+    statistics rounded to it, as numpy's passes compute it; stats (3, C) float64 gets mean, var,
+    invstd. One channel's data (N * S values) is read from memory once and stays in cache for the
+    second and third loop. Nothing else is written: the backward pass reads x again."""
     N, C, S = x.shape
     count = N * S
     for c in range(lo, hi):
@@ -261,21 +261,23 @@ def _batchNormTrain(x, scale, bias, epsilon, xhat, out, stats, lo, hi):
         for n in range(N):
             for s in range(S):
                 h = (x[n, c, s] - m) * f
-                xhat[n, c, s] = h
                 out[n, c, s] = h * sc + bi
         stats[0, c] = mean
         stats[1, c] = var
         stats[2, c] = invstd
 
 
-def _batchNormBackward(grad, xhat, factor, count, sums, out, wantGrad, lo, hi):
-    """Per channel c: sums (2, C) float64 gets sum(g) and sum(g * xhat); with wantGrad, out = factor
-    * (g - sum(g) / count - xhat * sum(g * xhat) / count) (factor of shape (C,), float64), evaluated
-    in float64 and rounded once."""
+def _batchNormBackward(grad, x, stats, factor, count, sums, out, wantGrad, lo, hi):
+    """Per channel c, with xhat = (x - mean) * invstd in float64 (mean, invstd from stats as the
+    forward pass left them): sums (2, C) float64 gets sum(g) and sum(g * xhat); with wantGrad, out
+    = factor * (g - sum(g) / count - xhat * sum(g * xhat) / count) (factor of shape (C,), float64),
+    evaluated in float64 and rounded once: the float32 value nearest the exact gradient."""
     N, C, S = grad.shape
     for c in range(lo, hi):
+        mean = stats[0, c]
+        invstd = stats[2, c]
         sumG = _channelSum(grad, c)
-        sumGX = _channelProduct(grad, xhat, c)
+        sumGX = _channelProduct(grad, x, c, mean) * invstd
         sums[0, c] = sumG
         sums[1, c] = sumGX
         if wantGrad:
@@ -284,7 +286,8 @@ def _batchNormBackward(grad, xhat, factor, count, sums, out, wantGrad, lo, hi):
             f = factor[c]
             for n in range(N):
                 for s in range(S):
-                    out[n, c, s] = f * (grad[n, c, s] - meanG - xhat[n, c, s] * meanGX)
+                    h = (x[n, c, s] - mean) * invstd
+                    out[n, c, s] = f * (grad[n, c, s] - meanG - h * meanGX)
 
 
 # ---- relu derivative -----------------------------------------------------------------------------

@@ -258,8 +258,6 @@ class BatchNormND(_NormBase):
             if data.size == 0:
                 raise self._error("cannot take batch statistics of an empty batch: data of shape %s"
                                   % (tuple(data.shape),))
-            xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
-            sq = self._scratch("sq", data.shape, data.dtype)
             comm = self._gridComm
             synced = comm is not None and comm.size > 1
             # the kernel walks one channel's (N, S) values at a time: with short rows of S values it
@@ -268,36 +266,22 @@ class BatchNormND(_NormBase):
             fused = None if synced or spatial < 64 else gpuarray.kernels.fusedKernel("batchNormTrain", data)
             self._stats64 = None
             if fused is not None:
-                mean, var, invstd = self._fusedForward(fused, data, xhat, out)
-                count = data.size // self.maps
-            elif synced:
+                # no xhat: the compiled backward pass takes it again from the input
+                mean, var, invstd = self._fusedForward(fused, data, out)
+                self._xhat, self._invstd, self._count = None, invstd, data.size // self.maps
+                self._finishTrain(mean, var, invstd, self._count, data.shape)
+                self.data = out
+                return
+            xhat = self._buffer("xhat", data.shape, data.dtype)  # per call: kept for backward
+            sq = self._scratch("sq", data.shape, data.dtype)
+            if synced:
                 mean, var, invstd, count = normalizeSynced(data, self._axes, self.epsilon, xhat, sq, comm)
             else:
                 mean, var, invstd = normalize(data, self._axes, self.epsilon, xhat, sq)
                 count = data.size // self.maps
             self._xhat, self._invstd, self._count = xhat, invstd, count
-            self.savemean, self.saveinvvar = gpuarray.asDevice(mean), gpuarray.asDevice(invstd)
-
-            if count > 1:
-                self.numOfCalls += 1
-                f = self._factor()
-                unbiased = var * (count / (count - 1.0))
-                runMean, runVar = self.attrs["mean"], self.attrs["var"]
-                runMean *= 1.0 - f
-                runMean += f * mean
-                runVar *= 1.0 - f
-                runVar += f * unbiased
-            elif not self._warnedSingle:
-                # one value per map (a batch of one): no variance to estimate, so the running
-                # statistics are left as they are rather than pulled towards a variance of 0
-                self._warnedSingle = True
-                if Config.showWarnings:
-                    Config.getLogger().warning("%s: a training batch with one value per map (data of shape %s) "
-                                               "leaves the running mean and variance unchanged", self._label(),
-                                               tuple(data.shape))
-            if self._stats64 is not None:
-                pass  # the compiled kernel wrote out
-            elif self.affine:
+            self._finishTrain(mean, var, invstd, count, data.shape)
+            if self.affine:
                 xp.multiply(xhat, scale, out=out)
                 out += bias
             else:
@@ -316,10 +300,31 @@ class BatchNormND(_NormBase):
             self._evalMul = mul
         self.data = out
 
-    def _fusedForward(self, fused, data, xhat, out):
+    def _finishTrain(self, mean, var, invstd, count, shape):
+        """Keep a training batch's statistics (savemean, saveinvvar) and move the running ones."""
+        self.savemean, self.saveinvvar = gpuarray.asDevice(mean), gpuarray.asDevice(invstd)
+        if count > 1:
+            self.numOfCalls += 1
+            f = self._factor()
+            unbiased = var * (count / (count - 1.0))
+            runMean, runVar = self.attrs["mean"], self.attrs["var"]
+            runMean *= 1.0 - f
+            runMean += f * mean
+            runVar *= 1.0 - f
+            runVar += f * unbiased
+        elif not self._warnedSingle:
+            # one value per map (a batch of one): no variance to estimate, so the running
+            # statistics are left as they are rather than pulled towards a variance of 0
+            self._warnedSingle = True
+            if Config.showWarnings:
+                Config.getLogger().warning("%s: a training batch with one value per map (data of shape %s) "
+                                           "leaves the running mean and variance unchanged", self._label(),
+                                           tuple(shape))
+
+    def _fusedForward(self, fused, data, out):
         """The train-mode forward pass as one compiled kernel (Backend/_jit.py): statistics summed in
-        float64, xhat and out each rounded once. Returns (mean, var, invstd) in the data's dtype, kept
-        dims; the float64 statistics stay for the backward pass."""
+        float64, out rounded as numpy's passes round it. Returns (mean, var, invstd) in the data's
+        dtype, kept dims; the float64 statistics stay for the backward pass."""
         N, C = data.shape[:2]
         flat = (N, C, data.size // (N * C))
         kept = (1, C) + (1,) * self.nd
@@ -332,7 +337,7 @@ class BatchNormND(_NormBase):
             bias.fill(0)
         stats = self._scratch("stats", (3, C), xp.float64)
         fused(C, plain(data).reshape(flat), plain(scale).reshape(C), plain(bias).reshape(C), self.epsilon,
-              plain(xhat).reshape(flat), plain(out).reshape(flat), plain(stats))
+              plain(out).reshape(flat), plain(stats))
         self._stats64 = stats
         return tuple(stats[i].astype(data.dtype).reshape(kept) for i in range(3))
 
@@ -344,21 +349,23 @@ class BatchNormND(_NormBase):
         return super()._gradSums(grad, axes)
 
     def _fusedBackward(self, grad, out):
-        """sum(g), sum(g * xhat) over every axis but the channels, summed in float64, and with
-        ``out`` the input gradient, in one compiled kernel; sets ``self._sums``."""
+        """sum(g), sum(g * xhat) over every axis but the channels and with ``out`` the input
+        gradient, in float64 from the input (xhat taken again), in one compiled kernel; sets
+        ``self._sums``."""
         N, C = grad.shape[:2]
         flat = (N, C, grad.size // (N * C))
         kept = (1, C) + (1,) * self.nd
         plain = gpuarray.kernels.plain
         grad = xp.ascontiguousarray(plain(grad))
-        fused = gpuarray.kernels.fusedKernel("batchNormBackward", grad, self._xhat)  # applies as forward's did
+        x = xp.ascontiguousarray(plain(self.inData))
+        fused = gpuarray.kernels.fusedKernel("batchNormBackward", grad, x)  # applies as forward's did
         factor = self._stats64[2]
         if self.affine:
             factor = factor * plain(self.vars["scale"].data).reshape(C)
         sums = self._scratch("sums", (2, C), xp.float64)
-        target = plain(out if out is not None else self._xhat).reshape(flat)  # not written without out
-        fused(C, grad.reshape(flat), plain(self._xhat).reshape(flat), factor,
-              float(self._count), plain(sums), target, out is not None)
+        target = plain(out).reshape(flat) if out is not None else x.reshape(flat)  # not written without out
+        fused(C, grad.reshape(flat), x.reshape(flat), self._stats64, factor, float(self._count), plain(sums),
+              target, out is not None)
         self._sums = (sums[0].astype(grad.dtype).reshape(kept), sums[1].astype(grad.dtype).reshape(kept))
 
     def updateGrad(self, grad):
