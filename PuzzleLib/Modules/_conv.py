@@ -451,6 +451,91 @@ class _ConvBase(Module):
         xp.sum(gridGrad, axis=1, out=tmp.reshape(-1))
         self._accumulateParamGrad(bvar, tmp, scale, momentum)
 
+    # -- Winograd F(2x2, 3x3): 3x3 stride-1 float32 layers on the CPU (_winograd.py) --
+    # A Conv and, with stride 1, a Deconv are both a convolution of their input (data, inmaps maps) into
+    # their output (outmaps maps): a Deconv's with the kernel flipped and its maps swapped, padded by
+    # 2 - pad. ``_wgPad`` and ``_wgKernel`` say which; the rest is shared.
+    def _winogradTiles(self, data):
+        """(th, tw), the output tiles per column and row, where this call goes by Winograd, else None."""
+        if not (_winograd.enabled and self.nd == 2 and self.size == (3, 3) and self.stride == (1, 1)
+                and self.dilation == (1, 1) and self.groups == 1 and data.dtype == xp.float32
+                and min(self.inmaps, self.outmaps) >= _winograd.minMaps and gpuarray.backendName == "cpu"
+                and min(self._wgPad()) >= 0):
+            return None
+        if _winograd.kernels() is None:
+            return None
+        return _winograd.tiles(convOutShape(data.shape[2:], self.size, self.stride, self._wgPad(), self.dilation))
+
+    def _winogradInput(self, data, V):
+        """V (16, P, C) = the transformed input tiles of ``data``."""
+        x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
+        _winograd.launch("inputTransform", x, V, *self._wgPad(), *self._wgTiles)
+        return V
+
+    def _winogradWeights(self, dtype):
+        """U (16, C, O): the transformed kernels, from W as it is now."""
+        U = workspace.array("wgU", (16, self.inmaps, self.outmaps), dtype)
+        return _winograd.transformedWeights(self._wgKernel(dtype), U)
+
+    def _winogradForward(self, data):
+        N, C = data.shape[:2]
+        O = self.outmaps
+        th, tw = self._wgTiles
+        shape = (16, N * th * tw, C)
+        if workspace.keepCols(self, shape, data.dtype):
+            # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
+            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
+            self._wgV = V
+        else:
+            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
+            self._wgV = None
+        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
+        xp.matmul(V, self._winogradWeights(data.dtype), out=M)
+        if self.useBias:
+            bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
+        else:
+            bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
+        out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
+        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
+        self.data = out
+
+    def _winogradGrad(self, grad):
+        """Z (16, P, O): the output gradient's tiles, transformed once per backward call."""
+        if self._bwdCache is None:
+            N, O = grad.shape[:2]
+            th, tw = self._wgTiles
+            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
+            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
+            _winograd.launch("gradTransform", g, Z, th, tw)
+            self._bwdCache = Z
+        return self._bwdCache
+
+    def _winogradInputGrad(self, grad):
+        x = self.inData
+        Z = self._winogradGrad(grad)
+        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
+        xp.matmul(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), out=dV)
+        out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
+        _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
+        self.grad = out
+
+    def _winogradParamGrads(self, grad, scale, momentum):
+        Z = self._winogradGrad(grad)
+        V = self._wgV
+        if V is None:
+            shape = Z.shape[:2] + (self.inmaps,)
+            V = self._winogradInput(self.inData, workspace.array("bwdcols", shape, grad.dtype))
+        dU = workspace.array("wgU", (16, self.inmaps, self.outmaps), grad.dtype)
+        xp.matmul(V.transpose(0, 2, 1), Z, out=dU)
+        Wvar = self.vars["W"]
+        dW = self._scratch("dW", Wvar.grad.shape, grad.dtype)
+        self._accumulateParamGrad(Wvar, self._wgKernelGrad(dU, dW), scale, momentum)
+        if self.useBias:
+            bvar = self.vars["b"]
+            db = self._scratch("db", bvar.grad.shape, grad.dtype)
+            xp.sum(gpuarray.kernels.plain(grad), axis=(0, 2, 3), out=db.reshape(-1))
+            self._accumulateParamGrad(bvar, db, scale, momentum)
+
     # -- checks --
     def _checkShapeOf(self, what, shape, maps):
         nd = self.nd
@@ -546,6 +631,17 @@ class ConvND(_ConvBase):
             self._bwdCache = self._toGrid("bwdgT", grad, self._geometry(self.inData.shape))
         return self._bwdCache
 
+    def _wgPad(self):
+        return self.pad
+
+    def _wgKernel(self, dtype):
+        """W as the kernel of the convolution Winograd computes: (outmaps, inmaps, 3, 3)."""
+        return gpuarray.kernels.plain(self.vars["W"].data)
+
+    def _wgKernelGrad(self, dU, dW):
+        """The gradient of W from the transformed kernels' gradient dU (16, inmaps, outmaps), into dW."""
+        return _winograd.weightGradient(dU, dW)
+
     def _fullConvGeometry(self, shape):
         """With stride 1 the input gradient is a convolution of the output gradient, padded by
         ``dilation * (size - 1) - pad``, with the flipped kernel: the Geometry for that, or None
@@ -621,87 +717,6 @@ class ConvND(_ConvBase):
         if self.useBias:
             self._accBias(gT, scale, momentum)
 
-    # -- Winograd F(2x2, 3x3): 3x3 stride-1 float32 layers on the CPU (_winograd.py) --
-    def _winogradTiles(self, data):
-        """(th, tw), the output tiles per column and row, where this call goes by Winograd, else None."""
-        if not (_winograd.enabled and self.nd == 2 and self.size == (3, 3) and self.stride == (1, 1)
-                and self.dilation == (1, 1) and self.groups == 1 and data.dtype == xp.float32
-                and min(self.inmaps, self.outmaps) >= _winograd.minMaps and gpuarray.backendName == "cpu"):
-            return None
-        if _winograd.kernels() is None:
-            return None
-        return _winograd.tiles(convOutShape(data.shape[2:], self.size, self.stride, self.pad, self.dilation))
-
-    def _winogradInput(self, data, V):
-        """V (16, P, C) = the transformed input tiles of ``data``."""
-        x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
-        _winograd.launch("inputTransform", x, V, self.pad[0], self.pad[1], *self._wgTiles)
-        return V
-
-    def _winogradWeights(self, dtype):
-        """U (16, C, O): the transformed kernels, from W as it is now."""
-        U = workspace.array("wgU", (16, self.inmaps, self.outmaps), dtype)
-        return _winograd.transformedWeights(gpuarray.kernels.plain(self.vars["W"].data), U)
-
-    def _winogradForward(self, data):
-        N, C = data.shape[:2]
-        O = self.outmaps
-        th, tw = self._wgTiles
-        shape = (16, N * th * tw, C)
-        if workspace.keepCols(self, shape, data.dtype):
-            # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
-            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
-            self._wgV = V
-        else:
-            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
-            self._wgV = None
-        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
-        xp.matmul(V, self._winogradWeights(data.dtype), out=M)
-        if self.useBias:
-            bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
-        else:
-            bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
-        out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
-        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
-        self.data = out
-
-    def _winogradGrad(self, grad):
-        """Z (16, P, O): the output gradient's tiles, transformed once per backward call."""
-        if self._bwdCache is None:
-            N, O = grad.shape[:2]
-            th, tw = self._wgTiles
-            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
-            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
-            _winograd.launch("gradTransform", g, Z, th, tw)
-            self._bwdCache = Z
-        return self._bwdCache
-
-    def _winogradInputGrad(self, grad):
-        x = self.inData
-        Z = self._winogradGrad(grad)
-        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
-        xp.matmul(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), out=dV)
-        out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
-        _winograd.launch("inputAdjoint", dV, plainOut, self.pad[0], self.pad[1], *self._wgTiles)
-        self.grad = out
-
-    def _winogradParamGrads(self, grad, scale, momentum):
-        Z = self._winogradGrad(grad)
-        V = self._wgV
-        if V is None:
-            shape = Z.shape[:2] + (self.inmaps,)
-            V = self._winogradInput(self.inData, workspace.array("bwdcols", shape, grad.dtype))
-        dU = workspace.array("wgU", (16, self.inmaps, self.outmaps), grad.dtype)
-        xp.matmul(V.transpose(0, 2, 1), Z, out=dU)
-        Wvar = self.vars["W"]
-        dW = self._scratch("dW", Wvar.grad.shape, grad.dtype)
-        self._accumulateParamGrad(Wvar, _winograd.weightGradient(dU, dW), scale, momentum)
-        if self.useBias:
-            bvar = self.vars["b"]
-            db = self._scratch("db", bvar.grad.shape, grad.dtype)
-            xp.sum(gpuarray.kernels.plain(grad), axis=(0, 2, 3), out=db.reshape(-1))
-            self._accumulateParamGrad(bvar, db, scale, momentum)
-
     def checkDataShape(self, shape):
         self._checkShapeOf("data", shape, self.inmaps)
         outShape = convOutShape(shape[2:], self.size, self.stride, self.pad, self.dilation)
@@ -746,7 +761,27 @@ class DeconvND(_ConvBase):
     def _makeGeometry(self, inShape):
         return Geometry(self._outShape(inShape), inShape, self.size, self.stride, self.pad, self.dilation)
 
+    def _wgPad(self):
+        return tuple(k - 1 - p for k, p in zip(self.size, self.pad))
+
+    def _wgKernel(self, dtype):
+        """The convolution a stride-1 Deconv is: W flipped, its maps swapped, (outmaps, inmaps, 3, 3)."""
+        Wc = self._scratch("wgW", (self.outmaps, self.inmaps) + self.size, dtype)
+        W = gpuarray.kernels.plain(self.vars["W"].data)
+        xp.copyto(Wc, W.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        return Wc
+
+    def _wgKernelGrad(self, dU, dW):
+        dWc = self._scratch("wgdW", (self.outmaps, self.inmaps) + self.size, dU.dtype)
+        _winograd.weightGradient(dU, dWc)
+        xp.copyto(dW, dWc.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        return dW
+
     def updateData(self, data):
+        self._wgTiles = self._winogradTiles(data)
+        if self._wgTiles is not None:
+            self._winogradForward(data)
+            return
         N, C = data.shape[:2]
         O, K = self.outmaps, prod(self.size)
         geo = self._geometry(data.shape)
@@ -780,6 +815,9 @@ class DeconvND(_ConvBase):
         return self._bwdCache
 
     def updateGrad(self, grad):
+        if self._wgTiles is not None:
+            self._winogradInputGrad(grad)
+            return
         x = self.inData
         N, C = x.shape[:2]
         geo = self._geometry(x.shape)
@@ -791,6 +829,9 @@ class DeconvND(_ConvBase):
         self.grad = out
 
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
+        if self._wgTiles is not None:
+            self._winogradParamGrads(grad, scale, momentum)
+            return
         gcols = self._gradCols(grad)
         Wvar = self.vars["W"]
         dW = self._scratch("dW", (self.inmaps, gcols.shape[0] // self.groups), grad.dtype)

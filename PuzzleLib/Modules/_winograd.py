@@ -1,4 +1,5 @@
-"""Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers on the CPU (private).
+"""Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers on the CPU (private): Conv2D, and Deconv2D
+as the convolution with its kernel flipped and its maps swapped.
 
 One output tile of 2x2 positions costs 16 multiplications per (input map, output map) instead of
 the 36 of a direct (im2col) product: the input is cut into overlapping 4x4 tiles, transformed

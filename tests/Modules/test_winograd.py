@@ -245,3 +245,45 @@ def test_winograd_module_shared_by_two_graph_nodes(handled):
             _winograd.enabled = True
     for a, b in zip(results[True], results[False]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+
+
+DECONV_SHAPES = [
+    # N, inmaps, outmaps, H, W, pad, useBias
+    (2, 8, 16, 6, 6, 1, True),
+    (1, 16, 8, 5, 7, 0, True),          # batch of one, odd sizes, the output larger than the input
+    (2, 12, 8, 7, 4, 2, False),         # pad 2: the output smaller than the input
+    (2, 8, 8, 4, 5, (0, 2), True),
+]
+
+
+@pytest.mark.parametrize("N,C,O,H,W,pad,useBias", DECONV_SHAPES)
+def test_deconv_winograd_matches_im2col_and_float64(N, C, O, H, W, pad, useBias):
+    # a stride-1 Deconv is the convolution with the kernel flipped, its maps swapped and padded by 2 - pad
+    from PuzzleLib.Modules import Deconv2D
+    mod = Deconv2D(C, O, 3, pad=pad, useBias=useBias, initscheme="gaussian")
+    b = None
+    if useBias:
+        b = np.random.randn(1, O, 1, 1).astype(np.float32)
+        mod.vars["b"].data.set(b)
+    x = np.random.randn(N, C, H, W).astype(np.float32)
+    g = np.random.randn(*mod.dataShapeFrom(x.shape)).astype(np.float32)
+    wino = _run(mod, x, g, winograd=True)
+    plain = _run(mod, x, g, winograd=False)
+    assert wino[4] and not plain[4]
+    Wc = mod.W.get().transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+    y, dx, dWc = _reference(x, Wc, b, g, tuple(2 - p for p in mod.pad))
+    dW = dWc.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+    for name, w, p, ref in zip(("data", "grad", "W.grad"), wino, plain, (y, dx, dW)):
+        scale = np.abs(ref).max()
+        assert np.abs(w - ref).max() <= 3 * np.abs(p - ref).max() + 2e-7 * scale, name
+        np.testing.assert_allclose(w, p, rtol=0, atol=2e-6 * scale, err_msg=name)
+    if useBias:
+        np.testing.assert_allclose(wino[3], plain[3], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(pad=3), dict(stride=2, pad=1), dict(pad=1, groups=2)])
+def test_deconv_winograd_only_where_it_applies(kwargs):
+    from PuzzleLib.Modules import Deconv2D
+    mod = Deconv2D(8, 8, 3, initscheme="gaussian", **kwargs)
+    mod(to_gpu(np.random.randn(2, 8, 7, 7).astype(np.float32)))
+    assert mod._wgTiles is None
