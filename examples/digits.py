@@ -19,33 +19,36 @@ prints::
 
     | seed | augmented, 25 epochs | as they are, 25 epochs | as they are, 50 epochs |
     |---|---|---|---|
-    | 0 | 99.78% (449) | 99.56% (448) | 99.33% (447) |
-    | 1 | 98.44% (443) | 98.22% (442) | 98.22% (442) |
-    | 2 | 99.56% (448) | 99.33% (447) | 99.33% (447) |
+    | 0 | 98.89% (445) | 99.56% (448) | 99.33% (447) |
+    | 1 | 97.78% (440) | 98.22% (442) | 98.22% (442) |
+    | 2 | 99.33% (447) | 99.33% (447) | 99.33% (447) |
     | 3 | 99.33% (447) | 99.56% (448) | 99.56% (448) |
-    | 4 | 100.00% (450) | 98.44% (443) | 98.67% (444) |
-    | 5 | 99.33% (447) | 99.11% (446) | 99.11% (446) |
-    | 6 | 99.56% (448) | 98.44% (443) | 98.89% (445) |
-    | 7 | 99.33% (447) | 98.67% (444) | 98.89% (445) |
-    | 8 | 99.33% (447) | 98.00% (441) | 98.00% (441) |
-    | 9 | 98.89% (445) | 99.11% (446) | 99.11% (446) |
-    | mean | 99.36% | 98.84% | 98.91% |
+    | 4 | 99.78% (449) | 98.44% (443) | 98.67% (444) |
+    | 5 | 99.56% (448) | 99.11% (446) | 98.89% (445) |
+    | 6 | 99.33% (447) | 99.11% (446) | 99.11% (446) |
+    | 7 | 98.89% (445) | 98.67% (444) | 98.67% (444) |
+    | 8 | 99.78% (449) | 98.00% (441) | 98.00% (441) |
+    | 9 | 99.11% (446) | 99.11% (446) | 99.11% (446) |
+    | mean | 99.18% | 98.91% | 98.89% |
 
 (held-out accuracy, right of 450; the held-out quarter and the initial weights depend only on the
 seed, the same in every arm; measured with the Winograd 3x3 convolutions of the ``jit`` extra).
-One seed's count moves by a sample or two with any change: over the variants tried below it was
-446 to 449 at seed 0, against 448 without augmentation; the mean over seeds is steadier.
+The augmented arm is ahead on average but not at every seed, and one seed's count is a draw:
+at seed 0, drawing 1..8 numbers from ``np.random`` before training (which changes only the order
+of the batches and the copies' turns and moves) gave 446-450 right with augmentation (median
+449) and 443-447 without (median 445.5), so the 448 above is the plain arm's best of nine. The
+counts also move with any change in rounding: a few commits earlier (main 4a1d4c2, before later
+changes to the Winograd input gradient and BatchNorm's backward pass) the same code gave 99.36%,
+98.84% and 98.91%, and 449, 448 and 447 at seed 0.
 
 The pipeline used to add copies moved by a whole pixel (``Shift``): 98.91% on average against
 98.96% without (before the Winograd convolutions), no better than none: on 8x8 images a pixel is
-an eighth of the image, so such a copy is a large change. Measured on the way, over the same
-seeds, before the Winograd convolutions: shuffling the whole-pixel copies in with the originals
-(98.98%), replacing half the images by moved ones instead of adding copies (98.89%), noise of
-0.05 alone (98.80%), ``Affine`` copies at 15 degrees and 15% through all the epochs (99.40%), at
-20 degrees and 20% (99.20%), replacing every image by an ``Affine`` one for 50 epochs (99.18%);
-with them: ``Affine`` copies through all the epochs (99.18%; at 10 degrees and 10%: 99.18%; at 15
-degrees and 10%: 99.29%), the last 3, 5 or 10 epochs on the images as they are (99.29%, 99.36%,
-99.13%; at 10 degrees and 10%, 5 epochs: 99.31%).
+an eighth of the image, so such a copy is a large change. Also no better, on the same seeds and
+code: shuffling those copies in with the originals (98.98%), replacing half the images by moved
+ones instead of adding copies (98.89%), noise of 0.05 alone (98.80%). The settings here were chosen on
+seeds 10..19 (not the table's), where training as they are gives 98.84% and ``Affine`` copies
+99.33% (15 degrees and 15%, the last 20% of the epochs as they are), 99.31% (through all the
+epochs), 99.27% and 99.38% (10 degrees and 10%, with and without the plain end), 99.13% (5 and 5%).
 
 Run it as::
 
