@@ -462,9 +462,10 @@ class _ConvBase(Module):
                 and min(self.inmaps, self.outmaps) >= _winograd.minMaps and gpuarray.backendName == "cpu"
                 and min(self._wgPad()) >= 0):
             return None
-        if _winograd.kernels() is None:
+        th, tw = _winograd.tiles(convOutShape(data.shape[2:], self.size, self.stride, self._wgPad(), self.dilation))
+        if data.shape[0] * th * tw * self.inmaps * self.outmaps < _winograd.minWork or _winograd.kernels() is None:
             return None
-        return _winograd.tiles(convOutShape(data.shape[2:], self.size, self.stride, self._wgPad(), self.dilation))
+        return th, tw
 
     def _winogradInput(self, data, V):
         """V (16, P, C) = the transformed input tiles of ``data``."""

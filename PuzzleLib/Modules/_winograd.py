@@ -19,6 +19,8 @@ import numpy as np
 
 enabled = True          # tests turn it off to compare with the im2col path
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
+minWork = 1 << 19       # tiles x inmaps x outmaps: below it (LeNet's 16 -> 32 maps on 4x4 at batch 32 is
+                        # 1 << 16) the kernels' launches cost more than the products save (issue 14)
 _kernels = None
 _tried = False
 # numba's default threading layer (workqueue) aborts the process when two Python threads launch

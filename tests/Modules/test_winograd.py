@@ -14,6 +14,22 @@ if gpuarray.backendName != "cpu":
     pytest.skip("the Winograd path is the CPU backend's (a GPU keeps its own products)", allow_module_level=True)
 
 
+@pytest.fixture(autouse=True)
+def _smallLayersToo(monkeypatch):
+    """The shapes here are small; the size below which a layer keeps im2col is tested on its own."""
+    monkeypatch.setattr(_winograd, "minWork", 0)
+
+
+def test_small_layers_keep_im2col_and_large_ones_take_winograd(monkeypatch):
+    monkeypatch.setattr(_winograd, "minWork", 1 << 19)
+    small = Conv2D(16, 32, 3, pad=1)          # LeNet's second layer: 32 x 4 tiles x 16 x 32 = 1 << 16
+    small(to_gpu(np.random.randn(32, 16, 4, 4).astype(np.float32)))
+    assert small._wgTiles is None
+    large = Conv2D(32, 32, 3, pad=1)          # 32 x 16 tiles x 32 x 32 = 1 << 19
+    large(to_gpu(np.random.randn(32, 32, 8, 8).astype(np.float32)))
+    assert large._wgTiles == (4, 4)
+
+
 def _run(mod, x, g, winograd, scale=1.0, momentum=0.0, twice=False):
     """Forward and backward with the Winograd path on or off: (y, dx, dW, db, whether it ran)."""
     old = _winograd.enabled
