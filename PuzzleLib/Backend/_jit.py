@@ -55,6 +55,8 @@ def kernel(name):
         numba = _numbaModule()
         if numba is None:
             return None
+        from PuzzleLib.Backend._blas import shortenThreadTimeout
+        shortenThreadTimeout()  # OpenBLAS's idle threads would spin on the cores these kernels use
         for helper in _SUMS:
             # the float64 sums may run in vector registers (reassoc: their order then differs from a
             # sequential loop's by float64 rounding only); the kernels themselves are compiled

@@ -39,6 +39,9 @@ def kernels():
             from PuzzleLib.Modules import _winogradKernels
         except ImportError:
             _winogradKernels = None
+        else:
+            from PuzzleLib.Backend._blas import shortenThreadTimeout
+            shortenThreadTimeout()  # OpenBLAS's idle threads would spin on the cores these kernels use
         _kernels = _winogradKernels
     return _kernels
 

@@ -1,0 +1,44 @@
+"""Backend/_blas.py: OpenBLAS's idle threads told to sleep soon (OPENBLAS_THREAD_TIMEOUT=4) when the
+compiled kernels are first used, unless the program set the variable; products unchanged."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from PuzzleLib.Backend import _blas
+
+if _blas._library() is None:
+    pytest.skip("numpy's BLAS here is not the scipy-openblas numpy ships (nothing to shorten)", allow_module_level=True)
+
+_PROGRAM = """
+import json, numpy as np
+from PuzzleLib.Backend import _blas
+rng = np.random.RandomState(0)
+a = rng.rand(700, 700).astype(np.float32)
+before = a @ a
+first = _blas.threadTimeout()
+applied = _blas.shortenThreadTimeout()
+after = a @ a
+print(json.dumps({"first": first, "applied": applied, "now": _blas.threadTimeout(),
+                  "again": _blas.shortenThreadTimeout(), "same": bool((before == after).all())}))
+"""
+
+
+def _run(**env):
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    environ.update(env)
+    out = subprocess.run([sys.executable, "-c", _PROGRAM], env=environ, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_timeout_shortened_once_and_products_unchanged():
+    result = _run()
+    assert result == {"first": 0, "applied": True, "now": 4, "again": True, "same": True}
+
+
+def test_the_programs_own_setting_is_kept():
+    result = _run(OPENBLAS_THREAD_TIMEOUT="10")
+    assert result == {"first": 10, "applied": False, "now": 10, "again": False, "same": True}
