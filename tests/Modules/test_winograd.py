@@ -74,24 +74,33 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("N,C,O,H,W,pad,useBias", SHAPES)
-def test_winograd_matches_im2col_and_float64(N, C, O, H, W, pad, useBias):
-    mod = Conv2D(C, O, 3, pad=pad, useBias=useBias, initscheme="gaussian")
+def _bothPaths(mod, N, C, H, W, useBias):
+    """x, g, the bias set (or None) and _run's results with Winograd on and off."""
     b = None
     if useBias:
-        b = np.random.randn(1, O, 1, 1).astype(np.float32)
+        b = np.random.randn(1, mod.outmaps, 1, 1).astype(np.float32)
         mod.vars["b"].data.set(b)
     x = np.random.randn(N, C, H, W).astype(np.float32)
     g = np.random.randn(*mod.dataShapeFrom(x.shape)).astype(np.float32)
     wino = _run(mod, x, g, winograd=True)
     plain = _run(mod, x, g, winograd=False)
     assert wino[4] and not plain[4]
-    y, dx, dW = _reference(x, mod.W.get(), b, g, mod.pad)
-    for name, w, p, ref in zip(("data", "grad", "W.grad"), wino, plain, (y, dx, dW)):
+    return x, g, b, wino, plain
+
+
+def _checkAgainst(wino, plain, refs):
+    for name, w, p, ref in zip(("data", "grad", "W.grad"), wino, plain, refs):
         scale = np.abs(ref).max()
         # float32 rounding: no more than a few times the im2col path's own error (both ~1e-7 of scale)
         assert np.abs(w - ref).max() <= 3 * np.abs(p - ref).max() + 2e-7 * scale, name
         np.testing.assert_allclose(w, p, rtol=0, atol=2e-6 * scale, err_msg=name)
+
+
+@pytest.mark.parametrize("N,C,O,H,W,pad,useBias", SHAPES)
+def test_winograd_matches_im2col_and_float64(N, C, O, H, W, pad, useBias):
+    mod = Conv2D(C, O, 3, pad=pad, useBias=useBias, initscheme="gaussian")
+    x, g, b, wino, plain = _bothPaths(mod, N, C, H, W, useBias)
+    _checkAgainst(wino, plain, _reference(x, mod.W.get(), b, g, mod.pad))
     if useBias:
         np.testing.assert_allclose(wino[3], g.astype(np.float64).sum(axis=(0, 2, 3)).reshape(1, O, 1, 1),
                                    rtol=1e-5, atol=1e-5)
@@ -277,22 +286,10 @@ def test_deconv_winograd_matches_im2col_and_float64(N, C, O, H, W, pad, useBias)
     # a stride-1 Deconv is the convolution with the kernel flipped, its maps swapped and padded by 2 - pad
     from PuzzleLib.Modules import Deconv2D
     mod = Deconv2D(C, O, 3, pad=pad, useBias=useBias, initscheme="gaussian")
-    b = None
-    if useBias:
-        b = np.random.randn(1, O, 1, 1).astype(np.float32)
-        mod.vars["b"].data.set(b)
-    x = np.random.randn(N, C, H, W).astype(np.float32)
-    g = np.random.randn(*mod.dataShapeFrom(x.shape)).astype(np.float32)
-    wino = _run(mod, x, g, winograd=True)
-    plain = _run(mod, x, g, winograd=False)
-    assert wino[4] and not plain[4]
+    x, g, b, wino, plain = _bothPaths(mod, N, C, H, W, useBias)
     Wc = mod.W.get().transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
     y, dx, dWc = _reference(x, Wc, b, g, tuple(2 - p for p in mod.pad))
-    dW = dWc.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
-    for name, w, p, ref in zip(("data", "grad", "W.grad"), wino, plain, (y, dx, dW)):
-        scale = np.abs(ref).max()
-        assert np.abs(w - ref).max() <= 3 * np.abs(p - ref).max() + 2e-7 * scale, name
-        np.testing.assert_allclose(w, p, rtol=0, atol=2e-6 * scale, err_msg=name)
+    _checkAgainst(wino, plain, (y, dx, dWc.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]))
     if useBias:
         np.testing.assert_allclose(wino[3], plain[3], rtol=1e-5, atol=1e-5)
 
