@@ -214,8 +214,11 @@ _elementwise("sigmoid_fwd", "T x", "T y", "y = (T)((A)1 / ((A)1 + exp(-(A)x)));"
 _elementwise("sigmoid_bwd", "T g, T y", "T out", "A v = (A)y; out = (T)((A)g * v * ((A)1 - v));")
 _elementwise("tanh_fwd", "T x", "T y", "y = (T)tanh((A)x);")
 _elementwise("tanh_bwd", "T g, T y", "T out", "A v = (A)y; out = (T)((A)g * ((A)1 - v * v));")
-_elementwise("relu_fwd", "T x", "T y", "A v = (A)x; y = (T)(v > (A)0 ? v : (A)0);")
-_elementwise("relu_bwd", "T g, T y", "T out", "out = (T)((A)y > (A)0 ? (A)g : (A)0);")
+# as the CPU backend's np.maximum(x, 0) and grad * sign(y): a NaN input stays NaN, its gradient NaN,
+# and where y is 0 the gradient is grad * 0 (NaN for an infinite or NaN grad), not a silent 0
+_elementwise("relu_fwd", "T x", "T y", "A v = (A)x; y = (T)(v < (A)0 ? (A)0 : v);")
+_elementwise("relu_bwd", "T g, T y", "T out",
+             "A v = (A)y; out = (T)(v > (A)0 ? (A)g : (v != v ? v : (A)g * (A)0));")
 _elementwise("leaky_relu_fwd", "T x, float64 a", "T y", "A v = (A)x; y = (T)(v > (A)0 ? v : (A)a * v);")
 _elementwise("leaky_relu_bwd", "T g, T y, float64 a", "T out",
              "A d = (A)g; out = (T)((A)y > (A)0 ? d : (A)a * d);")

@@ -270,3 +270,15 @@ def test_relu_forward_split_over_threads_gives_the_same_numbers(monkeypatch):
     got = mod(to_gpu(x)).get()
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(got, np.maximum(x, 0))
+
+
+def test_relu_keeps_nan_and_gives_nan_gradients_on_every_backend():
+    # the cuda backend's kernels run in `python -m tests.Backend.cudaemu` (they turned NaN into 0)
+    x = np.array([[np.nan, 0.0, -0.0, 1.0, -1.0, np.inf, -np.inf]], dtype=np.float32)
+    grad = np.array([[1.0, np.nan, 2.0, 3.0, 4.0, 5.0, np.inf]], dtype=np.float32)
+    mod = Activation(relu)
+    y = mod(to_gpu(x)).get()
+    np.testing.assert_array_equal(y, [[np.nan, 0.0, 0.0, 1.0, 0.0, np.inf, 0.0]])
+    with np.errstate(invalid="ignore"):
+        dx = mod.backward(to_gpu(grad)).get()
+    np.testing.assert_array_equal(dx, [[np.nan, np.nan, 0.0, 3.0, 0.0, 5.0, np.nan]])
