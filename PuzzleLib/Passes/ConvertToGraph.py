@@ -9,7 +9,7 @@ from PuzzleLib.Modules.Identity import Identity
 from PuzzleLib.Modules.Module import Module
 from PuzzleLib.Modules.Replicate import Replicate
 from PuzzleLib.Modules.Split import Split
-from PuzzleLib.Modules.ToList import ToList
+from PuzzleLib.Modules.ToList import ToList, _flatten  # ToList's own flattening of nested lists
 
 
 def toGraph(module, unsafe=False, nodesOnly=False, assumeUniqueNames=False):
@@ -300,10 +300,3 @@ def _mayGiveList(mod):
 
 def _keys(container):
     return {id(mod): key for key, mod in container.modules.items()}
-
-
-def _flatten(values):
-    flat = []
-    for v in values:
-        flat.extend(_flatten(v) if isinstance(v, list) else [v])
-    return flat
