@@ -116,13 +116,11 @@ def isDeviceArray(ary):
 
 
 def fusedKernel(name, *arrays):
-    """The compiled one-pass kernel ``name`` of ``Backend/_jit.py``, split over threads
-    (``_jit.caller``), when it applies to ``arrays`` (numba installed; the arrays large,
-    C-contiguous, float32 or float64), else None: the caller keeps its numpy path. Pass it plain
-    arrays (``plain``)."""
-    if not _jit.wanted(*arrays):
-        return None
-    return _jit.caller(name)
+    """The compiled one-pass kernel ``name`` of ``Backend/_jit.py``, called as ``_jit.caller``
+    calls it (split over threads for large arrays), when it applies to ``arrays`` (numba installed;
+    the arrays large enough, C-contiguous, float32 or float64: ``_jit.select``), else None: the
+    caller keeps its numpy path. Pass it plain arrays (``plain``)."""
+    return _jit.select(name, *arrays)
 
 
 # ---- kernels -------------------------------------------------------------------------------------
@@ -185,7 +183,7 @@ def _reluBwd(grad, y, out, args, tmp=None):
     # the 0/1 derivative mask (y >= 0 after relu; a boolean mask times grad is no faster: the
     # multiply then casts), in place when out is grad (an in-place Activation passes the very same
     # array object, also for a slice)
-    fused = fusedKernel("reluBackward", grad, y, out) if grad.size >= _jit.MIN_SIZE else None
+    fused = fusedKernel("reluBackward", grad, y, out) if grad.size >= _jit.SMALL_SIZE else None
     if fused is not None:
         fused(plain(grad).reshape(-1), plain(y).reshape(-1), plain(out).reshape(-1))
     elif out is grad:

@@ -5,8 +5,12 @@ pass and the relu derivative are each one loop here, compiled by numba (the ``ji
 first use and cached on disk: one read of the data instead of five to eight numpy passes, and the
 statistics summed in float64 at no extra cost. ``kernel(name)`` gives the compiled function, or
 None when numba is not installed; the modules then keep their plain numpy (or CuPy) path, which
-the tests compare these kernels with. Only arrays of at least ``MIN_SIZE`` elements take them:
-below that the numpy calls are as fast and a first call would pay for the compilation.
+the tests compare these kernels with. ``select`` decides which arrays take them: those of at least
+``MIN_SIZE`` elements, split over threads as below; the kernels that give numpy's numbers exactly
+(pooling, the relu derivative) also take arrays of ``SMALL_SIZE`` elements or more, in one call on
+the calling thread (a split's hand-over to the pool costs more than it saves there). Smaller arrays
+keep numpy: its calls cost little there, and a program of small arrays (the tutorial's 100 x 100)
+never imports numba nor loads its cache.
 
 The kernels release the GIL and ``run`` splits one call's work (samples, channels or a flat range)
 between the calling thread and helper threads of a small pool of this module's own, up to
@@ -23,7 +27,8 @@ from functools import partial
 
 import numpy as np
 
-MIN_SIZE = 1 << 16
+MIN_SIZE = 1 << 16  # arrays this large: the kernels split over threads
+SMALL_SIZE = 1 << 14  # from here to MIN_SIZE: the exact kernels (_EXACT) in one call on this thread
 _PARTS = 8  # parts per thread: a thread that gets its core late finds fewer left, one preempted holds up less
 
 THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
@@ -131,6 +136,9 @@ def runFlat(name, *arrays):
 
 # how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays
 _FLAT = ("reluBackward",)
+# the kernels whose numbers are numpy's path's exactly (batch normalisation's sum in float64 instead),
+# which arrays smaller than MIN_SIZE may take (``select``)
+_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward")
 
 
 def caller(name):
@@ -139,11 +147,29 @@ def caller(name):
     return partial(runFlat if name in _FLAT else run, name)
 
 
-def wanted(*arrays):
-    """Whether the compiled path applies: numba present, the arrays large, C-contiguous and of one
-    float32/float64 dtype (numba's own types; float16 keeps the numpy path)."""
+def _onThisThread(name, count, *args):
+    kernel(name)(*args, 0, count)
+
+
+def select(name, *arrays):
+    """``name``'s kernel for ``arrays`` (the first one's size decides), called as ``caller(name)``
+    is: split over threads for arrays of ``MIN_SIZE`` elements or more, in one call on the calling
+    thread for those of ``SMALL_SIZE`` or more when ``name`` is in ``_EXACT``; else, or when
+    ``wanted`` says no, None (the caller keeps its numpy path)."""
+    size = arrays[0].size
+    if size >= MIN_SIZE:
+        return caller(name) if wanted(*arrays) else None
+    if name not in _EXACT or not wanted(*arrays, minSize=SMALL_SIZE):
+        return None
+    return kernel(name) if name in _FLAT else partial(_onThisThread, name)
+
+
+def wanted(*arrays, minSize=None):
+    """Whether the compiled path applies: numba present, the arrays large (``minSize`` elements,
+    by default ``MIN_SIZE``), C-contiguous and of one float32/float64 dtype (numba's own types;
+    float16 keeps the numpy path)."""
     first = arrays[0]
-    if first.size < MIN_SIZE or first.dtype not in (np.float32, np.float64):
+    if first.size < (MIN_SIZE if minSize is None else minSize) or first.dtype not in (np.float32, np.float64):
         return False
     for a in arrays:
         if not a.flags.c_contiguous or a.dtype != first.dtype:

@@ -111,6 +111,68 @@ def test_wanted_takes_large_contiguous_float_arrays_of_one_dtype(monkeypatch):
     assert not _jit.wanted(big.astype(np.int32))
 
 
+def test_select_sends_mid_size_arrays_of_the_exact_kernels_to_this_thread(monkeypatch):
+    monkeypatch.setattr(_jit, "SMALL_SIZE", 100)
+    monkeypatch.setattr(_jit, "MIN_SIZE", 1000)
+    small, mid, big = (np.zeros(n, np.float32) for n in (99, 100, 1000))
+    assert _jit.select("reluBackward", small, small, small) is None
+    assert _jit.select("reluBackward", mid, mid, mid) is _jit.kernel("reluBackward")
+    assert _jit.select("maxPool2x2", mid).func is _jit._onThisThread
+    assert _jit.select("maxPool2x2", big).func is _jit.run
+    assert _jit.select("reluBackward", big, big, big).func is _jit.runFlat
+    # batch normalisation sums in float64 (numbers of its own): large arrays only
+    assert _jit.select("batchNormTrain", mid) is None
+    assert _jit.select("batchNormTrain", big).func is _jit.run
+    assert _jit.select("reluBackward", mid.astype(np.float16)) is None
+
+
+def test_a_mid_size_call_on_this_thread_gives_the_splits_numbers(monkeypatch):
+    monkeypatch.setattr(_jit, "THREADS", 2)
+    rng = np.random.default_rng(5)
+    x = np.maximum(rng.standard_normal((9, 8, 14, 12)), -0.5).astype(np.float32)
+    outs = []
+    for small, large in ((0, float("inf")), (0, 0)):
+        monkeypatch.setattr(_jit, "SMALL_SIZE", small)
+        monkeypatch.setattr(_jit, "MIN_SIZE", large)
+        out, idx, dx = np.empty((9, 8, 7, 6), np.float32), np.empty((9, 8, 7, 6), np.int8), np.empty_like(x)
+        _jit.select("maxPool2x2", x)(9, x, out, idx)
+        _jit.select("maxPool2x2Backward", dx)(9, out, idx, dx)
+        outs.append((out, idx, dx))
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_net_of_the_tutorials_sizes_never_imports_numba():
+    # batch 100 through 100 hidden units: 10^4-element arrays keep numpy, so no numba import (and
+    # no compiled-cache load) for a small program
+    import subprocess
+    import sys
+    code = """if True:
+        import sys
+        import numpy as np
+        from PuzzleLib.Backend.gpuarray import to_gpu
+        from PuzzleLib.Containers import Sequential
+        from PuzzleLib.Cost import MSE
+        from PuzzleLib.Handlers import Trainer
+        from PuzzleLib.Modules import Activation, Linear
+        from PuzzleLib.Modules.Activation import relu
+        from PuzzleLib.Optimizers import MomentumSGD
+        net = Sequential()
+        net.append(Linear(1, 100))
+        net.append(Activation(relu))
+        net.append(Linear(100, 1))
+        optimizer = MomentumSGD(learnRate=1e-3, momRate=0.9)
+        optimizer.setupOn(net)
+        x = np.linspace(-1, 1, 1000, dtype=np.float32).reshape(-1, 1)
+        Trainer(net, MSE(), optimizer, batchsize=100).train(to_gpu(x), to_gpu(np.sin(x)))
+        print("numba" in sys.modules)
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PUZZLELIB_BACKEND="cpu"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False"]
+
+
 def _allKernels(threads, monkeypatch):
     """Every kernel through ``caller`` (the threaded split) with ``threads`` threads."""
     monkeypatch.setattr(_jit, "THREADS", threads)

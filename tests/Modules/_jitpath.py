@@ -1,5 +1,6 @@
-"""A fixture that runs a module test twice: on the numpy path and on the compiled kernels of
-PuzzleLib/Backend/_jit.py (every array size taking them), so that the two are compared."""
+"""Fixtures that run a module test on the numpy path and on the compiled kernels of
+PuzzleLib/Backend/_jit.py (every array size taking them: split over threads, or in one call on the
+calling thread), so that the paths are compared."""
 import pytest
 
 from PuzzleLib.Backend import _jit, gpuarray
@@ -12,9 +13,20 @@ def compiledActive():
 
 @pytest.fixture
 def compiledKernels(monkeypatch):
-    """Lets arrays of every size take the compiled kernels; True when they run here (on the cuda
-    backend or without numba the modules keep their array-library path)."""
+    """Lets arrays of every size take the compiled kernels, split over threads; True when they run
+    here (on the cuda backend or without numba the modules keep their array-library path)."""
     monkeypatch.setattr(_jit, "MIN_SIZE", 0)
+    monkeypatch.setattr(_jit, "SMALL_SIZE", 0)
+    return compiledActive()
+
+
+@pytest.fixture
+def thisThreadKernels(monkeypatch):
+    """Lets arrays of every size take the exact compiled kernels (``_jit._EXACT``) in one call on
+    the calling thread, as arrays between ``SMALL_SIZE`` and ``MIN_SIZE`` elements do; the others
+    keep the numpy path. True when the kernels run here."""
+    monkeypatch.setattr(_jit, "MIN_SIZE", float("inf"))
+    monkeypatch.setattr(_jit, "SMALL_SIZE", 0)
     return compiledActive()
 
 
@@ -22,3 +34,4 @@ def compiledKernels(monkeypatch):
 def numpyKernels(monkeypatch):
     """Keeps every array on the numpy path."""
     monkeypatch.setattr(_jit, "MIN_SIZE", float("inf"))
+    monkeypatch.setattr(_jit, "SMALL_SIZE", float("inf"))

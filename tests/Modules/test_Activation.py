@@ -6,7 +6,7 @@ from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import Activation, ModuleError
 from PuzzleLib.Modules.Activation import clip, elu, leakyRelu, relu, sigmoid, softPlus, tanh
 from tests.gradcheck import checkModule
-from tests.Modules._jitpath import compiledKernels, numpyKernels  # noqa: F401 (fixtures)
+from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
 
 ALL = [sigmoid, tanh, relu, leakyRelu, elu, softPlus, clip]
 
@@ -249,13 +249,43 @@ def test_relu_compiled_backward_gives_the_numpy_paths_numbers(inplace, request):
     request.getfixturevalue("numpyKernels")
     with np.errstate(invalid="ignore"):
         ref = _reluPass(x, grad, inplace)
-        request.getfixturevalue("compiledKernels")
+        for path in ("compiledKernels", "thisThreadKernels"):
+            request.getfixturevalue(path)
+            got = _reluPass(x, grad, inplace)
+            np.testing.assert_array_equal(got[0], ref[0])
+            np.testing.assert_array_equal(got[1], ref[1])
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("shape,path", [((100, 100), "numpy"), ((32, 32, 4, 4), "thisThread"),
+                                        ((64, 511), "thisThread"), ((16, 4096), "split")])
+def test_relu_backward_at_the_default_sizes_gives_the_numpy_paths_numbers(shape, path, inplace, request, monkeypatch):
+    # arrays from _jit.SMALL_SIZE to _jit.MIN_SIZE elements take the kernel on the calling thread;
+    # the tutorial's (100, 100) keeps numpy
+    from PuzzleLib.Backend import _jit
+    x = np.random.randn(*shape).astype(np.float32)
+    x.reshape(-1)[:3] = [np.nan, 0.0, -0.0]
+    grad = np.random.randn(*shape).astype(np.float32)
+    grad.reshape(-1)[3:5] = [np.inf, np.nan]
+    calls = []
+    runFlat = _jit.runFlat
+    monkeypatch.setattr(_jit, "runFlat", lambda *args: calls.append("split") or runFlat(*args))
+    kernel = _jit.kernel
+    monkeypatch.setattr(_jit, "kernel", lambda name: calls.append(name) or kernel(name))
+    with np.errstate(invalid="ignore"):
         got = _reluPass(x, grad, inplace)
+        compiled = compiledActive() and path != "numpy"
+        assert ("reluBackward" in calls) == compiled
+        assert ("split" in calls) == (compiled and path == "split")
+        request.getfixturevalue("numpyKernels")
+        ref = _reluPass(x, grad, inplace)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
 
 
-def test_relu_compiled_backward_gradients(compiledKernels):
+@pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
+def test_relu_compiled_backward_gradients(path, request):
+    request.getfixturevalue(path)
     checkModule(Activation(relu), np.random.randn(3, 5))
 
 

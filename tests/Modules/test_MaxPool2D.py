@@ -5,7 +5,7 @@ from PuzzleLib.Backend.gpuarray import to_gpu
 from PuzzleLib.Modules import MaxPool2D, ModuleError
 from tests.gradcheck import checkModule
 from tests.Modules._imageref import poolRef
-from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels  # noqa: F401 (fixtures)
+from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
 
 GEOMETRIES = [(2, 2, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 0)), (3, 1, 2), (2, (3, 4), 1)]  # last: stride > size
 
@@ -99,14 +99,38 @@ def test_2x2_tiled_paths_give_the_window_paths_numbers(shape, request):
     assert mod._tileBest is not None and mod._win is None
     np.testing.assert_array_equal(out, refOut)
     np.testing.assert_array_equal(dx, refGrad)
-    request.getfixturevalue("compiledKernels")
+    for path in ("compiledKernels", "thisThreadKernels"):
+        request.getfixturevalue(path)
+        out, dx, mod = _poolPass(x, grad)
+        assert (mod._idx is not None) == compiledActive()
+        np.testing.assert_array_equal(out, refOut)
+        np.testing.assert_array_equal(dx, refGrad)
+
+
+@pytest.mark.parametrize("shape,path", [((25, 25, 4, 4), "numpy"), ((32, 32, 4, 4), "thisThread"),
+                                        ((20, 16, 9, 7), "thisThread"), ((32, 16, 8, 8), "thisThread"),
+                                        ((32, 32, 8, 8), "split")])
+def test_2x2_tiled_paths_at_the_default_sizes_give_the_numpy_paths_numbers(shape, path, request, monkeypatch):
+    # arrays from _jit.SMALL_SIZE to _jit.MIN_SIZE elements take the kernels on the calling thread
+    from PuzzleLib.Backend import _jit
+    x = np.maximum(np.round(np.random.randn(*shape), 1), 0).astype(np.float32)
+    x[0, 0, 1, 1] = np.nan
+    grad = np.random.randn(shape[0], shape[1], shape[2] // 2, shape[3] // 2).astype(np.float32)
+    splits = []
+    split = _jit._split
+    monkeypatch.setattr(_jit, "_split", lambda calls: (splits.append(len(calls)), split(calls)))
     out, dx, mod = _poolPass(x, grad)
-    assert (mod._idx is not None) == compiledActive()
+    compiled = compiledActive() and path != "numpy"
+    assert (mod._idx is not None) == compiled
+    assert bool(splits) == (compiled and path == "split")
+    request.getfixturevalue("numpyKernels")
+    refOut, refGrad, ref = _poolPass(x, grad)
+    assert ref._tileBest is not None
     np.testing.assert_array_equal(out, refOut)
     np.testing.assert_array_equal(dx, refGrad)
 
 
-@pytest.mark.parametrize("path", ["numpyKernels", "compiledKernels"])
+@pytest.mark.parametrize("path", ["numpyKernels", "compiledKernels", "thisThreadKernels"])
 def test_2x2_tiled_paths_gradients(path, request):
     request.getfixturevalue(path)
     checkModule(MaxPool2D(2, 2), np.random.randn(2, 2, 6, 5))
