@@ -491,7 +491,7 @@ class _ConvBase(Module):
             V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
             self._wgV = None
         M = workspace.array("res", (16, N * th * tw, O), data.dtype)
-        xp.matmul(V, self._winogradWeights(data.dtype), out=M)
+        _winograd.product(V, self._winogradWeights(data.dtype), M)
         if self.useBias:
             bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
         else:
@@ -515,7 +515,7 @@ class _ConvBase(Module):
         x = self.inData
         Z = self._winogradGrad(grad)
         dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
-        xp.matmul(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), out=dV)
+        _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
         out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
         _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
         self.grad = out
@@ -527,7 +527,7 @@ class _ConvBase(Module):
             shape = Z.shape[:2] + (self.inmaps,)
             V = self._winogradInput(self.inData, workspace.array("bwdcols", shape, grad.dtype))
         dU = workspace.array("wgU", (16, self.inmaps, self.outmaps), grad.dtype)
-        xp.matmul(V.transpose(0, 2, 1), Z, out=dU)
+        _winograd.product(V.transpose(0, 2, 1), Z, dU)
         Wvar = self.vars["W"]
         dW = self._scratch("dW", Wvar.grad.shape, grad.dtype)
         self._accumulateParamGrad(Wvar, self._wgKernelGrad(dU, dW), scale, momentum)

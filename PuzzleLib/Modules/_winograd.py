@@ -15,7 +15,7 @@ of float32 arithmetic (measured in benchmarks/RESULTS.md, issue 14), float64 kee
 """
 import threading
 
-import numpy as np
+from PuzzleLib.Backend._blas import batchedMatmul as product  # the 16 products, spread over OpenBLAS's threads
 
 enabled = True          # tests turn it off to compare with the im2col path
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
@@ -27,7 +27,6 @@ _tried = False
 # parallel kernels at once (data loaders, a served model): one launch at a time
 _launch = threading.Lock()
 
-_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]], dtype=np.float32)
 
 
 def kernels():
@@ -59,16 +58,13 @@ def tiles(outShape):
 
 
 def transformedWeights(W, out):
-    """U = G W[o, c] G^T for every (o, c) of W (O, C, 3, 3), into ``out`` (16, C, O)."""
-    O, C = W.shape[:2]
-    U = np.matmul(np.matmul(_G, W), _G.T)                 # (O, C, 4, 4)
-    np.copyto(out, U.reshape(O, C, 16).transpose(2, 1, 0))
+    """U = G W[o, c] G^T for every (o, c) of W (O, C, 3, 3), into ``out`` (16, C, O): the numbers of the
+    products with G (tests/Modules/test_winograd.py compares them), in one compiled pass."""
+    _kernels.weightTransform(W, out)
     return out
 
 
 def weightGradient(dUT, out):
     """The kernel gradient G^T dU[o, c] G from dU (16, C, O), into ``out`` (O, C, 3, 3)."""
-    C, O = dUT.shape[1:]
-    dU = dUT.transpose(2, 1, 0).reshape(O, C, 4, 4)
-    np.matmul(np.matmul(_G.T, dU), _G, out=out)
+    _kernels.kernelGradient(dUT, out)
     return out

@@ -206,3 +206,49 @@ def inputAdjoint(dV, dx, padH, padW, th, tw):
                     for c in range(C):
                         for j in range(W):
                             dx[n, c, yy, j] = done[i, padW + j, c]
+
+
+@njit(cache=True, nogil=True)
+def weightTransform(W, U):
+    """U[:, c, o] = G W[o, c] G^T (the 16 entries of a 4x4 tile, row-major) for W (O, C, 3, 3), with G =
+    [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]: the sums of G's rows in the order a
+    product with G sums them, halved (exact), so U is the float32 matrix product's."""
+    O, C = W.shape[0], W.shape[1]
+    t = np.empty((4, 3), W.dtype)
+    half = W.dtype.type(0.5)
+    for c in range(C):
+        for o in range(O):     # U's writes contiguous
+            w = W[o, c]
+            for j in range(3):
+                t[0, j] = w[0, j]
+                t[1, j] = half * w[0, j] + half * w[1, j] + half * w[2, j]
+                t[2, j] = half * w[0, j] - half * w[1, j] + half * w[2, j]
+                t[3, j] = w[2, j]
+            for i in range(4):
+                U[4 * i, c, o] = t[i, 0]
+                U[4 * i + 1, c, o] = half * t[i, 0] + half * t[i, 1] + half * t[i, 2]
+                U[4 * i + 2, c, o] = half * t[i, 0] - half * t[i, 1] + half * t[i, 2]
+                U[4 * i + 3, c, o] = t[i, 2]
+
+
+@njit(cache=True, nogil=True)
+def kernelGradient(dU, dW):
+    """dW[o, c] = G^T dU[:, c, o] G (dU's 16 entries a 4x4 tile, row-major): the adjoint of
+    weightTransform, in the order a product with G sums."""
+    C, O = dU.shape[1], dU.shape[2]
+    s = np.empty((3, 4), dU.dtype)
+    half = dU.dtype.type(0.5)
+    for o in range(O):
+        for c in range(C):
+            for j in range(4):
+                d0 = dU[j, c, o]
+                d1 = dU[4 + j, c, o]
+                d2 = dU[8 + j, c, o]
+                d3 = dU[12 + j, c, o]
+                s[0, j] = d0 + half * d1 + half * d2
+                s[1, j] = half * d1 - half * d2
+                s[2, j] = half * d1 + half * d2 + d3
+            for i in range(3):
+                dW[o, c, i, 0] = s[i, 0] + half * s[i, 1] + half * s[i, 2]
+                dW[o, c, i, 1] = half * s[i, 1] - half * s[i, 2]
+                dW[o, c, i, 2] = half * s[i, 1] + half * s[i, 2] + s[i, 3]

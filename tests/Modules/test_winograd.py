@@ -300,3 +300,21 @@ def test_deconv_winograd_only_where_it_applies(kwargs):
     mod = Deconv2D(8, 8, 3, initscheme="gaussian", **kwargs)
     mod(to_gpu(np.random.randn(2, 8, 7, 7).astype(np.float32)))
     assert mod._wgTiles is None
+
+
+def test_kernel_transforms_are_the_products_with_G():
+    """U = G W G^T and dW = G^T dU G as compiled loops give the float32 matrix products' numbers, bit for
+    bit, for weights across magnitudes and for a Deconv's flipped, non-contiguous kernel view."""
+    _winograd.kernels()
+    G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]], dtype=np.float32)
+    rng = np.random.RandomState(3)
+    for O, C in ((16, 17), (32, 32), (64, 40)):
+        W = (rng.standard_normal((O, C, 3, 3)) * 10.0 ** rng.randint(-4, 4, (O, C, 1, 1))).astype(np.float32)
+        for kernel in (W, W.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]):
+            o, c = kernel.shape[:2]
+            U = _winograd.transformedWeights(kernel, np.empty((16, c, o), np.float32))
+            expected = np.matmul(np.matmul(G, kernel), G.T).reshape(o, c, 16).transpose(2, 1, 0)
+            np.testing.assert_array_equal(U, expected)
+        dU = rng.standard_normal((16, C, O)).astype(np.float32)
+        dW = _winograd.weightGradient(dU, np.empty((O, C, 3, 3), np.float32))
+        np.testing.assert_array_equal(dW, np.matmul(np.matmul(G.T, dU.transpose(2, 1, 0).reshape(O, C, 4, 4)), G))
