@@ -301,6 +301,11 @@ class _Workspace:
 
 workspace = _Workspace(colsBudget=512 << 20)
 
+# a ConvND on the CPU lays its columns out per sample (see ConvND._perSampleWanted) where inmaps *
+# kernel taps <= perSampleMaxRows and there are >= perSampleMinPositions output positions per sample
+perSampleMaxRows = 64
+perSampleMinPositions = 256
+
 
 def slotImage(name, data, geo, layout="NC"):
     """``data`` (N, C, *S) copied into a workspace slot laid out flat (N, C, *padded) (or (C, N, ...) for
@@ -592,6 +597,10 @@ class ConvND(_ConvBase):
         if self._wgTiles is not None:
             self._winogradForward(data)
             return
+        self._perSample = self._perSampleWanted(data)
+        if self._perSample:
+            self._perSampleForward(data)
+            return
         N, C = data.shape[:2]
         O, K = self.outmaps, prod(self.size)
         geo = self._geometry(data.shape)
@@ -610,6 +619,72 @@ class ConvND(_ConvBase):
         out = self._buffer("data", (N, O) + geo.out, data.dtype)
         self._fromGrid(res, N, geo, out, self._biasView() if self.useBias else None)
         self.data = out
+
+    # -- per-sample columns (N, C * K, positions): a first layer on images, on the CPU --
+    # With few input maps the grid layout's products are thin ((O x C K) @ (C K x N grid) forward, a
+    # long inner dimension for the weight gradient) and its output and gradient need transposing
+    # copies out of and into the grid. Columns laid out per sample make the forward N products
+    # (O x C K) @ (C K x positions) written straight into the (N, O, positions) output, and the weight
+    # gradient N short products summed (benchmarks/RESULTS.md, issue 14: conv 3 -> 32 maps on 64 x 3 x
+    # 32 x 32, one thread: forward product 1.98 -> 1.55 ms, weight-gradient product 3.54 -> 1.72 ms,
+    # the two 8 MiB transposing copies gone). The input gradient keeps the grid path.
+    _perSample = False
+
+    def _perSampleWanted(self, data):
+        if not (gpuarray.backendName == "cpu" and self.nd == 2 and self.groups == 1
+                and data.dtype in (xp.float32, xp.float64) and self.inmaps * prod(self.size) <= perSampleMaxRows):
+            return False
+        return prod(self._geometry(data.shape).out) >= perSampleMinPositions
+
+    def _perSampleColumns(self, data, cols):
+        """The windows of ``data`` (N, C, *S) into ``cols`` (N, C * K, positions)."""
+        N, C = data.shape[:2]
+        geo = self._geometry(data.shape)
+        image = slotImage("image", data, geo)
+        view = stridedView(geo, image, (N, C) + self.size + geo.out,
+                           (C * geo.plane, geo.plane) + geo.kernelStrides + geo.gridStrides)
+        xp.copyto(cols.reshape((N, C) + self.size + geo.out), view)
+        return cols
+
+    def _perSampleForward(self, data):
+        N, C = data.shape[:2]
+        O = self.outmaps
+        geo = self._geometry(data.shape)
+        shape = (N, C * prod(self.size), prod(geo.out))
+        if workspace.keepCols(self, shape, data.dtype):
+            cols = self._buffer("cols", shape, data.dtype)  # per call: kept for the weight gradient
+            self._colsm = cols
+        else:
+            cols = workspace.array("cols", shape, data.dtype)
+            self._colsm = None
+        self._perSampleColumns(gpuarray.kernels.plain(data), cols)
+        out, plainOut = self._bufferPair("data", (N, O) + geo.out, data.dtype)
+        W = gpuarray.kernels.plain(self.vars["W"].data).reshape(O, -1)
+        xp.matmul(W, cols, out=plainOut.reshape(N, O, -1))
+        if self.useBias:
+            plainOut += gpuarray.kernels.plain(self._biasView())
+        self.data = out
+
+    def _perSampleParamGrads(self, grad, scale, momentum):
+        x = self.inData
+        N, C = x.shape[:2]
+        O = self.outmaps
+        cols = self._colsm
+        if cols is None:
+            shape = (N, C * prod(self.size), prod(grad.shape[2:]))
+            cols = self._perSampleColumns(gpuarray.kernels.plain(x), workspace.array("bwdcols", shape, grad.dtype))
+        g = xp.ascontiguousarray(gpuarray.kernels.plain(grad)).reshape(N, O, -1)
+        parts = workspace.array("dWparts", (N, O, cols.shape[1]), grad.dtype)
+        xp.matmul(g, cols.transpose(0, 2, 1), out=parts)
+        Wvar = self.vars["W"]
+        dW = self._scratch("dW", (O, cols.shape[1]), grad.dtype)
+        xp.sum(parts, axis=0, out=dW)
+        self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
+        if self.useBias:
+            bvar = self.vars["b"]
+            db = self._scratch("db", bvar.grad.shape, grad.dtype)
+            xp.sum(g, axis=(0, 2), out=db.reshape(-1))
+            self._accumulateParamGrad(bvar, db, scale, momentum)
 
     def _gather(self, data, geo, cols):
         """The columns of ``data`` (N, C, *S) into ``cols`` (C, *K, N, *grid), as (C * K, N * gridSize)."""
@@ -708,6 +783,9 @@ class ConvND(_ConvBase):
     def accGradParams(self, grad, scale=1.0, momentum=0.0):
         if self._wgTiles is not None:
             self._winogradParamGrads(grad, scale, momentum)
+            return
+        if self._perSample:
+            self._perSampleParamGrads(grad, scale, momentum)
             return
         gT = self._gradGrid(grad)
         colsm = self._columns()

@@ -274,3 +274,83 @@ def test_each_thread_has_workspace_slots_of_its_own(noKeptColumns):
     worker.join()
     assert seen["slot"] is not mainSlot and noKeptColumns.slot("cols", 1, np.float32) is mainSlot
     np.testing.assert_array_equal(seen["out"], expected)
+
+
+# ---- per-sample columns (a first layer on images, CPU): the grid path's numbers ----
+
+_CPU = __import__("PuzzleLib.Backend.gpuarray", fromlist=["backendName"]).backendName == "cpu"
+PER_SAMPLE = [g for g in GEOMETRIES if g[4] == 1]
+
+
+@pytest.fixture
+def perSampleEverywhere(monkeypatch):
+    """Every groups=1 Conv2D with inmaps * taps <= 64 lays its columns out per sample (small test shapes too)."""
+    from PuzzleLib.Modules import _conv
+    monkeypatch.setattr(_conv, "perSampleMinPositions", 0)
+    monkeypatch.setattr(_conv, "perSampleMaxRows", 64)  # restored after a test that turns it off
+    return _conv
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+def test_first_layer_on_images_takes_per_sample_columns():
+    from PuzzleLib.Modules import _conv
+    first = Conv2D(3, 32, 3, pad=1)
+    first(to_gpu(np.random.randn(2, 3, 16, 16).astype(np.float32)))   # 3 x 9 rows, 256 positions
+    assert first._perSample
+    wide = Conv2D(8, 16, 3, pad=1)
+    wide(to_gpu(np.random.randn(2, 8, 16, 16).astype(np.float32)))    # 72 rows: the grid
+    assert not wide._perSample and _conv.perSampleMaxRows < 72
+    small = Conv2D(3, 16, 3, pad=1)
+    small(to_gpu(np.random.randn(2, 3, 8, 8).astype(np.float32)))     # 64 positions: the grid
+    assert not small._perSample
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", PER_SAMPLE)
+@pytest.mark.parametrize("budget", [0, 1 << 30])
+def test_per_sample_columns_give_the_grid_numbers(perSampleEverywhere, noKeptColumns, size, stride, pad, dilation,
+                                                  groups, budget):
+    # the same sums of products, in the order BLAS's kernels take for each layout: float32 rounding apart
+    # (the input gradient, which keeps the grid path, to the bit); over the budget the columns are
+    # gathered again in backward
+    noKeptColumns.colsBudget = budget
+    x = np.random.randn(3, 4, 7, 6).astype(np.float32)
+    results = []
+    for rows in (64, 0):
+        perSampleEverywhere.perSampleMaxRows = rows
+        np.random.seed(5)
+        mod = Conv2D(4, 8, size, stride=stride, pad=pad, dilation=dilation, initscheme="gaussian")
+        mod.vars["b"].data.set(np.random.randn(1, 8, 1, 1).astype(np.float32))
+        y = mod(to_gpu(x))
+        assert mod._perSample == (rows == 64)
+        assert (mod._colsm is None) == (budget == 0)
+        dx = mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
+        results.append((y.get(), dx.get(), mod.vars["W"].grad.get(), mod.vars["b"].grad.get()))
+    (y1, dx1, dW1, db1), (y0, dx0, dW0, db0) = results
+    np.testing.assert_allclose(y1, y0, rtol=1e-5, atol=1e-5 * np.abs(y0).max())
+    np.testing.assert_array_equal(dx1, dx0)
+    np.testing.assert_allclose(dW1, dW0, rtol=1e-5, atol=1e-5 * np.abs(dW0).max())
+    np.testing.assert_allclose(db1, db0, rtol=1e-5, atol=1e-5 * np.abs(db0).max())
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", PER_SAMPLE)
+def test_per_sample_columns_gradients(perSampleEverywhere, size, stride, pad, dilation, groups):
+    mod = Conv2D(4, 5, size, stride=stride, pad=pad, dilation=dilation, initscheme="gaussian")
+    analytic, _ = checkModule(mod, np.random.randn(2, 4, 5, 5))
+    assert mod._perSample and set(analytic) == {"input0", "W", "b"}
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+def test_per_sample_columns_accumulate_with_momentum(perSampleEverywhere):
+    mod = Conv2D(2, 3, 3, pad=1)
+    mod.calcMode(np.float64)
+    x = to_gpu(np.random.randn(2, 2, 4, 4))
+    g = to_gpu(np.random.randn(*mod.dataShapeFrom(x.shape)))
+    mod(x)
+    assert mod._perSample
+    mod.backward(g)
+    first = mod.vars["W"].grad.get(), mod.vars["b"].grad.get()
+    mod.backward(g, scale=2.0, momentum=1.0)
+    np.testing.assert_allclose(mod.vars["W"].grad.get(), 3 * first[0], rtol=1e-12)
+    np.testing.assert_allclose(mod.vars["b"].grad.get(), 3 * first[1], rtol=1e-12)
