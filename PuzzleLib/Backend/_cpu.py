@@ -323,9 +323,37 @@ def _momentumStep(grad, mom, lr, momRate, scratch):
 
 
 def momentumUpdate(param, grad, mom, lr, momRate, scratch):
-    """mom = momRate * mom + lr * grad; param += mom."""
+    """mom = momRate * mom + lr * grad; param += mom. Large contiguous float arrays and Python-float
+    rates (numpy rounds those to the arrays' dtype): one compiled pass (Backend/_jit.py) with the
+    same numbers, split over threads for the largest."""
+    fused = _flatFused("momentumUpdate", (param, grad, mom), (lr, momRate))
+    if fused is not None:
+        fused[0](*fused[1])
+        return
     _momentumStep(grad, mom, lr, momRate, scratch)
     param += mom
+
+
+def _flatFused(name, arrays, rates):
+    """(kernel, arguments) for the flat compiled kernel ``name`` of ``_jit`` over ``arrays`` (1-d
+    plain views of them) and ``rates`` (in the arrays' dtype, as numpy takes a Python float against
+    them), or None where it does not apply: small, non-contiguous or differently shaped arrays
+    (numpy's broadcasting rules, and its errors, stay numpy's), or a rate that is not a Python
+    float (a numpy float64 would make numpy compute in float64)."""
+    first = arrays[0]
+    if first.size < _jit.SMALL_SIZE:
+        return None
+    for a in arrays:
+        if a.shape != first.shape:
+            return None
+    for rate in rates:
+        if type(rate) is not float:
+            return None
+    fused = fusedKernel(name, *arrays)
+    if fused is None:
+        return None
+    cast = first.dtype.type
+    return fused, tuple(plain(a).reshape(-1) for a in arrays) + tuple(cast(rate) for rate in rates)
 
 
 _erfImpl = []  # [function(x, out)], chosen on first use

@@ -1,16 +1,16 @@
 """Compiled CPU kernels for the passes numpy can only do as several whole-array passes (private).
 
 Max-pooling over 2x2 windows at stride 2, batch normalisation's train-mode forward and backward
-pass and the relu derivative are each one loop here, compiled by numba (the ``jit`` extra) on
-first use and cached on disk: one read of the data instead of five to eight numpy passes, and the
-statistics summed in float64 at no extra cost. ``kernel(name)`` gives the compiled function, or
-None when numba is not installed; the modules then keep their plain numpy (or CuPy) path, which
-the tests compare these kernels with. ``select`` decides which arrays take them: those of at least
-``MIN_SIZE`` elements, split over threads as below; the kernels that give numpy's numbers exactly
-(pooling, the relu derivative) also take arrays of ``SMALL_SIZE`` elements or more, in one call on
-the calling thread (a split's hand-over to the pool costs more than it saves there). Smaller arrays
-keep numpy: its calls cost little there, and a program of small arrays (the tutorial's 100 x 100)
-never imports numba nor loads its cache.
+pass, the relu derivative and the momentum update are each one loop here, compiled by numba (the
+``jit`` extra) on first use and cached on disk: one read of the data instead of four to eight numpy
+passes, and the statistics summed in float64 at no extra cost. ``kernel(name)`` gives the compiled
+function, or None when numba is not installed; the callers then keep their plain numpy (or CuPy)
+path, which the tests compare these kernels with. ``select`` decides which arrays take them: those
+of at least ``MIN_SIZE`` elements, split over threads as below; the kernels that give numpy's
+numbers exactly (pooling, the relu derivative, the update) also take arrays of ``SMALL_SIZE``
+elements or more, in one call on the calling thread (a split's hand-over to the pool costs more
+than it saves there). Smaller arrays keep numpy: its calls cost little there, and a program of
+small arrays (the tutorial's 100 x 100) never imports numba nor loads its cache.
 
 The kernels release the GIL and ``run`` splits one call's work (samples, channels or a flat range)
 between the calling thread and helper threads of a small pool of this module's own, up to
@@ -121,24 +121,26 @@ def run(name, count, *args):
     _split([partial(fn, *args, lo, hi) for lo, hi in _parts(count, _PARTS * THREADS)])
 
 
-def splitFlat(fn, *arrays):
-    """``fn(*slices)`` over parts (of 16384 elements or more) of the flat (1-d) ``arrays``, spread
-    over up to ``THREADS`` threads (``fn`` a compiled kernel or a numpy call, which also releases
-    the GIL)."""
-    n = arrays[0].shape[0]
-    _split([partial(fn, *(a[lo:hi] for a in arrays)) for lo, hi in _parts(n, min(_PARTS * THREADS, n // 16384))])
+def splitFlat(fn, *args):
+    """``fn(*parts)`` over parts (of 16384 elements or more) of the flat (1-d) arrays among ``args``
+    (the first one an array; the others that are not numpy arrays, such as scalars, go to every
+    part as they are), spread over up to ``THREADS`` threads (``fn`` a compiled kernel or a numpy
+    call, which also releases the GIL)."""
+    n = args[0].shape[0]
+    _split([partial(fn, *(a[lo:hi] if isinstance(a, np.ndarray) else a for a in args))
+            for lo, hi in _parts(n, min(_PARTS * THREADS, n // 16384))])
 
 
-def runFlat(name, *arrays):
-    """``kernel(name)(*slices)`` over parts of the flat ``arrays``, as ``splitFlat``."""
-    splitFlat(kernel(name), *arrays)
+def runFlat(name, *args):
+    """``kernel(name)(*parts)`` over parts of the flat arrays among ``args``, as ``splitFlat``."""
+    splitFlat(kernel(name), *args)
 
 
 # how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays
-_FLAT = ("reluBackward",)
+_FLAT = ("reluBackward", "momentumUpdate")
 # the kernels whose numbers are numpy's path's exactly (batch normalisation's sum in float64 instead),
 # which arrays smaller than MIN_SIZE may take (``select``)
-_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward")
+_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward", "momentumUpdate")
 
 
 def caller(name):
@@ -332,3 +334,16 @@ def _reluBackward(grad, y, out):
             out[i] = v
         else:
             out[i] = grad[i] * zero
+
+
+# ---- optimizer updates over flat arrays ----------------------------------------------------------
+# The scalars come in the arrays' dtype (the caller converts them, as numpy does with a Python float
+# against a float32 array), and each element takes numpy's passes' operations in their order: no
+# fast-math, no fused multiply-add, so the numbers are those passes' bit for bit.
+
+def _momentumUpdate(param, grad, mom, lr, rate):
+    """mom = mom * rate + grad * lr; param += mom (Backend/_cpu.py's momentumUpdate in one pass)."""
+    for i in range(param.shape[0]):
+        m = mom[i] * rate + grad[i] * lr
+        mom[i] = m
+        param[i] += m
