@@ -307,8 +307,12 @@ def mseError(pred, target):
 
 
 def sgdUpdate(param, grad, lr, scratch=None):
-    """param += lr * grad (``scratch``, shaped like param, saves allocating the product)."""
-    if lr == 1.0:
+    """param += lr * grad (``scratch``, shaped like param, saves allocating the product); one
+    compiled pass with the same numbers where ``_flatFused`` applies."""
+    fused = _flatFused("sgdUpdate", (param, grad), (lr,))
+    if fused is not None:
+        fused[0](*fused[1])
+    elif lr == 1.0:
         param += grad
     else:
         tmp = np.multiply(grad, lr, out=scratch)
@@ -323,9 +327,9 @@ def _momentumStep(grad, mom, lr, momRate, scratch):
 
 
 def momentumUpdate(param, grad, mom, lr, momRate, scratch):
-    """mom = momRate * mom + lr * grad; param += mom. Large contiguous float arrays and Python-float
-    rates (numpy rounds those to the arrays' dtype): one compiled pass (Backend/_jit.py) with the
-    same numbers, split over threads for the largest."""
+    """mom = momRate * mom + lr * grad; param += mom; one compiled pass with the same numbers where
+    ``_flatFused`` applies (large contiguous float arrays, Python-float rates), split over threads
+    for the largest."""
     fused = _flatFused("momentumUpdate", (param, grad, mom), (lr, momRate))
     if fused is not None:
         fused[0](*fused[1])
@@ -484,7 +488,13 @@ def _scaledStep(param, num, den, learnRate, epsilon, scratch):
 
 def adamUpdate(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
     """Adam: ``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2;
-    param += stepSize * mom / (sqrt(ms) + epsilon)`` (stepSize carries the bias correction)."""
+    param += stepSize * mom / (sqrt(ms) + epsilon)`` (stepSize carries the bias correction); one
+    compiled pass with the same numbers where ``_flatFused`` applies."""
+    fused = _flatFused("adamUpdate", (param, grad, mom, ms),
+                       (stepSize, beta1, 1.0 - beta1, beta2, 1.0 - beta2, epsilon))
+    if fused is not None:
+        fused[0](*fused[1])
+        return
     _runningMean(mom, grad, beta1, scratch)
     _runningMeanOfSquares(ms, grad, beta2, scratch)
     _scaledStep(param, mom, ms, stepSize, epsilon, scratch)
@@ -566,7 +576,12 @@ def smorms3Update(param, grad, mem, mg, ms, learnRate, epsilon, scratch, temp):
 
 
 def nesterovUpdate(param, grad, mom, learnRate, momRate, scratch):
-    """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``."""
+    """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``;
+    one compiled pass with the same numbers where ``_flatFused`` applies."""
+    fused = _flatFused("nesterovUpdate", (param, grad, mom), (learnRate, momRate))
+    if fused is not None:
+        fused[0](*fused[1])
+        return
     _momentumStep(grad, mom, learnRate, momRate, scratch)
     param += scratch
     np.multiply(mom, momRate, out=scratch)

@@ -1,13 +1,13 @@
 """Compiled CPU kernels for the passes numpy can only do as several whole-array passes (private).
 
 Max-pooling over 2x2 windows at stride 2, batch normalisation's train-mode forward and backward
-pass, the relu derivative and the momentum update are each one loop here, compiled by numba (the
+pass, the relu derivative and the SGD, momentum and Adam updates are each one loop here, compiled by numba (the
 ``jit`` extra) on first use and cached on disk: one read of the data instead of four to eight numpy
 passes, and the statistics summed in float64 at no extra cost. ``kernel(name)`` gives the compiled
 function, or None when numba is not installed; the callers then keep their plain numpy (or CuPy)
 path, which the tests compare these kernels with. ``select`` decides which arrays take them: those
 of at least ``MIN_SIZE`` elements, split over threads as below; the kernels that give numpy's
-numbers exactly (pooling, the relu derivative, the update) also take arrays of ``SMALL_SIZE``
+numbers exactly (pooling, the relu derivative, the updates) also take arrays of ``SMALL_SIZE``
 elements or more, in one call on the calling thread (a split's hand-over to the pool costs more
 than it saves there). Smaller arrays keep numpy: its calls cost little there, and a program of
 small arrays (the tutorial's 100 x 100) never imports numba nor loads its cache.
@@ -68,7 +68,9 @@ def kernel(name):
             # without fast-math flags, so their elementwise parts round as numpy's passes do
             if not hasattr(globals()[helper], "py_func"):
                 globals()[helper] = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})(globals()[helper])
-        fn = numba.njit(cache=True, nogil=True)(globals()["_" + name])
+        # numpy's error model: a division by zero gives inf or NaN as numpy's does, where numba's
+        # default raises ZeroDivisionError, and its check kept the loops from being vectorised
+        fn = numba.njit(cache=True, nogil=True, error_model="numpy")(globals()["_" + name])
         _compiled[name] = fn
     return fn
 
@@ -137,10 +139,11 @@ def runFlat(name, *args):
 
 
 # how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays
-_FLAT = ("reluBackward", "momentumUpdate")
+_FLAT = ("reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate", "adamUpdate")
 # the kernels whose numbers are numpy's path's exactly (batch normalisation's sum in float64 instead),
 # which arrays smaller than MIN_SIZE may take (``select``)
-_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward", "momentumUpdate")
+_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate",
+          "adamUpdate")
 
 
 def caller(name):
@@ -341,9 +344,37 @@ def _reluBackward(grad, y, out):
 # against a float32 array), and each element takes numpy's passes' operations in their order: no
 # fast-math, no fused multiply-add, so the numbers are those passes' bit for bit.
 
+def _sgdUpdate(param, grad, lr):
+    """param += grad * lr (Backend/_cpu.py's sgdUpdate; for lr = 1 the product is grad exactly)."""
+    for i in range(param.shape[0]):
+        param[i] += grad[i] * lr
+
+
 def _momentumUpdate(param, grad, mom, lr, rate):
     """mom = mom * rate + grad * lr; param += mom (Backend/_cpu.py's momentumUpdate in one pass)."""
     for i in range(param.shape[0]):
         m = mom[i] * rate + grad[i] * lr
         mom[i] = m
         param[i] += m
+
+
+def _nesterovUpdate(param, grad, mom, lr, rate):
+    """step = grad * lr; mom = mom * rate + step; param = param + step + mom * rate (nesterovUpdate)."""
+    for i in range(param.shape[0]):
+        step = grad[i] * lr
+        m = mom[i] * rate + step
+        mom[i] = m
+        p = param[i] + step
+        param[i] = p + m * rate
+
+
+def _adamUpdate(param, grad, mom, ms, stepSize, beta1, rest1, beta2, rest2, epsilon):
+    """mom = mom * beta1 + grad * rest1; ms = ms * beta2 + grad * grad * rest2; param += mom /
+    (sqrt(ms) + epsilon) * stepSize (adamUpdate; rest = 1 - beta, rounded as numpy rounds it)."""
+    for i in range(param.shape[0]):
+        g = grad[i]
+        m = mom[i] * beta1 + g * rest1
+        v = ms[i] * beta2 + (g * g) * rest2
+        mom[i] = m
+        ms[i] = v
+        param[i] += m / (math.sqrt(v) + epsilon) * stepSize

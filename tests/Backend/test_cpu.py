@@ -51,60 +51,71 @@ def test_cpu_sum_of_squares_in_float64():
     assert s.dtype == np.float64 and float(s) == 3000.0 ** 2 * 4095 + 1
 
 
-def _numpyMomentum(param, grad, mom, lr, momRate):
-    """The numpy passes momentumUpdate replaces with one compiled pass."""
-    scratch = np.multiply(grad, lr, out=np.empty_like(param))
-    mom *= momRate
-    mom += scratch
-    param += mom
+_UPDATES = {  # name: (number of state arrays, the call with the rates of each of three steps)
+    "sgdUpdate": (0, lambda k, p, g, st, sc, r: k.sgdUpdate(p, g, r[0], sc)),
+    "momentumUpdate": (1, lambda k, p, g, st, sc, r: k.momentumUpdate(p, g, st[0], r[0], r[1], sc)),
+    "nesterovUpdate": (1, lambda k, p, g, st, sc, r: k.nesterovUpdate(p, g, st[0], r[0], r[1], sc)),
+    "adamUpdate": (2, lambda k, p, g, st, sc, r: k.adamUpdate(p, g, st[0], st[1], r[0], r[1], 0.999, 1e-8, sc)),
+}
+_RATES = ((0.01, 0.9), (1.0, 0.0), (0.3, 0.55))
 
 
-def _updateArrays(n, dtype, seed):
+def _updateArrays(n, dtype, seed, states):
     rng = np.random.default_rng(seed)
-    param, grad, mom = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    param, grad = (rng.standard_normal(n).astype(dtype) for _ in range(2))
     grad[:6] = [np.nan, np.inf, -np.inf, -0.0, 1e-40, 3e38]  # NaN, infinities, -0, a subnormal, overflow
-    mom[6:9] = [-0.0, np.finfo(dtype).tiny, np.nan]
     param[9] = np.inf
-    return param, grad, mom
+    state = [np.abs(rng.standard_normal(n)).astype(dtype) for _ in range(states)]  # Adam's ms >= 0
+    for a in state:
+        a[6:9] = [0.0, np.finfo(dtype).tiny, np.nan]
+    return param, grad, state
 
 
+def _runUpdate(name, arrays, monkeypatch, numpyPath):
+    """Three steps of the update ``name`` on copies of ``arrays``; the arrays after it."""
+    from PuzzleLib.Backend import _cpu, _jit
+    if numpyPath:
+        monkeypatch.setattr(_jit, "SMALL_SIZE", float("inf"))
+        monkeypatch.setattr(_jit, "MIN_SIZE", float("inf"))
+    param, grad, state = arrays[0].copy(), arrays[1].copy(), [a.copy() for a in arrays[2]]
+    with np.errstate(all="ignore"):
+        for rates in _RATES:
+            _UPDATES[name][1](_cpu, param, grad, state, np.empty_like(param), rates)
+    monkeypatch.undo()
+    return [param, grad] + state
+
+
+@pytest.mark.parametrize("name", sorted(_UPDATES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n,path", [(1000, "numpy"), (20011, "thisThread"), (70001, "split"), (300007, "split")])
-def test_momentumUpdate_compiled_pass_gives_the_numpy_passes_numbers(n, path, dtype, monkeypatch):
-    from PuzzleLib.Backend import _cpu, _jit
+def test_optimizer_updates_compiled_pass_gives_the_numpy_passes_numbers(name, n, path, dtype, monkeypatch):
+    from PuzzleLib.Backend import _jit
     pytest.importorskip("numba")
+    arrays = _updateArrays(n, dtype, 6, _UPDATES[name][0])
+    ref = _runUpdate(name, arrays, monkeypatch, numpyPath=True)
     monkeypatch.setattr(_jit, "THREADS", 2)
     calls = []
     kernel, runFlat = _jit.kernel, _jit.runFlat
-    monkeypatch.setattr(_jit, "kernel", lambda name: calls.append(name) or kernel(name))
+    monkeypatch.setattr(_jit, "kernel", lambda kname: calls.append(kname) or kernel(kname))
     monkeypatch.setattr(_jit, "runFlat", lambda *args: calls.append("split") or runFlat(*args))
-    param, grad, mom = _updateArrays(n, dtype, 6)
-    ref = [a.copy() for a in (param, grad, mom)]
-    scratch = np.empty_like(param)
-    with np.errstate(all="ignore"):
-        for lr, momRate in ((0.01, 0.9), (0.3, 0.0), (1.0, 0.55)):
-            _cpu.momentumUpdate(param, grad, mom, lr, momRate, scratch)
-            _numpyMomentum(ref[0], ref[1], ref[2], lr, momRate)
-            for a, b in zip((param, grad, mom), ref):
-                np.testing.assert_array_equal(a, b)
-    assert ("momentumUpdate" in calls) == (path != "numpy")
+    got = _runUpdate(name, arrays, monkeypatch, numpyPath=False)
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
+    assert (name in calls) == (path != "numpy")
     assert ("split" in calls) == (path == "split")
 
 
-def test_momentumUpdate_keeps_numpys_passes_for_numpy_scalar_rates_and_strided_arrays():
+@pytest.mark.parametrize("name", sorted(_UPDATES))
+def test_optimizer_updates_keep_numpys_passes_for_numpy_scalar_rates_and_strided_arrays(name, monkeypatch):
     # a numpy float64 rate makes numpy compute a float32 array's update in float64: left to numpy
-    from PuzzleLib.Backend import _cpu
-    param, grad, mom = _updateArrays(40000, np.float32, 7)
-    ref = [a.copy() for a in (param, grad, mom)]
+    from PuzzleLib.Backend import _cpu, _jit
+    calls = []
+    kernel = _jit.kernel
+    monkeypatch.setattr(_jit, "kernel", lambda kname: calls.append(kname) or kernel(kname))
+    param, grad, state = _updateArrays(40000, np.float32, 7, _UPDATES[name][0])
     with np.errstate(all="ignore"):
-        _cpu.momentumUpdate(param, grad, mom, np.float64(0.01), 0.9, np.empty_like(param))
-        _numpyMomentum(ref[0], ref[1], ref[2], np.float64(0.01), 0.9)
-    np.testing.assert_array_equal(param, ref[0])
-    np.testing.assert_array_equal(mom, ref[2])
-    param, grad, mom = (a.reshape(200, 200)[:, ::2] for a in _updateArrays(40000, np.float64, 8))
-    ref = [a.copy() for a in (param, grad, mom)]
-    with np.errstate(all="ignore"):
-        _cpu.momentumUpdate(param, grad, mom, 0.01, 0.9, np.empty_like(param))
-        _numpyMomentum(ref[0], ref[1], ref[2], 0.01, 0.9)
-    np.testing.assert_array_equal(param, ref[0])
-    np.testing.assert_array_equal(mom, ref[2])
+        _UPDATES[name][1](_cpu, param, grad, state, np.empty_like(param), (np.float64(0.01), 0.9))
+        param, grad, state = _updateArrays(40000, np.float64, 8, _UPDATES[name][0])
+        strided = [a.reshape(200, 200)[:, ::2] for a in [param, grad] + state]
+        _UPDATES[name][1](_cpu, strided[0], strided[1], strided[2:], np.empty_like(strided[0]), (0.01, 0.9))
+    assert name not in calls

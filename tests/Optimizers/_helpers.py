@@ -64,3 +64,42 @@ def checkAgainstReference(optFactory, rule, hyperW, hyperB=None, multipliers=Non
                                        err_msg="W, step %d, useGlobalState=%s" % (step + 1, useGlobalState))
             np.testing.assert_allclose(b, rb, rtol=1e-12, atol=1e-15,
                                        err_msg="b, step %d, useGlobalState=%s" % (step + 1, useGlobalState))
+
+
+def _trainWide(makeOptimizer, useGlobalState, dtype):
+    """Three steps of a net whose parameter runs hold 20000-odd and 80000-odd values; the
+    parameters and every state array after them."""
+    from PuzzleLib.Backend.gpuarray import to_gpu
+    from PuzzleLib.Containers import Sequential
+    from PuzzleLib.Cost import MSE
+    from PuzzleLib.Modules import Linear
+    np.random.seed(3)
+    net = Sequential().append(Linear(64, 300)).append(Linear(300, 280))
+    net.calcMode(dtype)
+    opt = makeOptimizer()
+    opt.setupOn(net, useGlobalState=useGlobalState)
+    x, y = np.random.randn(16, 64).astype(dtype), np.random.randn(16, 280).astype(dtype)
+    for _ in range(3):
+        opt.zeroGradParams()
+        net.backward(MSE()(net(to_gpu(x)), to_gpu(y), queryError=False))
+        opt.update()
+    variables = list(net.getVarTable())
+    return [var.data.get() for var in variables] + [opt.states[var][name].get() for var in variables
+                                                    for name in opt.stateNames]
+
+
+def checkCompiledUpdate(makeOptimizer, kernelName, path, useGlobalState, dtype, request, monkeypatch):
+    """Training steps on the compiled update (the fixture ``path`` of tests/Modules/_jitpath.py)
+    give the numpy path's numbers bit for bit, and the kernel ran where it can."""
+    from PuzzleLib.Backend import _jit
+    from tests.Modules._jitpath import compiledActive
+    request.getfixturevalue("numpyKernels")
+    ref = _trainWide(makeOptimizer, useGlobalState, dtype)
+    request.getfixturevalue(path)
+    calls = []
+    kernel = _jit.kernel
+    monkeypatch.setattr(_jit, "kernel", lambda name: calls.append(name) or kernel(name))
+    got = _trainWide(makeOptimizer, useGlobalState, dtype)
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)
+    assert (kernelName in calls) == compiledActive()

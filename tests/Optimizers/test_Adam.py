@@ -5,7 +5,8 @@ import pytest
 
 from PuzzleLib.Errors import OptimizerError
 from PuzzleLib.Optimizers import Adam
-from tests.Optimizers._helpers import checkAgainstReference, makeModule
+from tests.Modules._jitpath import compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
+from tests.Optimizers._helpers import checkAgainstReference, checkCompiledUpdate, makeModule
 
 
 def _adam(w, g, st, t, alpha, b1, b2, eps):
@@ -58,3 +59,10 @@ def test_defaults_and_validation():
     for kwargs in ({"alpha": 0}, {"beta1": 1.0}, {"beta2": -0.5}, {"epsilon": -1e-8}, {"alpha": None}):
         with pytest.raises(OptimizerError, match="Adam"):
             Adam(**kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("useGlobalState", [False, True])
+@pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
+def test_compiled_update_gives_the_numpy_paths_numbers(path, useGlobalState, dtype, request, monkeypatch):
+    checkCompiledUpdate(lambda: Adam(alpha=0.01), "adamUpdate", path, useGlobalState, dtype, request, monkeypatch)

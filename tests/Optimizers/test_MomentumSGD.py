@@ -7,7 +7,8 @@ from PuzzleLib.Cost import MSE
 from PuzzleLib.Errors import OptimizerError
 from PuzzleLib.Modules import Linear
 from PuzzleLib.Optimizers import MomentumSGD
-from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
+from tests.Modules._jitpath import compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
+from tests.Optimizers._helpers import checkCompiledUpdate
 
 GLOBAL = [False, True]
 
@@ -163,32 +164,10 @@ def test_str():
     assert "MomentumSGD" in text and "0.01" in text and "0.5" in text
 
 
-def _trainWide(useGlobalState, dtype):
-    """Three MomentumSGD steps of a net with 20000-odd and 80000-odd parameter runs."""
-    np.random.seed(3)
-    net = Sequential().append(Linear(64, 300)).append(Linear(300, 280))
-    net.calcMode(dtype)
-    opt = MomentumSGD(learnRate=0.05, momRate=0.9)
-    opt.setupOn(net, useGlobalState=useGlobalState)
-    x, y = np.random.randn(16, 64).astype(dtype), np.random.randn(16, 280).astype(dtype)
-    for _ in range(3):
-        opt.zeroGradParams()
-        net.backward(MSE()(net(to_gpu(x)), to_gpu(y), queryError=False))
-        opt.update()
-    return [var.data.get() for var in net.getVarTable()] + [opt.states[var]["mom"].get() for var in net.getVarTable()]
-
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("useGlobalState", GLOBAL)
 @pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
 def test_compiled_update_gives_the_numpy_paths_numbers(path, useGlobalState, dtype, request, monkeypatch):
-    from PuzzleLib.Backend import _jit
-    request.getfixturevalue("numpyKernels")
-    ref = _trainWide(useGlobalState, dtype)
-    request.getfixturevalue(path)
-    calls = []
-    kernel = _jit.kernel
-    monkeypatch.setattr(_jit, "kernel", lambda name: calls.append(name) or kernel(name))
-    for got, want in zip(_trainWide(useGlobalState, dtype), ref):
-        np.testing.assert_array_equal(got, want)
-    assert ("momentumUpdate" in calls) == compiledActive()
+    checkCompiledUpdate(lambda: MomentumSGD(learnRate=0.05, momRate=0.9), "momentumUpdate", path,
+                        useGlobalState, dtype, request, monkeypatch)

@@ -3,7 +3,8 @@ import pytest
 
 from PuzzleLib.Errors import OptimizerError
 from PuzzleLib.Optimizers import NesterovSGD
-from tests.Optimizers._helpers import checkAgainstReference, makeModule
+from tests.Modules._jitpath import compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
+from tests.Optimizers._helpers import checkAgainstReference, checkCompiledUpdate, makeModule
 
 
 def _nesterov(w, g, st, t, lr, mu):
@@ -44,3 +45,10 @@ def test_defaults_and_validation():
     for kwargs in ({"learnRate": 0}, {"learnRate": -1.0}, {"momRate": 1.0}, {"momRate": -0.1}, {"momRate": "x"}):
         with pytest.raises(OptimizerError, match="NesterovSGD"):
             NesterovSGD(**kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("useGlobalState", [False, True])
+@pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
+def test_compiled_update_gives_the_numpy_paths_numbers(path, useGlobalState, dtype, request, monkeypatch):
+    checkCompiledUpdate(lambda: NesterovSGD(learnRate=0.05, momRate=0.9), "nesterovUpdate", path, useGlobalState, dtype, request, monkeypatch)

@@ -9,6 +9,8 @@ from PuzzleLib.Errors import OptimizerError
 from PuzzleLib.Modules import Linear
 from PuzzleLib.Optimizers import SGD
 from PuzzleLib.Variable import Variable
+from tests.Modules._jitpath import compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
+from tests.Optimizers._helpers import checkCompiledUpdate
 
 GLOBAL = [False, True]
 
@@ -242,3 +244,10 @@ def test_hooks_see_each_variable_before_the_update(useGlobalState):
 
 def test_str():
     assert "SGD" in str(SGD(learnRate=0.25)) and "0.25" in str(SGD(learnRate=0.25))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("useGlobalState", [False, True])
+@pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
+def test_compiled_update_gives_the_numpy_paths_numbers(path, useGlobalState, dtype, request, monkeypatch):
+    checkCompiledUpdate(lambda: SGD(learnRate=0.05), "sgdUpdate", path, useGlobalState, dtype, request, monkeypatch)
