@@ -302,9 +302,11 @@ class _Workspace:
 workspace = _Workspace(colsBudget=512 << 20)
 
 # a ConvND on the CPU lays its columns out per sample (see ConvND._perSampleWanted) where inmaps *
-# kernel taps <= perSampleMaxRows and there are >= perSampleMinPositions output positions per sample
-perSampleMaxRows = 64
-perSampleMinPositions = 256
+# kernel taps <= perSampleMaxRows and there are >= perSampleMinPositions output positions per sample;
+# measured faster on one thread wherever it applies (up to 288 rows, where it tied), kept to 144 rows
+# (LeNet's second layer) because a wider layer's per-sample weight-gradient parts grow with the batch
+perSampleMaxRows = 144
+perSampleMinPositions = 16
 
 
 def slotImage(name, data, geo, layout="NC"):
@@ -620,14 +622,15 @@ class ConvND(_ConvBase):
         self._fromGrid(res, N, geo, out, self._biasView() if self.useBias else None)
         self.data = out
 
-    # -- per-sample columns (N, C * K, positions): a first layer on images, on the CPU --
-    # With few input maps the grid layout's products are thin ((O x C K) @ (C K x N grid) forward, a
-    # long inner dimension for the weight gradient) and its output and gradient need transposing
-    # copies out of and into the grid. Columns laid out per sample make the forward N products
-    # (O x C K) @ (C K x positions) written straight into the (N, O, positions) output, and the weight
-    # gradient N short products summed (benchmarks/RESULTS.md, issue 14: conv 3 -> 32 maps on 64 x 3 x
-    # 32 x 32, one thread: forward product 1.98 -> 1.55 ms, weight-gradient product 3.54 -> 1.72 ms,
-    # the two 8 MiB transposing copies gone). The input gradient keeps the grid path.
+    # -- per-sample columns (N, C * K, positions): layers with few input maps x taps, on the CPU --
+    # With few rows (input maps x taps) the grid layout's products are thin ((O x C K) @ (C K x N grid)
+    # forward, a long inner dimension for the weight gradient) and its output and gradient need
+    # transposing copies out of and into the grid. Columns laid out per sample make the forward N
+    # products (O x C K) @ (C K x positions) written straight into the (N, O, positions) output, and the
+    # weight gradient N short products summed (benchmarks/RESULTS.md, issue 14: forward and weight
+    # gradient on one thread, grid -> per sample: an image net's first layer 3 -> 32 maps on 64 x 3 x
+    # 32 x 32 11.3 -> 5.5 ms, LeNet's layers 0.142 -> 0.081 and 0.370 -> 0.314 ms, ResNet's 1x1
+    # stride-2 projections 1.96 -> 0.96 and 1.01 -> 0.81 ms). The input gradient keeps the grid path.
     _perSample = False
 
     def _perSampleWanted(self, data):

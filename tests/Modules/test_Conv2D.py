@@ -284,25 +284,28 @@ PER_SAMPLE = [g for g in GEOMETRIES if g[4] == 1]
 
 @pytest.fixture
 def perSampleEverywhere(monkeypatch):
-    """Every groups=1 Conv2D with inmaps * taps <= 64 lays its columns out per sample (small test shapes too)."""
+    """Every groups=1 Conv2D with inmaps * taps <= 144 lays its columns out per sample (small test shapes too)."""
     from PuzzleLib.Modules import _conv
     monkeypatch.setattr(_conv, "perSampleMinPositions", 0)
-    monkeypatch.setattr(_conv, "perSampleMaxRows", 64)  # restored after a test that turns it off
+    monkeypatch.setattr(_conv, "perSampleMaxRows", 144)  # restored after a test that turns it off
     return _conv
 
 
 @pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
-def test_first_layer_on_images_takes_per_sample_columns():
+def test_narrow_layers_take_per_sample_columns():
     from PuzzleLib.Modules import _conv
     first = Conv2D(3, 32, 3, pad=1)
     first(to_gpu(np.random.randn(2, 3, 16, 16).astype(np.float32)))   # 3 x 9 rows, 256 positions
     assert first._perSample
-    wide = Conv2D(8, 16, 3, pad=1)
-    wide(to_gpu(np.random.randn(2, 8, 16, 16).astype(np.float32)))    # 72 rows: the grid
-    assert not wide._perSample and _conv.perSampleMaxRows < 72
+    lenet = Conv2D(16, 32, 3, pad=1)
+    lenet(to_gpu(np.random.randn(2, 16, 4, 4).astype(np.float32)))    # 144 rows, 16 positions
+    assert lenet._perSample
+    wide = Conv2D(17, 16, 3, pad=1)
+    wide(to_gpu(np.random.randn(2, 17, 16, 16).astype(np.float32)))   # 153 rows: the grid
+    assert not wide._perSample and _conv.perSampleMaxRows < 153
     small = Conv2D(3, 16, 3, pad=1)
-    small(to_gpu(np.random.randn(2, 3, 8, 8).astype(np.float32)))     # 64 positions: the grid
-    assert not small._perSample
+    small(to_gpu(np.random.randn(2, 3, 3, 3).astype(np.float32)))     # 9 positions: the grid
+    assert not small._perSample and _conv.perSampleMinPositions > 9
 
 
 @pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
@@ -316,13 +319,13 @@ def test_per_sample_columns_give_the_grid_numbers(perSampleEverywhere, noKeptCol
     noKeptColumns.colsBudget = budget
     x = np.random.randn(3, 4, 7, 6).astype(np.float32)
     results = []
-    for rows in (64, 0):
+    for rows in (144, 0):
         perSampleEverywhere.perSampleMaxRows = rows
         np.random.seed(5)
         mod = Conv2D(4, 8, size, stride=stride, pad=pad, dilation=dilation, initscheme="gaussian")
         mod.vars["b"].data.set(np.random.randn(1, 8, 1, 1).astype(np.float32))
         y = mod(to_gpu(x))
-        assert mod._perSample == (rows == 64)
+        assert mod._perSample == (rows == 144)
         assert (mod._colsm is None) == (budget == 0)
         dx = mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
         results.append((y.get(), dx.get(), mod.vars["W"].grad.get(), mod.vars["b"].grad.get()))
