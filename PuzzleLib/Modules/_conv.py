@@ -307,6 +307,7 @@ workspace = _Workspace(colsBudget=512 << 20)
 # (LeNet's second layer) because a wider layer's per-sample weight-gradient parts grow with the batch
 perSampleMaxRows = 144
 perSampleMinPositions = 16
+perSampleMinGradPositions = 64  # the input gradient too, from this many (below, its strided adds cost more)
 
 
 def slotImage(name, data, geo, layout="NC"):
@@ -630,7 +631,10 @@ class ConvND(_ConvBase):
     # weight gradient N short products summed (benchmarks/RESULTS.md, issue 14: forward and weight
     # gradient on one thread, grid -> per sample: an image net's first layer 3 -> 32 maps on 64 x 3 x
     # 32 x 32 11.3 -> 5.5 ms, LeNet's layers 0.142 -> 0.081 and 0.370 -> 0.314 ms, ResNet's 1x1
-    # stride-2 projections 1.96 -> 0.96 and 1.01 -> 0.81 ms). The input gradient keeps the grid path.
+    # stride-2 projections 1.96 -> 0.96 and 1.01 -> 0.81 ms). With 64 output positions or more the
+    # input gradient is per sample too: W^T g per sample, each tap added back into a padded image
+    # (one thread: 5.1 -> 4.9 ms, 1.63 -> 0.77 and 0.51 -> 0.48 ms on those layers; LeNet's second,
+    # 16 positions, 0.19 -> 0.40 ms, so it keeps the grid's).
     _perSample = False
 
     def _perSampleWanted(self, data):
@@ -667,6 +671,28 @@ class ConvND(_ConvBase):
         if self.useBias:
             plainOut += gpuarray.kernels.plain(self._biasView())
         self.data = out
+
+    def _perSampleInputGrad(self, grad):
+        """dx: per sample, the columns' gradient W^T g (C K x positions), each tap's row added back
+        through a strided view of a zeroed padded image (col2im without the grid's transposing copy)."""
+        x = self.inData
+        N, C = x.shape[:2]
+        O, K = self.outmaps, prod(self.size)
+        geo = self._geometry(x.shape)
+        g = xp.ascontiguousarray(gpuarray.kernels.plain(grad)).reshape(N, O, -1)
+        dcols = workspace.array("cols", (N, C * K, g.shape[2]), grad.dtype)
+        W = gpuarray.kernels.plain(self.vars["W"].data).reshape(O, C * K)
+        xp.matmul(W.T, g, out=dcols)
+        image = workspace.slot("image", geo.bufferSize(N * C), grad.dtype)
+        workspace.watch(geo)
+        image[:geo.bufferSize(N * C)].fill(0)
+        taps = dcols.reshape((N, C, K) + geo.out)
+        for j, off in enumerate(geo.offsets):
+            dst = stridedView(geo, image, (N, C) + geo.out, (C * geo.plane, geo.plane) + geo.gridStrides, off)
+            dst += taps[:, :, j]
+        out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
+        xp.copyto(plainOut, image[:N * C * geo.plane].reshape((N, C) + geo.padded)[geo.interior])
+        self.grad = out
 
     def _perSampleParamGrads(self, grad, scale, momentum):
         x = self.inData
@@ -760,6 +786,9 @@ class ConvND(_ConvBase):
     def updateGrad(self, grad):
         if self._wgTiles is not None:
             self._winogradInputGrad(grad)
+            return
+        if self._perSample and prod(grad.shape[2:]) >= perSampleMinGradPositions:
+            self._perSampleInputGrad(grad)
             return
         x = self.inData
         full = self._fullConvGeometry(x.shape)
