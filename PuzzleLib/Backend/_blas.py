@@ -137,8 +137,8 @@ def batchedMatmul(a, b, out):
             and out.flags.c_contiguous and a.shape[0] == b.shape[0] == out.shape[0] and a.shape[2] == b.shape[1]
             and out.shape[1:] == (a.shape[1], b.shape[2]) and min(out.shape) > 0
             and out.shape[1] * out.shape[2] * a.shape[2] > MIN_BATCHED_WORK
-            and _storage(a) is not None and _storage(b) is not None and not np.shares_memory(out, a)
-            and not np.shares_memory(out, b)):
+            and _storage(a) is not None and _storage(b) is not None and not np.may_share_memory(out, a)
+            and not np.may_share_memory(out, b)):
         fn = _batchedFunction(np.dtype(dtype))
         if fn is not None:
             _call(fn, a, b, out)
