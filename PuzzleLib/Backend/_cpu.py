@@ -165,8 +165,13 @@ def _reluMax(x, out):
 
 
 def _reluFwd(x, out, args, tmp=None):
-    # large contiguous arrays: the same pass in parts over threads (numpy releases the GIL)
-    if x.size >= _jit.MIN_SIZE and _jit.THREADS > 1 and x.flags.c_contiguous and out.flags.c_contiguous:
+    # large contiguous arrays: one compiled pass (Backend/_jit.py, np.maximum's numbers), split over
+    # threads for the largest; without numba, np.maximum in parts over threads (it releases the GIL)
+    fused = fusedKernel("reluForward", x, out) if x.size >= _jit.RELU_FORWARD_SIZE else None
+    if fused is not None:
+        fused(plain(x).reshape(-1), plain(out).reshape(-1))
+    elif (x.size >= _jit.splitSize("reluForward") and _jit.THREADS > 1 and x.flags.c_contiguous
+          and out.flags.c_contiguous):
         _jit.splitFlat(_reluMax, plain(x).reshape(-1), plain(out).reshape(-1))
     else:
         np.maximum(x, 0, out=out)

@@ -1,16 +1,20 @@
 """Compiled CPU kernels for the passes numpy can only do as several whole-array passes (private).
 
 Max-pooling over 2x2 windows at stride 2, batch normalisation's train-mode forward and backward
-pass, the relu derivative and the SGD, momentum and Adam updates are each one loop here, compiled by numba (the
-``jit`` extra) on first use and cached on disk: one read of the data instead of four to eight numpy
-passes, and the statistics summed in float64 at no extra cost. ``kernel(name)`` gives the compiled
-function, or None when numba is not installed; the callers then keep their plain numpy (or CuPy)
-path, which the tests compare these kernels with. ``select`` decides which arrays take them: those
-of at least ``MIN_SIZE`` elements, split over threads as below; the kernels that give numpy's
-numbers exactly (pooling, the relu derivative, the updates) also take arrays of ``SMALL_SIZE``
-elements or more, in one call on the calling thread (a split's hand-over to the pool costs more
-than it saves there). Smaller arrays keep numpy: its calls cost little there, and a program of
-small arrays (the tutorial's 100 x 100) never imports numba nor loads its cache.
+pass, relu and its derivative and the SGD, momentum and Adam updates are each one loop here,
+compiled by numba (the ``jit`` extra) on first use and cached on disk: one read of the data instead
+of up to eleven numpy passes, and the statistics summed in float64 at no extra cost.
+``kernel(name)`` gives the compiled function, or None when numba is not installed; the callers then
+keep their plain numpy (or CuPy) path, which the tests compare these kernels with.
+
+``select`` decides which arrays take them: those of at least ``MIN_SIZE`` elements, and for the
+kernels that give numpy's numbers exactly (pooling, relu, the optimizer updates) those of
+``SMALL_SIZE`` or more. Smaller arrays keep numpy: its calls cost little there, and a program of
+small arrays (the tutorial's 100 x 100) never imports numba nor loads its cache. Arrays of
+``SPLIT_SIZE`` elements or more (twice that for the lightest kernels) are split over threads as
+below; smaller ones are one call on the calling thread, as handing parts to the pool costs some
+40-60 us a call on a 2-core machine (relu backward on 2^18 elements: 38 us on one thread, 90-111 us
+split; max-pool backward on 2^20: 500 us on one thread, 300 us split).
 
 The kernels release the GIL and ``run`` splits one call's work (samples, channels or a flat range)
 between the calling thread and helper threads of a small pool of this module's own, up to
@@ -27,8 +31,12 @@ from functools import partial
 
 import numpy as np
 
-MIN_SIZE = 1 << 16  # arrays this large: the kernels split over threads
-SMALL_SIZE = 1 << 14  # from here to MIN_SIZE: the exact kernels (_EXACT) in one call on this thread
+MIN_SIZE = 1 << 16  # arrays this large take every kernel
+SMALL_SIZE = 1 << 14  # arrays this large take the exact kernels (_EXACT)
+SPLIT_SIZE = 1 << 19  # arrays this large (twice that for the _LIGHT kernels) split over threads
+# relu's forward pass from here only: np.maximum is one pass already (the kernel saves ~60 us a call
+# at 2^18), and a program that predicts on the tutorial's 1024 x 100 grid keeps numpy and no numba
+RELU_FORWARD_SIZE = 1 << 18
 _PARTS = 8  # parts per thread: a thread that gets its core late finds fewer left, one preempted holds up less
 
 THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
@@ -139,11 +147,13 @@ def runFlat(name, *args):
 
 
 # how each kernel is called through ``caller``: over a range of samples or channels, or over flat arrays
-_FLAT = ("reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate", "adamUpdate")
+_FLAT = ("reluForward", "reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate", "adamUpdate")
 # the kernels whose numbers are numpy's path's exactly (batch normalisation's sum in float64 instead),
 # which arrays smaller than MIN_SIZE may take (``select``)
-_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate",
-          "adamUpdate")
+_EXACT = ("maxPool2x2", "maxPool2x2Backward", "reluForward", "reluBackward", "sgdUpdate", "momentumUpdate",
+          "nesterovUpdate", "adamUpdate")
+# little work an element: a split pays from 2 * SPLIT_SIZE elements
+_LIGHT = ("maxPool2x2", "reluForward", "reluBackward", "sgdUpdate", "momentumUpdate", "nesterovUpdate")
 
 
 def caller(name):
@@ -156,16 +166,21 @@ def _onThisThread(name, count, *args):
     kernel(name)(*args, 0, count)
 
 
+def splitSize(name):
+    """The size from which ``name``'s kernel (or numpy call) is split over threads."""
+    return SPLIT_SIZE * 2 if name in _LIGHT else SPLIT_SIZE
+
+
 def select(name, *arrays):
     """``name``'s kernel for ``arrays`` (the first one's size decides), called as ``caller(name)``
-    is: split over threads for arrays of ``MIN_SIZE`` elements or more, in one call on the calling
-    thread for those of ``SMALL_SIZE`` or more when ``name`` is in ``_EXACT``; else, or when
-    ``wanted`` says no, None (the caller keeps its numpy path)."""
+    is, or None where it does not apply (arrays under ``MIN_SIZE`` elements, under ``SMALL_SIZE``
+    for the ``_EXACT`` kernels, or what ``wanted`` refuses): the caller keeps its numpy path. Split
+    over threads from ``splitSize(name)`` elements, else one call on the calling thread."""
     size = arrays[0].size
-    if size >= MIN_SIZE:
-        return caller(name) if wanted(*arrays) else None
-    if name not in _EXACT or not wanted(*arrays, minSize=SMALL_SIZE):
+    if not wanted(*arrays, minSize=SMALL_SIZE if name in _EXACT else MIN_SIZE):
         return None
+    if size >= splitSize(name):
+        return caller(name)
     return kernel(name) if name in _FLAT else partial(_onThisThread, name)
 
 
@@ -323,7 +338,16 @@ def _batchNormBackward(grad, x, stats, factor, count, sums, out, wantGrad, lo, h
                     out[n, c, s] = f * (grad[n, c, s] - meanG - h * meanGX)
 
 
-# ---- relu derivative -----------------------------------------------------------------------------
+# ---- relu and its derivative -----------------------------------------------------------------------------
+
+def _reluForward(x, out):
+    """out = max(x, 0) over flat arrays as np.maximum(x, 0) gives it: x where x > 0, x itself where
+    it is NaN (payload and sign kept), +0 elsewhere (also for -0); out may be x."""
+    zero = out.dtype.type(0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = v if v > 0 or v != v else zero
+
 
 def _reluBackward(grad, y, out):
     """out = grad * sign(y) over flat arrays (y >= 0, the output of a relu): grad where y > 0, grad *

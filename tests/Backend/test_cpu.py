@@ -87,7 +87,8 @@ def _runUpdate(name, arrays, monkeypatch, numpyPath):
 
 @pytest.mark.parametrize("name", sorted(_UPDATES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n,path", [(1000, "numpy"), (20011, "thisThread"), (70001, "split"), (300007, "split")])
+@pytest.mark.parametrize("n,path", [(1000, "numpy"), (20011, "thisThread"), (300007, "thisThread"),
+                                    (1048583, "split")])
 def test_optimizer_updates_compiled_pass_gives_the_numpy_passes_numbers(name, n, path, dtype, monkeypatch):
     from PuzzleLib.Backend import _jit
     pytest.importorskip("numba")

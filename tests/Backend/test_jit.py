@@ -111,40 +111,61 @@ def test_wanted_takes_large_contiguous_float_arrays_of_one_dtype(monkeypatch):
     assert not _jit.wanted(big.astype(np.int32))
 
 
-def test_select_sends_mid_size_arrays_of_the_exact_kernels_to_this_thread(monkeypatch):
+def test_select_sends_mid_size_arrays_to_this_thread_and_large_ones_to_the_split(monkeypatch):
     monkeypatch.setattr(_jit, "SMALL_SIZE", 100)
     monkeypatch.setattr(_jit, "MIN_SIZE", 1000)
-    small, mid, big = (np.zeros(n, np.float32) for n in (99, 100, 1000))
+    monkeypatch.setattr(_jit, "SPLIT_SIZE", 5000)
+    small, mid, big, split, light = (np.zeros(n, np.float32) for n in (99, 100, 1000, 5000, 10000))
     assert _jit.select("reluBackward", small, small, small) is None
     assert _jit.select("reluBackward", mid, mid, mid) is _jit.kernel("reluBackward")
     assert _jit.select("maxPool2x2", mid).func is _jit._onThisThread
-    assert _jit.select("maxPool2x2", big).func is _jit.run
-    assert _jit.select("reluBackward", big, big, big).func is _jit.runFlat
-    # batch normalisation sums in float64 (numbers of its own): large arrays only
+    assert _jit.select("maxPool2x2Backward", split).func is _jit.run
+    # the light kernels split from twice SPLIT_SIZE
+    assert _jit.select("maxPool2x2", split).func is _jit._onThisThread
+    assert _jit.select("reluBackward", split, split, split) is _jit.kernel("reluBackward")
+    assert _jit.select("maxPool2x2", light).func is _jit.run
+    assert _jit.select("reluBackward", light, light, light).func is _jit.runFlat
+    # batch normalisation sums in float64 (numbers of its own): from MIN_SIZE only
     assert _jit.select("batchNormTrain", mid) is None
-    assert _jit.select("batchNormTrain", big).func is _jit.run
+    assert _jit.select("batchNormTrain", big).func is _jit._onThisThread
+    assert _jit.select("batchNormTrain", split).func is _jit.run
     assert _jit.select("reluBackward", mid.astype(np.float16)) is None
 
 
-def test_a_mid_size_call_on_this_thread_gives_the_splits_numbers(monkeypatch):
+def test_a_call_on_this_thread_gives_the_splits_numbers(monkeypatch):
     monkeypatch.setattr(_jit, "THREADS", 2)
     rng = np.random.default_rng(5)
     x = np.maximum(rng.standard_normal((9, 8, 14, 12)), -0.5).astype(np.float32)
     outs = []
-    for small, large in ((0, float("inf")), (0, 0)):
-        monkeypatch.setattr(_jit, "SMALL_SIZE", small)
-        monkeypatch.setattr(_jit, "MIN_SIZE", large)
+    for split in (float("inf"), 0):
+        monkeypatch.setattr(_jit, "SMALL_SIZE", 0)
+        monkeypatch.setattr(_jit, "MIN_SIZE", 0)
+        monkeypatch.setattr(_jit, "SPLIT_SIZE", split)
         out, idx, dx = np.empty((9, 8, 7, 6), np.float32), np.empty((9, 8, 7, 6), np.int8), np.empty_like(x)
         _jit.select("maxPool2x2", x)(9, x, out, idx)
         _jit.select("maxPool2x2Backward", dx)(9, out, idx, dx)
-        outs.append((out, idx, dx))
+        flat = x.reshape(9, 8, 168)
+        ones = np.ones(8, np.float32)
+        y, stats = np.empty_like(flat), np.empty((3, 8))
+        _jit.select("batchNormTrain", flat)(8, flat, ones, ones, 1e-5, y, stats)
+        outs.append((out, idx, dx, y, stats))
     for a, b in zip(*outs):
         np.testing.assert_array_equal(a, b)
 
 
+def test_reluForward_is_np_maximum_bit_for_bit():
+    x = np.array([np.nan, -np.nan, 0.0, -0.0, -1.0, 1.0, np.inf, -np.inf, 1e-45, -1e-45] * 3, np.float32)
+    x[-1] = np.float32(np.nan) * -1  # a NaN with its sign bit set
+    out = np.empty_like(x)
+    _jit.kernel("reluForward")(x, out)
+    np.testing.assert_array_equal(out.view(np.uint32), np.maximum(x, 0).view(np.uint32))
+    _jit.kernel("reluForward")(x, x)  # in place
+    np.testing.assert_array_equal(x.view(np.uint32), out.view(np.uint32))
+
+
 def test_a_net_of_the_tutorials_sizes_never_imports_numba():
-    # batch 100 through 100 hidden units: 10^4-element arrays keep numpy, so no numba import (and
-    # no compiled-cache load) for a small program
+    # batch 100 through 100 hidden units (10^4-element arrays), then a prediction on 1024 points
+    # (10^5): numpy's path, so no numba import (and no compiled-cache load) for a small program
     import subprocess
     import sys
     code = """if True:
@@ -165,6 +186,7 @@ def test_a_net_of_the_tutorials_sizes_never_imports_numba():
         optimizer.setupOn(net)
         x = np.linspace(-1, 1, 1000, dtype=np.float32).reshape(-1, 1)
         Trainer(net, MSE(), optimizer, batchsize=100).train(to_gpu(x), to_gpu(np.sin(x)))
+        net(to_gpu(np.linspace(-3, 3, 1024, dtype=np.float32).reshape(-1, 1)))  # its 1024-point grid
         print("numba" in sys.modules)
     """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

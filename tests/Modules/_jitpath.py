@@ -17,16 +17,19 @@ def compiledKernels(monkeypatch):
     here (on the cuda backend or without numba the modules keep their array-library path)."""
     monkeypatch.setattr(_jit, "MIN_SIZE", 0)
     monkeypatch.setattr(_jit, "SMALL_SIZE", 0)
+    monkeypatch.setattr(_jit, "SPLIT_SIZE", 0)
+    monkeypatch.setattr(_jit, "RELU_FORWARD_SIZE", 0)
     return compiledActive()
 
 
 @pytest.fixture
 def thisThreadKernels(monkeypatch):
-    """Lets arrays of every size take the exact compiled kernels (``_jit._EXACT``) in one call on
-    the calling thread, as arrays between ``SMALL_SIZE`` and ``MIN_SIZE`` elements do; the others
-    keep the numpy path. True when the kernels run here."""
-    monkeypatch.setattr(_jit, "MIN_SIZE", float("inf"))
+    """Lets arrays of every size take the compiled kernels in one call on the calling thread, as
+    arrays under ``SPLIT_SIZE`` elements do. True when the kernels run here."""
+    monkeypatch.setattr(_jit, "MIN_SIZE", 0)
     monkeypatch.setattr(_jit, "SMALL_SIZE", 0)
+    monkeypatch.setattr(_jit, "SPLIT_SIZE", float("inf"))
+    monkeypatch.setattr(_jit, "RELU_FORWARD_SIZE", 0)
     return compiledActive()
 
 

@@ -252,16 +252,18 @@ def test_relu_compiled_backward_gives_the_numpy_paths_numbers(inplace, request):
         for path in ("compiledKernels", "thisThreadKernels"):
             request.getfixturevalue(path)
             got = _reluPass(x, grad, inplace)
-            np.testing.assert_array_equal(got[0], ref[0])
+            np.testing.assert_array_equal(got[0].view(np.uint32), ref[0].view(np.uint32))  # -0 and NaN bits too
             np.testing.assert_array_equal(got[1], ref[1])
 
 
 @pytest.mark.parametrize("inplace", [False, True])
 @pytest.mark.parametrize("shape,path", [((100, 100), "numpy"), ((32, 32, 4, 4), "thisThread"),
-                                        ((64, 511), "thisThread"), ((16, 4096), "split")])
+                                        ((64, 511), "thisThread"), ((512, 512), "thisThread"),
+                                        ((256, 4096), "split")])
 def test_relu_backward_at_the_default_sizes_gives_the_numpy_paths_numbers(shape, path, inplace, request, monkeypatch):
-    # arrays from _jit.SMALL_SIZE to _jit.MIN_SIZE elements take the kernel on the calling thread;
-    # the tutorial's (100, 100) keeps numpy
+    # arrays from _jit.SMALL_SIZE elements take the kernels (the forward pass's from
+    # _jit.RELU_FORWARD_SIZE), on the calling thread up to twice _jit.SPLIT_SIZE; the tutorial's
+    # (100, 100) keeps numpy
     from PuzzleLib.Backend import _jit
     x = np.random.randn(*shape).astype(np.float32)
     x.reshape(-1)[:3] = [np.nan, 0.0, -0.0]
@@ -276,10 +278,11 @@ def test_relu_backward_at_the_default_sizes_gives_the_numpy_paths_numbers(shape,
         got = _reluPass(x, grad, inplace)
         compiled = compiledActive() and path != "numpy"
         assert ("reluBackward" in calls) == compiled
+        assert ("reluForward" in calls) == (compiled and x.size >= _jit.RELU_FORWARD_SIZE)
         assert ("split" in calls) == (compiled and path == "split")
         request.getfixturevalue("numpyKernels")
         ref = _reluPass(x, grad, inplace)
-    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[0].view(np.uint32), ref[0].view(np.uint32))  # -0 and NaN bits too
     np.testing.assert_array_equal(got[1], ref[1])
 
 
@@ -296,6 +299,7 @@ def test_relu_forward_split_over_threads_gives_the_same_numbers(monkeypatch):
     ref = Activation(relu)(to_gpu(x)).get()
     monkeypatch.setattr(_jit, "THREADS", 3)
     monkeypatch.setattr(_jit, "MIN_SIZE", 0)
+    monkeypatch.setattr(_jit, "SPLIT_SIZE", 0)
     mod = Activation(relu, inplace=True)
     got = mod(to_gpu(x)).get()
     np.testing.assert_array_equal(got, ref)

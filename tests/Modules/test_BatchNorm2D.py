@@ -4,7 +4,7 @@ import pytest
 from PuzzleLib.Backend.gpuarray import isDtypeSupported, to_gpu
 from PuzzleLib.Modules import BatchNorm2D, ModuleError
 from tests.gradcheck import checkModule
-from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels  # noqa: F401 (fixtures)
+from tests.Modules._jitpath import compiledActive, compiledKernels, numpyKernels, thisThreadKernels  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize("shape", [(4, 3, 2, 2), (2, 2, 3, 4), (5, 1, 1, 3)])
@@ -136,10 +136,12 @@ def test_savemean_and_saveinvvar_are_per_map_in_the_params_shape():
 
 @pytest.mark.parametrize("shape", [(3, 2, 8, 8), (2, 1, 8, 9)])  # maps of 64 values or more take the kernel
 @pytest.mark.parametrize("affine", [True, False])
-def test_compiled_path_train_gradients(shape, affine, compiledKernels):
+@pytest.mark.parametrize("path", ["compiledKernels", "thisThreadKernels"])
+def test_compiled_path_train_gradients(shape, affine, path, request):
+    active = request.getfixturevalue(path)
     mod = BatchNorm2D(shape[1], affine=affine)
     checkModule(mod, np.random.randn(*shape) * 2 + 1, rtol=1e-4, atol=1e-6)
-    assert (mod._stats64 is not None) == compiledKernels
+    assert (mod._stats64 is not None) == active
 
 
 def _trainPass(x, grad, updGrad=True, dtype=np.float32):

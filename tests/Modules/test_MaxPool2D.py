@@ -109,9 +109,9 @@ def test_2x2_tiled_paths_give_the_window_paths_numbers(shape, request):
 
 @pytest.mark.parametrize("shape,path", [((25, 25, 4, 4), "numpy"), ((32, 32, 4, 4), "thisThread"),
                                         ((20, 16, 9, 7), "thisThread"), ((32, 16, 8, 8), "thisThread"),
-                                        ((32, 32, 8, 8), "split")])
+                                        ((32, 32, 8, 8), "thisThread"), ((16, 64, 32, 32), "split")])
 def test_2x2_tiled_paths_at_the_default_sizes_give_the_numpy_paths_numbers(shape, path, request, monkeypatch):
-    # arrays from _jit.SMALL_SIZE to _jit.MIN_SIZE elements take the kernels on the calling thread
+    # arrays from _jit.SMALL_SIZE elements take the kernels, on the calling thread up to _jit.SPLIT_SIZE
     from PuzzleLib.Backend import _jit
     x = np.maximum(np.round(np.random.randn(*shape), 1), 0).astype(np.float32)
     x[0, 0, 1, 1] = np.nan
