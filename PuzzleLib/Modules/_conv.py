@@ -493,19 +493,27 @@ class _ConvBase(Module):
         shape = (16, N * th * tw, C)
         if workspace.keepCols(self, shape, data.dtype):
             # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
-            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
+            V = self._bufferPair("wgV", shape, data.dtype)[1]
             self._wgV = V
         else:
-            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
+            V = workspace.array("cols", shape, data.dtype)
             self._wgV = None
-        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
-        _winograd.product(V, self._winogradWeights(data.dtype), M)
+        U = self._winogradWeights(data.dtype)
         if self.useBias:
             bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
         else:
             bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
         out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
-        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
+        fused = _winograd.fusedForward()
+        if fused is not None:
+            # per sample: its tiles into V, its products and output transform while they are in cache
+            x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
+            _winograd.launch(fused, x, U, bias, plainOut, V, *self._wgPad(), th, tw)
+        else:
+            self._winogradInput(data, V)
+            M = workspace.array("res", (16, N * th * tw, O), data.dtype)
+            _winograd.product(V, U, M)
+            _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
         self.data = out
 
     def _winogradGrad(self, grad):
