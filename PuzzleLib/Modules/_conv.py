@@ -529,11 +529,21 @@ class _ConvBase(Module):
 
     def _winogradInputGrad(self, grad):
         x = self.inData
-        Z = self._winogradGrad(grad)
-        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
-        _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
         out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
-        _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
+        fused = _winograd.fusedInputGrad() if self._bwdCache is None else None
+        if fused is not None:
+            # per sample: its Z (kept for the weight gradient), its products and adjoint transform in cache
+            N, O = grad.shape[:2]
+            th, tw = self._wgTiles
+            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
+            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
+            _winograd.launch(fused, g, self._winogradWeights(grad.dtype), Z, plainOut, *self._wgPad(), th, tw)
+            self._bwdCache = Z
+        else:
+            Z = self._winogradGrad(grad)
+            dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
+            _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
+            _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
         self.grad = out
 
     def _winogradParamGrads(self, grad, scale, momentum):

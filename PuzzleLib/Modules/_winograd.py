@@ -6,9 +6,10 @@ the 36 of a direct (im2col) product: the input is cut into overlapping 4x4 tiles
 (V = B^T d B), multiplied entry by entry with the transformed kernel (U = G g G^T) summed over
 input maps, which is 16 matrix products, and transformed back (Y = A^T M A). The transforms are
 numba kernels (``_winogradKernels``); without numba (the ``jit`` extra) ``kernels()`` is None and
-the convolutions keep their im2col path. The forward pass runs sample by sample in one kernel
-(``fusedForward``: a sample's products from OpenBLAS's ``cblas_sgemm`` while its tiles are in
-cache); the backward pass's sixteen products go through OpenBLAS's batched product (``product``).
+the convolutions keep their im2col path. The forward pass and the input gradient run sample by
+sample in one kernel each (``fusedForward``, ``fusedInputGrad``: a sample's products from OpenBLAS's
+``cblas_sgemm`` while its tiles are in cache); the weight gradient's sixteen products, whose inner
+dimension is all the tiles, go through OpenBLAS's batched product (``product``).
 
 The backward pass is the transposed algorithm on the same transformed tiles: Z = A dY A^T of the
 output gradient, then the weight gradient dU = V^T Z (G^T dU G per kernel) and the input gradient
@@ -57,6 +58,15 @@ def launch(kernel, *args):
         kernel = getattr(_kernels, kernel)
     with _launch:
         kernel(*args)
+
+
+def fusedInputGrad():
+    """The input gradient fused per sample (``_winogradKernels.fusedInputGrad`` with OpenBLAS's
+    functions bound: ``(g, U, Z, dx, padH, padW, th, tw)``), or None (as ``fusedForward``)."""
+    if not fuse or kernels() is None:
+        return None
+    functions = sgemmFunctions()
+    return None if functions is None else functools.partial(_kernels.fusedInputGrad, *functions)
 
 
 def fusedForward():

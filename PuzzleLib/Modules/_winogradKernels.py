@@ -152,61 +152,86 @@ def fusedForward(sgemm, setLocalThreads, x, U, bias, y, V, padH, padW, th, tw):
             _outputRow(Mc, ty * tw, bias, y, n, ty, tw, L)
 
 
+@njit(cache=True, nogil=True)
+def _gradRow(g, Z, t0, n, ty, tw, L):
+    """Z[:, t0 .. t0 + tw] = A dY A^T for the tiles of row ``ty`` of sample n's output gradient g (zeros
+    past Ho, Wo; L: a (2, 2 tw, O) scratch of zeros)."""
+    N, O, Ho, Wo = g.shape
+    for i in range(2):
+        yy = 2 * ty + i
+        if yy < Ho:
+            for o in range(O):
+                for j in range(Wo):
+                    L[i, j, o] = g[n, o, yy, j]
+    for tx in range(tw):
+        t = t0 + tx
+        xx = 2 * tx
+        for o in range(O):
+            g00 = L[0, xx, o]
+            g01 = L[0, xx + 1, o]
+            g10 = L[1, xx, o]
+            g11 = L[1, xx + 1, o]
+            r10 = g00 + g10
+            r11 = g01 + g11
+            r20 = g00 - g10
+            r21 = g01 - g11
+            Z[0, t, o] = g00
+            Z[1, t, o] = g00 + g01
+            Z[2, t, o] = g00 - g01
+            Z[3, t, o] = -g01
+            Z[4, t, o] = r10
+            Z[5, t, o] = r10 + r11
+            Z[6, t, o] = r10 - r11
+            Z[7, t, o] = -r11
+            Z[8, t, o] = r20
+            Z[9, t, o] = r20 + r21
+            Z[10, t, o] = r20 - r21
+            Z[11, t, o] = -r21
+            Z[12, t, o] = -g10
+            Z[13, t, o] = -g10 - g11
+            Z[14, t, o] = g11 - g10
+            Z[15, t, o] = g11
+
+
+@njit(parallel=True, cache=True)
+def fusedInputGrad(sgemm, setLocalThreads, g, U, Z, dx, padH, padW, th, tw):
+    """gradTransform, the sixteen products dV = Z U^T and inputAdjoint, one sample per item of the
+    parallel loop (as fusedForward): the sample's Z into ``Z`` (kept for the weight gradient), its dV
+    in a per-thread buffer of one sample that stays in cache. The three-step path's numbers bit for bit."""
+    N, O = g.shape[0], g.shape[1]
+    C = U.shape[1]
+    T = th * tw
+    for n in prange(N):
+        setLocalThreads(1)
+        dVc = np.empty((16, T, C), np.float32)
+        for ty in range(th):
+            L = np.zeros((2, 2 * tw, O), np.float32)
+            _gradRow(g, Z, n * T + ty * tw, n, ty, tw, L)
+        for k in range(16):
+            sgemm(101, 111, 112, T, C, O, 1.0, Z[k, n * T:(n + 1) * T].ctypes.data, O,  # row-major, U^T
+                  U[k].ctypes.data, O, 0.0, dVc[k].ctypes.data, C)
+        _adjointSample(dVc.reshape(dVc.size), T, 0, dx, n, padH, padW, th, tw)
+
+
 @njit(parallel=True, cache=True)
 def gradTransform(g, Z, th, tw):
     """Z = A dY A^T per 2x2 tile of the output gradient g (zeros past Ho, Wo): the adjoint of outputTransform."""
-    N, O, Ho, Wo = g.shape
-    T = th * tw
+    N, O = g.shape[0], g.shape[1]
     for item in prange(N * th):
         n = item // th
         ty = item - n * th
-        base = n * T + ty * tw
         L = np.zeros((2, 2 * tw, O), np.float32)
-        for i in range(2):
-            yy = 2 * ty + i
-            if yy < Ho:
-                for o in range(O):
-                    for j in range(Wo):
-                        L[i, j, o] = g[n, o, yy, j]
-        for tx in range(tw):
-            t = base + tx
-            xx = 2 * tx
-            for o in range(O):
-                g00 = L[0, xx, o]
-                g01 = L[0, xx + 1, o]
-                g10 = L[1, xx, o]
-                g11 = L[1, xx + 1, o]
-                r10 = g00 + g10
-                r11 = g01 + g11
-                r20 = g00 - g10
-                r21 = g01 - g11
-                Z[0, t, o] = g00
-                Z[1, t, o] = g00 + g01
-                Z[2, t, o] = g00 - g01
-                Z[3, t, o] = -g01
-                Z[4, t, o] = r10
-                Z[5, t, o] = r10 + r11
-                Z[6, t, o] = r10 - r11
-                Z[7, t, o] = -r11
-                Z[8, t, o] = r20
-                Z[9, t, o] = r20 + r21
-                Z[10, t, o] = r20 - r21
-                Z[11, t, o] = -r21
-                Z[12, t, o] = -g10
-                Z[13, t, o] = -g10 - g11
-                Z[14, t, o] = g11 - g10
-                Z[15, t, o] = g11
+        _gradRow(g, Z, (n * th + ty) * tw, n, ty, tw, L)
 
 
 @njit(cache=True, nogil=True)
-def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
+def _adjointSample(dVf, P, t0, dx, n, padH, padW, th, tw):
     """inputAdjoint for sample ``n`` (dVf: dV flattened). Its rows of tiles in order: each tile's rows
     0 and 1 added to the two rows the tile above left half done, which are then complete and written
     out, its rows 2 and 3 carried to the next row of tiles. The rows are held split by column parity
     ([even, odd], each (column // 2, channel) flat), so that a row of tiles adds its columns 2 tx ..
     2 tx + 3 as four contiguous runs over (tile, channel) that the compiler vectorises."""
     N, C, H, W = dx.shape
-    T = th * tw
     PC = P * C
     TC = tw * C
     acc = np.zeros((2, 2, 2, (tw + 1) * C), np.float32)   # [carried from above, started here][row][parity]
@@ -216,7 +241,7 @@ def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
         if ty < th:
             todo = acc[(ty + 1) % 2]
             todo[:] = 0.0
-            base = (n * T + ty * tw) * C
+            base = (t0 + ty * tw) * C
             for j in range(4):
                 # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tiles)
                 b0 = j * PC + base
@@ -268,7 +293,7 @@ def inputAdjoint(dV, dx, padH, padW, th, tw):
     P = dV.shape[1]
     dVf = dV.reshape(dV.size)
     for n in prange(N):
-        _adjointSample(dVf, dx, padH, padW, th, tw, P, n)
+        _adjointSample(dVf, P, n * th * tw, dx, n, padH, padW, th, tw)
 
 
 @njit(cache=True, nogil=True)

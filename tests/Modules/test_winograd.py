@@ -322,10 +322,10 @@ def test_kernel_transforms_are_the_products_with_G():
 
 @pytest.mark.parametrize("N,C,O,H,W,pad,useBias", SHAPES + [(4, 32, 32, 16, 16, 1, True)])
 def test_fused_forward_gives_the_three_step_numbers(N, C, O, H, W, pad, useBias, monkeypatch):
-    """The forward pass fused per sample (its products from cblas_sgemm inside the kernel) against input
-    transform + batched products + output transform: the same operations, so the same bits, and the
-    same V kept for the weight gradient."""
-    if _winograd.fusedForward() is None:
+    """The forward pass and the input gradient fused per sample (their products from cblas_sgemm inside
+    the kernels) against the three-step paths (transform, batched products, transform back): the same
+    operations, so the same bits, and the same V and Z kept for the weight gradient."""
+    if _winograd.fusedForward() is None or _winograd.fusedInputGrad() is None:
         pytest.skip("numpy's OpenBLAS here lacks cblas_sgemm / openblas_set_num_threads_local")
     rng = np.random.RandomState(7)
     x = rng.standard_normal((N, C, H, W)).astype(np.float32)
