@@ -144,33 +144,3 @@ def batchedMatmul(a, b, out):
             _call(fn, a, b, out)
             return out
     return np.matmul(a, b, out=out)
-
-
-# ---- single products from compiled loops ---------------------------------------------------------
-
-_gemm = []  # [(sgemm, setLocalThreads) or None]
-
-
-def sgemmFunctions():
-    """(``cblas_sgemm``, ``openblas_set_num_threads_local``) of numpy's OpenBLAS as ctypes functions
-    (numba kernels take them as arguments and call them from their parallel loops), or None where
-    they are missing."""
-    if not _gemm:
-        functions = None
-        lib = _library()
-        if lib is not None and "openblas64_" in getattr(lib, "_name", ""):
-            try:
-                sgemm = lib.scipy_cblas_sgemm64_
-                setLocal = lib.openblas_set_num_threads_local
-            except AttributeError:
-                pass
-            else:
-                I, P = ctypes.c_int64, ctypes.c_void_p
-                sgemm.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, I, I, I, ctypes.c_float, P, I, P, I,
-                                  ctypes.c_float, P, I]
-                sgemm.restype = None
-                setLocal.argtypes = [ctypes.c_int]
-                setLocal.restype = ctypes.c_int
-                functions = (sgemm, setLocal)
-        _gemm.append(functions)
-    return _gemm[0]

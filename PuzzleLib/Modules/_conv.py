@@ -493,27 +493,19 @@ class _ConvBase(Module):
         shape = (16, N * th * tw, C)
         if workspace.keepCols(self, shape, data.dtype):
             # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
-            V = self._bufferPair("wgV", shape, data.dtype)[1]
+            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
             self._wgV = V
         else:
-            V = workspace.array("cols", shape, data.dtype)
+            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
             self._wgV = None
-        U = self._winogradWeights(data.dtype)
+        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
+        _winograd.product(V, self._winogradWeights(data.dtype), M)
         if self.useBias:
             bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
         else:
             bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
         out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
-        fused = _winograd.fusedForward()
-        if fused is not None:
-            # per sample: its tiles into V, its products and output transform while they are in cache
-            x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
-            _winograd.launch(fused, x, U, bias, plainOut, V, *self._wgPad(), th, tw)
-        else:
-            self._winogradInput(data, V)
-            M = workspace.array("res", (16, N * th * tw, O), data.dtype)
-            _winograd.product(V, U, M)
-            _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
+        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
         self.data = out
 
     def _winogradGrad(self, grad):
@@ -529,21 +521,11 @@ class _ConvBase(Module):
 
     def _winogradInputGrad(self, grad):
         x = self.inData
+        Z = self._winogradGrad(grad)
+        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
+        _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
         out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
-        fused = _winograd.fusedInputGrad() if self._bwdCache is None else None
-        if fused is not None:
-            # per sample: its Z (kept for the weight gradient), its products and adjoint transform in cache
-            N, O = grad.shape[:2]
-            th, tw = self._wgTiles
-            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
-            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
-            _winograd.launch(fused, g, self._winogradWeights(grad.dtype), Z, plainOut, *self._wgPad(), th, tw)
-            self._bwdCache = Z
-        else:
-            Z = self._winogradGrad(grad)
-            dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
-            _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
-            _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
+        _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
         self.grad = out
 
     def _winogradParamGrads(self, grad, scale, momentum):

@@ -6,24 +6,18 @@ the 36 of a direct (im2col) product: the input is cut into overlapping 4x4 tiles
 (V = B^T d B), multiplied entry by entry with the transformed kernel (U = G g G^T) summed over
 input maps, which is 16 matrix products, and transformed back (Y = A^T M A). The transforms are
 numba kernels (``_winogradKernels``); without numba (the ``jit`` extra) ``kernels()`` is None and
-the convolutions keep their im2col path. The forward pass and the input gradient run sample by
-sample in one kernel each (``fusedForward``, ``fusedInputGrad``: a sample's products from OpenBLAS's
-``cblas_sgemm`` while its tiles are in cache); the weight gradient's sixteen products, whose inner
-dimension is all the tiles, go through OpenBLAS's batched product (``product``).
+the convolutions keep their im2col path.
 
 The backward pass is the transposed algorithm on the same transformed tiles: Z = A dY A^T of the
 output gradient, then the weight gradient dU = V^T Z (G^T dU G per kernel) and the input gradient
 dV = Z U^T, added back from overlapping tiles (B dV B^T). Float32 only: its rounding error is that
 of float32 arithmetic (measured in benchmarks/RESULTS.md, issue 14), float64 keeps the exact path.
 """
-import functools
 import threading
 
 from PuzzleLib.Backend._blas import batchedMatmul as product  # the 16 products, spread over OpenBLAS's threads
-from PuzzleLib.Backend._blas import sgemmFunctions
 
 enabled = True          # tests turn it off to compare with the im2col path
-fuse = True             # the forward pass fused per sample (_winogradFused); tests compare both
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
 minWork = 1 << 19       # tiles x inmaps x outmaps: below it (LeNet's 16 -> 32 maps on 4x4 at batch 32 is
                         # 1 << 16) the kernels' launches cost more than the products save (issue 14)
@@ -51,32 +45,11 @@ def kernels():
     return _kernels
 
 
-def launch(kernel, *args):
-    """Run ``kernel`` (a name in ``kernels()``, or a compiled function) on ``args`` (plain, contiguous
-    arrays), one launch at a time."""
-    if isinstance(kernel, str):
-        kernel = getattr(_kernels, kernel)
+def launch(name, *args):
+    """Run the kernel ``name`` of ``kernels()`` on ``args`` (plain, contiguous arrays), one thread at a time."""
+    kernel = getattr(_kernels, name)
     with _launch:
         kernel(*args)
-
-
-def fusedInputGrad():
-    """The input gradient fused per sample (``_winogradKernels.fusedInputGrad`` with OpenBLAS's
-    functions bound: ``(g, U, Z, dx, padH, padW, th, tw)``), or None (as ``fusedForward``)."""
-    if not fuse or kernels() is None:
-        return None
-    functions = sgemmFunctions()
-    return None if functions is None else functools.partial(_kernels.fusedInputGrad, *functions)
-
-
-def fusedForward():
-    """The forward pass fused per sample (``_winogradKernels.fusedForward`` with OpenBLAS's functions
-    bound: ``(x, U, bias, y, V, padH, padW, th, tw)``), or None where it is off (``fuse``) or numpy's
-    OpenBLAS lacks the functions (the three-step path runs)."""
-    if not fuse or kernels() is None:
-        return None
-    functions = sgemmFunctions()
-    return None if functions is None else functools.partial(_kernels.fusedForward, *functions)
 
 
 def tiles(outShape):

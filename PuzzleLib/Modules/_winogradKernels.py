@@ -81,157 +81,96 @@ def inputTransform(x, V, padH, padW, th, tw):
         _inputSample(x, V, padH, padW, th, tw, n, X, R)
 
 
-@njit(cache=True, nogil=True)
-def _outputRow(M, t0, bias, y, n, ty, tw, L):
-    """y's rows 2 ty and 2 ty + 1 of sample n = A^T M A + bias for the row of tiles whose first tile
-    is M[:, t0] (L: a (2, 2 tw, O) scratch)."""
-    N, O, Ho, Wo = y.shape
-    for tx in range(tw):
-        t = t0 + tx
-        xx = 2 * tx
-        for o in range(O):
-            s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
-            s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
-            s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
-            s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
-            s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
-            s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
-            s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
-            s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
-            L[0, xx, o] = s00 + s01 + s02
-            L[0, xx + 1, o] = s01 - s02 - s03
-            L[1, xx, o] = s10 + s11 + s12
-            L[1, xx + 1, o] = s11 - s12 - s13
-    for i in range(2):
-        yy = 2 * ty + i
-        if yy < Ho:
-            for o in range(O):
-                b = bias[o]
-                for j in range(Wo):
-                    y[n, o, yy, j] = L[i, j, o] + b
-
-
 @njit(parallel=True, cache=True)
 def outputTransform(M, bias, y, th, tw):
     """y = A^T M A + bias per 2x2 output tile (the part of the last tiles past Ho, Wo is dropped)."""
-    N, O = y.shape[0], y.shape[1]
+    N, O, Ho, Wo = y.shape
+    T = th * tw
     for item in prange(N * th):
         n = item // th
         ty = item - n * th
+        base = n * T + ty * tw
         L = np.empty((2, 2 * tw, O), np.float32)
-        _outputRow(M, (n * th + ty) * tw, bias, y, n, ty, tw, L)
-
-
-@njit(parallel=True, cache=True)
-def fusedForward(sgemm, setLocalThreads, x, U, bias, y, V, padH, padW, th, tw):
-    """inputTransform, the sixteen products M = V U and outputTransform, one sample per item of the
-    parallel loop: the sample's tiles into V (kept for the weight gradient), its (T x C) @ (C x O)
-    products into an M of one sample (T tiles: a few hundred KiB, which stays in cache instead of
-    going to memory and back at 4x the output's size) through OpenBLAS's ``cblas_sgemm`` (``sgemm``,
-    ``setLocalThreads``: Backend/_blas.sgemmFunctions; each worker asks OpenBLAS for one thread of its
-    own), and transformed out from there. The same operations in the same order: the three-step
-    path's numbers bit for bit. 2 cores, the VGG-style layers' forward passes: 14.7-15.9 -> 9.8-10.2
-    ms (32 -> 32 maps at 32x32), 6.0-6.7 -> 3.6 and 10.2-10.4 -> 5.4-6.3 ms (16x16, 32 -> 64 and
-    64 -> 64; benchmarks/RESULTS.md, issue 14)."""
-    N, C, H, W = x.shape
-    O = U.shape[2]
-    T = th * tw
-    rows = max(2 * th + 2, H + padH)
-    cols = max(2 * tw + 2, W + padW)
-    for n in prange(N):
-        setLocalThreads(1)
-        X = np.zeros((rows, cols, C), np.float32)
-        R = np.empty((4, 2 * tw + 2, C), np.float32)
-        Mc = np.empty((16, T, O), np.float32)
-        L = np.empty((2, 2 * tw, O), np.float32)
-        _inputSample(x, V, padH, padW, th, tw, n, X, R)
-        for k in range(16):
-            sgemm(101, 111, 111, T, O, C, 1.0, V[k, n * T:(n + 1) * T].ctypes.data, C,  # row-major, no transposes
-                  U[k].ctypes.data, O, 0.0, Mc[k].ctypes.data, O)
-        for ty in range(th):
-            _outputRow(Mc, ty * tw, bias, y, n, ty, tw, L)
-
-
-@njit(cache=True, nogil=True)
-def _gradRow(g, Z, t0, n, ty, tw, L):
-    """Z[:, t0 .. t0 + tw] = A dY A^T for the tiles of row ``ty`` of sample n's output gradient g (zeros
-    past Ho, Wo; L: a (2, 2 tw, O) scratch of zeros)."""
-    N, O, Ho, Wo = g.shape
-    for i in range(2):
-        yy = 2 * ty + i
-        if yy < Ho:
+        for tx in range(tw):
+            t = base + tx
+            xx = 2 * tx
             for o in range(O):
-                for j in range(Wo):
-                    L[i, j, o] = g[n, o, yy, j]
-    for tx in range(tw):
-        t = t0 + tx
-        xx = 2 * tx
-        for o in range(O):
-            g00 = L[0, xx, o]
-            g01 = L[0, xx + 1, o]
-            g10 = L[1, xx, o]
-            g11 = L[1, xx + 1, o]
-            r10 = g00 + g10
-            r11 = g01 + g11
-            r20 = g00 - g10
-            r21 = g01 - g11
-            Z[0, t, o] = g00
-            Z[1, t, o] = g00 + g01
-            Z[2, t, o] = g00 - g01
-            Z[3, t, o] = -g01
-            Z[4, t, o] = r10
-            Z[5, t, o] = r10 + r11
-            Z[6, t, o] = r10 - r11
-            Z[7, t, o] = -r11
-            Z[8, t, o] = r20
-            Z[9, t, o] = r20 + r21
-            Z[10, t, o] = r20 - r21
-            Z[11, t, o] = -r21
-            Z[12, t, o] = -g10
-            Z[13, t, o] = -g10 - g11
-            Z[14, t, o] = g11 - g10
-            Z[15, t, o] = g11
-
-
-@njit(parallel=True, cache=True)
-def fusedInputGrad(sgemm, setLocalThreads, g, U, Z, dx, padH, padW, th, tw):
-    """gradTransform, the sixteen products dV = Z U^T and inputAdjoint, one sample per item of the
-    parallel loop (as fusedForward): the sample's Z into ``Z`` (kept for the weight gradient), its dV
-    in a per-thread buffer of one sample that stays in cache. The three-step path's numbers bit for bit."""
-    N, O = g.shape[0], g.shape[1]
-    C = U.shape[1]
-    T = th * tw
-    for n in prange(N):
-        setLocalThreads(1)
-        dVc = np.empty((16, T, C), np.float32)
-        for ty in range(th):
-            L = np.zeros((2, 2 * tw, O), np.float32)
-            _gradRow(g, Z, n * T + ty * tw, n, ty, tw, L)
-        for k in range(16):
-            sgemm(101, 111, 112, T, C, O, 1.0, Z[k, n * T:(n + 1) * T].ctypes.data, O,  # row-major, U^T
-                  U[k].ctypes.data, O, 0.0, dVc[k].ctypes.data, C)
-        _adjointSample(dVc.reshape(dVc.size), T, 0, dx, n, padH, padW, th, tw)
+                s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
+                s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
+                s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
+                s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
+                s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
+                s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
+                s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
+                s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
+                L[0, xx, o] = s00 + s01 + s02
+                L[0, xx + 1, o] = s01 - s02 - s03
+                L[1, xx, o] = s10 + s11 + s12
+                L[1, xx + 1, o] = s11 - s12 - s13
+        for i in range(2):
+            yy = 2 * ty + i
+            if yy < Ho:
+                for o in range(O):
+                    b = bias[o]
+                    for j in range(Wo):
+                        y[n, o, yy, j] = L[i, j, o] + b
 
 
 @njit(parallel=True, cache=True)
 def gradTransform(g, Z, th, tw):
     """Z = A dY A^T per 2x2 tile of the output gradient g (zeros past Ho, Wo): the adjoint of outputTransform."""
-    N, O = g.shape[0], g.shape[1]
+    N, O, Ho, Wo = g.shape
+    T = th * tw
     for item in prange(N * th):
         n = item // th
         ty = item - n * th
+        base = n * T + ty * tw
         L = np.zeros((2, 2 * tw, O), np.float32)
-        _gradRow(g, Z, (n * th + ty) * tw, n, ty, tw, L)
+        for i in range(2):
+            yy = 2 * ty + i
+            if yy < Ho:
+                for o in range(O):
+                    for j in range(Wo):
+                        L[i, j, o] = g[n, o, yy, j]
+        for tx in range(tw):
+            t = base + tx
+            xx = 2 * tx
+            for o in range(O):
+                g00 = L[0, xx, o]
+                g01 = L[0, xx + 1, o]
+                g10 = L[1, xx, o]
+                g11 = L[1, xx + 1, o]
+                r10 = g00 + g10
+                r11 = g01 + g11
+                r20 = g00 - g10
+                r21 = g01 - g11
+                Z[0, t, o] = g00
+                Z[1, t, o] = g00 + g01
+                Z[2, t, o] = g00 - g01
+                Z[3, t, o] = -g01
+                Z[4, t, o] = r10
+                Z[5, t, o] = r10 + r11
+                Z[6, t, o] = r10 - r11
+                Z[7, t, o] = -r11
+                Z[8, t, o] = r20
+                Z[9, t, o] = r20 + r21
+                Z[10, t, o] = r20 - r21
+                Z[11, t, o] = -r21
+                Z[12, t, o] = -g10
+                Z[13, t, o] = -g10 - g11
+                Z[14, t, o] = g11 - g10
+                Z[15, t, o] = g11
 
 
 @njit(cache=True, nogil=True)
-def _adjointSample(dVf, P, t0, dx, n, padH, padW, th, tw):
+def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
     """inputAdjoint for sample ``n`` (dVf: dV flattened). Its rows of tiles in order: each tile's rows
     0 and 1 added to the two rows the tile above left half done, which are then complete and written
     out, its rows 2 and 3 carried to the next row of tiles. The rows are held split by column parity
     ([even, odd], each (column // 2, channel) flat), so that a row of tiles adds its columns 2 tx ..
     2 tx + 3 as four contiguous runs over (tile, channel) that the compiler vectorises."""
     N, C, H, W = dx.shape
+    T = th * tw
     PC = P * C
     TC = tw * C
     acc = np.zeros((2, 2, 2, (tw + 1) * C), np.float32)   # [carried from above, started here][row][parity]
@@ -241,7 +180,7 @@ def _adjointSample(dVf, P, t0, dx, n, padH, padW, th, tw):
         if ty < th:
             todo = acc[(ty + 1) % 2]
             todo[:] = 0.0
-            base = (t0 + ty * tw) * C
+            base = (n * T + ty * tw) * C
             for j in range(4):
                 # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tiles)
                 b0 = j * PC + base
@@ -293,7 +232,7 @@ def inputAdjoint(dV, dx, padH, padW, th, tw):
     P = dV.shape[1]
     dVf = dV.reshape(dV.size)
     for n in prange(N):
-        _adjointSample(dVf, P, n * th * tw, dx, n, padH, padW, th, tw)
+        _adjointSample(dVf, dx, padH, padW, th, tw, P, n)
 
 
 @njit(cache=True, nogil=True)

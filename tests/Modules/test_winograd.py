@@ -318,29 +318,3 @@ def test_kernel_transforms_are_the_products_with_G():
         dU = rng.standard_normal((16, C, O)).astype(np.float32)
         dW = _winograd.weightGradient(dU, np.empty((O, C, 3, 3), np.float32))
         np.testing.assert_array_equal(dW, np.matmul(np.matmul(G.T, dU.transpose(2, 1, 0).reshape(O, C, 4, 4)), G))
-
-
-@pytest.mark.parametrize("N,C,O,H,W,pad,useBias", SHAPES + [(4, 32, 32, 16, 16, 1, True)])
-def test_fused_forward_gives_the_three_step_numbers(N, C, O, H, W, pad, useBias, monkeypatch):
-    """The forward pass and the input gradient fused per sample (their products from cblas_sgemm inside
-    the kernels) against the three-step paths (transform, batched products, transform back): the same
-    operations, so the same bits, and the same V and Z kept for the weight gradient."""
-    if _winograd.fusedForward() is None or _winograd.fusedInputGrad() is None:
-        pytest.skip("numpy's OpenBLAS here lacks cblas_sgemm / openblas_set_num_threads_local")
-    rng = np.random.RandomState(7)
-    x = rng.standard_normal((N, C, H, W)).astype(np.float32)
-    b = rng.standard_normal((1, O, 1, 1)).astype(np.float32)
-    results = []
-    for fuse in (True, False):
-        monkeypatch.setattr(_winograd, "fuse", fuse)
-        np.random.seed(2)
-        mod = Conv2D(C, O, 3, pad=pad, useBias=useBias)
-        if useBias:
-            mod.vars["b"].data.set(b)
-        y = mod(to_gpu(x))
-        assert mod._wgTiles is not None
-        g = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
-        mod.backward(to_gpu(g))
-        results.append((y.get(), mod.grad.get(), mod.vars["W"].grad.get()))
-    for a, b in zip(*results):
-        np.testing.assert_array_equal(a, b)
