@@ -28,7 +28,6 @@ _tried = False
 _launch = threading.Lock()
 
 
-
 def kernels():
     """The numba kernels module, or None where numba is not installed (imported on first use)."""
     global _kernels, _tried
