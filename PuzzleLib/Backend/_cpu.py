@@ -314,10 +314,9 @@ def mseError(pred, target):
 def sgdUpdate(param, grad, lr, scratch=None):
     """param += lr * grad (``scratch``, shaped like param, saves allocating the product); one
     compiled pass with the same numbers where ``_flatFused`` applies."""
-    fused = _flatFused("sgdUpdate", (param, grad), (lr,))
-    if fused is not None:
-        fused[0](*fused[1])
-    elif lr == 1.0:
+    if _flatFused("sgdUpdate", (param, grad), (lr,)):
+        return
+    if lr == 1.0:
         param += grad
     else:
         tmp = np.multiply(grad, lr, out=scratch)
@@ -335,34 +334,34 @@ def momentumUpdate(param, grad, mom, lr, momRate, scratch):
     """mom = momRate * mom + lr * grad; param += mom; one compiled pass with the same numbers where
     ``_flatFused`` applies (large contiguous float arrays, Python-float rates), split over threads
     for the largest."""
-    fused = _flatFused("momentumUpdate", (param, grad, mom), (lr, momRate))
-    if fused is not None:
-        fused[0](*fused[1])
+    if _flatFused("momentumUpdate", (param, grad, mom), (lr, momRate)):
         return
     _momentumStep(grad, mom, lr, momRate, scratch)
     param += mom
 
 
 def _flatFused(name, arrays, rates):
-    """(kernel, arguments) for the flat compiled kernel ``name`` of ``_jit`` over ``arrays`` (1-d
-    plain views of them) and ``rates`` (in the arrays' dtype, as numpy takes a Python float against
-    them), or None where it does not apply: small, non-contiguous or differently shaped arrays
-    (numpy's broadcasting rules, and its errors, stay numpy's), or a rate that is not a Python
-    float (a numpy float64 would make numpy compute in float64)."""
+    """Run the flat compiled kernel ``name`` of ``_jit`` over ``arrays`` (1-d plain views of them)
+    and ``rates`` (in the arrays' dtype, as numpy takes a Python float against them) and return
+    True; or False where it does not apply, and the caller runs its numpy passes: small,
+    non-contiguous or differently shaped arrays (numpy's broadcasting rules, and its errors, stay
+    numpy's), or a rate that is not a Python float (a numpy float64 would make numpy compute in
+    float64)."""
     first = arrays[0]
     if first.size < _jit.SMALL_SIZE:
-        return None
+        return False
     for a in arrays:
         if a.shape != first.shape:
-            return None
+            return False
     for rate in rates:
         if type(rate) is not float:
-            return None
+            return False
     fused = fusedKernel(name, *arrays)
     if fused is None:
-        return None
+        return False
     cast = first.dtype.type
-    return fused, tuple(plain(a).reshape(-1) for a in arrays) + tuple(cast(rate) for rate in rates)
+    fused(*(plain(a).reshape(-1) for a in arrays), *(cast(rate) for rate in rates))
+    return True
 
 
 _erfImpl = []  # [function(x, out)], chosen on first use
@@ -495,10 +494,7 @@ def adamUpdate(param, grad, mom, ms, stepSize, beta1, beta2, epsilon, scratch):
     """Adam: ``mom = b1*mom + (1-b1)*g; ms = b2*ms + (1-b2)*g**2;
     param += stepSize * mom / (sqrt(ms) + epsilon)`` (stepSize carries the bias correction); one
     compiled pass with the same numbers where ``_flatFused`` applies."""
-    fused = _flatFused("adamUpdate", (param, grad, mom, ms),
-                       (stepSize, beta1, 1.0 - beta1, beta2, 1.0 - beta2, epsilon))
-    if fused is not None:
-        fused[0](*fused[1])
+    if _flatFused("adamUpdate", (param, grad, mom, ms), (stepSize, beta1, 1.0 - beta1, beta2, 1.0 - beta2, epsilon)):
         return
     _runningMean(mom, grad, beta1, scratch)
     _runningMeanOfSquares(ms, grad, beta2, scratch)
@@ -583,9 +579,7 @@ def smorms3Update(param, grad, mem, mg, ms, learnRate, epsilon, scratch, temp):
 def nesterovUpdate(param, grad, mom, learnRate, momRate, scratch):
     """Nesterov momentum: ``mom = momRate*mom + learnRate*g; param += momRate*mom + learnRate*g``;
     one compiled pass with the same numbers where ``_flatFused`` applies."""
-    fused = _flatFused("nesterovUpdate", (param, grad, mom), (learnRate, momRate))
-    if fused is not None:
-        fused[0](*fused[1])
+    if _flatFused("nesterovUpdate", (param, grad, mom), (learnRate, momRate)):
         return
     _momentumStep(grad, mom, learnRate, momRate, scratch)
     param += scratch
