@@ -1,5 +1,5 @@
 """numpy's OpenBLAS, reached directly for what numpy does not expose (private): its idle threads made to
-sleep soon after a product, and its strided batched product.
+sleep soon after a product, and one thread for the calling thread's products.
 
 After each multi-threaded product OpenBLAS keeps its helper threads spinning for
 ``2 ** OPENBLAS_THREAD_TIMEOUT`` cycles (2 ** 28 by default: about 0.1 s) before they sleep, so the
@@ -15,16 +15,8 @@ It is called once, when the compiled kernels are first used, and does nothing wh
 is not the OpenBLAS numpy ships (``numpy.libs/libscipy_openblas*``) or lacks those functions.
 Products give the same numbers either way; only when idle threads go to sleep changes.
 
-``batchedMatmul(a, b, out)`` is ``np.matmul(a, b, out=out)`` for stacks of matrices through
-OpenBLAS's ``cblas_?gemm_batch_strided``, which spreads the products of a stack over its threads
-(each product on one thread) where ``np.matmul`` runs them one after another, each split over the
-threads: for the Winograd convolutions' sixteen (C x P) @ (P x O) weight-gradient products with a
-long P that is 8.35 -> 5.24 ms (P = 16384, C = O = 32) and 8.0 -> 3.6 ms (P = 4096, C = O = 64) on 2
-cores (benchmarks/RESULTS.md, issue 14). Only products of M * N * K > ``MIN_BATCHED_WORK`` take it:
-OpenBLAS 0.3.31 (numpy 2.4's) sends batches of smaller ones to its small-matrix kernels through an
-address that DYNAMIC_ARCH builds do not resolve and crashes (OpenMathLib/OpenBLAS#5980, fixed after
-0.3.31; measured here: (16, 100, 100, 100) crashes, (16, 101, 100, 100) does not). Where the
-function is missing, or a first product through it does not match ``np.matmul``, it is ``np.matmul``.
+``oneThread()`` has the calling thread's products run on that thread alone, for passes that spread
+their own parts over threads (the Winograd convolutions' blocks, ``Modules/_winograd.py``).
 """
 import ctypes
 import glob
@@ -75,72 +67,29 @@ def shortenThreadTimeout():
         return applied
 
 
-# ---- strided batched products ------------------------------------------------------------------
+# ---- one OpenBLAS thread for the calling thread ---------------------------------------------------
 
-_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-MIN_BATCHED_WORK = 4 * 100 ** 3  # M * N * K per product; OpenBLAS's small-matrix path (<= 100^3) crashes
-_batched = {}  # dtype -> ctypes function, or None where it cannot be used
+_setLocal = []  # [openblas_set_num_threads_local as a ctypes function, or None]
 
 
-def _storage(m):
-    """(transposed, base): ``m`` (a 3-d stack) is ``base`` (C-contiguous) or ``base.swapaxes(1, 2)``;
-    None when it is neither."""
-    if m.flags.c_contiguous:
-        return False, m
-    t = m.swapaxes(1, 2)
-    if t.flags.c_contiguous:
-        return True, t
-    return None
+class oneThread:
+    """``with oneThread():`` the calling thread's OpenBLAS products run on that thread alone
+    (``openblas_set_num_threads_local``), as when two threads each run their own part of a pass;
+    the thread's setting is restored after. Does nothing where the function is missing."""
 
+    def __enter__(self):
+        if not _setLocal:
+            lib = _library()
+            fn = getattr(lib, "openblas_set_num_threads_local", None) if lib is not None else None
+            if fn is not None:
+                fn.argtypes = [ctypes.c_int]
+                fn.restype = ctypes.c_int
+            _setLocal.append(fn)
+        fn = _setLocal[0]
+        self._previous = None if fn is None else fn(1)
+        return self
 
-def _call(fn, a, b, out):
-    ta, A = _storage(a)
-    tb, B = _storage(b)
-    batch, M, N = out.shape
-    K = a.shape[2]
-    fn(_ROW_MAJOR, _TRANS if ta else _NO_TRANS, _TRANS if tb else _NO_TRANS, M, N, K, 1.0,
-       A.ctypes.data, A.shape[2], A.shape[1] * A.shape[2], B.ctypes.data, B.shape[2], B.shape[1] * B.shape[2],
-       0.0, out.ctypes.data, N, M * N, batch)
-
-
-def _batchedFunction(dtype):
-    if dtype in _batched:
-        return _batched[dtype]
-    fn = None
-    lib = _library()
-    name = {np.dtype(np.float32): "cblas_sgemm_batch_strided", np.dtype(np.float64): "cblas_dgemm_batch_strided"}[dtype]
-    # numpy's OpenBLAS is the 64-bit-integer build (libscipy_openblas64_): its sizes are int64
-    if lib is not None and "openblas64_" in getattr(lib, "_name", "") and hasattr(lib, name):
-        fn = getattr(lib, name)
-        I, P = ctypes.c_int64, ctypes.c_void_p
-        real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
-        fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, I, I, I, real, P, I, I, P, I, I, real, P, I, I, I]
-        fn.restype = None
-        # a first product through it must match numpy's (else this library's signature is not the one assumed)
-        rng = np.random.RandomState(0)
-        a = rng.standard_normal((2, 200, 110)).astype(dtype)
-        b = rng.standard_normal((2, 201, 110)).astype(dtype).swapaxes(1, 2)
-        got = np.empty((2, 200, 201), dtype)
-        _call(fn, a, b, got)
-        if not np.allclose(got, np.matmul(a, b), rtol=1e-4, atol=1e-4):
-            fn = None
-    _batched[dtype] = fn
-    return fn
-
-
-def batchedMatmul(a, b, out):
-    """``out = a @ b`` for stacks of matrices ((S, M, K) @ (S, K, N) -> (S, M, N)), ``a`` and ``b``
-    each C-contiguous or the ``swapaxes(1, 2)`` of a C-contiguous stack, ``out`` C-contiguous, one
-    float32 or float64 dtype: through OpenBLAS's batched product where it can, else ``np.matmul``."""
-    dtype = out.dtype
-    if (a.ndim == b.ndim == out.ndim == 3 and a.dtype == b.dtype == dtype and dtype in (np.float32, np.float64)
-            and out.flags.c_contiguous and a.shape[0] == b.shape[0] == out.shape[0] and a.shape[2] == b.shape[1]
-            and out.shape[1:] == (a.shape[1], b.shape[2]) and min(out.shape) > 0
-            and out.shape[1] * out.shape[2] * a.shape[2] > MIN_BATCHED_WORK
-            and _storage(a) is not None and _storage(b) is not None and not np.may_share_memory(out, a)
-            and not np.may_share_memory(out, b)):
-        fn = _batchedFunction(np.dtype(dtype))
-        if fn is not None:
-            _call(fn, a, b, out)
-            return out
-    return np.matmul(a, b, out=out)
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            _setLocal[0](self._previous)
+        return False

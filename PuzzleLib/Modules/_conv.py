@@ -374,7 +374,8 @@ class _ConvBase(Module):
         else:
             W = createTensorWithScheme(initscheme, wshape, self.wscale, fanIn, fanOut, owner=owner)
         self.setVar("W", Variable(W))
-        self._wgTiles = self._wgV = None
+        self._wgTiles = None
+        self._bothGrads = False
         if self.useBias:
             self.setVar("b", Variable(gpuarray.zeros((1, self.outmaps) + (1,) * self._paramNd(), self.calctype)))
         self._bwdCache = None
@@ -395,16 +396,18 @@ class _ConvBase(Module):
     # -- shared pieces --
     def backward(self, grad, updParamGrads=True, updGrad=True, scale=1.0, momentum=0.0):
         self._bwdCache = None
+        self._bothGrads = updGrad and updParamGrads and self.train
         try:
             return super().backward(grad, updParamGrads, updGrad, scale, momentum)
         finally:
             self._bwdCache = None
+            self._bothGrads = False
 
     def calcMode(self, dtype):
         super().calcMode(dtype)
         dropShapeCaches(self)
         workspace.release(self)
-        self._colsm = self._xT = self._wgV = None
+        self._colsm = self._xT = None
 
     def _geometry(self, shape):
         """The Geometry for data of ``shape`` (cached per shape)."""
@@ -475,67 +478,42 @@ class _ConvBase(Module):
             return None
         return th, tw
 
-    def _winogradInput(self, data, V):
-        """V (16, P, C) = the transformed input tiles of ``data``."""
-        x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
-        _winograd.launch("inputTransform", x, V, *self._wgPad(), *self._wgTiles)
-        return V
-
     def _winogradWeights(self, dtype):
         """U (16, C, O): the transformed kernels, from W as it is now."""
         U = workspace.array("wgU", (16, self.inmaps, self.outmaps), dtype)
         return _winograd.transformedWeights(self._wgKernel(dtype), U)
 
     def _winogradForward(self, data):
-        N, C = data.shape[:2]
         O = self.outmaps
-        th, tw = self._wgTiles
-        shape = (16, N * th * tw, C)
-        if workspace.keepCols(self, shape, data.dtype):
-            # kept for the weight gradient: a per-call buffer (a Graph may run a shared module twice)
-            V = self._winogradInput(data, self._bufferPair("wgV", shape, data.dtype)[1])
-            self._wgV = V
-        else:
-            V = self._winogradInput(data, workspace.array("cols", shape, data.dtype))
-            self._wgV = None
-        M = workspace.array("res", (16, N * th * tw, O), data.dtype)
-        _winograd.product(V, self._winogradWeights(data.dtype), M)
         if self.useBias:
             bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(O)
         else:
             bias = zeroedScratch(self, "wgbias", (O,), data.dtype)
         out, plainOut = self._bufferPair("data", self.dataShapeFrom(data.shape), data.dtype)
-        _winograd.launch("outputTransform", M, bias, plainOut, th, tw)
+        x = xp.ascontiguousarray(gpuarray.kernels.plain(data))
+        _winograd.forward(x, self._winogradWeights(data.dtype), bias, plainOut, *self._wgPad(), *self._wgTiles)
         self.data = out
 
-    def _winogradGrad(self, grad):
-        """Z (16, P, O): the output gradient's tiles, transformed once per backward call."""
-        if self._bwdCache is None:
-            N, O = grad.shape[:2]
-            th, tw = self._wgTiles
-            Z = workspace.array("bwdgT", (16, N * th * tw, O), grad.dtype)
-            g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
-            _winograd.launch("gradTransform", g, Z, th, tw)
-            self._bwdCache = Z
-        return self._bwdCache
+    def _winogradBackward(self, grad, dx, dU):
+        x = xp.ascontiguousarray(gpuarray.kernels.plain(self.inData))
+        g = xp.ascontiguousarray(gpuarray.kernels.plain(grad))
+        _winograd.backward(x, g, self._winogradWeights(grad.dtype), dx, dU, *self._wgPad(), *self._wgTiles)
 
     def _winogradInputGrad(self, grad):
-        x = self.inData
-        Z = self._winogradGrad(grad)
-        dV = workspace.array("cols", Z.shape[:2] + (self.inmaps,), grad.dtype)
-        _winograd.product(Z, self._winogradWeights(grad.dtype).transpose(0, 2, 1), dV)
-        out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
-        _winograd.launch("inputAdjoint", dV, plainOut, *self._wgPad(), *self._wgTiles)
+        out, plainOut = self._bufferPair("grad", self.inData.shape, grad.dtype)
+        dU = None
+        if self._bothGrads:
+            # backward() goes on to the parameters' gradients: one pass over the blocks for both
+            dU = self._scratch("wgdU", (16, self.inmaps, self.outmaps), grad.dtype)
+            self._bwdCache = dU
+        self._winogradBackward(grad, plainOut, dU)
         self.grad = out
 
     def _winogradParamGrads(self, grad, scale, momentum):
-        Z = self._winogradGrad(grad)
-        V = self._wgV
-        if V is None:
-            shape = Z.shape[:2] + (self.inmaps,)
-            V = self._winogradInput(self.inData, workspace.array("bwdcols", shape, grad.dtype))
-        dU = workspace.array("wgU", (16, self.inmaps, self.outmaps), grad.dtype)
-        _winograd.product(V.transpose(0, 2, 1), Z, dU)
+        dU = self._bwdCache
+        if dU is None:
+            dU = self._scratch("wgdU", (16, self.inmaps, self.outmaps), grad.dtype)
+            self._winogradBackward(grad, None, dU)
         Wvar = self.vars["W"]
         dW = self._scratch("dW", Wvar.grad.shape, grad.dtype)
         self._accumulateParamGrad(Wvar, self._wgKernelGrad(dU, dW), scale, momentum)

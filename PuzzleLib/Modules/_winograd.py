@@ -8,24 +8,34 @@ input maps, which is 16 matrix products, and transformed back (Y = A^T M A). The
 numba kernels (``_winogradKernels``); without numba (the ``jit`` extra) ``kernels()`` is None and
 the convolutions keep their im2col path.
 
-The backward pass is the transposed algorithm on the same transformed tiles: Z = A dY A^T of the
-output gradient, then the weight gradient dU = V^T Z (G^T dU G per kernel) and the input gradient
-dV = Z U^T, added back from overlapping tiles (B dV B^T). Float32 only: its rounding error is that
-of float32 arithmetic (measured in benchmarks/RESULTS.md, issue 14), float64 keeps the exact path.
+The backward pass is the transposed algorithm: Z = A dY A^T of the output gradient, then the
+weight gradient dU = V^T Z (G^T dU G per kernel) and the input gradient dV = Z U^T, added back from
+overlapping tiles (B dV B^T). Float32 only: its rounding error is that of float32 arithmetic
+(measured in benchmarks/RESULTS.md, issue 14), float64 keeps the exact path.
+
+Every pass runs a block of samples at a time: the block's tiles are transformed, multiplied (one
+OpenBLAS thread) and transformed back while they are still in cache, and the blocks are spread over
+the threads of ``Backend._jit``. Transforming the whole batch first wrote tiles four times the size
+of the data to memory and read them back (33.5 MB each way for a 32 -> 32 layer on 32 x 32 maps at
+batch 64); block by block the VGG-style step of benchmarks/ went 86-92 -> 68-73 ms a step.
 """
 import threading
+from functools import partial
 
-from PuzzleLib.Backend._blas import batchedMatmul as product  # the 16 products, spread over OpenBLAS's threads
+import numpy as np
+
+from PuzzleLib.Backend import _jit
+from PuzzleLib.Backend._blas import oneThread
 
 enabled = True          # tests turn it off to compare with the im2col path
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
 minWork = 1 << 19       # tiles x inmaps x outmaps: below it (LeNet's 16 -> 32 maps on 4x4 at batch 32 is
                         # 1 << 16) the kernels' launches cost more than the products save (issue 14)
+BLOCK_BYTES = 1 << 21   # a block's tiles, transformed in and out together (1-4 MiB measured alike)
+GROUPS = 8              # the backward pass's groups of blocks: as many partial sums of dU (16, C, O)
 _kernels = None
 _tried = False
-# numba's default threading layer (workqueue) aborts the process when two Python threads launch
-# parallel kernels at once (data loaders, a served model): one launch at a time
-_launch = threading.Lock()
+_buffers = {}           # (thread, name) -> a flat scratch array of that thread
 
 
 def kernels():
@@ -44,13 +54,6 @@ def kernels():
     return _kernels
 
 
-def launch(name, *args):
-    """Run the kernel ``name`` of ``kernels()`` on ``args`` (plain, contiguous arrays), one thread at a time."""
-    kernel = getattr(_kernels, name)
-    with _launch:
-        kernel(*args)
-
-
 def tiles(outShape):
     """(th, tw): the 2x2 output tiles per column and per row, the last ones possibly cut."""
     return (outShape[0] + 1) // 2, (outShape[1] + 1) // 2
@@ -67,3 +70,78 @@ def weightGradient(dUT, out):
     """The kernel gradient G^T dU[o, c] G from dU (16, C, O), into ``out`` (O, C, 3, 3)."""
     _kernels.kernelGradient(dUT, out)
     return out
+
+
+def _buffer(name, shape, dtype):
+    """A contiguous scratch array of the calling thread (reused from call to call)."""
+    key = (threading.get_ident(), name)
+    size = int(np.prod(shape))
+    buf = _buffers.get(key)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = _buffers[key] = np.empty(size, dtype)
+    return buf[:size].reshape(shape)
+
+
+def _blocks(N, T, C, O):
+    """[(n0, n1)]: the batch in blocks of samples whose tiles in and out take about BLOCK_BYTES."""
+    per = max(1, BLOCK_BYTES // (16 * T * (C + O) * 4))
+    return [(n0, min(N, n0 + per)) for n0 in range(0, N, per)]
+
+
+def forward(x, U, bias, y, padH, padW, th, tw):
+    """y = the convolution of x (N, C, H, W) by the kernels transformed into U (16, C, O), plus bias (O,)."""
+    N, C = x.shape[:2]
+    O = y.shape[1]
+    T = th * tw
+
+    def block(n0, n1):
+        V = _buffer("V", (16, (n1 - n0) * T, C), x.dtype)
+        M = _buffer("M", (16, (n1 - n0) * T, O), x.dtype)
+        _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
+        with oneThread():
+            np.matmul(V, U, out=M)
+        _kernels.outputBlock(M, bias, y, th, tw, n0, n1)
+
+    _jit._split([partial(block, n0, n1) for n0, n1 in _blocks(N, T, C, O)])
+
+
+def backward(x, g, U, dx, dU, padH, padW, th, tw):
+    """For the output gradient g (N, O, Ho, Wo) of ``forward(x, U, ...)``: the input gradient into dx
+    (N, C, H, W) and the gradient of U into dU (16, C, O), either of them None when not wanted; one pass
+    over the blocks for both (each block's Z = A dY A^T serves the two products). dU is summed per
+    group of blocks (at most GROUPS, spread over the threads), then over the groups in their order:
+    the numbers do not depend on which thread took which group."""
+    N, C = x.shape[:2]
+    O = g.shape[1]
+    T = th * tw
+    blocks = _blocks(N, T, C, O)
+    groups = [blocks[len(blocks) * k // GROUPS:len(blocks) * (k + 1) // GROUPS] for k in range(GROUPS)]
+    groups = [group for group in groups if group]
+    if dx is not None:
+        UT = _buffer("UT", (16, O, C), U.dtype)
+        UT[...] = U.transpose(0, 2, 1)  # contiguous: its products 1.4x faster than through the transposed view
+    if dU is not None:
+        parts = _buffer("parts", (len(groups), 16, C, O), dU.dtype)
+
+    def run(k):
+        for i, (n0, n1) in enumerate(groups[k]):
+            P = (n1 - n0) * T
+            Z = _buffer("Z", (16, P, O), g.dtype)
+            _kernels.gradBlock(g, Z, th, tw, n0, n1)
+            if dU is not None:
+                V = _buffer("V", (16, P, C), x.dtype)
+                _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
+                part = parts[k] if i == 0 else _buffer("dU", (16, C, O), dU.dtype)
+                with oneThread():
+                    np.matmul(V.transpose(0, 2, 1), Z, out=part)
+                if i > 0:
+                    parts[k] += part
+            if dx is not None:
+                dV = _buffer("dV", (16, P, C), g.dtype)
+                with oneThread():
+                    np.matmul(Z, UT, out=dV)
+                _kernels.adjointBlock(dV, dx, padH, padW, th, tw, n0, n1)
+
+    _jit._split([partial(run, k) for k in range(len(groups))])
+    if dU is not None:
+        np.sum(parts, axis=0, out=dU)

@@ -1,33 +1,26 @@
-"""Winograd F(2x2, 3x3) tile transforms as multi-threaded numba kernels (private).
+"""Winograd F(2x2, 3x3) tile transforms as numba kernels (private).
 
 Imported only by ``_winograd.kernels()``, and only when numba is installed (the ``jit`` extra);
 ``cache=True`` keeps the compiled code in ``__pycache__``, so a process pays the compilation once.
 
 Layouts: ``x``/``dx`` (N, C, H, W) and ``y``/``g`` (N, O, Ho, Wo) as the module sees them; the
-transformed tiles ``V``/``dV`` (16, P, C) and ``M``/``Z`` (16, P, O), where the 16 rows are the
-entries of a 4x4 tile (row-major), P = N * th * tw tiles in (sample, tile row, tile column) order,
-and the channels come last, so that the 16 products are (P x C) @ (C x O) and every kernel's inner
-loop runs over contiguous channels. Each kernel works on one row of tiles at a time, the rows
-spread over numba's threads (``prange``).
+transformed tiles of a block of samples n0 .. n1 - 1, ``V``/``dV`` (16, P, C) and ``M``/``Z`` (16, P,
+O), where the 16 rows are the entries of a 4x4 tile (row-major), P = (n1 - n0) * th * tw tiles in
+(sample, tile row, tile column) order, and the channels come last, so that the 16 products are (P x
+C) @ (C x O) and every kernel's inner loop runs over contiguous channels. The block kernels run on
+the calling thread (they release the GIL); ``_winograd`` spreads the blocks over threads.
 
 With B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], A^T = [[1, 1, 1, 0],
 [0, 1, -1, -1]]: V = B^T d B per input tile d (4x4, from row 2 * ty - padH), Y = A^T M A per
 output tile (2x2); their adjoints Z = A dY A^T and dd = B dV B^T (summed where tiles overlap).
 """
-import numba
 import numpy as np
-from numba import njit, prange
-
-if numba.config.THREADING_LAYER == "default":
-    # numba would take GNU OpenMP where it finds it, whose threads a forked child (a data loader's
-    # worker) cannot use: the kernels run on a fork-safe layer unless the program chose one itself;
-    # ``_winograd.launch`` runs them one at a time (the workqueue layer is not thread-safe)
-    numba.config.THREADING_LAYER = "forksafe"
+from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _inputSample(x, V, padH, padW, th, tw, n, X, R):
-    """inputTransform for sample ``n``: the sample zero-padded and transposed to (row, column,
+def _inputSample(x, V, padH, padW, th, tw, n, slot, X, R):
+    """inputBlock for sample ``n``, its tiles at ``slot``: the sample zero-padded and transposed to (row, column,
     channel) into X once (consecutive rows of tiles share two rows: gathering them per row of tiles
     transposed each row twice), then per row of tiles B^T over its 4 rows into R and B over the
     columns into V."""
@@ -50,7 +43,7 @@ def _inputSample(x, V, padH, padW, th, tw, n, X, R):
                 R[1, j, c] = a1 + a2
                 R[2, j, c] = a2 - a1
                 R[3, j, c] = a1 - a3
-        base = n * T + ty * tw
+        base = slot * T + ty * tw
         for i in range(4):
             for tx in range(tw):
                 j = 2 * tx
@@ -66,105 +59,9 @@ def _inputSample(x, V, padH, padW, th, tw, n, X, R):
                     V[4 * i + 3, t, c] = a1 - a3
 
 
-@njit(parallel=True, cache=True)
-def inputTransform(x, V, padH, padW, th, tw):
-    """V = B^T d B for every 4x4 tile of x zero-padded by ``padH`` rows and ``padW`` columns (reads
-    past the edges are zeros), one sample per item of the parallel loop (``_inputSample``; 6.94 ->
-    4.17 ms on one thread for 64 x 32 x 32 x 32 against gathering per row of tiles, the same numbers
-    to the bit; benchmarks/RESULTS.md, issue 14)."""
-    N, C, H, W = x.shape
-    rows = max(2 * th + 2, H + padH)
-    cols = max(2 * tw + 2, W + padW)
-    for n in prange(N):
-        X = np.zeros((rows, cols, C), np.float32)
-        R = np.empty((4, 2 * tw + 2, C), np.float32)
-        _inputSample(x, V, padH, padW, th, tw, n, X, R)
-
-
-@njit(parallel=True, cache=True)
-def outputTransform(M, bias, y, th, tw):
-    """y = A^T M A + bias per 2x2 output tile (the part of the last tiles past Ho, Wo is dropped)."""
-    N, O, Ho, Wo = y.shape
-    T = th * tw
-    for item in prange(N * th):
-        n = item // th
-        ty = item - n * th
-        base = n * T + ty * tw
-        L = np.empty((2, 2 * tw, O), np.float32)
-        for tx in range(tw):
-            t = base + tx
-            xx = 2 * tx
-            for o in range(O):
-                s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
-                s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
-                s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
-                s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
-                s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
-                s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
-                s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
-                s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
-                L[0, xx, o] = s00 + s01 + s02
-                L[0, xx + 1, o] = s01 - s02 - s03
-                L[1, xx, o] = s10 + s11 + s12
-                L[1, xx + 1, o] = s11 - s12 - s13
-        for i in range(2):
-            yy = 2 * ty + i
-            if yy < Ho:
-                for o in range(O):
-                    b = bias[o]
-                    for j in range(Wo):
-                        y[n, o, yy, j] = L[i, j, o] + b
-
-
-@njit(parallel=True, cache=True)
-def gradTransform(g, Z, th, tw):
-    """Z = A dY A^T per 2x2 tile of the output gradient g (zeros past Ho, Wo): the adjoint of outputTransform."""
-    N, O, Ho, Wo = g.shape
-    T = th * tw
-    for item in prange(N * th):
-        n = item // th
-        ty = item - n * th
-        base = n * T + ty * tw
-        L = np.zeros((2, 2 * tw, O), np.float32)
-        for i in range(2):
-            yy = 2 * ty + i
-            if yy < Ho:
-                for o in range(O):
-                    for j in range(Wo):
-                        L[i, j, o] = g[n, o, yy, j]
-        for tx in range(tw):
-            t = base + tx
-            xx = 2 * tx
-            for o in range(O):
-                g00 = L[0, xx, o]
-                g01 = L[0, xx + 1, o]
-                g10 = L[1, xx, o]
-                g11 = L[1, xx + 1, o]
-                r10 = g00 + g10
-                r11 = g01 + g11
-                r20 = g00 - g10
-                r21 = g01 - g11
-                Z[0, t, o] = g00
-                Z[1, t, o] = g00 + g01
-                Z[2, t, o] = g00 - g01
-                Z[3, t, o] = -g01
-                Z[4, t, o] = r10
-                Z[5, t, o] = r10 + r11
-                Z[6, t, o] = r10 - r11
-                Z[7, t, o] = -r11
-                Z[8, t, o] = r20
-                Z[9, t, o] = r20 + r21
-                Z[10, t, o] = r20 - r21
-                Z[11, t, o] = -r21
-                Z[12, t, o] = -g10
-                Z[13, t, o] = -g10 - g11
-                Z[14, t, o] = g11 - g10
-                Z[15, t, o] = g11
-
-
 @njit(cache=True, nogil=True)
-def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
-    """inputAdjoint for sample ``n`` (dVf: dV flattened). Its rows of tiles in order: each tile's rows
+def _adjointSample(dVf, dx, padH, padW, th, tw, P, n, slot):
+    """adjointBlock for sample ``n``, its tiles at ``slot`` (dVf: dV flattened). Its rows of tiles in order: each tile's rows
     0 and 1 added to the two rows the tile above left half done, which are then complete and written
     out, its rows 2 and 3 carried to the next row of tiles. The rows are held split by column parity
     ([even, odd], each (column // 2, channel) flat), so that a row of tiles adds its columns 2 tx ..
@@ -180,7 +77,7 @@ def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
         if ty < th:
             todo = acc[(ty + 1) % 2]
             todo[:] = 0.0
-            base = (n * T + ty * tw) * C
+            base = (slot * T + ty * tw) * C
             for j in range(4):
                 # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tiles)
                 b0 = j * PC + base
@@ -220,19 +117,6 @@ def _adjointSample(dVf, dx, padH, padW, th, tw, P, n):
                     for j in range(W):
                         col = padW + j
                         dx[n, c, yy, j] = row[col & 1, (col >> 1) * C + c]
-
-
-@njit(parallel=True, cache=True)
-def inputAdjoint(dV, dx, padH, padW, th, tw):
-    """dx = the sum of B dV B^T over the tiles that cover each input position: the adjoint of
-    inputTransform, one sample per item of the parallel loop (``_adjointSample``: with its loops over
-    whole runs of (tile, channel) instead of one channel run per tile, 1.3-2x faster than before on
-    the VGG-style layers, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
-    N = dx.shape[0]
-    P = dV.shape[1]
-    dVf = dV.reshape(dV.size)
-    for n in prange(N):
-        _adjointSample(dVf, dx, padH, padW, th, tw, P, n)
 
 
 @njit(cache=True, nogil=True)
@@ -279,3 +163,165 @@ def kernelGradient(dU, dW):
                 dW[o, c, i, 0] = s[i, 0] + half * s[i, 1] + half * s[i, 2]
                 dW[o, c, i, 1] = half * s[i, 1] - half * s[i, 2]
                 dW[o, c, i, 2] = half * s[i, 1] + half * s[i, 2] + s[i, 3]
+
+
+@njit(cache=True, nogil=True)
+def inputBlock(x, V, padH, padW, th, tw, n0, n1):
+    """V = B^T d B for every 4x4 tile of samples n0 .. n1 - 1 of x zero-padded by ``padH`` rows and ``padW``
+    columns (reads past the edges are zeros), into V (16, (n1 - n0) * th * tw, C), a sample at a time
+    (``_inputSample``: 6.94 -> 4.17 ms on one thread for 64 x 32 x 32 x 32 against gathering per row of
+    tiles, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
+    N, C, H, W = x.shape
+    rows = max(2 * th + 2, H + padH)
+    cols = max(2 * tw + 2, W + padW)
+    X = np.zeros((rows, cols, C), np.float32)
+    R = np.empty((4, 2 * tw + 2, C), np.float32)
+    for n in range(n0, n1):
+        if n > n0:
+            X[:] = 0.0
+        _inputSample(x, V, padH, padW, th, tw, n, n - n0, X, R)
+
+
+@njit(cache=True, nogil=True)
+def outputBlock(M, bias, y, th, tw, n0, n1):
+    """y = A^T M A + bias per 2x2 output tile of samples n0 .. n1 - 1 (M (16, (n1 - n0) * th * tw, O)); the
+    part of the last tiles past Ho, Wo is dropped."""
+    N, O, Ho, Wo = y.shape
+    T = th * tw
+    L = np.empty((2, 2 * tw, O), np.float32)
+    for n in range(n0, n1):
+        for ty in range(th):
+            base = (n - n0) * T + ty * tw
+            for tx in range(tw):
+                t = base + tx
+                xx = 2 * tx
+                for o in range(O):
+                    s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
+                    s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
+                    s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
+                    s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
+                    s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
+                    s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
+                    s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
+                    s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
+                    L[0, xx, o] = s00 + s01 + s02
+                    L[0, xx + 1, o] = s01 - s02 - s03
+                    L[1, xx, o] = s10 + s11 + s12
+                    L[1, xx + 1, o] = s11 - s12 - s13
+            for i in range(2):
+                yy = 2 * ty + i
+                if yy < Ho:
+                    for o in range(O):
+                        b = bias[o]
+                        for j in range(Wo):
+                            y[n, o, yy, j] = L[i, j, o] + b
+
+
+@njit(cache=True, nogil=True)
+def gradBlock(g, Z, th, tw, n0, n1):
+    """Z = A dY A^T per 2x2 tile of samples n0 .. n1 - 1 of the output gradient g (zeros past Ho, Wo), into
+    Z (16, (n1 - n0) * th * tw, O): the adjoint of outputBlock. A row
+    of tiles at a time held split by column parity, so that each of the sixteen rows of Z is one
+    loop over a contiguous run of (tile, channel) that the compiler vectorises (the loop over the
+    sixteen outputs per channel did not vectorise in a plain, not parallel, function: 6-10x slower)."""
+    N, O, Ho, Wo = g.shape
+    T = th * tw
+    PO = Z.shape[1] * O
+    TO = tw * O
+    Zf = Z.reshape(Z.size)
+    E = np.zeros((2, TO), np.float32)   # rows 0 and 1 of the tiles: even columns, (tile, channel)
+    D = np.zeros((2, TO), np.float32)   # odd columns (zeros past Wo)
+    S = np.empty((4, TO), np.float32)
+    for n in range(n0, n1):
+        for ty in range(th):
+            for i in range(2):
+                yy = 2 * ty + i
+                e = E[i]
+                d = D[i]
+                if yy < Ho:
+                    for o in range(O):
+                        for tx in range(tw):
+                            j = 2 * tx
+                            e[tx * O + o] = g[n, o, yy, j]
+                            if j + 1 < Wo:
+                                d[tx * O + o] = g[n, o, yy, j + 1]
+                else:
+                    e[:] = 0.0
+                    d[:] = 0.0
+            g00 = E[0]
+            g01 = D[0]
+            g10 = E[1]
+            g11 = D[1]
+            r10 = S[0]
+            r11 = S[1]
+            r20 = S[2]
+            r21 = S[3]
+            for m in range(TO):
+                r10[m] = g00[m] + g10[m]
+            for m in range(TO):
+                r11[m] = g01[m] + g11[m]
+            for m in range(TO):
+                r20[m] = g00[m] - g10[m]
+            for m in range(TO):
+                r21[m] = g01[m] - g11[m]
+            b = ((n - n0) * T + ty * tw) * O
+            z = Zf[b:b + TO]
+            for m in range(TO):
+                z[m] = g00[m]
+            z = Zf[PO + b:PO + b + TO]
+            for m in range(TO):
+                z[m] = g00[m] + g01[m]
+            z = Zf[2 * PO + b:2 * PO + b + TO]
+            for m in range(TO):
+                z[m] = g00[m] - g01[m]
+            z = Zf[3 * PO + b:3 * PO + b + TO]
+            for m in range(TO):
+                z[m] = -g01[m]
+            z = Zf[4 * PO + b:4 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r10[m]
+            z = Zf[5 * PO + b:5 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r10[m] + r11[m]
+            z = Zf[6 * PO + b:6 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r10[m] - r11[m]
+            z = Zf[7 * PO + b:7 * PO + b + TO]
+            for m in range(TO):
+                z[m] = -r11[m]
+            z = Zf[8 * PO + b:8 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r20[m]
+            z = Zf[9 * PO + b:9 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r20[m] + r21[m]
+            z = Zf[10 * PO + b:10 * PO + b + TO]
+            for m in range(TO):
+                z[m] = r20[m] - r21[m]
+            z = Zf[11 * PO + b:11 * PO + b + TO]
+            for m in range(TO):
+                z[m] = -r21[m]
+            z = Zf[12 * PO + b:12 * PO + b + TO]
+            for m in range(TO):
+                z[m] = -g10[m]
+            z = Zf[13 * PO + b:13 * PO + b + TO]
+            for m in range(TO):
+                z[m] = -g10[m] - g11[m]
+            z = Zf[14 * PO + b:14 * PO + b + TO]
+            for m in range(TO):
+                z[m] = g11[m] - g10[m]
+            z = Zf[15 * PO + b:15 * PO + b + TO]
+            for m in range(TO):
+                z[m] = g11[m]
+
+
+@njit(cache=True, nogil=True)
+def adjointBlock(dV, dx, padH, padW, th, tw, n0, n1):
+    """Samples n0 .. n1 - 1 of dx = the sum of B dV B^T over the tiles that cover each input position (dV
+    (16, (n1 - n0) * th * tw, C)): the adjoint of inputBlock, a sample at a time (``_adjointSample``: with
+    its loops over whole runs of (tile, channel) instead of one channel run per tile, 1.3-2x faster than
+    before on the VGG-style layers, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
+    P = dV.shape[1]
+    dVf = dV.reshape(dV.size)
+    for n in range(n0, n1):
+        _adjointSample(dVf, dx, padH, padW, th, tw, P, n, n - n0)

@@ -116,20 +116,41 @@ def test_winograd_accumulates_with_scale_and_momentum():
     np.testing.assert_allclose(twice[3], 3 * once[3], rtol=1e-5, atol=1e-5)
 
 
-def test_winograd_columns_over_budget_are_transformed_again(monkeypatch):
-    # beyond the kept-columns budget the weight gradient transforms the input again: the same numbers
+@pytest.mark.parametrize("blockBytes", [1, 40000, 1 << 30])
+def test_winograd_blocks_of_any_size_give_the_same_numbers(monkeypatch, blockBytes):
+    # one sample a block, a few with a ragged last block, the whole batch in one: each sample's numbers
+    # are its own; the weight gradient's per-block parts are summed in another grouping (float32 rounding)
+    mod = Conv2D(16, 24, 3, pad=1, initscheme="gaussian")
+    x = np.random.randn(7, 16, 9, 10).astype(np.float32)
+    g = np.random.randn(7, 24, 9, 10).astype(np.float32)
+    whole = _run(mod, x, g, winograd=True)
+    monkeypatch.setattr(_winograd, "BLOCK_BYTES", blockBytes)
+    blocked = _run(mod, x, g, winograd=True)
+    assert blocked[4]
+    for a, b in zip(whole[:2], blocked[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(whole[2], blocked[2], rtol=1e-5, atol=1e-6 * np.abs(whole[2]).max())
+
+
+def test_winograd_gradients_alone_are_those_of_the_joint_pass():
+    # backward() with both gradients computes them in one pass over the blocks; each alone gives the same bits
     mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
-    x = np.random.randn(2, 16, 8, 8).astype(np.float32)
-    g = np.random.randn(2, 16, 8, 8).astype(np.float32)
-    kept = _run(mod, x, g, winograd=True)
-    assert mod._wgV is not None
-    fresh = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
-    fresh.vars["W"].data.set(mod.W.get())
-    monkeypatch.setattr(workspace, "colsBudget", 0)
-    again = _run(fresh, x, g, winograd=True)
-    assert fresh._wgV is None
-    for a, b in zip(kept[:4], again[:4]):
-        np.testing.assert_array_equal(a, b)
+    x = to_gpu(np.random.randn(3, 16, 8, 8).astype(np.float32))
+    g = to_gpu(np.random.randn(3, 16, 8, 8).astype(np.float32))
+    mod(x)
+    mod.backward(g)
+    assert mod._wgTiles is not None
+    dx, dW = mod.grad.get(), mod.vars["W"].grad.get()
+    mod.backward(g, updParamGrads=False)
+    np.testing.assert_array_equal(mod.grad.get(), dx)
+    mod.vars["W"].grad.fill(0)
+    mod.backward(g, updGrad=False)
+    assert mod.grad is None
+    np.testing.assert_array_equal(mod.vars["W"].grad.get(), dW)
+    mod.updateGrad(g)   # the contract's own calls, outside backward()
+    np.testing.assert_array_equal(mod.grad.get(), dx)
+    mod.accGradParams(g)
+    np.testing.assert_array_equal(mod.vars["W"].grad.get(), dW)
 
 
 def test_without_numba_the_im2col_path_runs(monkeypatch):
@@ -190,8 +211,8 @@ def test_winograd_buffers_are_shared_and_bounded(monkeypatch, budget):
 
 
 def test_winograd_from_two_threads_at_once():
-    # numba's default threading layer aborts the process on concurrent parallel launches: the
-    # launches are serialised, and each thread gets its own numbers (the workspace is per thread)
+    # two threads running the blocked passes at once (a served model and a trainer) share the helper
+    # threads of Backend._jit; each gets its own numbers (scratch buffers and workspace are per thread)
     import threading
     mods = [Conv2D(16, 16, 3, pad=1, initscheme="gaussian") for _ in range(2)]
     xs = [np.random.randn(2, 16, 12, 12).astype(np.float32) for _ in range(2)]
