@@ -19,7 +19,9 @@ the threads of ``Backend._jit``. Transforming the whole batch first wrote tiles 
 of the data to memory and read them back (33.5 MB each way for a 32 -> 32 layer on 32 x 32 maps at
 batch 64); block by block the VGG-style step of benchmarks/ went 86-92 -> 68-73 ms a step.
 """
+import math
 import threading
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
@@ -29,8 +31,9 @@ from PuzzleLib.Backend._blas import oneThread
 
 enabled = True          # tests turn it off to compare with the im2col path
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
-minWork = 1 << 19       # tiles x inmaps x outmaps: below it (LeNet's 16 -> 32 maps on 4x4 at batch 32 is
-                        # 1 << 16) the kernels' launches cost more than the products save (issue 14)
+minWork = 1 << 13       # tiles x inmaps x outmaps: below it the passes' own costs match what the products save
+                        # (forward + backward against im2col, issue 14: 16 -> 32 maps on 4x4, batch 2 (1 << 12)
+                        # 0.094 / 0.089 ms, batch 4 0.123 / 0.101, batch 32 (LeNet's layer) 0.579 / 0.286)
 BLOCK_BYTES = 1 << 21   # a block's tiles, transformed in and out together (1-4 MiB measured alike)
 GROUPS = 8              # the backward pass's groups of blocks: as many partial sums of dU (16, C, O)
 _kernels = None
@@ -75,11 +78,17 @@ def weightGradient(dUT, out):
 def _buffer(name, shape, dtype):
     """A contiguous scratch array of the calling thread (reused from call to call)."""
     key = (threading.get_ident(), name)
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     buf = _buffers.get(key)
     if buf is None or buf.size < size or buf.dtype != dtype:
         buf = _buffers[key] = np.empty(size, dtype)
     return buf[:size].reshape(shape)
+
+
+def _blasThreads(spread):
+    """One OpenBLAS thread for a block's products where the blocks are spread over threads; all of
+    OpenBLAS's where there is one block (a single sample: its products are the only parallel work)."""
+    return oneThread() if spread else nullcontext()
 
 
 def _blocks(N, T, C, O):
@@ -94,15 +103,16 @@ def forward(x, U, bias, y, padH, padW, th, tw):
     O = y.shape[1]
     T = th * tw
 
-    def block(n0, n1):
+    def block(n0, n1, spread):
         V = _buffer("V", (16, (n1 - n0) * T, C), x.dtype)
         M = _buffer("M", (16, (n1 - n0) * T, O), x.dtype)
         _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
-        with oneThread():
+        with _blasThreads(spread):
             np.matmul(V, U, out=M)
         _kernels.outputBlock(M, bias, y, th, tw, n0, n1)
 
-    _jit._split([partial(block, n0, n1) for n0, n1 in _blocks(N, T, C, O)])
+    blocks = _blocks(N, T, C, O)
+    _jit._split([partial(block, n0, n1, len(blocks) > 1) for n0, n1 in blocks])
 
 
 def backward(x, g, U, dx, dU, padH, padW, th, tw):
@@ -123,7 +133,7 @@ def backward(x, g, U, dx, dU, padH, padW, th, tw):
     if dU is not None:
         parts = _buffer("parts", (len(groups), 16, C, O), dU.dtype)
 
-    def run(k):
+    def run(k, spread):
         for i, (n0, n1) in enumerate(groups[k]):
             P = (n1 - n0) * T
             Z = _buffer("Z", (16, P, O), g.dtype)
@@ -132,16 +142,16 @@ def backward(x, g, U, dx, dU, padH, padW, th, tw):
                 V = _buffer("V", (16, P, C), x.dtype)
                 _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
                 part = parts[k] if i == 0 else _buffer("dU", (16, C, O), dU.dtype)
-                with oneThread():
+                with _blasThreads(spread):
                     np.matmul(V.transpose(0, 2, 1), Z, out=part)
                 if i > 0:
                     parts[k] += part
             if dx is not None:
                 dV = _buffer("dV", (16, P, C), g.dtype)
-                with oneThread():
+                with _blasThreads(spread):
                     np.matmul(Z, UT, out=dV)
                 _kernels.adjointBlock(dV, dx, padH, padW, th, tw, n0, n1)
 
-    _jit._split([partial(run, k) for k in range(len(groups))])
+    _jit._split([partial(run, k, len(groups) > 1) for k in range(len(groups))])
     if dU is not None:
         np.sum(parts, axis=0, out=dU)

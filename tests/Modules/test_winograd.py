@@ -21,13 +21,16 @@ def _smallLayersToo(monkeypatch):
 
 
 def test_small_layers_keep_im2col_and_large_ones_take_winograd(monkeypatch):
-    monkeypatch.setattr(_winograd, "minWork", 1 << 19)
-    small = Conv2D(16, 32, 3, pad=1)          # LeNet's second layer: 32 x 4 tiles x 16 x 32 = 1 << 16
-    small(to_gpu(np.random.randn(32, 16, 4, 4).astype(np.float32)))
+    monkeypatch.setattr(_winograd, "minWork", 1 << 13)
+    small = Conv2D(16, 32, 3, pad=1)          # LeNet's second layer on one sample: 4 tiles x 16 x 32 = 1 << 11
+    small(to_gpu(np.random.randn(1, 16, 4, 4).astype(np.float32)))
     assert small._wgTiles is None
-    large = Conv2D(32, 32, 3, pad=1)          # 32 x 16 tiles x 32 x 32 = 1 << 19
-    large(to_gpu(np.random.randn(32, 32, 8, 8).astype(np.float32)))
-    assert large._wgTiles == (4, 4)
+    large = Conv2D(16, 32, 3, pad=1)          # the same at batch 32 (1 << 16)
+    large(to_gpu(np.random.randn(32, 16, 4, 4).astype(np.float32)))
+    assert large._wgTiles == (2, 2)
+    narrow = Conv2D(4, 32, 3, pad=1)          # fewer than minMaps input maps: im2col however large
+    narrow(to_gpu(np.random.randn(64, 4, 16, 16).astype(np.float32)))
+    assert narrow._wgTiles is None
 
 
 def _run(mod, x, g, winograd, scale=1.0, momentum=0.0, twice=False):
