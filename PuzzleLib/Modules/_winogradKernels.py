@@ -185,36 +185,49 @@ def inputBlock(x, V, padH, padW, th, tw, n0, n1):
 @njit(cache=True, nogil=True)
 def outputBlock(M, bias, y, th, tw, n0, n1):
     """y = A^T M A + bias per 2x2 output tile of samples n0 .. n1 - 1 (M (16, (n1 - n0) * th * tw, O)); the
-    part of the last tiles past Ho, Wo is dropped."""
+    part of the last tiles past Ho, Wo is dropped. A row of tiles at a time, its sums as loops over
+    contiguous runs of (tile, channel) and its two output rows held split by column parity (one thread,
+    VGG's 32 -> 32 layer by blocks of 2 samples: 2.48 -> 1.49 ms against a loop over channels per
+    tile, the same numbers to the bit)."""
     N, O, Ho, Wo = y.shape
     T = th * tw
-    L = np.empty((2, 2 * tw, O), np.float32)
+    PO = M.shape[1] * O
+    TO = tw * O
+    Mf = M.reshape(M.size)
+    S = np.empty((8, TO), np.float32)
+    L = np.empty((2, 2, TO), np.float32)     # [row][parity][(tile, channel)]
     for n in range(n0, n1):
         for ty in range(th):
-            base = (n - n0) * T + ty * tw
-            for tx in range(tw):
-                t = base + tx
-                xx = 2 * tx
-                for o in range(O):
-                    s00 = M[0, t, o] + M[4, t, o] + M[8, t, o]
-                    s01 = M[1, t, o] + M[5, t, o] + M[9, t, o]
-                    s02 = M[2, t, o] + M[6, t, o] + M[10, t, o]
-                    s03 = M[3, t, o] + M[7, t, o] + M[11, t, o]
-                    s10 = M[4, t, o] - M[8, t, o] - M[12, t, o]
-                    s11 = M[5, t, o] - M[9, t, o] - M[13, t, o]
-                    s12 = M[6, t, o] - M[10, t, o] - M[14, t, o]
-                    s13 = M[7, t, o] - M[11, t, o] - M[15, t, o]
-                    L[0, xx, o] = s00 + s01 + s02
-                    L[0, xx + 1, o] = s01 - s02 - s03
-                    L[1, xx, o] = s10 + s11 + s12
-                    L[1, xx + 1, o] = s11 - s12 - s13
+            b = ((n - n0) * T + ty * tw) * O
+            for k in range(4):
+                m0 = Mf[k * PO + b:k * PO + b + TO]
+                m1 = Mf[(k + 4) * PO + b:(k + 4) * PO + b + TO]
+                m2 = Mf[(k + 8) * PO + b:(k + 8) * PO + b + TO]
+                m3 = Mf[(k + 12) * PO + b:(k + 12) * PO + b + TO]
+                s0 = S[k]
+                s1 = S[k + 4]
+                for m in range(TO):
+                    s0[m] = m0[m] + m1[m] + m2[m]
+                for m in range(TO):
+                    s1[m] = m1[m] - m2[m] - m3[m]
+            for i in range(2):
+                s0 = S[4 * i]
+                s1 = S[4 * i + 1]
+                s2 = S[4 * i + 2]
+                s3 = S[4 * i + 3]
+                ev = L[i, 0]
+                od = L[i, 1]
+                for m in range(TO):
+                    ev[m] = s0[m] + s1[m] + s2[m]
+                for m in range(TO):
+                    od[m] = s1[m] - s2[m] - s3[m]
             for i in range(2):
                 yy = 2 * ty + i
                 if yy < Ho:
                     for o in range(O):
-                        b = bias[o]
+                        bo = bias[o]
                         for j in range(Wo):
-                            y[n, o, yy, j] = L[i, j, o] + b
+                            y[n, o, yy, j] = L[i, j & 1, (j >> 1) * O + o] + bo
 
 
 @njit(cache=True, nogil=True)
