@@ -91,40 +91,47 @@ def _blasThreads(spread):
     return oneThread() if spread else nullcontext()
 
 
-def _blocks(N, T, C, O):
-    """[(n0, n1)]: the batch in blocks of samples whose tiles in and out take about BLOCK_BYTES."""
-    per = max(1, BLOCK_BYTES // (16 * T * (C + O) * 4))
-    return [(n0, min(N, n0 + per)) for n0 in range(0, N, per)]
+def _blocks(N, th, tw, C, O):
+    """[(n0, n1, ty0, ty1)]: the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1, blocks whose tiles in
+    and out take about BLOCK_BYTES: whole samples where one fits, else a sample's rows of tiles in
+    nearly equal parts."""
+    rows = max(1, BLOCK_BYTES // (16 * tw * (C + O) * 4))
+    if rows >= th:
+        per = rows // th
+        return [(n0, min(N, n0 + per), 0, th) for n0 in range(0, N, per)]
+    parts = -(-th // rows)
+    return [(n, n + 1, th * k // parts, th * (k + 1) // parts) for n in range(N) for k in range(parts)]
 
 
 def forward(x, U, bias, y, padH, padW, th, tw):
     """y = the convolution of x (N, C, H, W) by the kernels transformed into U (16, C, O), plus bias (O,)."""
     N, C = x.shape[:2]
     O = y.shape[1]
-    T = th * tw
 
-    def block(n0, n1, spread):
-        V = _buffer("V", (16, (n1 - n0) * T, C), x.dtype)
-        M = _buffer("M", (16, (n1 - n0) * T, O), x.dtype)
-        _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
+    def block(n0, n1, ty0, ty1, spread):
+        P = (n1 - n0) * (ty1 - ty0) * tw
+        V = _buffer("V", (16, P, C), x.dtype)
+        M = _buffer("M", (16, P, O), x.dtype)
+        _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1, ty0, ty1)
         with _blasThreads(spread):
             np.matmul(V, U, out=M)
-        _kernels.outputBlock(M, bias, y, th, tw, n0, n1)
+        _kernels.outputBlock(M, bias, y, th, tw, n0, n1, ty0, ty1)
 
-    blocks = _blocks(N, T, C, O)
-    _jit._split([partial(block, n0, n1, len(blocks) > 1) for n0, n1 in blocks])
+    blocks = _blocks(N, th, tw, C, O)
+    _jit._split([partial(block, *b, len(blocks) > 1) for b in blocks])
 
 
 def backward(x, g, U, dx, dU, padH, padW, th, tw):
     """For the output gradient g (N, O, Ho, Wo) of ``forward(x, U, ...)``: the input gradient into dx
     (N, C, H, W) and the gradient of U into dU (16, C, O), either of them None when not wanted; one pass
-    over the blocks for both (each block's Z = A dY A^T serves the two products). dU is summed per
-    group of blocks (at most GROUPS, spread over the threads), then over the groups in their order:
-    the numbers do not depend on which thread took which group."""
+    over the blocks for both (each block's Z = A dY A^T serves the two products). A block that starts
+    inside a sample also transforms the row of tiles above it for the input gradient (the rows of dx
+    that the two share get their sums in one block, in the order of an unblocked pass). dU is summed
+    per group of blocks (at most GROUPS, spread over the threads), then over the groups in their
+    order: the numbers do not depend on which thread took which group."""
     N, C = x.shape[:2]
     O = g.shape[1]
-    T = th * tw
-    blocks = _blocks(N, T, C, O)
+    blocks = _blocks(N, th, tw, C, O)
     groups = [blocks[len(blocks) * k // GROUPS:len(blocks) * (k + 1) // GROUPS] for k in range(GROUPS)]
     groups = [group for group in groups if group]
     if dx is not None:
@@ -134,23 +141,24 @@ def backward(x, g, U, dx, dU, padH, padW, th, tw):
         parts = _buffer("parts", (len(groups), 16, C, O), dU.dtype)
 
     def run(k, spread):
-        for i, (n0, n1) in enumerate(groups[k]):
-            P = (n1 - n0) * T
-            Z = _buffer("Z", (16, P, O), g.dtype)
-            _kernels.gradBlock(g, Z, th, tw, n0, n1)
+        for i, (n0, n1, ty0, ty1) in enumerate(groups[k]):
+            seed = ty0 - 1 if dx is not None and ty0 > 0 else ty0
+            Z = _buffer("Z", (16, (n1 - n0) * (ty1 - seed) * tw, O), g.dtype)
+            _kernels.gradBlock(g, Z, th, tw, n0, n1, seed, ty1)
             if dU is not None:
+                P = (n1 - n0) * (ty1 - ty0) * tw
                 V = _buffer("V", (16, P, C), x.dtype)
-                _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1)
+                _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1, ty0, ty1)
                 part = parts[k] if i == 0 else _buffer("dU", (16, C, O), dU.dtype)
                 with _blasThreads(spread):
-                    np.matmul(V.transpose(0, 2, 1), Z, out=part)
+                    np.matmul(V.transpose(0, 2, 1), Z[:, Z.shape[1] - P:], out=part)
                 if i > 0:
                     parts[k] += part
             if dx is not None:
-                dV = _buffer("dV", (16, P, C), g.dtype)
+                dV = _buffer("dV", (16, Z.shape[1], C), g.dtype)
                 with _blasThreads(spread):
                     np.matmul(Z, UT, out=dV)
-                _kernels.adjointBlock(dV, dx, padH, padW, th, tw, n0, n1)
+                _kernels.adjointBlock(dV, dx, padH, padW, th, tw, n0, n1, seed, ty0, ty1)
 
     _jit._split([partial(run, k, len(groups) > 1) for k in range(len(groups))])
     if dU is not None:

@@ -19,19 +19,21 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _inputSample(x, V, padH, padW, th, tw, n, slot, X, R):
-    """inputBlock for sample ``n``, its tiles at ``slot``: the sample zero-padded and transposed to (row, column,
-    channel) into X once (consecutive rows of tiles share two rows: gathering them per row of tiles
-    transposed each row twice), then per row of tiles B^T over its 4 rows into R and B over the
-    columns into V."""
+def _inputSample(x, V, padH, padW, tw, n, ty0, ty1, first, X, R):
+    """inputBlock for the rows of tiles ty0 .. ty1 - 1 of sample ``n``, the first of them at tile ``first``
+    of V: the rows of the sample they read, zero-padded and transposed to (row, column, channel) into X
+    once (consecutive rows of tiles share two rows: gathering them per row of tiles transposed each
+    row twice), then per row of tiles B^T over its 4 rows into R and B over the columns into V."""
     N, C, H, W = x.shape
-    T = th * tw
     Wp = 2 * tw + 2
+    X[2 * ty0:2 * ty1 + 2] = 0.0
+    i0 = max(0, 2 * ty0 - padH)
+    i1 = min(H, 2 * ty1 + 2 - padH)
     for c in range(C):
-        for i in range(H):
+        for i in range(i0, i1):
             for j in range(W):
                 X[padH + i, padW + j, c] = x[n, c, i, j]
-    for ty in range(th):
+    for ty in range(ty0, ty1):
         r = 2 * ty
         for j in range(Wp):
             for c in range(C):
@@ -43,7 +45,7 @@ def _inputSample(x, V, padH, padW, th, tw, n, slot, X, R):
                 R[1, j, c] = a1 + a2
                 R[2, j, c] = a2 - a1
                 R[3, j, c] = a1 - a3
-        base = slot * T + ty * tw
+        base = first + (ty - ty0) * tw
         for i in range(4):
             for tx in range(tw):
                 j = 2 * tx
@@ -60,24 +62,29 @@ def _inputSample(x, V, padH, padW, th, tw, n, slot, X, R):
 
 
 @njit(cache=True, nogil=True)
-def _adjointSample(dVf, dx, padH, padW, th, tw, P, n, slot):
-    """adjointBlock for sample ``n``, its tiles at ``slot`` (dVf: dV flattened). Its rows of tiles in order: each tile's rows
-    0 and 1 added to the two rows the tile above left half done, which are then complete and written
-    out, its rows 2 and 3 carried to the next row of tiles. The rows are held split by column parity
-    ([even, odd], each (column // 2, channel) flat), so that a row of tiles adds its columns 2 tx ..
-    2 tx + 3 as four contiguous runs over (tile, channel) that the compiler vectorises."""
+def _adjointSample(dVf, dx, padH, padW, th, tw, P, n, seed, ty0, ty1, first):
+    """adjointBlock for the rows of tiles ``seed`` .. ty1 - 1 of sample ``n``, the first of them at tile
+    ``first`` of dV (dVf: dV flattened), writing the rows of dx that rows ty0 .. ty1 - 1 complete. Its
+    rows of tiles in order: each tile's rows 0 and 1 added to the two rows the tile above left half
+    done, which are then complete and written out, its rows 2 and 3 carried to the next row of tiles
+    (the row ``seed`` = ty0 - 1, when there is one, only carries: the rows it completes are the
+    block above's, and the rows ty1 - 1 leaves half done the block below's, which starts from the
+    same carry: each row of dx gets the same sums in the same order however the rows are blocked).
+    The rows are held split by column parity ([even, odd], each (column // 2, channel) flat), so that
+    a row of tiles adds its columns 2 tx .. 2 tx + 3 as four contiguous runs over (tile, channel)
+    that the compiler vectorises."""
     N, C, H, W = dx.shape
-    T = th * tw
     PC = P * C
     TC = tw * C
     acc = np.zeros((2, 2, 2, (tw + 1) * C), np.float32)   # [carried from above, started here][row][parity]
     R = np.empty((4, 4, TC), np.float32)                   # B dV for one row of tiles: [row][column][tile, channel]
-    for ty in range(th + 1):
+    last = th + 1 if ty1 == th else ty1                    # the bottom rows are written after the last row of tiles
+    for ty in range(seed, last):
         done = acc[ty % 2]
-        if ty < th:
+        if ty < ty1:
             todo = acc[(ty + 1) % 2]
             todo[:] = 0.0
-            base = (slot * T + ty * tw) * C
+            base = (first + (ty - seed) * tw) * C
             for j in range(4):
                 # the rows of B dV: v0, v1 - v2 + v3, v1 + v2 - v0, -v3 (v_i: row i of the tiles)
                 b0 = j * PC + base
@@ -111,7 +118,7 @@ def _adjointSample(dVf, dx, padH, padW, th, tw, P, n, slot):
                     odd[m + C] -= w3[m]
         for i in range(2):
             yy = 2 * ty - padH + i
-            if 0 <= yy < H:
+            if ty >= ty0 and 0 <= yy < H:
                 row = done[i]
                 for c in range(C):
                     for j in range(W):
@@ -166,39 +173,38 @@ def kernelGradient(dU, dW):
 
 
 @njit(cache=True, nogil=True)
-def inputBlock(x, V, padH, padW, th, tw, n0, n1):
-    """V = B^T d B for every 4x4 tile of samples n0 .. n1 - 1 of x zero-padded by ``padH`` rows and ``padW``
-    columns (reads past the edges are zeros), into V (16, (n1 - n0) * th * tw, C), a sample at a time
-    (``_inputSample``: 6.94 -> 4.17 ms on one thread for 64 x 32 x 32 x 32 against gathering per row of
-    tiles, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
+def inputBlock(x, V, padH, padW, th, tw, n0, n1, ty0, ty1):
+    """V = B^T d B for every 4x4 tile in the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1 of x
+    zero-padded by ``padH`` rows and ``padW`` columns (reads past the edges are zeros), into V (16,
+    (n1 - n0) * (ty1 - ty0) * tw, C), a sample at a time (``_inputSample``: 6.94 -> 4.17 ms on one
+    thread for 64 x 32 x 32 x 32 against gathering per row of tiles, the same numbers to the bit;
+    benchmarks/RESULTS.md, issue 14)."""
     N, C, H, W = x.shape
     rows = max(2 * th + 2, H + padH)
     cols = max(2 * tw + 2, W + padW)
     X = np.zeros((rows, cols, C), np.float32)
     R = np.empty((4, 2 * tw + 2, C), np.float32)
     for n in range(n0, n1):
-        if n > n0:
-            X[:] = 0.0
-        _inputSample(x, V, padH, padW, th, tw, n, n - n0, X, R)
+        _inputSample(x, V, padH, padW, tw, n, ty0, ty1, (n - n0) * (ty1 - ty0) * tw, X, R)
 
 
 @njit(cache=True, nogil=True)
-def outputBlock(M, bias, y, th, tw, n0, n1):
-    """y = A^T M A + bias per 2x2 output tile of samples n0 .. n1 - 1 (M (16, (n1 - n0) * th * tw, O)); the
-    part of the last tiles past Ho, Wo is dropped. A row of tiles at a time, its sums as loops over
+def outputBlock(M, bias, y, th, tw, n0, n1, ty0, ty1):
+    """y = A^T M A + bias per 2x2 output tile in the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1
+    (M (16, (n1 - n0) * (ty1 - ty0) * tw, O)); the part of the last tiles past Ho, Wo is dropped. A row of tiles at a time, its sums as loops over
     contiguous runs of (tile, channel) and its two output rows held split by column parity (one thread,
     VGG's 32 -> 32 layer by blocks of 2 samples: 2.48 -> 1.49 ms against a loop over channels per
     tile, the same numbers to the bit)."""
     N, O, Ho, Wo = y.shape
-    T = th * tw
+    T = (ty1 - ty0) * tw
     PO = M.shape[1] * O
     TO = tw * O
     Mf = M.reshape(M.size)
     S = np.empty((8, TO), np.float32)
     L = np.empty((2, 2, TO), np.float32)     # [row][parity][(tile, channel)]
     for n in range(n0, n1):
-        for ty in range(th):
-            b = ((n - n0) * T + ty * tw) * O
+        for ty in range(ty0, ty1):
+            b = ((n - n0) * T + (ty - ty0) * tw) * O
             for k in range(4):
                 m0 = Mf[k * PO + b:k * PO + b + TO]
                 m1 = Mf[(k + 4) * PO + b:(k + 4) * PO + b + TO]
@@ -231,14 +237,14 @@ def outputBlock(M, bias, y, th, tw, n0, n1):
 
 
 @njit(cache=True, nogil=True)
-def gradBlock(g, Z, th, tw, n0, n1):
-    """Z = A dY A^T per 2x2 tile of samples n0 .. n1 - 1 of the output gradient g (zeros past Ho, Wo), into
-    Z (16, (n1 - n0) * th * tw, O): the adjoint of outputBlock. A row
+def gradBlock(g, Z, th, tw, n0, n1, ty0, ty1):
+    """Z = A dY A^T per 2x2 tile in the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1 of the output
+    gradient g (zeros past Ho, Wo), into Z (16, (n1 - n0) * (ty1 - ty0) * tw, O): the adjoint of outputBlock. A row
     of tiles at a time held split by column parity, so that each of the sixteen rows of Z is one
     loop over a contiguous run of (tile, channel) that the compiler vectorises (the loop over the
     sixteen outputs per channel did not vectorise in a plain, not parallel, function: 6-10x slower)."""
     N, O, Ho, Wo = g.shape
-    T = th * tw
+    T = (ty1 - ty0) * tw
     PO = Z.shape[1] * O
     TO = tw * O
     Zf = Z.reshape(Z.size)
@@ -246,7 +252,7 @@ def gradBlock(g, Z, th, tw, n0, n1):
     D = np.zeros((2, TO), np.float32)   # odd columns (zeros past Wo)
     S = np.empty((4, TO), np.float32)
     for n in range(n0, n1):
-        for ty in range(th):
+        for ty in range(ty0, ty1):
             for i in range(2):
                 yy = 2 * ty + i
                 e = E[i]
@@ -277,7 +283,7 @@ def gradBlock(g, Z, th, tw, n0, n1):
                 r20[m] = g00[m] - g10[m]
             for m in range(TO):
                 r21[m] = g01[m] - g11[m]
-            b = ((n - n0) * T + ty * tw) * O
+            b = ((n - n0) * T + (ty - ty0) * tw) * O
             z = Zf[b:b + TO]
             for m in range(TO):
                 z[m] = g00[m]
@@ -329,12 +335,14 @@ def gradBlock(g, Z, th, tw, n0, n1):
 
 
 @njit(cache=True, nogil=True)
-def adjointBlock(dV, dx, padH, padW, th, tw, n0, n1):
-    """Samples n0 .. n1 - 1 of dx = the sum of B dV B^T over the tiles that cover each input position (dV
-    (16, (n1 - n0) * th * tw, C)): the adjoint of inputBlock, a sample at a time (``_adjointSample``: with
-    its loops over whole runs of (tile, channel) instead of one channel run per tile, 1.3-2x faster than
-    before on the VGG-style layers, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
+def adjointBlock(dV, dx, padH, padW, th, tw, n0, n1, seed, ty0, ty1):
+    """The rows of dx completed by the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1 = the sum of
+    B dV B^T over the tiles that cover each input position (dV (16, (n1 - n0) * (ty1 - seed) * tw, C),
+    from the row of tiles ``seed``: ty0 - 1 where a block starts inside a sample, else ty0): the
+    adjoint of inputBlock, a sample at a time (``_adjointSample``: with its loops over whole runs of
+    (tile, channel) instead of one channel run per tile, 1.3-2x faster than before on the VGG-style
+    layers, the same numbers to the bit; benchmarks/RESULTS.md, issue 14)."""
     P = dV.shape[1]
     dVf = dV.reshape(dV.size)
     for n in range(n0, n1):
-        _adjointSample(dVf, dx, padH, padW, th, tw, P, n, n - n0)
+        _adjointSample(dVf, dx, padH, padW, th, tw, P, n, seed, ty0, ty1, (n - n0) * (ty1 - seed) * tw)

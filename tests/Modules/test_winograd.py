@@ -119,10 +119,12 @@ def test_winograd_accumulates_with_scale_and_momentum():
     np.testing.assert_allclose(twice[3], 3 * once[3], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("blockBytes", [1, 40000, 1 << 30])
+@pytest.mark.parametrize("blockBytes", [1, 20000, 40000, 1 << 30])
 def test_winograd_blocks_of_any_size_give_the_same_numbers(monkeypatch, blockBytes):
-    # one sample a block, a few with a ragged last block, the whole batch in one: each sample's numbers
-    # are its own; the weight gradient's per-block parts are summed in another grouping (float32 rounding)
+    # a row of tiles a block (1), a sample in parts of a few rows (20000), a few samples with a ragged
+    # last block (40000), the whole batch in one: y and dx are the same to the bit (a block that starts
+    # inside a sample carries the row above into the rows they share); the weight gradient's per-block
+    # parts are summed in another grouping (float32 rounding)
     mod = Conv2D(16, 24, 3, pad=1, initscheme="gaussian")
     x = np.random.randn(7, 16, 9, 10).astype(np.float32)
     g = np.random.randn(7, 24, 9, 10).astype(np.float32)
@@ -130,9 +132,23 @@ def test_winograd_blocks_of_any_size_give_the_same_numbers(monkeypatch, blockByt
     monkeypatch.setattr(_winograd, "BLOCK_BYTES", blockBytes)
     blocked = _run(mod, x, g, winograd=True)
     assert blocked[4]
-    for a, b in zip(whole[:2], blocked[:2]):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(whole[0], blocked[0])
+    np.testing.assert_array_equal(whole[1], blocked[1])
     np.testing.assert_allclose(whole[2], blocked[2], rtol=1e-5, atol=1e-6 * np.abs(whole[2]).max())
+
+
+@pytest.mark.parametrize("N, th, tw, C, O, blockBytes", [
+    (7, 5, 5, 16, 24, 1), (7, 5, 5, 16, 24, 20000), (7, 5, 5, 16, 24, 40000), (3, 112, 112, 64, 64, 1 << 21),
+    (64, 16, 16, 32, 32, 1 << 21), (1, 1, 1, 8, 8, 1)])
+def test_winograd_blocks_cover_every_row_of_tiles_once(monkeypatch, N, th, tw, C, O, blockBytes):
+    monkeypatch.setattr(_winograd, "BLOCK_BYTES", blockBytes)
+    seen = np.zeros((N, th), int)
+    for n0, n1, ty0, ty1 in _winograd._blocks(N, th, tw, C, O):
+        assert n0 < n1 and ty0 < ty1 and (n1 - n0 == 1 or (ty0, ty1) == (0, th))
+        seen[n0:n1, ty0:ty1] += 1
+        if (n1 - n0) * (ty1 - ty0) > 1:  # blocks of more than one row keep to the budget
+            assert 16 * (n1 - n0) * (ty1 - ty0) * tw * (C + O) * 4 <= blockBytes
+    assert (seen == 1).all()
 
 
 def test_winograd_gradients_alone_are_those_of_the_joint_pass():
