@@ -18,8 +18,10 @@ import itertools
 import numbers
 import threading
 import weakref
+from functools import partial
 
-from PuzzleLib.Backend import gpuarray
+from PuzzleLib.Backend import _jit, gpuarray
+from PuzzleLib.Backend._blas import oneThread
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules import _winograd
 from PuzzleLib.Modules.Module import Module
@@ -308,6 +310,23 @@ workspace = _Workspace(colsBudget=512 << 20)
 perSampleMaxRows = 144
 perSampleMinPositions = 16
 perSampleMinGradPositions = 64  # the input gradient too, from this many (below, its strided adds cost more)
+perSampleSplitSize = 1 << 18     # columns (N x C K x positions) from which the samples are spread over threads
+
+
+def overSamples(N, work, fn):
+    """``fn(n0, n1)`` over the N samples: in one call on the calling thread where ``work`` (elements) is
+    below perSampleSplitSize, else in parts spread over the threads of Backend._jit, each part's
+    products on one OpenBLAS thread (numpy's copies are single-threaded; each sample's numbers are
+    its own either way)."""
+    if work < perSampleSplitSize or N < 2 or _jit.THREADS < 2:
+        fn(0, N)
+        return
+
+    def part(n0, n1):
+        with oneThread():
+            fn(n0, n1)
+
+    _jit._split([partial(part, n0, n1) for n0, n1 in _jit._parts(N, 4 * _jit.THREADS)])
 
 
 def slotImage(name, data, geo, layout="NC"):
@@ -621,15 +640,13 @@ class ConvND(_ConvBase):
             return False
         return prod(self._geometry(data.shape).out) >= perSampleMinPositions
 
-    def _perSampleColumns(self, data, cols):
-        """The windows of ``data`` (N, C, *S) into ``cols`` (N, C * K, positions)."""
+    def _perSampleWindows(self, data):
+        """The windows of ``data`` (N, C, *S): a (N, C, *K, *positions) view of its padded copy."""
         N, C = data.shape[:2]
         geo = self._geometry(data.shape)
         image = slotImage("image", data, geo)
-        view = stridedView(geo, image, (N, C) + self.size + geo.out,
+        return stridedView(geo, image, (N, C) + self.size + geo.out,
                            (C * geo.plane, geo.plane) + geo.kernelStrides + geo.gridStrides)
-        xp.copyto(cols.reshape((N, C) + self.size + geo.out), view)
-        return cols
 
     def _perSampleForward(self, data):
         N, C = data.shape[:2]
@@ -642,12 +659,19 @@ class ConvND(_ConvBase):
         else:
             cols = workspace.array("cols", shape, data.dtype)
             self._colsm = None
-        self._perSampleColumns(gpuarray.kernels.plain(data), cols)
+        windows = self._perSampleWindows(gpuarray.kernels.plain(data))
         out, plainOut = self._bufferPair("data", (N, O) + geo.out, data.dtype)
+        res = plainOut.reshape(N, O, -1)
         W = gpuarray.kernels.plain(self.vars["W"].data).reshape(O, -1)
-        xp.matmul(W, cols, out=plainOut.reshape(N, O, -1))
-        if self.useBias:
-            plainOut += gpuarray.kernels.plain(self._biasView())
+        bias = gpuarray.kernels.plain(self.vars["b"].data).reshape(1, O, 1) if self.useBias else None
+
+        def samples(n0, n1):
+            xp.copyto(cols[n0:n1].reshape(windows[n0:n1].shape), windows[n0:n1])
+            xp.matmul(W, cols[n0:n1], out=res[n0:n1])
+            if bias is not None:
+                res[n0:n1] += bias
+
+        overSamples(N, cols.size, samples)
         self.data = out
 
     def _perSampleInputGrad(self, grad):
@@ -660,16 +684,24 @@ class ConvND(_ConvBase):
         g = xp.ascontiguousarray(gpuarray.kernels.plain(grad)).reshape(N, O, -1)
         dcols = workspace.array("cols", (N, C * K, g.shape[2]), grad.dtype)
         W = gpuarray.kernels.plain(self.vars["W"].data).reshape(O, C * K)
-        xp.matmul(W.T, g, out=dcols)
         image = workspace.slot("image", geo.bufferSize(N * C), grad.dtype)
         workspace.watch(geo)
-        image[:geo.bufferSize(N * C)].fill(0)
+        image[N * C * geo.plane:geo.bufferSize(N * C)].fill(0)
         taps = dcols.reshape((N, C, K) + geo.out)
-        for j, off in enumerate(geo.offsets):
-            dst = stridedView(geo, image, (N, C) + geo.out, (C * geo.plane, geo.plane) + geo.gridStrides, off)
-            dst += taps[:, :, j]
+        dsts = [stridedView(geo, image, (N, C) + geo.out, (C * geo.plane, geo.plane) + geo.gridStrides, off)
+                for off in geo.offsets]
+        padded = image[:N * C * geo.plane].reshape((N, C) + geo.padded)
         out, plainOut = self._bufferPair("grad", x.shape, grad.dtype)
-        xp.copyto(plainOut, image[:N * C * geo.plane].reshape((N, C) + geo.padded)[geo.interior])
+
+        def samples(n0, n1):
+            # a sample's windows stay inside its own padded planes: the parts write disjoint rows
+            image[n0 * C * geo.plane:n1 * C * geo.plane].fill(0)
+            xp.matmul(W.T, g[n0:n1], out=dcols[n0:n1])
+            for j, dst in enumerate(dsts):
+                dst[n0:n1] += taps[n0:n1, :, j]
+            xp.copyto(plainOut[n0:n1], padded[n0:n1][geo.interior])
+
+        overSamples(N, dcols.size, samples)
         self.grad = out
 
     def _perSampleParamGrads(self, grad, scale, momentum):
@@ -677,12 +709,20 @@ class ConvND(_ConvBase):
         N, C = x.shape[:2]
         O = self.outmaps
         cols = self._colsm
+        windows = None
         if cols is None:
             shape = (N, C * prod(self.size), prod(grad.shape[2:]))
-            cols = self._perSampleColumns(gpuarray.kernels.plain(x), workspace.array("bwdcols", shape, grad.dtype))
+            cols = workspace.array("bwdcols", shape, grad.dtype)
+            windows = self._perSampleWindows(gpuarray.kernels.plain(x))
         g = xp.ascontiguousarray(gpuarray.kernels.plain(grad)).reshape(N, O, -1)
         parts = workspace.array("dWparts", (N, O, cols.shape[1]), grad.dtype)
-        xp.matmul(g, cols.transpose(0, 2, 1), out=parts)
+
+        def samples(n0, n1):
+            if windows is not None:
+                xp.copyto(cols[n0:n1].reshape(windows[n0:n1].shape), windows[n0:n1])
+            xp.matmul(g[n0:n1], cols[n0:n1].transpose(0, 2, 1), out=parts[n0:n1])
+
+        overSamples(N, cols.size, samples)
         Wvar = self.vars["W"]
         dW = self._scratch("dW", (O, cols.shape[1]), grad.dtype)
         xp.sum(parts, axis=0, out=dW)

@@ -338,6 +338,29 @@ def test_per_sample_columns_give_the_grid_numbers(perSampleEverywhere, noKeptCol
 
 @pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
 @pytest.mark.parametrize("size,stride,pad,dilation,groups", PER_SAMPLE)
+@pytest.mark.parametrize("budget", [0, 1 << 30])
+def test_per_sample_columns_spread_over_threads_give_the_same_bits(perSampleEverywhere, noKeptColumns, monkeypatch,
+                                                                   size, stride, pad, dilation, groups, budget):
+    # the samples in parts on Backend._jit's threads (each part zeroes, fills and reads back its own
+    # samples' padded planes) against one call for the batch: each sample's numbers are its own
+    noKeptColumns.colsBudget = budget
+    x = np.random.randn(9, 4, 7, 6).astype(np.float32)
+    results = []
+    for split in (1 << 40, 0):
+        monkeypatch.setattr(perSampleEverywhere, "perSampleSplitSize", split)
+        np.random.seed(5)
+        mod = Conv2D(4, 8, size, stride=stride, pad=pad, dilation=dilation, initscheme="gaussian")
+        mod.vars["b"].data.set(np.random.randn(1, 8, 1, 1).astype(np.float32))
+        y = mod(to_gpu(x))
+        assert mod._perSample
+        dx = mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
+        results.append((y.get(), dx.get(), mod.vars["W"].grad.get(), mod.vars["b"].grad.get()))
+    for one, split in zip(*results):
+        np.testing.assert_array_equal(one, split)
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+@pytest.mark.parametrize("size,stride,pad,dilation,groups", PER_SAMPLE)
 def test_per_sample_columns_gradients(perSampleEverywhere, size, stride, pad, dilation, groups):
     mod = Conv2D(4, 5, size, stride=stride, pad=pad, dilation=dilation, initscheme="gaussian")
     analytic, _ = checkModule(mod, np.random.randn(2, 4, 5, 5))
