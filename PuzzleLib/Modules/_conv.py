@@ -305,12 +305,16 @@ workspace = _Workspace(colsBudget=512 << 20)
 
 # a ConvND on the CPU lays its columns out per sample (see ConvND._perSampleWanted) where inmaps *
 # kernel taps <= perSampleMaxRows and there are >= perSampleMinPositions output positions per sample;
-# measured faster on one thread wherever it applies (up to 288 rows, where it tied), kept to 144 rows
-# (LeNet's second layer) because a wider layer's per-sample weight-gradient parts grow with the batch
-perSampleMaxRows = 144
+# measured faster on one thread wherever it applied (up to 288 rows, where it tied); with the samples
+# spread over threads and the weight gradient summed per group of samples (perSampleGroups partial
+# sums instead of one per sample), forward + backward against the grid, ms: 5x5 16 -> 32 maps (400
+# rows) 17.6 -> 8.8-9.6, 3x3 stride 2 64 -> 128 (576 rows) 18.4-22.4 -> 15.5-19.5, 32 -> 64 (288 rows)
+# 6.6 -> 5.4-7.8 (benchmarks/RESULTS.md, issue 14)
+perSampleMaxRows = 576
 perSampleMinPositions = 16
 perSampleMinGradPositions = 64  # the input gradient too, from this many (below, its strided adds cost more)
 perSampleSplitSize = 1 << 18     # columns (N x C K x positions) from which the samples are spread over threads
+perSampleGroups = 8              # the weight gradient's groups of samples (from perSampleSplitSize), summed in order
 
 
 def overSamples(N, work, fn):
@@ -327,6 +331,22 @@ def overSamples(N, work, fn):
             fn(n0, n1)
 
     _jit._split([partial(part, n0, n1) for n0, n1 in _jit._parts(N, 4 * _jit.THREADS)])
+
+
+def overGroups(count, fn):
+    """``fn(k)`` for k in range(count) (groups of samples whose partial sums are summed afterwards in
+    group order, so that the numbers do not depend on the threads), spread over threads as in
+    ``overSamples``."""
+    if count < 2 or _jit.THREADS < 2:
+        for k in range(count):
+            fn(k)
+        return
+
+    def part(k):
+        with oneThread():
+            fn(k)
+
+    _jit._split([partial(part, k) for k in range(count)])
 
 
 def slotImage(name, data, geo, layout="NC"):
@@ -625,7 +645,7 @@ class ConvND(_ConvBase):
     # forward, a long inner dimension for the weight gradient) and its output and gradient need
     # transposing copies out of and into the grid. Columns laid out per sample make the forward N
     # products (O x C K) @ (C K x positions) written straight into the (N, O, positions) output, and the
-    # weight gradient N short products summed (benchmarks/RESULTS.md, issue 14: forward and weight
+    # weight gradient N short products summed, per group of samples (benchmarks/RESULTS.md, issue 14: forward and weight
     # gradient on one thread, grid -> per sample: an image net's first layer 3 -> 32 maps on 64 x 3 x
     # 32 x 32 11.3 -> 5.5 ms, LeNet's layers 0.142 -> 0.081 and 0.370 -> 0.314 ms, ResNet's 1x1
     # stride-2 projections 1.96 -> 0.96 and 1.01 -> 0.81 ms). With 64 output positions or more the
@@ -715,17 +735,33 @@ class ConvND(_ConvBase):
             cols = workspace.array("bwdcols", shape, grad.dtype)
             windows = self._perSampleWindows(gpuarray.kernels.plain(x))
         g = xp.ascontiguousarray(gpuarray.kernels.plain(grad)).reshape(N, O, -1)
-        parts = workspace.array("dWparts", (N, O, cols.shape[1]), grad.dtype)
-
-        def samples(n0, n1):
-            if windows is not None:
-                xp.copyto(cols[n0:n1].reshape(windows[n0:n1].shape), windows[n0:n1])
-            xp.matmul(g[n0:n1], cols[n0:n1].transpose(0, 2, 1), out=parts[n0:n1])
-
-        overSamples(N, cols.size, samples)
         Wvar = self.vars["W"]
         dW = self._scratch("dW", (O, cols.shape[1]), grad.dtype)
-        xp.sum(parts, axis=0, out=dW)
+        if cols.size < perSampleSplitSize:
+            # few columns: one stacked product and one sum (few calls; a loop over samples costs more here)
+            if windows is not None:
+                xp.copyto(cols.reshape(windows.shape), windows)
+            parts = workspace.array("dWparts", (N, O, cols.shape[1]), grad.dtype)
+            xp.matmul(g, cols.transpose(0, 2, 1), out=parts)
+            xp.sum(parts, axis=0, out=dW)
+        else:
+            # per group of samples, each summed in sample order on its own thread, then the groups in
+            # order: the numbers do not depend on the threads, and the parts do not grow with the batch
+            chunks = _jit._parts(N, perSampleGroups)
+            parts = workspace.array("dWparts", (len(chunks), O, cols.shape[1]), grad.dtype)
+            ones = workspace.array("dWone", (len(chunks), O, cols.shape[1]), grad.dtype)
+
+            def group(k):
+                n0, n1 = chunks[k]
+                if windows is not None:
+                    xp.copyto(cols[n0:n1].reshape(windows[n0:n1].shape), windows[n0:n1])
+                xp.matmul(g[n0], cols[n0].T, out=parts[k])
+                for n in range(n0 + 1, n1):
+                    xp.matmul(g[n], cols[n].T, out=ones[k])
+                    parts[k] += ones[k]
+
+            overGroups(len(chunks), group)
+            xp.sum(parts, axis=0, out=dW)
         self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:
             bvar = self.vars["b"]

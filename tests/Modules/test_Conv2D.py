@@ -284,11 +284,11 @@ PER_SAMPLE = [g for g in GEOMETRIES if g[4] == 1]
 
 @pytest.fixture
 def perSampleEverywhere(monkeypatch):
-    """Every groups=1 Conv2D with inmaps * taps <= 144 lays its columns out per sample (small test shapes too)."""
+    """Every groups=1 Conv2D with inmaps * taps <= 576 lays its columns out per sample (small test shapes too)."""
     from PuzzleLib.Modules import _conv
     monkeypatch.setattr(_conv, "perSampleMinPositions", 0)
     monkeypatch.setattr(_conv, "perSampleMinGradPositions", 0)
-    monkeypatch.setattr(_conv, "perSampleMaxRows", 144)  # restored after a test that turns it off
+    monkeypatch.setattr(_conv, "perSampleMaxRows", 576)  # restored after a test that turns it off
     return _conv
 
 
@@ -301,9 +301,12 @@ def test_narrow_layers_take_per_sample_columns():
     lenet = Conv2D(16, 32, 3, pad=1)
     lenet(to_gpu(np.random.randn(2, 16, 4, 4).astype(np.float32)))    # 144 rows, 16 positions
     assert lenet._perSample
-    wide = Conv2D(17, 16, 3, pad=1)
-    wide(to_gpu(np.random.randn(2, 17, 16, 16).astype(np.float32)))   # 153 rows: the grid
-    assert not wide._perSample and _conv.perSampleMaxRows < 153
+    strided = Conv2D(64, 32, 3, stride=2, pad=1)
+    strided(to_gpu(np.random.randn(2, 64, 16, 16).astype(np.float32)))  # 576 rows, 64 positions
+    assert strided._perSample
+    wide = Conv2D(65, 16, 3, stride=2, pad=1)
+    wide(to_gpu(np.random.randn(2, 65, 16, 16).astype(np.float32)))   # 585 rows: the grid
+    assert not wide._perSample and _conv.perSampleMaxRows < 585
     small = Conv2D(3, 16, 3, pad=1)
     small(to_gpu(np.random.randn(2, 3, 3, 3).astype(np.float32)))     # 9 positions: the grid
     assert not small._perSample and _conv.perSampleMinPositions > 9
@@ -342,7 +345,8 @@ def test_per_sample_columns_give_the_grid_numbers(perSampleEverywhere, noKeptCol
 def test_per_sample_columns_spread_over_threads_give_the_same_bits(perSampleEverywhere, noKeptColumns, monkeypatch,
                                                                    size, stride, pad, dilation, groups, budget):
     # the samples in parts on Backend._jit's threads (each part zeroes, fills and reads back its own
-    # samples' padded planes) against one call for the batch: each sample's numbers are its own
+    # samples' padded planes) against one call for the batch: each sample's numbers are its own; the
+    # weight gradient, summed per group of samples there, within float32 rounding
     noKeptColumns.colsBudget = budget
     x = np.random.randn(9, 4, 7, 6).astype(np.float32)
     results = []
@@ -355,8 +359,28 @@ def test_per_sample_columns_spread_over_threads_give_the_same_bits(perSampleEver
         assert mod._perSample
         dx = mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
         results.append((y.get(), dx.get(), mod.vars["W"].grad.get(), mod.vars["b"].grad.get()))
-    for one, split in zip(*results):
+    (y1, dx1, dW1, db1), (y0, dx0, dW0, db0) = results
+    for one, split in ((y1, y0), (dx1, dx0), (db1, db0)):
         np.testing.assert_array_equal(one, split)
+    np.testing.assert_allclose(dW0, dW1, rtol=1e-5, atol=1e-6 * np.abs(dW1).max())
+
+
+@pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
+def test_per_sample_weight_gradient_groups_do_not_depend_on_the_threads(perSampleEverywhere, monkeypatch):
+    from PuzzleLib.Backend import _jit
+    monkeypatch.setattr(perSampleEverywhere, "perSampleSplitSize", 0)
+    x = to_gpu(np.random.randn(11, 4, 7, 6).astype(np.float32))
+    grads = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(_jit, "THREADS", threads)
+        np.random.seed(5)
+        mod = Conv2D(4, 8, 3, stride=2, pad=1, initscheme="gaussian")
+        y = mod(x)
+        assert mod._perSample
+        mod.backward(to_gpu(np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)))
+        grads.append(mod.vars["W"].grad.get())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_array_equal(grads[0], grads[2])
 
 
 @pytest.mark.skipif(not _CPU, reason="the per-sample layout is the CPU backend's")
