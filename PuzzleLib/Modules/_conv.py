@@ -21,7 +21,7 @@ import weakref
 from functools import partial
 
 from PuzzleLib.Backend import _jit, gpuarray
-from PuzzleLib.Backend._blas import oneThread
+from PuzzleLib.Backend._blas import oneThread, shortenThreadTimeout
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules import _winograd
 from PuzzleLib.Modules.Module import Module
@@ -325,6 +325,7 @@ def overSamples(N, work, fn):
     if work < perSampleSplitSize or N < 2 or _jit.THREADS < 2:
         fn(0, N)
         return
+    shortenThreadTimeout()  # OpenBLAS's idle threads would spin on the cores the parts run on
 
     def part(n0, n1):
         with oneThread():
@@ -341,6 +342,7 @@ def overGroups(count, fn):
         for k in range(count):
             fn(k)
         return
+    shortenThreadTimeout()
 
     def part(k):
         with oneThread():
