@@ -38,7 +38,7 @@ BLOCK_BYTES = 1 << 21   # a block's tiles, transformed in and out together (1-4 
 GROUPS = 8              # the backward pass's groups of blocks: as many partial sums of dU (16, C, O)
 _kernels = None
 _tried = False
-_buffers = {}           # (thread, name) -> a flat scratch array of that thread
+_local = threading.local()  # .buffers: name -> a flat scratch array of this thread (freed with the thread)
 
 
 def kernels():
@@ -77,11 +77,11 @@ def weightGradient(dUT, out):
 
 def _buffer(name, shape, dtype):
     """A contiguous scratch array of the calling thread (reused from call to call)."""
-    key = (threading.get_ident(), name)
+    buffers = _local.__dict__.setdefault("buffers", {})
     size = math.prod(shape)
-    buf = _buffers.get(key)
+    buf = buffers.get(name)
     if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = _buffers[key] = np.empty(size, dtype)
+        buf = buffers[name] = np.empty(size, dtype)
     return buf[:size].reshape(shape)
 
 

@@ -358,3 +358,24 @@ def test_kernel_transforms_are_the_products_with_G():
         dU = rng.standard_normal((16, C, O)).astype(np.float32)
         dW = _winograd.weightGradient(dU, np.empty((O, C, 3, 3), np.float32))
         np.testing.assert_array_equal(dW, np.matmul(np.matmul(G.T, dU.transpose(2, 1, 0).reshape(O, C, 4, 4)), G))
+
+
+def test_winograd_scratch_of_a_finished_thread_is_freed():
+    # each thread's block buffers live in its thread-local storage: a server's short-lived request
+    # threads do not leave theirs behind
+    import gc
+    import threading
+    import weakref
+    mod = Conv2D(16, 16, 3, pad=1, initscheme="gaussian")
+    x = to_gpu(np.random.randn(2, 16, 12, 12).astype(np.float32))
+    refs = []
+
+    def work():
+        mod(x)
+        refs.append(weakref.ref(_winograd._local.buffers["V"]))
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    gc.collect()
+    assert len(refs) == 1 and refs[0]() is None
