@@ -13,11 +13,13 @@ weight gradient dU = V^T Z (G^T dU G per kernel) and the input gradient dV = Z U
 overlapping tiles (B dV B^T). Float32 only: its rounding error is that of float32 arithmetic
 (measured in benchmarks/RESULTS.md, issue 14), float64 keeps the exact path.
 
-Every pass runs a block of samples at a time: the block's tiles are transformed, multiplied (one
-OpenBLAS thread) and transformed back while they are still in cache, and the blocks are spread over
-the threads of ``Backend._jit``. Transforming the whole batch first wrote tiles four times the size
-of the data to memory and read them back (33.5 MB each way for a 32 -> 32 layer on 32 x 32 maps at
-batch 64); block by block the VGG-style step of benchmarks/ went 86-92 -> 68-73 ms a step.
+Every pass runs a block at a time (whole samples, or a sample's rows of tiles where one sample's
+tiles exceed BLOCK_BYTES): the block's tiles are transformed, multiplied (one OpenBLAS thread) and
+transformed back while they are still in cache, and the blocks are spread over the threads of
+``Backend._jit``; the backward pass computes the input gradient and dU in the same pass. Transforming
+the whole batch first wrote tiles four times the size of the data to memory and read them back (33.5
+MB each way for a 32 -> 32 layer on 32 x 32 maps at batch 64); block by block the VGG-style step of
+benchmarks/ went 86-92 -> 63 ms a step (benchmarks/RESULTS.md, issue 14, session 14).
 """
 import math
 import threading
