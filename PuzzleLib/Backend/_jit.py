@@ -124,6 +124,26 @@ def _split(calls):
                 future.result()
 
 
+def splitProducts(calls):
+    """``_split(calls)`` for calls that run numpy's matrix products (numpy's BLAS, OpenBLAS): spread over
+    threads, each call's products run on its own thread alone (``_blas.oneThread``; OpenBLAS would
+    otherwise split each of them over the cores the other calls are using), and OpenBLAS's idle
+    threads are first told to sleep soon (``_blas.shortenThreadTimeout``). A single call, or a
+    machine of one thread, keeps OpenBLAS's threads for its products."""
+    if THREADS < 2 or len(calls) < 2:
+        for call in calls:
+            call()
+        return
+    from PuzzleLib.Backend._blas import oneThread, shortenThreadTimeout
+    shortenThreadTimeout()
+
+    def alone(call):
+        with oneThread():
+            call()
+
+    _split([partial(alone, call) for call in calls])
+
+
 def run(name, count, *args):
     """``kernel(name)(*args, lo, hi)`` over ``[0, count)`` (samples or channels), in parts spread
     over up to ``THREADS`` threads."""

@@ -21,7 +21,6 @@ import weakref
 from functools import partial
 
 from PuzzleLib.Backend import _jit, gpuarray
-from PuzzleLib.Backend._blas import oneThread, shortenThreadTimeout
 from PuzzleLib.Errors import ModuleError
 from PuzzleLib.Modules import _winograd
 from PuzzleLib.Modules.Module import Module
@@ -319,36 +318,12 @@ perSampleGroups = 8              # the weight gradient's groups of samples (from
 
 def overSamples(N, work, fn):
     """``fn(n0, n1)`` over the N samples: in one call on the calling thread where ``work`` (elements) is
-    below perSampleSplitSize, else in parts spread over the threads of Backend._jit, each part's
-    products on one OpenBLAS thread (numpy's copies are single-threaded; each sample's numbers are
-    its own either way)."""
-    if work < perSampleSplitSize or N < 2 or _jit.THREADS < 2:
+    below perSampleSplitSize, else in parts spread over threads (``_jit.splitProducts``: numpy's
+    copies are single-threaded; each sample's numbers are its own either way)."""
+    if work < perSampleSplitSize:
         fn(0, N)
         return
-    shortenThreadTimeout()  # OpenBLAS's idle threads would spin on the cores the parts run on
-
-    def part(n0, n1):
-        with oneThread():
-            fn(n0, n1)
-
-    _jit._split([partial(part, n0, n1) for n0, n1 in _jit._parts(N, 4 * _jit.THREADS)])
-
-
-def overGroups(count, fn):
-    """``fn(k)`` for k in range(count) (groups of samples whose partial sums are summed afterwards in
-    group order, so that the numbers do not depend on the threads), spread over threads as in
-    ``overSamples``."""
-    if count < 2 or _jit.THREADS < 2:
-        for k in range(count):
-            fn(k)
-        return
-    shortenThreadTimeout()
-
-    def part(k):
-        with oneThread():
-            fn(k)
-
-    _jit._split([partial(part, k) for k in range(count)])
+    _jit.splitProducts([partial(fn, n0, n1) for n0, n1 in _jit._parts(N, 4 * _jit.THREADS)])
 
 
 def slotImage(name, data, geo, layout="NC"):
@@ -762,7 +737,7 @@ class ConvND(_ConvBase):
                     xp.matmul(g[n], cols[n].T, out=ones[k])
                     parts[k] += ones[k]
 
-            overGroups(len(chunks), group)
+            _jit.splitProducts([partial(group, k) for k in range(len(chunks))])
             xp.sum(parts, axis=0, out=dW)
         self._accumulateParamGrad(Wvar, dW.reshape(Wvar.grad.shape), scale, momentum)
         if self.useBias:

@@ -23,13 +23,11 @@ benchmarks/ went 86-92 -> 63 ms a step (benchmarks/RESULTS.md, issue 14, session
 """
 import math
 import threading
-from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
 
 from PuzzleLib.Backend import _jit
-from PuzzleLib.Backend._blas import oneThread
 
 enabled = True          # tests turn it off to compare with the im2col path
 minMaps = 8             # narrower layers lose or barely win: measured in benchmarks/RESULTS.md (issue 14)
@@ -87,12 +85,6 @@ def _buffer(name, shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _blasThreads(spread):
-    """One OpenBLAS thread for a block's products where the blocks are spread over threads; all of
-    OpenBLAS's where there is one block (a single sample: its products are the only parallel work)."""
-    return oneThread() if spread else nullcontext()
-
-
 def _blocks(N, th, tw, C, O):
     """[(n0, n1, ty0, ty1)]: the rows of tiles ty0 .. ty1 - 1 of samples n0 .. n1 - 1, blocks whose tiles in
     and out take about BLOCK_BYTES: whole samples where one fits, else a sample's rows of tiles in
@@ -110,17 +102,15 @@ def forward(x, U, bias, y, padH, padW, th, tw):
     N, C = x.shape[:2]
     O = y.shape[1]
 
-    def block(n0, n1, ty0, ty1, spread):
+    def block(n0, n1, ty0, ty1):
         P = (n1 - n0) * (ty1 - ty0) * tw
         V = _buffer("V", (16, P, C), x.dtype)
         M = _buffer("M", (16, P, O), x.dtype)
         _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1, ty0, ty1)
-        with _blasThreads(spread):
-            np.matmul(V, U, out=M)
+        np.matmul(V, U, out=M)
         _kernels.outputBlock(M, bias, y, th, tw, n0, n1, ty0, ty1)
 
-    blocks = _blocks(N, th, tw, C, O)
-    _jit._split([partial(block, *b, len(blocks) > 1) for b in blocks])
+    _jit.splitProducts([partial(block, *b) for b in _blocks(N, th, tw, C, O)])
 
 
 def backward(x, g, U, dx, dU, padH, padW, th, tw):
@@ -142,7 +132,7 @@ def backward(x, g, U, dx, dU, padH, padW, th, tw):
     if dU is not None:
         parts = _buffer("parts", (len(groups), 16, C, O), dU.dtype)
 
-    def run(k, spread):
+    def run(k):
         for i, (n0, n1, ty0, ty1) in enumerate(groups[k]):
             seed = ty0 - 1 if dx is not None and ty0 > 0 else ty0
             Z = _buffer("Z", (16, (n1 - n0) * (ty1 - seed) * tw, O), g.dtype)
@@ -152,16 +142,14 @@ def backward(x, g, U, dx, dU, padH, padW, th, tw):
                 V = _buffer("V", (16, P, C), x.dtype)
                 _kernels.inputBlock(x, V, padH, padW, th, tw, n0, n1, ty0, ty1)
                 part = parts[k] if i == 0 else _buffer("dU", (16, C, O), dU.dtype)
-                with _blasThreads(spread):
-                    np.matmul(V.transpose(0, 2, 1), Z[:, Z.shape[1] - P:], out=part)
+                np.matmul(V.transpose(0, 2, 1), Z[:, Z.shape[1] - P:], out=part)
                 if i > 0:
                     parts[k] += part
             if dx is not None:
                 dV = _buffer("dV", (16, Z.shape[1], C), g.dtype)
-                with _blasThreads(spread):
-                    np.matmul(Z, UT, out=dV)
+                np.matmul(Z, UT, out=dV)
                 _kernels.adjointBlock(dV, dx, padH, padW, th, tw, n0, n1, seed, ty0, ty1)
 
-    _jit._split([partial(run, k, len(groups) > 1) for k in range(len(groups))])
+    _jit.splitProducts([partial(run, k) for k in range(len(groups))])
     if dU is not None:
         np.sum(parts, axis=0, out=dU)

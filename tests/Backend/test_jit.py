@@ -1,6 +1,7 @@
 """The compiled CPU kernels (PuzzleLib/Backend/_jit.py) against the numpy formulas they replace."""
 import os
 import time
+from functools import partial
 
 import numpy as np
 import pytest
@@ -267,3 +268,37 @@ def test_a_forked_child_gets_threads_of_its_own(monkeypatch):
         os.waitpid(pid, 0)
         pytest.fail("the forked child hung in the threaded kernel")
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_split_products_run_each_call_on_one_blas_thread_only_when_spread(monkeypatch):
+    # calls spread over threads each keep their matrix products to their own thread; a single call
+    # (or a one-thread machine) keeps OpenBLAS's threads
+    import contextlib
+    import threading
+    from PuzzleLib.Backend import _blas
+    inside = threading.local()
+
+    @contextlib.contextmanager
+    def oneThread():
+        inside.alone = True
+        try:
+            yield
+        finally:
+            inside.alone = False
+
+    monkeypatch.setattr(_blas, "oneThread", oneThread)
+    seen = []
+
+    def call(i):
+        seen.append((i, getattr(inside, "alone", False)))
+
+    monkeypatch.setattr(_jit, "THREADS", 2)
+    _jit.splitProducts([partial(call, i) for i in range(5)])
+    assert sorted(seen) == [(i, True) for i in range(5)]
+    seen.clear()
+    _jit.splitProducts([partial(call, 7)])
+    assert seen == [(7, False)]
+    seen.clear()
+    monkeypatch.setattr(_jit, "THREADS", 1)
+    _jit.splitProducts([partial(call, i) for i in range(3)])
+    assert seen == [(0, False), (1, False), (2, False)]
